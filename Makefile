@@ -1,0 +1,48 @@
+# coproduce: two commands from a fresh clone — `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-dev
+PYTEST_WORKERS ?= 2
+
+.PHONY: demo test lint typecheck migrations-check pytest pytest-unit pytest-browser bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "coproduce needs Python 3.11 or newer (found %s); run make PYTHON=python3.12 ..." % sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+## Set up and run the demo on http://127.0.0.1:8000 (SQLite in ./var/).
+demo: $(STAMP)
+	COPRODUCE_MODE=demo $(BIN)/coproduce demo
+
+## Set up and run every check: lint, types, migrations, unit and browser tests.
+test: $(STAMP) lint typecheck migrations-check pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+
+typecheck: $(STAMP)
+	COPRODUCE_MODE=test $(BIN)/mypy src/coproduce
+
+migrations-check: $(STAMP)
+	COPRODUCE_MODE=test $(BIN)/coproduce makemigrations --check --dry-run
+
+pytest: pytest-unit pytest-browser
+
+pytest-unit: $(STAMP)
+	COPRODUCE_MODE=test $(BIN)/pytest -m "not browser" -n $(PYTEST_WORKERS)
+
+# Browser tests run in their own process: they serve pages from a live server thread.
+pytest-browser: $(STAMP)
+	COPRODUCE_MODE=test $(BIN)/pytest -m browser
+
+bench: $(STAMP)
+	@echo "See bench/README.md"
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+"""coproduce: coproduced chronic care."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,54 @@
+"""Seeding of the demo network.
+
+Each app that has demo data provides a module with `seed(ctx: DemoContext) -> None`, listed
+in SEEDERS in the order they run. Seeders must be idempotent: running the demo twice
+creates nothing twice (look rows up by natural keys, derive randomness from ctx.rng).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+SEEDERS: list[str] = [
+    "coproduce.people.demo",
+    "coproduce.checkins.demo",
+    "coproduce.visits.demo",
+]
+
+DEMO_PASSWORD = "demo"  # noqa: S105  (public by design; demo mode only)
+
+
+@dataclass
+class DemoContext:
+    """Shared state for seeders: a fixed random stream, today, and objects made so far."""
+
+    today: dt.date
+    rng: random.Random
+    objects: dict[str, Any] = field(default_factory=dict)
+    created: dict[str, int] = field(default_factory=dict)
+
+    def count(self, what: str, created: bool) -> None:
+        if created:
+            self.created[what] = self.created.get(what, 0) + 1
+
+
+def seed_all(
+    progress: Callable[[str], None] | None = None, *, today: dt.date | None = None
+) -> DemoContext:
+    """Run every seeder in order, each in its own transaction; return the context."""
+    ctx = DemoContext(today=today or timezone.localdate(), rng=random.Random(20261124))
+    for dotted in SEEDERS:
+        module = importlib.import_module(dotted)
+        with transaction.atomic():
+            module.seed(ctx)
+        if progress:
+            progress(dotted.rsplit(".", 2)[-2])
+    return ctx

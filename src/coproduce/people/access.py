@@ -1,0 +1,88 @@
+"""Who may see which patient. Every read of a patient goes through here.
+
+A patient the user may not see answers exactly like one that does not exist (404), so that
+registry IDs cannot be probed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from coproduce.audit.services import record
+from coproduce.people.models import CARE_ROLES, Patient, ProxyKind, Role, User
+
+
+def majority_cutoff(today: dt.date) -> dt.date:
+    """Return the latest birth date of someone who is 18 or older on `today`."""
+    try:
+        return today.replace(year=today.year - 18)
+    except ValueError:  # 29 February: the 18th birthday is taken as 1 March
+        return today.replace(year=today.year - 18, month=2, day=28)
+
+
+def patients_visible_to(user: User, *, today: dt.date | None = None) -> QuerySet[Patient]:
+    """Return the patients whose data `user` may see (not audited: audit what you show)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Patient.objects.none()
+    if user.role in CARE_ROLES:
+        return Patient.objects.filter(care_team__in=user.care_teams.all())
+    if user.role == Role.PATIENT:
+        return Patient.objects.filter(user=user)
+    if user.role == Role.FAMILY:
+        today = today or timezone.localdate()
+        cutoff = majority_cutoff(today)
+        # One filter() call so every condition applies to the same link row.
+        return Patient.objects.filter(
+            Q(proxy_links__kind=ProxyKind.FAMILY_READ)
+            | Q(date_of_birth__gt=cutoff)
+            | Q(proxy_links__adult_grant_at__isnull=False),
+            proxy_links__user=user,
+            proxy_links__revoked_at__isnull=True,
+        ).distinct()
+    # Researchers, QI leads and registry admins work with de-identified or aggregate data.
+    return Patient.objects.none()
+
+
+def get_patient_for(
+    user: User,
+    registry_id: str,
+    *,
+    event: str = "patient.viewed",
+    detail: dict | None = None,
+    today: dt.date | None = None,
+) -> Patient:
+    """Return the patient if `user` may see them and audit the read; else raise Http404."""
+    try:
+        patient = (
+            patients_visible_to(user, today=today)
+            .select_related("care_team__site", "user")
+            .get(registry_id=registry_id)
+        )
+    except Patient.DoesNotExist:
+        raise Http404("No such patient.") from None
+    record(
+        event,
+        actor=user,
+        patient=patient,
+        acting_for=patient if user.role == Role.FAMILY else None,
+        obj=patient,
+        detail=detail,
+    )
+    return patient
+
+
+def can_answer_for(user: User, patient: Patient, *, today: dt.date | None = None) -> bool:
+    """Return whether `user` may answer check-ins on `patient`'s behalf (self or parent)."""
+    if user.role == Role.PATIENT:
+        return patient.user_id == user.pk
+    if user.role != Role.FAMILY:
+        return False
+    return (
+        patients_visible_to(user, today=today)
+        .filter(pk=patient.pk, proxy_links__user=user, proxy_links__kind=ProxyKind.PARENT)
+        .exists()
+    )

@@ -1,0 +1,250 @@
+"""Demo network: 3 sites, 2 care teams each, staff, ~60 patients and family logins."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from coproduce.demo import DEMO_PASSWORD, DemoContext
+from coproduce.people.models import (
+    CareTeam,
+    CareTeamMembership,
+    Channel,
+    Condition,
+    Network,
+    Patient,
+    PatientCondition,
+    ProxyKind,
+    ProxyLink,
+    Role,
+    Site,
+    User,
+)
+
+SITES = [
+    (
+        "north",
+        "Northbridge Pain & Rheumatology",
+        "Europe/Stockholm",
+        [("Pain team", Condition.CHRONIC_PAIN), ("Rheumatology team", Condition.RA)],
+    ),
+    (
+        "riverside",
+        "Riverside Children's Hospital",
+        "Europe/Stockholm",
+        [("Pediatric IBD team", Condition.IBD), ("Cystic fibrosis team", Condition.CF)],
+    ),
+    (
+        "harbour",
+        "Harbour Community Health",
+        "Europe/Stockholm",
+        [
+            ("Chronic pain team", Condition.CHRONIC_PAIN),
+            ("Inflammatory conditions team", Condition.RA),
+        ],
+    ),
+]
+
+STAFF = [
+    # username, role, first, last, teams as (site slug, team name)
+    (
+        "nurse",
+        Role.NURSE,
+        "Nadia",
+        "Lind",
+        [("north", "Pain team"), ("riverside", "Pediatric IBD team")],
+    ),
+    (
+        "clinician",
+        Role.CLINICIAN,
+        "Jonas",
+        "Berg",
+        [
+            ("north", "Pain team"),
+            ("north", "Rheumatology team"),
+            ("riverside", "Pediatric IBD team"),
+        ],
+    ),
+    (
+        "coordinator",
+        Role.COORDINATOR,
+        "Cecilia",
+        "Ek",
+        [("north", "Pain team"), ("harbour", "Chronic pain team")],
+    ),
+    ("researcher", Role.RESEARCHER, "Ravi", "Shah", []),
+    ("qi", Role.QI_LEAD, "Quinn", "Adeyemi", []),
+    ("admin", Role.REGISTRY_ADMIN, "Ada", "Holm", []),
+    (
+        "nurse.harbour",
+        Role.NURSE,
+        "Hanna",
+        "Sund",
+        [("harbour", "Chronic pain team"), ("harbour", "Inflammatory conditions team")],
+    ),
+    ("clinician.cf", Role.CLINICIAN, "Farah", "Nilsson", [("riverside", "Cystic fibrosis team")]),
+]
+
+GIVEN = [
+    "Maria",
+    "Erik",
+    "Aisha",
+    "Lars",
+    "Sofia",
+    "Omar",
+    "Elin",
+    "Johan",
+    "Fatima",
+    "Karl",
+    "Ingrid",
+    "Mehmet",
+    "Anna",
+    "Per",
+    "Leila",
+    "Nils",
+    "Sara",
+    "Ali",
+    "Maja",
+    "Olof",
+]
+FAMILY = [
+    "Andersson",
+    "Johansson",
+    "Karlsson",
+    "Hassan",
+    "Nilsson",
+    "Eriksson",
+    "Larsson",
+    "Olsson",
+    "Persson",
+    "Svensson",
+    "Gustafsson",
+    "Pettersson",
+    "Jonsson",
+    "Yilmaz",
+]
+
+PATIENTS_PER_TEAM = 10
+
+
+def _user(ctx: DemoContext, username: str, role: str, first: str, last: str) -> User:
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"role": role, "first_name": first, "last_name": last}
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+    ctx.count("users", created)
+    return user
+
+
+def _phone(ctx: DemoContext) -> str:
+    parts = (ctx.rng.randint(100, 999), ctx.rng.randint(10, 99), ctx.rng.randint(10, 99))
+    return "+46 70 {} {} {}".format(*parts)
+
+
+def _patient(
+    ctx: DemoContext,
+    registry_id: str,
+    team: CareTeam,
+    condition: str,
+    given: str,
+    family: str,
+    born: dt.date,
+) -> Patient:
+    patient, created = Patient.objects.get_or_create(
+        registry_id=registry_id,
+        defaults={
+            "care_team": team,
+            "given_name": given,
+            "family_name": family,
+            "date_of_birth": born,
+            "email": f"{given.lower()}.{family.lower()}@example.org",
+            "phone": _phone(ctx),
+            "preferred_channel": ctx.rng.choice([Channel.EMAIL, Channel.SMS]),
+        },
+    )
+    PatientCondition.objects.get_or_create(patient=patient, condition=condition)
+    ctx.count("patients", created)
+    return patient
+
+
+def seed(ctx: DemoContext) -> None:
+    network, _ = Network.objects.get_or_create(name="coproduce demo network")
+    teams: dict[tuple[str, str], CareTeam] = {}
+    for slug, name, zone, team_specs in SITES:
+        site, _ = Site.objects.get_or_create(
+            slug=slug, defaults={"network": network, "name": name, "time_zone": zone}
+        )
+        for team_name, condition in team_specs:
+            team, _ = CareTeam.objects.get_or_create(site=site, name=team_name)
+            teams[(slug, team_name)] = team
+            ctx.objects.setdefault("team_condition", {})[team.pk] = condition
+
+    for username, role, first, last, memberships in STAFF:
+        user = _user(ctx, username, role, first, last)
+        for key in memberships:
+            CareTeamMembership.objects.get_or_create(user=user, care_team=teams[key])
+    ctx.objects["teams"] = teams
+
+    patients: list[Patient] = []
+    today = ctx.today
+    for index, ((slug, _team_name), team) in enumerate(sorted(teams.items())):
+        condition = ctx.objects["team_condition"][team.pk]
+        pediatric = slug == "riverside"
+        for n in range(PATIENTS_PER_TEAM):
+            age = ctx.rng.randint(6, 17) if pediatric else ctx.rng.randint(24, 82)
+            born = today - dt.timedelta(days=age * 365 + ctx.rng.randint(0, 364))
+            patient = _patient(
+                ctx,
+                f"CP-DEMO{index:02d}{n:02d}",
+                team,
+                condition,
+                ctx.rng.choice(GIVEN),
+                ctx.rng.choice(FAMILY),
+                born,
+            )
+            patients.append(patient)
+
+    # The named demo people.
+    pain_team = teams[("north", "Pain team")]
+    ibd_team = teams[("riverside", "Pediatric IBD team")]
+    cf_team = teams[("riverside", "Cystic fibrosis team")]
+    me = _patient(
+        ctx,
+        "CP-DEMOPAT1",
+        pain_team,
+        Condition.CHRONIC_PAIN,
+        "Maria",
+        "Lindqvist",
+        dt.date(today.year - 52, 4, 12),
+    )
+    me.user = _user(ctx, "patient", Role.PATIENT, "Maria", "Lindqvist")
+    me.save(update_fields=["user"])
+    teen = _patient(
+        ctx,
+        "CP-DEMOTEEN",
+        ibd_team,
+        Condition.IBD,
+        "Leo",
+        "Karlsson",
+        dt.date(today.year - 15, 9, 3),
+    )
+    teen.user = _user(ctx, "teen", Role.PATIENT, "Leo", "Karlsson")
+    teen.save(update_fields=["user"])
+    child = _patient(
+        ctx,
+        "CP-DEMOKID1",
+        cf_team,
+        Condition.CF,
+        "Ella",
+        "Karlsson",
+        dt.date(today.year - 9, 2, 20),
+    )
+    parent = _user(ctx, "parent", Role.FAMILY, "Karin", "Karlsson")
+    for kid in (teen, child):
+        ProxyLink.objects.get_or_create(
+            user=parent, patient=kid, defaults={"kind": ProxyKind.PARENT, "relationship": "mother"}
+        )
+    patients += [me, teen, child]
+    ctx.objects["patients"] = patients
+    ctx.objects["named"] = {"patient": me, "teen": teen, "child": child, "parent": parent}

@@ -1,0 +1,36 @@
+"""End staff sessions after a period of inactivity."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+
+from coproduce.audit.services import record
+
+_KEY = "last_activity"
+
+
+class StaffIdleTimeoutMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_staff_role:
+            now = time.time()
+            last = request.session.get(_KEY)
+            if last is not None and now - last > settings.STAFF_IDLE_TIMEOUT_MINUTES * 60:
+                record("session.expired", actor=user)
+                logout(request)
+                messages.info(
+                    request,
+                    f"You were logged out after {settings.STAFF_IDLE_TIMEOUT_MINUTES} minutes "
+                    "without activity. Log in again to continue.",
+                )
+                return redirect_to_login(request.get_full_path())
+            request.session[_KEY] = now
+        return self.get_response(request)

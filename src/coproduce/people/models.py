@@ -1,0 +1,219 @@
+"""Sites, care teams, staff, patients and the people who act for them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    CLINICIAN = "clinician", "Clinician"
+    NURSE = "nurse", "Nurse"
+    COORDINATOR = "coordinator", "Research coordinator"
+    RESEARCHER = "researcher", "Researcher"
+    QI_LEAD = "qi_lead", "QI lead"
+    REGISTRY_ADMIN = "registry_admin", "Registry admin"
+    PATIENT = "patient", "Patient"
+    FAMILY = "family", "Parent, guardian or family member"
+
+
+# Roles that care for patients of their own care teams.
+CARE_ROLES = frozenset({Role.CLINICIAN, Role.NURSE, Role.COORDINATOR})
+STAFF_ROLES = CARE_ROLES | {Role.RESEARCHER, Role.QI_LEAD, Role.REGISTRY_ADMIN}
+
+
+class User(AbstractUser):
+    """A person who can log in: staff, a patient (adult or teen) or a family member."""
+
+    role = models.CharField(max_length=20, choices=Role.choices)
+    care_teams: models.ManyToManyField = models.ManyToManyField(
+        "CareTeam", through="CareTeamMembership", related_name="members", blank=True
+    )
+
+    @property
+    def is_care_staff(self) -> bool:
+        return self.role in CARE_ROLES
+
+    @property
+    def is_staff_role(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    def save(self, *args, **kwargs):
+        # Only registry admins reach the Django admin; the flag follows the role.
+        self.is_staff = self.role == Role.REGISTRY_ADMIN or self.is_superuser
+        super().save(*args, **kwargs)
+
+
+class Network(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Site(models.Model):
+    """A clinic; its settings shape how its patients are cared for."""
+
+    network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="sites")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+    time_zone = models.CharField(max_length=64, default="Europe/Stockholm")
+    teen_login_age = models.PositiveSmallIntegerField(
+        default=12, help_text="Age from which a young patient may have a login of their own."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["network", "name"], name="site_name_unique_in_network")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+
+class CareTeam(models.Model):
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="care_teams")
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["site", "name"], name="team_name_unique_in_site")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.site.name})"
+
+
+class CareTeamMembership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    care_team = models.ForeignKey(CareTeam, on_delete=models.CASCADE, related_name="memberships")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "care_team"], name="membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.care_team_id}"
+
+
+class Condition(models.TextChoices):
+    CHRONIC_PAIN = "chronic_pain", "Chronic pain"
+    RA = "rheumatoid_arthritis", "Rheumatoid arthritis"
+    IBD = "ibd", "Inflammatory bowel disease"
+    CF = "cystic_fibrosis", "Cystic fibrosis"
+    OTHER = "other", "Other long-term condition"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    SMS = "sms", "Text message (SMS)"
+
+
+def new_registry_id() -> str:
+    """Return a pseudonymous registry ID such as 'CP-7K3M9QXA' (no ambiguous characters)."""
+    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+    return "CP-" + "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+class Patient(models.Model):
+    """A person in care. URLs and exports use `registry_id`, never the primary key."""
+
+    registry_id = models.CharField(max_length=16, unique=True, default=new_registry_id)
+    user = models.OneToOneField(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="patient"
+    )
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    preferred_language = models.CharField(max_length=8, default="en")
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    preferred_channel = models.CharField(
+        max_length=8, choices=Channel.choices, default=Channel.EMAIL
+    )
+    care_team = models.ForeignKey(CareTeam, on_delete=models.PROTECT, related_name="patients")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["care_team", "family_name"])]
+
+    def __str__(self) -> str:
+        return self.registry_id
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    def age_on(self, day: dt.date) -> int:
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class PatientCondition(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="conditions")
+    condition = models.CharField(max_length=32, choices=Condition.choices)
+    since = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "condition"], name="condition_once")
+        ]
+        indexes = [models.Index(fields=["condition"])]
+
+    def __str__(self) -> str:
+        return self.get_condition_display()
+
+
+class ProxyKind(models.TextChoices):
+    PARENT = "parent", "Parent or guardian (acts for the patient)"
+    FAMILY_READ = "family_read", "Family member (read only, granted by the patient)"
+
+
+class ProxyLink(models.Model):
+    """Someone who may see (and, for parents, answer for) a patient.
+
+    A parent's link ends on the patient's 18th birthday unless the patient, as an adult,
+    grants continued access (`adult_grant_at`). Family read access is always the patient's
+    own grant.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="proxy_links")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="proxy_links")
+    kind = models.CharField(max_length=16, choices=ProxyKind.choices)
+    relationship = models.CharField(max_length=60, blank=True, help_text="e.g. mother, partner")
+    adult_grant_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "patient"], name="one_link_per_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: user {self.user_id} for {self.patient_id}"
+
+    @property
+    def can_answer(self) -> bool:
+        return self.kind == ProxyKind.PARENT
+
+
+class LoginFailure(models.Model):
+    """A failed login, counted to slow down password guessing."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    ip = models.GenericIPAddressField(null=True, db_index=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.username} at {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,63 @@
+"""Pages about patients: every read goes through the access helpers and is audited."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from coproduce.audit.services import record
+from coproduce.people.access import get_patient_for, patients_visible_to
+from coproduce.people.models import CARE_ROLES, Role
+from coproduce.people.services import patient_summary
+from coproduce.web.decorators import role_required
+
+
+@role_required(Role.PATIENT)
+def my_home(request):
+    patient = getattr(request.user, "patient", None)
+    if patient is None:
+        raise Http404("No patient record is linked to this login.")
+    patient = get_patient_for(request.user, patient.registry_id)
+    return render(request, "people/my_home.html", patient_summary(patient))
+
+
+@role_required(Role.FAMILY)
+def family_home(request):
+    patients = list(patients_visible_to(request.user).order_by("given_name"))
+    record(
+        "patient.listed",
+        actor=request.user,
+        detail={"registry_ids": [p.registry_id for p in patients], "page": "family-home"},
+    )
+    return render(request, "people/family_home.html", {"patients": patients})
+
+
+@role_required(*CARE_ROLES)
+def team_patients(request):
+    patients = list(
+        patients_visible_to(request.user)
+        .select_related("care_team__site")
+        .order_by("family_name", "given_name")
+    )
+    record(
+        "patient.listed",
+        actor=request.user,
+        detail={"registry_ids": [p.registry_id for p in patients], "page": "team-patients"},
+    )
+    return render(
+        request,
+        "people/team_patients.html",
+        {"patients": patients, "teams": request.user.care_teams.select_related("site")},
+    )
+
+
+@login_required
+def patient_detail(request, registry_id: str):
+    patient = get_patient_for(request.user, registry_id)
+    if request.user.role == Role.PATIENT:
+        return redirect("my-home")
+    context = patient_summary(patient)
+    context["today"] = timezone.localdate()
+    return render(request, "people/patient_detail.html", context)

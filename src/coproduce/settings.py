@@ -1,0 +1,215 @@
+"""Django settings for coproduce, read from the environment (see docs/configuration.md)."""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+from pathlib import Path
+
+import dj_database_url
+
+from coproduce.conf import env_bool, env_choice, env_int, env_list, env_secret, env_str
+
+BASE_DIR = Path(__file__).resolve().parent
+
+# "production" is the default so that forgetting to configure never yields an unsafe server.
+MODE = env_choice("COPRODUCE_MODE", "production", ("production", "demo", "test"))
+RELAXED = MODE in ("demo", "test")
+
+DEBUG = env_bool("COPRODUCE_DEBUG", default=False)
+SECRET_KEY = env_secret(
+    "COPRODUCE_SECRET_KEY",
+    insecure_fallback="insecure-demo-and-test-only-key-never-use-in-production"
+    if RELAXED
+    else None,
+)
+ALLOWED_HOSTS = env_list(
+    "COPRODUCE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if RELAXED else []
+)
+CSRF_TRUSTED_ORIGINS = env_list("COPRODUCE_CSRF_TRUSTED_ORIGINS", [])
+
+# Django 6 ships django.tasks; on Django 5.2 (Python 3.11) the django-tasks backport
+# provides the same API under django_tasks.
+TASKS_PACKAGE = "django.tasks" if importlib.util.find_spec("django.tasks") else "django_tasks"
+TASKS_APPS = (
+    ["django_tasks_db"] if TASKS_PACKAGE == "django.tasks" else ["django_tasks", "django_tasks_db"]
+)
+
+VAR_DIR = Path(env_str("COPRODUCE_VAR_DIR") or Path.cwd() / "var").resolve()
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    *TASKS_APPS,
+    "coproduce.people",
+    "coproduce.audit",
+    "coproduce.instruments",
+    "coproduce.checkins",
+    "coproduce.safetynet",
+    "coproduce.visits",
+    "coproduce.careplans",
+    "coproduce.registry",
+    "coproduce.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "coproduce.audit.middleware.RequestIdMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "coproduce.people.middleware.StaffIdleTimeoutMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "coproduce.urls"
+WSGI_APPLICATION = "coproduce.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "coproduce.web.context.site_chrome",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict[str, Any]:
+    url = env_str("DATABASE_URL")
+    if url:
+        max_age = env_int("COPRODUCE_DB_CONN_MAX_AGE", 60, minimum=0)
+        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=max_age))
+    else:
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        config = {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(VAR_DIR / "coproduce.sqlite3"),
+        }
+    if config["ENGINE"].endswith("sqlite3"):
+        # WAL lets the worker and the web process read while the other writes;
+        # IMMEDIATE transactions take the write lock up front instead of failing mid-way.
+        config["OPTIONS"] = {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    return config
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "people.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if MODE == "test":
+    # Hashing cost is not what the suite tests; Argon2 stays the production hasher.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+AUTH_PASSWORD_VALIDATORS = (
+    []
+    if RELAXED
+    else [
+        {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+        {
+            "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+            "OPTIONS": {"min_length": 12},
+        },
+        {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+        {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    ]
+)
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Login throttling: failures counted in the database so every web process sees them.
+LOGIN_MAX_FAILURES_PER_USERNAME = env_int("COPRODUCE_LOGIN_MAX_FAILURES", 5, minimum=1)
+LOGIN_MAX_FAILURES_PER_IP = env_int("COPRODUCE_LOGIN_MAX_FAILURES_PER_IP", 30, minimum=1)
+LOGIN_FAILURE_WINDOW_MINUTES = env_int("COPRODUCE_LOGIN_WINDOW_MINUTES", 15, minimum=1)
+
+# Staff sessions end after inactivity; patients keep theirs for a day.
+STAFF_IDLE_TIMEOUT_MINUTES = env_int("COPRODUCE_STAFF_IDLE_MINUTES", 30, minimum=1)
+SESSION_COOKIE_AGE = env_int("COPRODUCE_SESSION_SECONDS", 24 * 3600, minimum=60)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_COOKIES = env_bool("COPRODUCE_SECURE_COOKIES", default=not RELAXED)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+SECURE_SSL_REDIRECT = env_bool("COPRODUCE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env_int("COPRODUCE_HSTS_SECONDS", 0, minimum=0)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if env_bool("COPRODUCE_BEHIND_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+X_FRAME_OPTIONS = "DENY"
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("sv", "Svenska"), ("es", "Español")]
+TIME_ZONE = env_str("COPRODUCE_TIME_ZONE") or "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if RELAXED
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+# Demo and tests serve static files straight from the apps; production runs collectstatic.
+WHITENOISE_USE_FINDERS = RELAXED
+WHITENOISE_AUTOREFRESH = RELAXED
+
+TASKS = {
+    "default": {
+        "BACKEND": (
+            f"{TASKS_PACKAGE}.backends.immediate.ImmediateBackend"
+            if env_bool("COPRODUCE_TASKS_IMMEDIATE", default=False)
+            else "django_tasks_db.DatabaseBackend"
+        ),
+    }
+}
+
+EMAIL_BACKEND = env_str(
+    "COPRODUCE_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if MODE == "demo"
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+if MODE == "test":
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+EMAIL_HOST = env_str("COPRODUCE_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("COPRODUCE_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("COPRODUCE_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("COPRODUCE_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("COPRODUCE_EMAIL_TLS", default=False)
+DEFAULT_FROM_EMAIL = env_str("COPRODUCE_FROM_EMAIL", "coproduce@localhost")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("COPRODUCE_LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,82 @@
+"""Login, logout and the home page each role lands on."""
+
+from __future__ import annotations
+
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from coproduce.people.auth import LoginForm
+from coproduce.people.models import Role
+from coproduce.registry.summary import site_condition_counts
+from coproduce.web.decorators import role_required
+
+HOME_BY_ROLE = {
+    Role.PATIENT: "my-home",
+    Role.FAMILY: "family-home",
+    Role.CLINICIAN: "team-patients",
+    Role.NURSE: "team-patients",
+    Role.COORDINATOR: "team-patients",
+    Role.RESEARCHER: "research-home",
+    Role.QI_LEAD: "registry-home",
+    Role.REGISTRY_ADMIN: "audit-search",
+}
+
+
+@login_required
+def home(request):
+    return redirect(HOME_BY_ROLE[request.user.role])
+
+
+def login_view(request):
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = LoginForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        assert form.user is not None
+        login(request, form.user)
+        target = request.POST.get("next") or request.GET.get("next") or ""
+        if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+            return redirect(target)
+        return redirect("home")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "web/login.html",
+        {"form": form, "next": request.GET.get("next", "")},
+        status=status,
+    )
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    return redirect("login")
+
+
+@role_required(Role.RESEARCHER)
+def research_home(request):
+    return render(
+        request,
+        "web/research_home.html",
+        {"rows": site_condition_counts()},
+    )
+
+
+@role_required(Role.QI_LEAD)
+def registry_home(request):
+    return render(
+        request,
+        "web/registry_home.html",
+        {"rows": site_condition_counts()},
+    )
+
+
+def healthz(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")

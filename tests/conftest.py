@@ -1,0 +1,63 @@
+"""Shared fixtures: a small clinic world with named people (see STYLE.md, practice 5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+
+import pytest
+
+os.environ.setdefault("COPRODUCE_MODE", "test")
+
+from coproduce.people.models import Patient, Role, User
+from tests import factories
+
+
+@dataclass
+class World:
+    """Alice is a patient of team A; her parent Paula acts for her teen brother Tom.
+
+    Nina is a nurse on team A; Carl is a clinician at another site; Ruth a researcher,
+    Quinn a QI lead, Cora a coordinator on team A, Adam a registry admin.
+    """
+
+    team_a: object
+    team_b: object
+    alice: Patient
+    tom: Patient
+    paula: User
+    nina: User
+    carl: User
+    cora: User
+    ruth: User
+    quinn: User
+    adam: User
+
+
+@pytest.fixture
+def world(db) -> World:
+    site_a = factories.make_site("North Clinic")
+    site_b = factories.make_site("South Clinic")
+    team_a = factories.make_team(site_a, "Pain team")
+    team_b = factories.make_team(site_b, "Rheumatology team")
+    alice = factories.make_patient(team_a, given_name="Alice", login=True)
+    today = dt.date.today()
+    tom = factories.make_patient(
+        team_a, given_name="Tom", born=today.replace(year=today.year - 14), login=False
+    )
+    paula = factories.make_user(Role.FAMILY, username="paula")
+    factories.link_proxy(paula, tom)
+    return World(
+        team_a=team_a,
+        team_b=team_b,
+        alice=alice,
+        tom=tom,
+        paula=paula,
+        nina=factories.make_user(Role.NURSE, username="nina", teams=[team_a]),
+        carl=factories.make_user(Role.CLINICIAN, username="carl", teams=[team_b]),
+        cora=factories.make_user(Role.COORDINATOR, username="cora", teams=[team_a]),
+        ruth=factories.make_user(Role.RESEARCHER, username="ruth"),
+        quinn=factories.make_user(Role.QI_LEAD, username="quinn"),
+        adam=factories.make_user(Role.REGISTRY_ADMIN, username="adam"),
+    )

@@ -1,0 +1,130 @@
+import datetime as dt
+
+import pytest
+from django.http import Http404
+
+from coproduce.audit.models import AuditEvent
+from coproduce.people.access import (
+    can_answer_for,
+    get_patient_for,
+    majority_cutoff,
+    patients_visible_to,
+)
+from coproduce.people.models import ProxyKind, Role
+from coproduce.people.services import grant_adult_access
+from tests import factories
+
+
+def visible(user, **kw):
+    return set(patients_visible_to(user, **kw).values_list("registry_id", flat=True))
+
+
+def test_it_shows_staff_the_patients_of_their_care_teams(world):
+    assert visible(world.nina) == {world.alice.registry_id, world.tom.registry_id}
+
+
+def test_it_hides_patients_of_another_team_at_the_same_site(world):
+    other_team = factories.make_team(world.team_a.site, "Other team")
+    stranger = factories.make_patient(other_team)
+    assert stranger.registry_id not in visible(world.nina)
+
+
+def test_it_hides_patients_of_another_site(world):
+    assert visible(world.carl) == set()
+    with pytest.raises(Http404):
+        get_patient_for(world.carl, world.alice.registry_id)
+
+
+def test_it_answers_forbidden_exactly_like_missing(world):
+    with pytest.raises(Http404) as forbidden:
+        get_patient_for(world.carl, world.alice.registry_id)
+    with pytest.raises(Http404) as missing:
+        get_patient_for(world.carl, "CP-NOPE0000")
+    assert str(forbidden.value) == str(missing.value)
+
+
+def test_it_shows_a_patient_only_themselves(world):
+    other = factories.make_patient(world.team_a, login=True)
+    assert visible(world.alice.user) == {world.alice.registry_id}
+    assert visible(other.user) == {other.registry_id}
+
+
+def test_it_shows_a_parent_only_the_child_they_act_for(world):
+    assert visible(world.paula) == {world.tom.registry_id}
+    assert can_answer_for(world.paula, world.tom)
+    assert not can_answer_for(world.paula, world.alice)
+
+
+def test_it_gives_research_qi_and_admin_roles_no_patient_rows(world):
+    for user in (world.ruth, world.quinn, world.adam):
+        assert visible(user) == set()
+
+
+def test_it_ends_parent_access_on_the_18th_birthday(world):
+    birthday = dt.date(2008, 3, 10)
+    teen = factories.make_patient(world.team_a, born=birthday)
+    factories.link_proxy(world.paula, teen)
+    day_before = dt.date(2026, 3, 9)
+    on_birthday = dt.date(2026, 3, 10)
+    assert teen.registry_id in visible(world.paula, today=day_before)
+    assert teen.registry_id not in visible(world.paula, today=on_birthday)
+    assert not can_answer_for(world.paula, teen, today=on_birthday)
+
+
+def test_it_keeps_parent_access_after_18_when_the_patient_grants_it(world):
+    adult = factories.make_patient(world.team_a, born=dt.date(2000, 1, 1), login=True)
+    link = factories.link_proxy(world.paula, adult)
+    assert adult.registry_id not in visible(world.paula)
+    grant_adult_access(patient_user=adult.user, link=link)
+    assert adult.registry_id in visible(world.paula)
+
+
+def test_it_lets_family_read_access_continue_for_adults(world):
+    factories.link_proxy(world.paula, world.alice, kind=ProxyKind.FAMILY_READ)
+    assert world.alice.registry_id in visible(world.paula)
+    assert not can_answer_for(world.paula, world.alice)
+
+
+def test_it_forgets_a_revoked_link(world):
+    link = world.tom.proxy_links.get(user=world.paula)
+    link.revoked_at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    link.save()
+    assert visible(world.paula) == set()
+
+
+def test_it_does_not_mix_one_link_with_another_patients_grant(world):
+    # Paula's revoked link to an adult must not be revived by her valid link to Tom.
+    adult = factories.make_patient(world.team_a, born=dt.date(1990, 1, 1))
+    link = factories.link_proxy(world.paula, adult, kind=ProxyKind.FAMILY_READ)
+    link.revoked_at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    link.save()
+    assert adult.registry_id not in visible(world.paula)
+
+
+def test_it_sees_nothing_for_an_inactive_user(world):
+    world.nina.is_active = False
+    world.nina.save()
+    assert visible(world.nina) == set()
+
+
+def test_it_audits_every_read_through_the_helper(world):
+    before = AuditEvent.objects.count()
+    get_patient_for(world.nina, world.alice.registry_id)
+    event = AuditEvent.objects.order_by("-id").first()
+    assert AuditEvent.objects.count() == before + 1
+    assert (event.event, event.actor, event.patient) == ("patient.viewed", world.nina, world.alice)
+
+
+def test_it_records_whom_a_parent_acts_for(world):
+    get_patient_for(world.paula, world.tom.registry_id)
+    event = AuditEvent.objects.order_by("-id").first()
+    assert event.acting_for == world.tom
+    assert event.actor_role == Role.FAMILY
+
+
+@pytest.mark.parametrize(
+    ("today", "cutoff"),
+    [(dt.date(2026, 11, 24), dt.date(2008, 11, 24)), (dt.date(2028, 2, 29), dt.date(2010, 2, 28))],
+)
+def test_it_computes_the_majority_cutoff_including_leap_days(today, cutoff):
+    assert majority_cutoff(today) == cutoff

@@ -1,0 +1,37 @@
+import os
+import subprocess
+import sys
+
+
+def run_settings(env: dict) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("COPRODUCE_")}
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", "import coproduce.settings as s; print(s.DEBUG, s.ALLOWED_HOSTS)"],
+        env=clean,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_it_refuses_to_start_in_production_without_a_secret():
+    result = run_settings({})
+    assert result.returncode != 0
+    assert "COPRODUCE_SECRET_KEY is not set" in result.stderr
+
+
+def test_it_is_safe_by_default_in_production():
+    result = run_settings({"COPRODUCE_SECRET_KEY": "x" * 40})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False []"
+
+
+def test_it_fails_loudly_on_a_malformed_boolean():
+    result = run_settings({"COPRODUCE_MODE": "demo", "COPRODUCE_DEBUG": "maybe"})
+    assert "is not a boolean" in result.stderr
+
+
+def test_it_refuses_a_short_secret():
+    result = run_settings({"COPRODUCE_SECRET_KEY": "short"})
+    assert "at least 32 characters" in result.stderr
