@@ -35,3 +35,150 @@ class Enrollment(models.Model):
     @property
     def active(self) -> bool:
         return self.ended_on is None
+
+
+class ScheduleKind(models.TextChoices):
+    WEEKLY = "weekly", "Weekly"
+    MONTHLY = "monthly", "Monthly"
+    PREVISIT = "previsit", "Before each appointment"
+    POSTVISIT = "postvisit", "After each visit"
+    ON_DEMAND = "on_demand", "On demand"
+
+
+class Schedule(models.Model):
+    """When a program's patients answer which instruments."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="schedules")
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=12, choices=ScheduleKind.choices)
+    instruments = models.JSONField(default=list, help_text="instrument ids, in order")
+    weekday = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="0 = Monday (weekly schedules)"
+    )
+    day_of_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    days_before = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="pre-visit: days before the appointment"
+    )
+    hours_after = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="post-visit: hours after the appointment"
+    )
+    local_time = models.TimeField(default="09:00", help_text="clinic-local time it is due")
+    reminder_days = models.JSONField(default=list, help_text="days after due, e.g. [2, 4]")
+    expires_after_days = models.PositiveSmallIntegerField(default=7)
+    active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"{self.program.slug}: {self.name}"
+
+
+class InvitationStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    SENT = "sent", "Sent"
+    IN_PROGRESS = "in_progress", "Started"
+    COMPLETED = "completed", "Completed"
+    EXPIRED = "expired", "Expired"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+OPEN_STATUSES = (InvitationStatus.SCHEDULED, InvitationStatus.SENT, InvitationStatus.IN_PROGRESS)
+
+
+class Invitation(models.Model):
+    """One check-in a patient is asked to complete, with its link token and reminders.
+
+    The token itself is never stored: only its SHA-256 digest, so a database leak does not
+    open anyone's check-in.
+    """
+
+    patient = models.ForeignKey(
+        "people.Patient", on_delete=models.CASCADE, related_name="invitations"
+    )
+    schedule = models.ForeignKey(
+        Schedule, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations"
+    )
+    appointment = models.ForeignKey(
+        "visits.Appointment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    instruments = models.JSONField(default=list)
+    due_at = models.DateTimeField(db_index=True)
+    expires_at = models.DateTimeField()
+    reminder_days = models.JSONField(default=list)
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
+    next_reminder_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    status = models.CharField(
+        max_length=12, choices=InvitationStatus.choices, default=InvitationStatus.SCHEDULED
+    )
+    token_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    token_used_at = models.DateTimeField(null=True, blank=True)
+    draft = models.JSONField(default=dict, blank=True, help_text="answers saved as you go")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "due_at"]),
+            models.Index(fields=["patient", "-due_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "schedule", "due_at"], name="one_invitation_per_due_time"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient_id} due {self.due_at:%Y-%m-%d}"
+
+
+class CheckinResponse(models.Model):
+    """A submitted check-in. Never changed after it is stored."""
+
+    patient = models.ForeignKey(
+        "people.Patient", on_delete=models.PROTECT, related_name="checkin_responses"
+    )
+    invitation = models.OneToOneField(
+        Invitation, null=True, blank=True, on_delete=models.PROTECT, related_name="response"
+    )
+    submitted_by = models.ForeignKey(
+        "people.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.CharField(max_length=12, default="web", help_text="web, api, cli, import")
+    answers = models.JSONField(help_text="{instrument_id: {linkId: value}}")
+    versions = models.JSONField(help_text="{instrument_id: version}")
+    free_text = models.TextField(blank=True)
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["patient", "-submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.patient_id} at {self.submitted_at:%Y-%m-%d %H:%M}"
+
+
+class Score(models.Model):
+    """One instrument's score within a response (denormalised patient and time for trends)."""
+
+    response = models.ForeignKey(CheckinResponse, on_delete=models.CASCADE, related_name="scores")
+    patient = models.ForeignKey("people.Patient", on_delete=models.PROTECT, related_name="scores")
+    instrument_id = models.CharField(max_length=40)
+    version = models.CharField(max_length=20)
+    score = models.FloatField(null=True, blank=True)
+    band = models.CharField(max_length=40, blank=True)
+    flags = models.JSONField(default=list, blank=True)
+    complete = models.BooleanField(default=True)
+    reason = models.CharField(max_length=200, blank=True)
+    derived = models.JSONField(default=dict, blank=True)
+    item_values = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["patient", "instrument_id", "at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "instrument_id"], name="one_score_per_instrument"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_id}={self.score} ({self.patient_id})"

@@ -1,1 +1,154 @@
-"""Models of the safetynet app."""
+"""Safety-net rules, the messages patients see, alerts to care teams, and the outbox."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class Rule(models.Model):
+    """A declarative rule loaded from a file in the repo (one row per rule version)."""
+
+    rule_id = models.CharField(max_length=80)
+    version = models.PositiveIntegerField(default=1)
+    ruleset = models.CharField(max_length=80, help_text="e.g. opioid-taper, ra-ibd-flare")
+    title = models.CharField(max_length=200)
+    definition = models.JSONField(help_text="condition and actions as loaded from the file")
+    source_file = models.CharField(max_length=200, blank=True)
+    active = models.BooleanField(default=True)
+    loaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["rule_id", "version"], name="rule_version_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} v{self.version}"
+
+
+class PatientMessage(models.Model):
+    """What a patient is told at once after a check-in, in four parts."""
+
+    patient = models.ForeignKey(
+        "people.Patient", on_delete=models.CASCADE, related_name="safety_messages"
+    )
+    response = models.ForeignKey(
+        "checkins.CheckinResponse", on_delete=models.CASCADE, related_name="messages"
+    )
+    rule_id = models.CharField(max_length=80, blank=True)
+    acknowledge = models.TextField()
+    validate = models.TextField()
+    advise = models.TextField()
+    clinic_will = models.TextField()
+    crisis = models.BooleanField(default=False, help_text="show crisis resources")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"message {self.rule_id} for {self.patient_id}"
+
+
+class Priority(models.IntegerChoices):
+    URGENT = 1, "Urgent"
+    SOON = 2, "Soon"
+    ROUTINE = 3, "Routine"
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    RESOLVED = "resolved", "Resolved"
+
+
+class Alert(models.Model):
+    patient = models.ForeignKey("people.Patient", on_delete=models.CASCADE, related_name="alerts")
+    care_team = models.ForeignKey("people.CareTeam", on_delete=models.PROTECT, related_name="+")
+    response = models.ForeignKey(
+        "checkins.CheckinResponse",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="alerts",
+    )
+    rule_id = models.CharField(max_length=80)
+    rule_version = models.PositiveIntegerField(default=1)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices)
+    reason = models.CharField(max_length=300)
+    data = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=14, choices=AlertStatus.choices, default=AlertStatus.OPEN)
+    assigned_to = models.ForeignKey(
+        "people.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    ack_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        "people.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        "people.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolution_note = models.TextField(blank=True)
+    action_taken = models.BooleanField(null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["care_team", "status", "priority", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_priority_display()} alert {self.rule_id} for {self.patient_id}"
+
+
+class Snooze(models.Model):
+    """An expected symptom the team chose not to be alerted about for a while (<= 30 days)."""
+
+    patient = models.ForeignKey("people.Patient", on_delete=models.CASCADE, related_name="+")
+    rule_id = models.CharField(max_length=80)
+    until = models.DateTimeField()
+    reason = models.CharField(max_length=300)
+    created_by = models.ForeignKey("people.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} snoozed for {self.patient_id} until {self.until:%Y-%m-%d}"
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+
+
+class Notification(models.Model):
+    """An outbox row: written in the same transaction as the event that caused it.
+
+    The worker claims a row with a conditional update, sends it, and on failure schedules a
+    retry with backoff; a notification is never dropped.
+    """
+
+    channel = models.CharField(max_length=8, help_text="email or sms")
+    to = models.CharField(max_length=254)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    purpose = models.CharField(max_length=40, help_text="invitation, reminder, alert, escalation")
+    dedupe_key = models.CharField(max_length=120, unique=True)
+    patient = models.ForeignKey(
+        "people.Patient", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        max_length=8, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} by {self.channel} ({self.status})"
