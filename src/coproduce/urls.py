@@ -6,4 +6,10 @@ urlpatterns = [
     path("", include("coproduce.web.urls")),
     path("", include("coproduce.people.urls")),
     path("", include("coproduce.audit.urls")),
+    path("", include("coproduce.checkins.urls")),
+    path("", include("coproduce.safetynet.urls")),
+    path("", include("coproduce.visits.urls")),
+    path("", include("coproduce.careplans.urls")),
+    path("", include("coproduce.registry.urls")),
+    path("", include("coproduce.instruments.urls")),
 ]
