@@ -1,10 +1,10 @@
-"""Django settings for coproduce, read from the environment (see docs/configuration.md)."""
+"""Django settings for coproduce, read from the environment (see the README)."""
 
 from __future__ import annotations
 
 import importlib.util
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 

@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from coproduce.registry import views
+
+urlpatterns = [
+    path("registry/measures/", views.measure_list, name="measure-list"),
+    path("registry/measures/<slug:measure_id>/", views.measure_detail, name="measure-detail"),
+    path(
+        "registry/measures/<slug:measure_id>/funnel/", views.measure_funnel, name="measure-funnel"
+    ),
+]
