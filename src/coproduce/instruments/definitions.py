@@ -1,0 +1,433 @@
+"""Instrument definitions: a light, immutable view of a FHIR R4 Questionnaire.
+
+The JSON Questionnaire is the source of truth (shipped files in ``library/`` or imported
+rows in ``InstrumentVersion``). ``Definition`` parses it once into plain dataclasses so that
+scoring and rendering never walk FHIR JSON or run FHIR model validation on the hot path.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+# Answer-option weights: R4 core ``ordinalValue``, the newer ``itemWeight`` and the legacy
+# ISO 21090 extension all carry the same meaning; lforms and others use each of them.
+WEIGHT_URLS = (
+    "http://hl7.org/fhir/StructureDefinition/ordinalValue",
+    "http://hl7.org/fhir/StructureDefinition/itemWeight",
+    "http://hl7.org/fhir/StructureDefinition/iso21090-CO-value",
+)
+MIN_VALUE_URL = "http://hl7.org/fhir/StructureDefinition/minValue"
+MAX_VALUE_URL = "http://hl7.org/fhir/StructureDefinition/maxValue"
+# coproduce's own extensions. The URL is a namespace, not something fetched at runtime.
+NS = "https://coproduce.org/fhir/StructureDefinition/"
+RENDER_URL = NS + "render-as"  # valueCode "buttons": a 0-10 style scale shown as buttons
+ANCHOR_LOW_URL = NS + "anchor-low"  # valueString under the lowest button
+ANCHOR_HIGH_URL = NS + "anchor-high"
+CITATION_URL = NS + "citation"  # valueString, repeatable
+SCREENING_URL = NS + "screening-rule"  # PHQ-2 style gate, see ScreeningRule
+CONFIDENTIAL_URL = NS + "confidential-from-clinician"  # valueBoolean
+KIND_URL = NS + "instrument-kind"  # valueCode "patient" | "clinician"
+
+ANSWER_TYPES = frozenset(
+    {
+        "boolean",
+        "decimal",
+        "integer",
+        "date",
+        "dateTime",
+        "time",
+        "string",
+        "text",
+        "url",
+        "choice",
+        "open-choice",
+        "attachment",
+        "reference",
+        "quantity",
+    }
+)
+ITEM_TYPES = ANSWER_TYPES | {"group", "display", "question"}
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One answer option: the code stored, the text shown, and its scoring weight."""
+
+    code: str
+    display: str
+    weight: float | int | None = None
+    system: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EnableWhen:
+    question: str
+    operator: str
+    answer: Any
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningRule:
+    """Ask ``then_ask`` only when the weights of ``items`` sum to at least ``threshold``.
+
+    FHIR ``enableWhen`` compares single answers, so a sum gate (PHQ-2 >= 3 opens the rest of
+    the PHQ-9) is carried as this explicit rule. A schedule opts in; without it every item
+    is asked.
+    """
+
+    items: tuple[str, ...]
+    threshold: float
+    then_ask: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Item:
+    link_id: str
+    type: str
+    text: str
+    required: bool = False
+    repeats: bool = False
+    prefix: str = ""
+    options: tuple[Option, ...] = ()
+    min_value: float | int | None = None
+    max_value: float | int | None = None
+    enable_when: tuple[EnableWhen, ...] = ()
+    enable_behavior: str = "all"
+    render: str | None = None
+    anchors: tuple[str, str] | None = None
+    page: str | None = None
+    by_code: dict[str, Option] = field(default_factory=dict, repr=False)
+    by_weight: dict[float | int, list[Option]] = field(default_factory=dict, repr=False)
+
+    @property
+    def weighted(self) -> bool:
+        return any(o.weight is not None for o in self.options)
+
+    @property
+    def answerable(self) -> bool:
+        return self.type in ANSWER_TYPES
+
+
+@dataclass(frozen=True, eq=False)
+class Page:
+    """A screen of the check-in flow: a top-level group (its text is the stem)."""
+
+    link_id: str
+    text: str
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Definition:
+    """One exact version of an instrument, parsed from its Questionnaire JSON."""
+
+    id: str
+    version: str
+    title: str
+    status: str
+    questionnaire: dict[str, Any] = field(repr=False)
+    items: tuple[Item, ...] = field(repr=False)
+    pages: tuple[Page, ...] = field(repr=False)
+    license: str = ""
+    citations: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ("en",)
+    kind: str = "shipped"
+    audience: str = "patient"
+    screening: ScreeningRule | None = None
+    confidential: bool = False
+    scoring: dict[str, Any] = field(default_factory=dict, repr=False)
+    item_map: dict[str, Item] = field(default_factory=dict, repr=False)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.id, self.version)
+
+    @property
+    def citation(self) -> str:
+        return "; ".join(self.citations)
+
+    def item(self, link_id: str) -> Item:
+        return self.item_map[link_id]
+
+    def is_enabled(
+        self, item: Item, answers: Mapping[str, Any], *, screening: bool = False
+    ) -> bool:
+        """Whether ``item`` is asked given the answers so far (enableWhen and the screen)."""
+        if screening and self.screening and item.link_id in self.screening.then_ask:
+            total = 0.0
+            for link_id in self.screening.items:
+                weight = _weight_of(self.item_map[link_id], answers.get(link_id))
+                if weight is None:
+                    return False
+                total += weight
+            if total < self.screening.threshold:
+                return False
+        conditions = list(item.enable_when)
+        if item.page and item.page in self.item_map:
+            conditions += self.item_map[item.page].enable_when
+        if not conditions:
+            return True
+        results = [_condition_holds(c, answers) for c in conditions]
+        return any(results) if item.enable_behavior == "any" else all(results)
+
+    def enabled_items(self, answers: Mapping[str, Any], *, screening: bool = False) -> list[Item]:
+        return [i for i in self.items if self.is_enabled(i, answers, screening=screening)]
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "version": self.version,
+            "title": self.title,
+            "kind": self.kind,
+            "audience": self.audience,
+            "items": len(self.items),
+            "license": self.license,
+            "citation": self.citation,
+            "languages": list(self.languages),
+        }
+
+
+def _weight_of(item: Item, answer: Any) -> float | int | None:
+    if answer is None:
+        return None
+    option = item.by_code.get(str(answer))
+    if option is not None:
+        return option.weight
+    if isinstance(answer, int | float) and not isinstance(answer, bool):
+        return answer
+    return None
+
+
+def _condition_holds(cond: EnableWhen, answers: Mapping[str, Any]) -> bool:
+    given = answers.get(cond.question)
+    if cond.operator == "exists":
+        return (given is not None) == bool(cond.answer)
+    if given is None:
+        return False
+    expected = cond.answer
+    if isinstance(expected, dict):  # a Coding: compare codes
+        expected = expected.get("code")
+    if cond.operator == "=":
+        return str(given) == str(expected) if isinstance(expected, str) else given == expected
+    if cond.operator == "!=":
+        return str(given) != str(expected) if isinstance(expected, str) else given != expected
+    try:
+        if cond.operator == ">":
+            return given > expected
+        if cond.operator == "<":
+            return given < expected
+        if cond.operator == ">=":
+            return given >= expected
+        if cond.operator == "<=":
+            return given <= expected
+    except TypeError:
+        return False
+    return False
+
+
+def _ext(element: Mapping[str, Any], url: str) -> dict[str, Any] | None:
+    for ext in element.get("extension", ()) or ():
+        if isinstance(ext, dict) and ext.get("url") == url:
+            return ext
+    return None
+
+
+def _ext_value(element: Mapping[str, Any], url: str) -> Any:
+    ext = _ext(element, url)
+    if ext is None:
+        return None
+    for key, value in ext.items():
+        if key.startswith("value"):
+            return value
+    return None
+
+
+def weight_of_element(element: Mapping[str, Any]) -> Any:
+    """The raw weight extension value of an answerOption or ValueSet concept, if any."""
+    for url in WEIGHT_URLS:
+        value = _ext_value(element, url)
+        if value is not None:
+            return value
+    return None
+
+
+def _number(value: Any) -> float | int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        if value.is_integer():
+            return int(value)
+    return value
+
+
+def _option_from_answer_option(option: Mapping[str, Any]) -> Option:
+    weight = _number(weight_of_element(option))
+    if "valueCoding" in option:
+        coding = option["valueCoding"]
+        code = str(coding.get("code", ""))
+        return Option(code, str(coding.get("display", code)), weight, coding.get("system"))
+    for key in ("valueInteger", "valueString", "valueDate", "valueTime"):
+        if key in option:
+            value = option[key]
+            return Option(str(value), str(value), weight)
+    raise ValueError("answerOption without a value")
+
+
+def _value_set_options(vs: Mapping[str, Any]) -> tuple[Option, ...]:
+    concepts: list[tuple[Mapping[str, Any], str | None]] = []
+    for entry in (vs.get("expansion") or {}).get("contains", ()) or ():
+        concepts.append((entry, entry.get("system")))
+    if not concepts:
+        for include in (vs.get("compose") or {}).get("include", ()) or ():
+            for concept in include.get("concept", ()) or ():
+                concepts.append((concept, include.get("system")))
+    return tuple(
+        Option(
+            str(c.get("code", "")),
+            str(c.get("display", c.get("code", ""))),
+            _number(weight_of_element(c)),
+            system,
+        )
+        for c, system in concepts
+    )
+
+
+def _contained_value_sets(questionnaire: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    found: dict[str, Mapping[str, Any]] = {}
+    for res in questionnaire.get("contained", ()) or ():
+        if isinstance(res, dict) and res.get("resourceType") == "ValueSet":
+            if res.get("id"):
+                found["#" + str(res["id"])] = res
+            if res.get("url"):
+                found[str(res["url"])] = res
+    return found
+
+
+def _parse_item(
+    raw: Mapping[str, Any], value_sets: Mapping[str, Mapping[str, Any]], page: str | None
+) -> Item:
+    options: tuple[Option, ...] = ()
+    if raw.get("answerOption"):
+        options = tuple(_option_from_answer_option(o) for o in raw["answerOption"])
+    elif raw.get("answerValueSet") and raw["answerValueSet"] in value_sets:
+        options = _value_set_options(value_sets[raw["answerValueSet"]])
+    by_weight: dict[float | int, list[Option]] = {}
+    for option in options:
+        if option.weight is not None:
+            by_weight.setdefault(option.weight, []).append(option)
+    low, high = _ext_value(raw, ANCHOR_LOW_URL), _ext_value(raw, ANCHOR_HIGH_URL)
+    enable_when = tuple(
+        EnableWhen(
+            str(ew.get("question")),
+            str(ew.get("operator")),
+            next((v for k, v in ew.items() if k.startswith("answer")), None),
+        )
+        for ew in raw.get("enableWhen", ()) or ()
+    )
+    return Item(
+        link_id=str(raw["linkId"]),
+        type=str(raw.get("type")),
+        text=str(raw.get("text", "")),
+        required=bool(raw.get("required", False)),
+        repeats=bool(raw.get("repeats", False)),
+        prefix=str(raw.get("prefix", "")),
+        options=options,
+        min_value=_number(_ext_value(raw, MIN_VALUE_URL)),
+        max_value=_number(_ext_value(raw, MAX_VALUE_URL)),
+        enable_when=enable_when,
+        enable_behavior=str(raw.get("enableBehavior", "all")),
+        render=_ext_value(raw, RENDER_URL),
+        anchors=(str(low or ""), str(high or "")) if (low or high) else None,
+        page=page,
+        by_code={o.code: o for o in options},
+        by_weight=by_weight,
+    )
+
+
+def _walk(
+    items: Any,
+    value_sets: Mapping[str, Mapping[str, Any]],
+    page: str | None,
+    out: list[Item],
+) -> None:
+    for raw in items:
+        item = _parse_item(raw, value_sets, page)
+        out.append(item)
+        if raw.get("item"):
+            _walk(raw["item"], value_sets, page, out)
+
+
+def parse_questionnaire(
+    questionnaire: dict[str, Any],
+    *,
+    instrument_id: str | None = None,
+    version: str | None = None,
+    kind: str = "shipped",
+    scoring: dict[str, Any] | None = None,
+) -> Definition:
+    """Build a Definition; the caller has checked the JSON (see ``importer``)."""
+    value_sets = _contained_value_sets(questionnaire)
+    every: list[Item] = []
+    pages: list[Page] = []
+    loose: list[Item] = []
+    for raw in questionnaire.get("item", ()) or ():
+        if raw.get("type") == "group":
+            group_items: list[Item] = []
+            group = _parse_item(raw, value_sets, None)
+            every.append(group)
+            _walk(raw.get("item", ()) or (), value_sets, group.link_id, group_items)
+            every.extend(group_items)
+            pages.append(Page(group.link_id, group.text, tuple(group_items)))
+        else:
+            item = _parse_item(raw, value_sets, None)
+            every.append(item)
+            loose.append(item)
+            if raw.get("item"):
+                nested: list[Item] = []
+                _walk(raw["item"], value_sets, None, nested)
+                every.extend(nested)
+                loose.extend(nested)
+    if loose:
+        pages.insert(0, Page("", questionnaire.get("title", ""), tuple(loose)))
+    item_map = {i.link_id: i for i in every}
+    answerable = tuple(i for i in every if i.answerable)
+    screening = None
+    rule = _ext(questionnaire, SCREENING_URL)
+    if rule:
+        parts: dict[str, list[Any]] = {}
+        for sub in rule.get("extension", ()):
+            value = next((v for k, v in sub.items() if k.startswith("value")), None)
+            parts.setdefault(sub["url"], []).append(value)
+        screening = ScreeningRule(
+            tuple(parts.get("item", ())),
+            float(parts.get("threshold", [0])[0]),
+            tuple(parts.get("thenAsk", ())),
+        )
+    language = questionnaire.get("language") or "en"
+    return Definition(
+        id=instrument_id or str(questionnaire.get("id") or ""),
+        version=version or str(questionnaire.get("version") or ""),
+        title=str(questionnaire.get("title") or questionnaire.get("name") or ""),
+        status=str(questionnaire.get("status", "")),
+        questionnaire=questionnaire,
+        items=answerable,
+        pages=tuple(pages),
+        license=str(questionnaire.get("copyright", "")),
+        citations=tuple(
+            str(e.get("valueString"))
+            for e in questionnaire.get("extension", ()) or ()
+            if e.get("url") == CITATION_URL
+        ),
+        languages=(str(language).split("-")[0],),
+        kind=kind,
+        audience=str(_ext_value(questionnaire, KIND_URL) or "patient"),
+        screening=screening,
+        confidential=bool(_ext_value(questionnaire, CONFIDENTIAL_URL)),
+        scoring=dict(scoring or {}),
+        item_map=item_map,
+    )

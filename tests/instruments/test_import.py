@@ -1,0 +1,142 @@
+"""Importing real FHIR Questionnaires written by others (see the shared README)."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from coproduce.instruments.importer import ImportRefused
+from coproduce.instruments.models import InstrumentVersion
+from coproduce.instruments.scoring import score
+from coproduce.instruments.services import import_questionnaire
+from tests.instruments.conftest import EXTERNAL
+
+pytestmark = pytest.mark.django_db
+
+
+def run_import(name, *args):
+    out, err = StringIO(), StringIO()
+    call_command("instruments", "import", str(EXTERNAL / name), *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+VALID = [
+    ("lforms-R4-phq9-with-the-weight-function.json", "lforms-phq9-weight"),
+    ("lforms-R4-phq9.json", "lforms-phq9"),
+    ("lforms-R4-argonaut-phq9-ish.json", "argonaut-phq9"),
+    ("lforms-R5-argonaut-phq9-ish.json", "argonaut-phq9-r5"),
+    ("lforms-R4-apgar-with-itemWeight-variable.json", "apgar"),
+    ("lforms-R4-weightHeightQuestionnaire.json", "weight-height"),
+    ("rkonfhir-GAD-7.json", "rk-gad7"),
+]
+
+
+@pytest.mark.parametrize(("name", "instrument_id"), VALID)
+def test_it_imports_every_valid_shared_questionnaire(name, instrument_id):
+    out, _ = run_import(name, "--id", instrument_id)
+    assert out.startswith(f"imported {instrument_id} version ")
+    assert InstrumentVersion.objects.get(instrument_id=instrument_id).kind == "imported"
+
+
+def test_it_refuses_non_integer_answer_integers_and_stores_nothing():
+    with pytest.raises(CommandError) as caught:
+        run_import("lforms-R4-enableWhen-test.json")
+    message = str(caught.value)
+    assert "refused, nothing stored" in message
+    assert "item 'Q9c-eq-B': enableWhen answerInteger '2022-09' is not an integer" in message
+    assert InstrumentVersion.objects.count() == 0
+
+
+def test_it_accepts_r4_expression_names_with_underscores_with_a_warning():
+    _, err = run_import("lforms-R4-phq9.json", "--id", "lforms-phq9")
+    assert "q1_value" in err and "R4 'id' pattern" in err
+    assert InstrumentVersion.objects.get().warnings[0].startswith("Expression names")
+
+
+def test_it_drops_a_narrative_without_div_and_stores_what_validates():
+    _, err = run_import("lforms-R4-argonaut-phq9-ish.json")
+    assert "narrative" in err
+    row = InstrumentVersion.objects.get(instrument_id="questionnaire-example-phq9")
+    assert "text" not in row.questionnaire
+    from fhir.resources.R4B.questionnaire import Questionnaire
+
+    Questionnaire.model_validate(row.questionnaire)
+
+
+def test_it_scores_the_lforms_phq9_from_its_ordinal_values():
+    run_import("lforms-R4-phq9-with-the-weight-function.json", "--id", "lforms-phq9-weight")
+    codes = ["LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9"]
+    items = ["44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5",
+             "44253-3", "44260-8"]  # fmt: skip
+    answers = {f"/{code}": codes[n % 4] for n, code in enumerate(items)}
+    result = score("lforms-phq9-weight", None, answers)
+    assert (result.score, result.complete) == (0 + 1 + 2 + 3 + 0 + 1 + 2 + 3 + 0, True)
+
+
+def test_it_scores_contained_value_set_weights_and_withholds_incomplete_scores():
+    run_import("rkonfhir-GAD-7.json", "--id", "rk-gad7")
+    link_ids = [i["linkId"] for i in json.loads((EXTERNAL / "rkonfhir-GAD-7.json").read_text())
+                ["item"][0]["item"]]  # fmt: skip
+    full = score("rk-gad7", None, dict.fromkeys(link_ids, "Several-days"))
+    assert (full.score, full.complete) == (7, True)
+    partial = score("rk-gad7", None, {link_ids[0]: 3})
+    assert partial.score is None and "No missing-item rule" in partial.reason
+
+
+def test_it_scores_the_apgar_from_item_weights():
+    run_import("lforms-R4-apgar-with-itemWeight-variable.json", "--id", "apgar")
+    answers = {"32406-1": "LA6724-4", "32407-9": 2, "32409-5": 1, "32408-7": 1, "32410-3": 0}
+    assert score("apgar", None, answers).score == 6
+
+
+def test_it_leaves_a_questionnaire_without_weights_unscored():
+    run_import("lforms-R4-weightHeightQuestionnaire.json", "--id", "weight-height")
+    result = score("weight-height", None, {})
+    assert result.score is None
+
+
+def test_it_converts_raw_scores_with_a_raw_to_t_sidecar(tmp_path):
+    sidecar = tmp_path / "t.json"
+    sidecar.write_text(json.dumps({"raw_to_t": {str(r): 40 + r for r in range(11)}}))
+    run_import("lforms-R4-apgar-with-itemWeight-variable.json", "--id", "apgar-t",
+               "--scoring", str(sidecar))  # fmt: skip
+    answers = {"32406-1": 2, "32407-9": 2, "32409-5": 2, "32408-7": 2, "32410-3": 2}
+    result = score("apgar-t", None, answers)
+    assert (result.score, result.derived) == (50, {"raw": 10})
+
+
+def test_it_refuses_a_second_import_of_the_same_version():
+    run_import("rkonfhir-GAD-7.json", "--id", "rk-gad7")
+    with pytest.raises(CommandError, match="already stored and versions never change"):
+        run_import("rkonfhir-GAD-7.json", "--id", "rk-gad7")
+    out, _ = run_import("rkonfhir-GAD-7.json", "--id", "rk-gad7", "--version", "2")
+    assert "version 2" in out
+
+
+def test_it_refuses_to_shadow_a_shipped_instrument():
+    with pytest.raises(CommandError, match="'phq9' is a shipped instrument"):
+        run_import("rkonfhir-GAD-7.json", "--id", "phq9")
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"status": "banana"}, "status 'banana' is not one of"),
+        ({"item": [{"linkId": "a", "type": "integer"}, {"linkId": "a", "type": "integer"}]},
+         "linkId 'a' is used by 2 items"),
+        ({"item": [{"linkId": "a", "type": "choice", "answerOption": [
+            {"valueCoding": {"code": "x"}, "extension": [
+                {"url": "http://hl7.org/fhir/StructureDefinition/ordinalValue",
+                 "valueDecimal": "high"}]}]}]}, "weight 'high' is not a number"),
+        ({"item": [{"linkId": "a", "type": "choice"}]}, "needs answerOption or answerValueSet"),
+        ({"resourceType": "Patient"}, "not 'Questionnaire'"),
+    ],
+)  # fmt: skip
+def test_it_refuses_what_the_fhir_models_let_through(change, problem):
+    data = {"resourceType": "Questionnaire", "status": "draft", "id": "mine",
+            "item": [{"linkId": "a", "type": "integer"}], **change}  # fmt: skip
+    with pytest.raises(ImportRefused, match=problem):
+        import_questionnaire(data)
+    assert InstrumentVersion.objects.count() == 0
