@@ -7,110 +7,272 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('checkins', '0003_schedules_invitations_responses_scores'),
-        ('people', '0001_initial'),
+        ("checkins", "0003_schedules_invitations_responses_scores"),
+        ("people", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PatientMessage',
+            name="PatientMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule_id', models.CharField(blank=True, max_length=80)),
-                ('acknowledge', models.TextField()),
-                ('validate', models.TextField()),
-                ('advise', models.TextField()),
-                ('clinic_will', models.TextField()),
-                ('crisis', models.BooleanField(default=False, help_text='show crisis resources')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='safety_messages', to='people.patient')),
-                ('response', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='checkins.checkinresponse')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rule_id", models.CharField(blank=True, max_length=80)),
+                ("acknowledge", models.TextField()),
+                ("validate", models.TextField()),
+                ("advise", models.TextField()),
+                ("clinic_will", models.TextField()),
+                ("crisis", models.BooleanField(default=False, help_text="show crisis resources")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="safety_messages",
+                        to="people.patient",
+                    ),
+                ),
+                (
+                    "response",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="checkins.checkinresponse",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Rule',
+            name="Rule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule_id', models.CharField(max_length=80)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('ruleset', models.CharField(help_text='e.g. opioid-taper, ra-ibd-flare', max_length=80)),
-                ('title', models.CharField(max_length=200)),
-                ('definition', models.JSONField(help_text='condition and actions as loaded from the file')),
-                ('source_file', models.CharField(blank=True, max_length=200)),
-                ('active', models.BooleanField(default=True)),
-                ('loaded_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rule_id", models.CharField(max_length=80)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "ruleset",
+                    models.CharField(help_text="e.g. opioid-taper, ra-ibd-flare", max_length=80),
+                ),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "definition",
+                    models.JSONField(help_text="condition and actions as loaded from the file"),
+                ),
+                ("source_file", models.CharField(blank=True, max_length=200)),
+                ("active", models.BooleanField(default=True)),
+                ("loaded_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('rule_id', 'version'), name='rule_version_once')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("rule_id", "version"), name="rule_version_once")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Snooze',
+            name="Snooze",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule_id', models.CharField(max_length=80)),
-                ('until', models.DateTimeField()),
-                ('reason', models.CharField(max_length=300)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rule_id", models.CharField(max_length=80)),
+                ("until", models.DateTimeField()),
+                ("reason", models.CharField(max_length=300)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="people.patient",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Alert',
+            name="Alert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule_id', models.CharField(max_length=80)),
-                ('rule_version', models.PositiveIntegerField(default=1)),
-                ('priority', models.PositiveSmallIntegerField(choices=[(1, 'Urgent'), (2, 'Soon'), (3, 'Routine')])),
-                ('reason', models.CharField(max_length=300)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('acknowledged', 'Acknowledged'), ('resolved', 'Resolved')], default='open', max_length=14)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('ack_due_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('resolution_note', models.TextField(blank=True)),
-                ('action_taken', models.BooleanField(blank=True, null=True)),
-                ('escalation_level', models.PositiveSmallIntegerField(default=0)),
-                ('escalated_at', models.DateTimeField(blank=True, null=True)),
-                ('acknowledged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('assigned_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('care_team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.careteam')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='alerts', to='people.patient')),
-                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('response', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='alerts', to='checkins.checkinresponse')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rule_id", models.CharField(max_length=80)),
+                ("rule_version", models.PositiveIntegerField(default=1)),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "Urgent"), (2, "Soon"), (3, "Routine")]
+                    ),
+                ),
+                ("reason", models.CharField(max_length=300)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("acknowledged", "Acknowledged"),
+                            ("resolved", "Resolved"),
+                        ],
+                        default="open",
+                        max_length=14,
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                ("ack_due_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("resolution_note", models.TextField(blank=True)),
+                ("action_taken", models.BooleanField(blank=True, null=True)),
+                ("escalation_level", models.PositiveSmallIntegerField(default=0)),
+                ("escalated_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "acknowledged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "assigned_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "care_team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.careteam",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="alerts",
+                        to="people.patient",
+                    ),
+                ),
+                (
+                    "resolved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "response",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="alerts",
+                        to="checkins.checkinresponse",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['care_team', 'status', 'priority', 'created_at'], name='safetynet_a_care_te_e8c1ff_idx')],
+                "indexes": [
+                    models.Index(
+                        fields=["care_team", "status", "priority", "created_at"],
+                        name="safetynet_a_care_te_e8c1ff_idx",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(help_text='email or sms', max_length=8)),
-                ('to', models.CharField(max_length=254)),
-                ('subject', models.CharField(blank=True, max_length=200)),
-                ('body', models.TextField()),
-                ('purpose', models.CharField(help_text='invitation, reminder, alert, escalation', max_length=40)),
-                ('dedupe_key', models.CharField(max_length=120, unique=True)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('sending', 'Sending'), ('sent', 'Sent')], default='pending', max_length=8)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('claimed_until', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('patient', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='people.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("channel", models.CharField(help_text="email or sms", max_length=8)),
+                ("to", models.CharField(max_length=254)),
+                ("subject", models.CharField(blank=True, max_length=200)),
+                ("body", models.TextField()),
+                (
+                    "purpose",
+                    models.CharField(
+                        help_text="invitation, reminder, alert, escalation", max_length=40
+                    ),
+                ),
+                ("dedupe_key", models.CharField(max_length=120, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "Pending"), ("sending", "Sending"), ("sent", "Sent")],
+                        default="pending",
+                        max_length=8,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "next_attempt_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                ("claimed_until", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="people.patient",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['status', 'next_attempt_at'], name='safetynet_n_status_08cac9_idx')],
+                "indexes": [
+                    models.Index(
+                        fields=["status", "next_attempt_at"], name="safetynet_n_status_08cac9_idx"
+                    )
+                ],
             },
         ),
     ]

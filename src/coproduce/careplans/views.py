@@ -1,0 +1,266 @@
+"""Care plan pages: parse, call a service, render. Every read goes through get_patient_for."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from coproduce.careplans import services
+from coproduce.careplans.forms import (
+    PACE_EXPLANATIONS,
+    PACES,
+    AnswerForm,
+    DecisionForm,
+    TaperPlanForm,
+    TaperRequestForm,
+)
+from coproduce.careplans.mme import NOT_A_CONVERSION_NOTE, MMEError
+from coproduce.careplans.models import Decision, PlanStatus, StepStatus, TaperRequest
+from coproduce.careplans.taper import END_NOTES, EndReason
+from coproduce.people.access import can_answer_for, get_patient_for
+from coproduce.people.models import Role
+
+TEAM = (Role.CLINICIAN, Role.NURSE)
+
+
+def _errors(error: ValidationError) -> list[str]:
+    return list(error.messages)
+
+
+def _today(patient):
+    return timezone.localdate(timezone.now(), patient.care_team.site.zone)
+
+
+@login_required
+def care_plan(request, registry_id: str):
+    patient = get_patient_for(request.user, registry_id, detail={"page": "care-plan"})
+    today = _today(patient)
+    meds = services.medications_on(patient, today)
+    try:
+        mme = services.mme_of(meds)
+        lines = {
+            id(m): line
+            for m, line in zip([m for m in meds if m.is_opioid], mme.medications, strict=True)
+        }
+        mme_error = ""
+    except MMEError as error:
+        mme, lines, mme_error = None, {}, str(error)
+    plan = services.latest_plan(patient)
+    return render(
+        request,
+        "careplans/care_plan.html",
+        {
+            "patient": patient,
+            "rows": [(m, lines.get(id(m))) for m in meds],
+            "mme": mme,
+            "mme_error": mme_error,
+            "not_a_conversion": NOT_A_CONVERSION_NOTE,
+            "patient_goals": patient.goals.filter(kind="patient").order_by("created_at"),
+            "clinical_goals": patient.goals.filter(kind="clinical").order_by("created_at"),
+            "actions": patient.action_items.order_by("done_at", "due_on", "pk"),
+            "plan": plan,
+            "status": services.taper_status(patient, today),
+            "requests": plan.requests.select_related("requested_by") if plan else [],
+            "decisions": plan.decisions.select_related("decided_by")[:5] if plan else [],
+            "can_ask": plan is not None
+            and plan.status in (PlanStatus.ACTIVE, PlanStatus.PAUSED)
+            and can_answer_for(request.user, patient),
+            "is_team": request.user.role in TEAM,
+            "is_clinician": request.user.role == Role.CLINICIAN,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_taper(request, registry_id: str):
+    patient = get_patient_for(request.user, registry_id, detail={"page": "taper-new"})
+    if request.user.role != Role.CLINICIAN:
+        raise Http404("Not found.")
+    today = _today(patient)
+    errors: list[str] = []
+    schedule = None
+    if request.method == "POST":
+        form = TaperPlanForm(request.POST)
+        if form.is_valid():
+            regimen, pace = form.regimen(), form.cleaned_data["pace"]
+            start_on, target = form.cleaned_data["start_on"], form.cleaned_data["target_mme"]
+            try:
+                if "create" in request.POST:
+                    with transaction.atomic():
+                        services.create_taper_plan(
+                            patient,
+                            regimen=regimen,
+                            pace=pace,
+                            start_on=start_on,
+                            by=request.user,
+                            target_mme=target,
+                        )
+                    messages.success(request, "The taper plan is saved.")
+                    return redirect("careplans:plan", registry_id=patient.registry_id)
+                schedule = services.preview_schedule(regimen, pace, start_on, target)
+            except ValidationError as error:
+                errors = _errors(error)
+    else:
+        form = TaperPlanForm(initial={"start_on": today})
+        med = next((m for m in services.medications_on(patient, today) if m.is_opioid), None)
+        if med is not None:
+            form.initial.update(
+                drug=med.drug,
+                unit=med.unit,
+                daily_amount=f"{(med.strength * (med.per_day or 1)).normalize():f}",
+                dose_unit=f"{med.strength.normalize():f}",
+                doses_per_day=int(med.per_day or 1),
+            )
+    paces = [
+        (key, pace, PACE_EXPLANATIONS.get(key, ""), form["pace"].value() == key)
+        for key, pace in PACES.items()
+    ]
+    return render(
+        request,
+        "careplans/taper_new.html",
+        {
+            "patient": patient,
+            "form": form,
+            "paces": paces,
+            "errors": errors,
+            "schedule": schedule,
+            "open_plan": services.open_plan(patient),
+        },
+    )
+
+
+@login_required
+def calendar(request, registry_id: str):
+    patient = get_patient_for(request.user, registry_id, detail={"page": "taper-calendar"})
+    plan = services.latest_plan(patient)
+    steps = []
+    if plan is not None:
+        steps = list(
+            plan.steps.exclude(status__in=[StepStatus.HELD, StepStatus.SLOWED]).order_by(
+                "due_on", "number"
+            )
+        )
+    return render(
+        request,
+        "careplans/calendar.html",
+        {
+            "patient": patient,
+            "plan": plan,
+            "steps": steps,
+            "end_note": END_NOTES.get(EndReason(plan.end_reason), "")
+            if plan and plan.end_reason
+            else "",
+            "unit": plan.regimen.get("unit", "mg") if plan else "mg",
+            "zone": patient.care_team.site.time_zone,
+            "today": _today(patient),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ask(request, registry_id: str):
+    patient = get_patient_for(request.user, registry_id, detail={"page": "taper-request"})
+    if not can_answer_for(request.user, patient):
+        raise Http404("Not found.")
+    plan = services.open_plan(patient)
+    if plan is None:
+        raise Http404("No taper plan.")
+    errors: list[str] = []
+    form = TaperRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                made = services.request_change(
+                    plan, form.cleaned_data["kind"], form.cleaned_data["text"], request.user
+                )
+            messages.success(
+                request,
+                services.request_message(made)
+                + f" Your team will answer by {made.respond_by:%-d %B %Y}.",
+            )
+            return redirect("careplans:plan", registry_id=patient.registry_id)
+        except ValidationError as error:
+            errors = _errors(error)
+    return render(
+        request,
+        "careplans/ask.html",
+        {"patient": patient, "plan": plan, "form": form, "errors": errors},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def answer(request, registry_id: str, request_id: int):
+    patient = get_patient_for(request.user, registry_id, detail={"page": "taper-answer"})
+    if request.user.role not in TEAM:
+        raise Http404("Not found.")
+    asked = get_object_or_404(
+        TaperRequest.objects.select_related("plan", "requested_by"),
+        pk=request_id,
+        plan__patient=patient,
+    )
+    errors: list[str] = []
+    form = AnswerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                services.answer_request(asked, answer=form.cleaned_data["answer"], by=request.user)
+            messages.success(request, "Your answer is recorded and the alert is closed.")
+            return redirect("careplans:plan", registry_id=patient.registry_id)
+        except ValidationError as error:
+            errors = _errors(error)
+    return render(
+        request,
+        "careplans/answer.html",
+        {"patient": patient, "asked": asked, "form": form, "errors": errors},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def next_step(request, registry_id: str):
+    patient = get_patient_for(request.user, registry_id, detail={"page": "taper-next-step"})
+    if request.user.role not in TEAM:
+        raise Http404("Not found.")
+    plan = services.open_plan(patient)
+    if plan is None:
+        raise Http404("No taper plan.")
+    suggestion = services.suggest_for_next_step(plan)
+    errors: list[str] = []
+    form = DecisionForm(request.POST or None, initial={"decision": suggestion.kind.value})
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                services.record_decision(
+                    plan,
+                    suggestion=suggestion,
+                    decision=form.cleaned_data["decision"],
+                    by=request.user,
+                    why=form.cleaned_data["why"],
+                )
+            messages.success(request, "The decision is recorded.")
+            return redirect("careplans:plan", registry_id=patient.registry_id)
+        except ValidationError as error:
+            errors = _errors(error)
+    return render(
+        request,
+        "careplans/next_step.html",
+        {
+            "patient": patient,
+            "plan": plan,
+            "suggestion": suggestion,
+            "suggestion_label": dict(Decision.choices)[suggestion.kind.value],
+            "step": services.next_step(plan),
+            "state": services.plan_state(plan),
+            "form": form,
+            "errors": errors,
+        },
+    )

@@ -1,0 +1,39 @@
+"""Rules in the Django admin, read-only: they change only through the files in the repo."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import admin
+from django.utils.html import format_html
+
+from coproduce.safetynet.models import Rule
+
+
+@admin.register(Rule)
+class RuleAdmin(admin.ModelAdmin):
+    list_display = ("rule_id", "version", "ruleset", "title", "active", "loaded_at")
+    list_filter = ("ruleset", "active")
+    search_fields = ("rule_id", "title")
+    readonly_fields = ("rule_id", "version", "ruleset", "title", "pretty", "source_file")
+    readonly_fields += ("active", "loaded_at")
+    exclude = ("definition",)
+
+    @admin.display(description="Definition")
+    def pretty(self, obj: Rule) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(obj.definition, indent=2))
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_staff
