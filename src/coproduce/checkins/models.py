@@ -65,6 +65,10 @@ class Schedule(models.Model):
     local_time = models.TimeField(default="09:00", help_text="clinic-local time it is due")
     reminder_days = models.JSONField(default=list, help_text="days after due, e.g. [2, 4]")
     expires_after_days = models.PositiveSmallIntegerField(default=7)
+    screening = models.BooleanField(
+        default=False,
+        help_text="ask the rest of an instrument only after a positive screen (PHQ-2 → PHQ-9)",
+    )
     active = models.BooleanField(default=True)
 
     def __str__(self) -> str:
@@ -108,6 +112,7 @@ class Invitation(models.Model):
     status = models.CharField(
         max_length=12, choices=InvitationStatus.choices, default=InvitationStatus.SCHEDULED
     )
+    screening = models.BooleanField(default=False, help_text="copied from the schedule")
     token_digest = models.CharField(max_length=64, blank=True, db_index=True)
     token_used_at = models.DateTimeField(null=True, blank=True)
     draft = models.JSONField(default=dict, blank=True, help_text="answers saved as you go")
@@ -130,6 +135,22 @@ class Invitation(models.Model):
         return f"{self.patient_id} due {self.due_at:%Y-%m-%d}"
 
 
+class InvitationToken(models.Model):
+    """The digest of one link sent for an invitation (each message gets its own token).
+
+    Reminders carry a fresh token so that no token has to be kept in clear; every link of an
+    open invitation opens the same check-in and the same saved answers.
+    """
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    purpose = models.CharField(max_length=20, help_text="invitation, reminder or portal")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.purpose} link for invitation {self.invitation_id}"
+
+
 class CheckinResponse(models.Model):
     """A submitted check-in. Never changed after it is stored."""
 
@@ -147,6 +168,9 @@ class CheckinResponse(models.Model):
     versions = models.JSONField(help_text="{instrument_id: version}")
     free_text = models.TextField(blank=True)
     idempotency_key = models.CharField(max_length=64, unique=True)
+    safetynet_pending = models.BooleanField(
+        default=False, help_text="the safety net failed at submit; the worker evaluates it again"
+    )
     submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

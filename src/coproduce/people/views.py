@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from coproduce.audit.services import record
+from coproduce.checkins.selectors import due_for_patient
 from coproduce.people.access import get_patient_for, patients_visible_to
 from coproduce.people.models import CARE_ROLES, Role
 from coproduce.people.services import patient_summary
@@ -20,7 +21,9 @@ def my_home(request):
     if patient is None:
         raise Http404("No patient record is linked to this login.")
     patient = get_patient_for(request.user, patient.registry_id)
-    return render(request, "people/my_home.html", patient_summary(patient))
+    context = patient_summary(patient)
+    context["due_checkins"] = due_for_patient(patient)
+    return render(request, "people/my_home.html", context)
 
 
 @role_required(Role.FAMILY)

@@ -1,0 +1,140 @@
+"""JSON API for submitting a check-in (the same `submit_checkin` as the web flow)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+from django.db import transaction
+from django.http import Http404
+from ninja import Header, NinjaAPI, Schema, Status
+from ninja.security import django_auth
+
+from coproduce.checkins.selectors import invitation_for_user
+from coproduce.checkins.services import (
+    CheckinClosed,
+    CheckinInvalid,
+    SubmitResult,
+    crisis_resources,
+    submit_checkin,
+)
+from coproduce.people.access import can_answer_for, get_patient_for
+
+api = NinjaAPI(
+    title="coproduce check-ins",
+    version="1",
+    urls_namespace="checkins-api",
+    auth=django_auth,
+    docs_url=None,
+)
+
+
+class CheckinIn(Schema):
+    invitation_id: int | None = None
+    patient: str | None = None  # registry ID; defaults to the logged-in patient
+    answers: dict[str, dict[str, Any]]
+    free_text: str = ""
+
+
+class ScoreOut(Schema):
+    instrument_id: str
+    version: str
+    score: float | None
+    band: str
+    flags: list[str]
+    complete: bool
+    reason: str
+
+
+class MessageOut(Schema):
+    acknowledge: str
+    validate_: str
+    advise: str
+    clinic_will: str
+    crisis: bool
+
+
+class CheckinOut(Schema):
+    id: int
+    patient: str
+    submitted_at: dt.datetime
+    created: bool
+    scores: list[ScoreOut]
+    messages: list[MessageOut]
+    crisis: bool
+    crisis_resources: str
+
+
+class Problem(Schema):
+    detail: str
+    instrument: str = ""
+    item: str = ""
+
+
+def _out(result: SubmitResult) -> dict[str, Any]:
+    r = result.response
+    return {
+        "id": r.pk,
+        "patient": r.patient.registry_id,
+        "submitted_at": r.submitted_at,
+        "created": result.created,
+        "scores": result.scores,
+        "messages": [
+            {
+                "acknowledge": m.acknowledge,
+                "validate_": m.validate,
+                "advise": m.advise,
+                "clinic_will": m.clinic_will,
+                "crisis": m.crisis,
+            }
+            for m in result.messages
+        ],
+        "crisis": result.crisis,
+        "crisis_resources": crisis_resources() if result.crisis else "",
+    }
+
+
+@api.post(
+    "",
+    response={200: CheckinOut, 201: CheckinOut, 400: Problem, 404: Problem, 409: Problem},
+    summary="Submit a check-in",
+)
+def post_checkin(
+    request, payload: CheckinIn, idempotency_key: str = Header(..., alias="Idempotency-Key")
+):
+    """Submit answers for an invitation or an on-demand check-in; repeat-safe by key."""
+    user = request.user
+    # Keys are per user, so one person's key can never return another's response.
+    key = "api:" + hashlib.sha256(f"{user.pk}:{idempotency_key}".encode()).hexdigest()[:56]
+    invitation = patient = None
+    try:
+        if payload.invitation_id is not None:
+            invitation = invitation_for_user(user, payload.invitation_id)
+        else:
+            registry_id = payload.patient or getattr(
+                getattr(user, "patient", None), "registry_id", ""
+            )
+            if not registry_id:
+                raise Http404
+            patient = get_patient_for(user, registry_id, detail={"page": "api checkin"})
+            if not can_answer_for(user, patient):
+                raise Http404
+    except Http404:
+        return Status(404, {"detail": "No such check-in or patient."})
+    try:
+        with transaction.atomic():
+            result = submit_checkin(
+                invitation=invitation,
+                patient=patient,
+                answers=payload.answers,
+                free_text=payload.free_text,
+                idempotency_key=key,
+                submitted_by=user,
+                source="api",
+            )
+    except CheckinInvalid as exc:
+        return Status(400, {"detail": str(exc), "instrument": exc.instrument, "item": exc.link_id})
+    except CheckinClosed as exc:
+        return Status(409, {"detail": str(exc)})
+    return Status(201 if result.created else 200, _out(result))

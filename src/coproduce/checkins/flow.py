@@ -1,0 +1,185 @@
+"""The check-in flow: which pages a check-in has, and turning a page's form into answers.
+
+Pages follow the instruments' own structure (a FHIR group is a page, long groups are split),
+skip questions the branching rules do not ask, and end with a free-text page and a review.
+Answers are saved to the invitation's draft after every page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from coproduce.audit.services import record
+from coproduce.checkins.models import Invitation, InvitationStatus
+from coproduce.instruments.definitions import Definition, Item
+from coproduce.instruments.library import get_definition
+from coproduce.instruments.results import InvalidResponse
+from coproduce.instruments.scoring import validate_answers
+
+MAX_ITEMS_PER_PAGE = 4
+OTHER = "__other"
+
+
+@dataclass
+class Step:
+    kind: str  # "questions", "free_text" or "review"
+    number: int
+    title: str
+    instrument: str = ""
+    definition: Definition | None = None
+    items: list[Item] = field(default_factory=list)
+
+
+def draft_answers(invitation: Invitation) -> dict[str, dict[str, Any]]:
+    return dict((invitation.draft or {}).get("answers") or {})
+
+
+def steps_for(invitation: Invitation) -> list[Step]:
+    """Return the pages of `invitation` given the answers saved so far."""
+    answers = draft_answers(invitation)
+    steps: list[Step] = []
+    for instrument_id in invitation.instruments:
+        definition = get_definition(instrument_id)
+        given = answers.get(instrument_id) or {}
+        for page in definition.pages:
+            asked = [
+                i
+                for i in page.items
+                if i.answerable and definition.is_enabled(i, given, screening=invitation.screening)
+            ]
+            for start in range(0, len(asked), MAX_ITEMS_PER_PAGE):
+                steps.append(
+                    Step(
+                        "questions",
+                        len(steps) + 1,
+                        page.text or definition.title,
+                        instrument_id,
+                        definition,
+                        asked[start : start + MAX_ITEMS_PER_PAGE],
+                    )
+                )
+    steps.append(Step("free_text", len(steps) + 1, "Anything else you want your team to know?"))
+    steps.append(Step("review", len(steps) + 1, "Check your answers"))
+    return steps
+
+
+def _raw_from_post(item: Item, post) -> Any:
+    name = item.link_id
+    other = (post.get(name + OTHER) or "").strip()
+    if item.repeats:
+        values = [v for v in post.getlist(name) if v]
+        if other:
+            values.append(other)
+        return values
+    value = (post.get(name) or "").strip()
+    if item.type == "open-choice" and other and value in ("", OTHER):
+        return other
+    return "" if value == OTHER else value
+
+
+def read_page(step: Step, post) -> tuple[dict[str, Any], dict[str, str]]:
+    """Return (cleaned answers of this page, errors by linkId) from a submitted form."""
+    assert step.definition is not None
+    answers: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for item in step.items:
+        raw = _raw_from_post(item, post)
+        if raw in ("", []):
+            continue
+        try:
+            cleaned = validate_answers(step.definition, {item.link_id: raw})
+        except InvalidResponse as exc:
+            errors[item.link_id] = exc.message
+            continue
+        answers.update(cleaned)
+    return answers, errors
+
+
+def missing_required(step: Step, answers: dict[str, Any]) -> dict[str, str]:
+    return {
+        i.link_id: "Please choose an answer." if i.options or i.render else "Please answer."
+        for i in step.items
+        if i.required and i.link_id not in answers
+    }
+
+
+def save_page(
+    invitation: Invitation,
+    step: Step,
+    answers: dict[str, Any] | None = None,
+    *,
+    free_text: str | None = None,
+    actor=None,
+    now: dt.datetime | None = None,
+) -> Invitation:
+    """Merge one page's answers into the draft (the caller owns the transaction)."""
+    now = now or timezone.now()
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    draft = dict(invitation.draft or {})
+    all_answers = dict(draft.get("answers") or {})
+    if step.kind == "questions":
+        mine = dict(all_answers.get(step.instrument) or {})
+        for item in step.items:  # an answer cleared on this page is removed from the draft
+            mine.pop(item.link_id, None)
+        mine.update(answers or {})
+        all_answers[step.instrument] = mine
+    if free_text is not None:
+        draft["free_text"] = free_text.strip()[:4000]
+    draft["answers"] = all_answers
+    draft["saved_at"] = now.isoformat()
+    invitation.draft = draft
+    fields = ["draft"]
+    if invitation.status in (InvitationStatus.SCHEDULED, InvitationStatus.SENT):
+        invitation.status = InvitationStatus.IN_PROGRESS
+        fields.append("status")
+    invitation.save(update_fields=fields)
+    record(
+        "checkin.saved",
+        actor=actor,
+        patient=invitation.patient,
+        obj=invitation,
+        detail={"page": step.number, "instrument": step.instrument or step.kind},
+    )
+    return invitation
+
+
+def save_page_atomically(invitation: Invitation, step: Step, **kwargs) -> Invitation:
+    with transaction.atomic():
+        return save_page(invitation, step, **kwargs)
+
+
+def display_answer(item: Item, value: Any) -> str:
+    """Return an answer as the patient chose it (option text, not its code)."""
+    if isinstance(value, list):
+        return ", ".join(display_answer(item, v) for v in value)
+    option = item.by_code.get(str(value))
+    if option is not None:
+        return option.display
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(value)
+
+
+def review_rows(invitation: Invitation, steps: list[Step]) -> list[dict[str, Any]]:
+    answers = draft_answers(invitation)
+    rows = []
+    for step in steps:
+        if step.kind != "questions":
+            continue
+        given = answers.get(step.instrument) or {}
+        for item in step.items:
+            value = given.get(item.link_id)
+            rows.append(
+                {
+                    "step": step.number,
+                    "text": item.text,
+                    "answer": display_answer(item, value) if value not in (None, "", []) else "",
+                    "required": item.required,
+                }
+            )
+    return rows

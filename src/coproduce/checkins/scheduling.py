@@ -1,0 +1,291 @@
+"""Turning programs and schedules into invitations, and keeping pending ones up to date.
+
+Invitations are planned for a rolling horizon. Those not yet sent follow every change to
+their schedule or enrollment (they are updated, cancelled or re-created); sent, started and
+completed ones are left as they are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from coproduce.audit.services import record
+from coproduce.checkins.models import (
+    Enrollment,
+    Invitation,
+    InvitationStatus,
+    Program,
+    Schedule,
+    ScheduleKind,
+)
+from coproduce.people.models import Patient, User
+from coproduce.visits.models import Appointment, AppointmentStatus
+
+HORIZON = dt.timedelta(days=28)
+
+
+@dataclass(frozen=True)
+class Planned:
+    schedule: Schedule
+    due_at: dt.datetime
+    appointment: Appointment | None = None
+
+
+def _at_local(day: dt.date, schedule: Schedule, zone) -> dt.datetime:
+    local_time = schedule.local_time
+    if isinstance(local_time, str):  # a default not yet read back from the database
+        local_time = dt.time.fromisoformat(local_time)
+    return dt.datetime.combine(day, local_time, tzinfo=zone)
+
+
+def _days(start: dt.date, end: dt.date) -> Iterable[dt.date]:
+    day = start
+    while day <= end:
+        yield day
+        day += dt.timedelta(days=1)
+
+
+def due_times(
+    schedule: Schedule,
+    enrollment: Enrollment,
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    appointments: list[Appointment] = (),  # type: ignore[assignment]
+) -> list[Planned]:
+    """Return the due times of `schedule` for one enrollment in [start, end)."""
+    zone = enrollment.patient.care_team.site.zone
+    first = max(start.astimezone(zone).date(), enrollment.started_on)
+    last = end.astimezone(zone).date()
+    if enrollment.ended_on:
+        last = min(last, enrollment.ended_on)
+    out: list[Planned] = []
+    if schedule.kind in (ScheduleKind.WEEKLY, ScheduleKind.MONTHLY):
+        for day in _days(first, last):
+            if schedule.kind == ScheduleKind.WEEKLY:
+                hit = day.weekday() == (schedule.weekday or 0)
+            else:
+                wanted = schedule.day_of_month or enrollment.started_on.day
+                # Months without that day (31st, 29-30 Feb) use their last day.
+                month_end = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+                last_day = (month_end - dt.timedelta(days=1)).day
+                hit = day.day == min(wanted, last_day)
+            if hit:
+                out.append(Planned(schedule, _at_local(day, schedule, zone)))
+    elif schedule.kind == ScheduleKind.PREVISIT:
+        before = dt.timedelta(days=schedule.days_before or 0)
+        for appt in appointments:
+            day = (appt.starts_at.astimezone(zone) - before).date()
+            out.append(Planned(schedule, _at_local(day, schedule, zone), appt))
+    elif schedule.kind == ScheduleKind.POSTVISIT:
+        after = dt.timedelta(hours=schedule.hours_after or 0)
+        for appt in appointments:
+            ends = appt.starts_at + dt.timedelta(minutes=appt.minutes)
+            out.append(Planned(schedule, ends + after, appt))
+    return [p for p in out if start <= p.due_at < end]
+
+
+def _appointments(patient: Patient, start: dt.datetime, end: dt.datetime) -> list[Appointment]:
+    # Appointments up to 30 days after the horizon still have pre-visit check-ins inside it.
+    return list(
+        Appointment.objects.filter(
+            patient=patient,
+            starts_at__gte=start - dt.timedelta(days=7),
+            starts_at__lt=end + dt.timedelta(days=30),
+        ).exclude(status__in=[AppointmentStatus.CANCELLED, AppointmentStatus.MISSED])
+    )
+
+
+def plan(patient: Patient, *, now: dt.datetime, horizon: dt.timedelta = HORIZON) -> list[Planned]:
+    """Return every invitation `patient` should have due in [now, now + horizon)."""
+    end = now + horizon
+    enrollments = list(
+        Enrollment.objects.filter(patient=patient, ended_on__isnull=True)
+        .select_related("patient__care_team__site", "program")
+        .prefetch_related("program__schedules")
+    )
+    appointments: list[Appointment] | None = None
+    planned: list[Planned] = []
+    for enrollment in enrollments:
+        for schedule in enrollment.program.schedules.all():
+            if not schedule.active or schedule.kind == ScheduleKind.ON_DEMAND:
+                continue
+            if schedule.kind in (ScheduleKind.PREVISIT, ScheduleKind.POSTVISIT):
+                if appointments is None:
+                    appointments = _appointments(patient, now, end)
+                appts = appointments
+            else:
+                appts = []
+            planned += due_times(schedule, enrollment, start=now, end=end, appointments=appts)
+    return planned
+
+
+def _fields(p: Planned) -> dict:
+    s = p.schedule
+    return {
+        "instruments": list(s.instruments),
+        "reminder_days": list(s.reminder_days),
+        "expires_at": p.due_at + dt.timedelta(days=s.expires_after_days),
+        "appointment_id": p.appointment.pk if p.appointment else None,
+        "screening": s.screening,
+    }
+
+
+def sync_patient(patient: Patient, *, now: dt.datetime | None = None) -> dict[str, int]:
+    """Bring `patient`'s not-yet-sent invitations in line with their programs; return counts."""
+    now = now or timezone.now()
+    wanted = {(p.schedule.pk, p.due_at): p for p in plan(patient, now=now)}
+    counts = {"created": 0, "updated": 0, "cancelled": 0}
+    existing = Invitation.objects.filter(
+        patient=patient,
+        schedule__isnull=False,
+        status__in=[InvitationStatus.SCHEDULED, InvitationStatus.CANCELLED],
+        due_at__gte=now,
+    )
+    seen = set()
+    for inv in existing:
+        key = (inv.schedule_id, inv.due_at)
+        target = wanted.get(key)
+        if target is None:
+            if inv.status == InvitationStatus.SCHEDULED:
+                inv.status = InvitationStatus.CANCELLED
+                inv.next_reminder_at = None
+                inv.save(update_fields=["status", "next_reminder_at"])
+                counts["cancelled"] += 1
+            continue
+        seen.add(key)
+        fields = _fields(target)
+        changed = inv.status != InvitationStatus.SCHEDULED or any(
+            getattr(inv, k) != v for k, v in fields.items()
+        )
+        if changed:
+            for k, v in fields.items():
+                setattr(inv, k, v)
+            inv.status = InvitationStatus.SCHEDULED
+            inv.save()
+            counts["updated"] += 1
+    # Scheduled invitations already due but not yet sent stay unless their schedule is gone.
+    overdue = Invitation.objects.filter(
+        patient=patient, status=InvitationStatus.SCHEDULED, due_at__lt=now, schedule__isnull=False
+    )
+    live = {p.schedule.pk for p in wanted.values()} | _live_schedule_ids(patient)
+    counts["cancelled"] += overdue.exclude(schedule_id__in=live).update(
+        status=InvitationStatus.CANCELLED
+    )
+    taken = set(
+        Invitation.objects.filter(
+            patient=patient, due_at__in=[k[1] for k in wanted], schedule__isnull=False
+        ).values_list("schedule_id", "due_at")
+    )
+    new = [
+        Invitation(patient=patient, schedule=p.schedule, due_at=p.due_at, **_fields(p))
+        for key, p in wanted.items()
+        if key not in seen and key not in taken
+    ]
+    Invitation.objects.bulk_create(new)
+    counts["created"] = len(new)
+    return counts
+
+
+def _live_schedule_ids(patient: Patient) -> set[int]:
+    return set(
+        Schedule.objects.filter(
+            active=True,
+            program__enrollments__patient=patient,
+            program__enrollments__ended_on__isnull=True,
+        ).values_list("pk", flat=True)
+    )
+
+
+def sync_all(*, now: dt.datetime | None = None, patients: QuerySet[Patient] | None = None) -> int:
+    """Re-plan every enrolled patient (the hourly job); return how many invitations changed."""
+    now = now or timezone.now()
+    if patients is None:
+        patients = Patient.objects.filter(enrollments__isnull=False).distinct()
+    changed = 0
+    for patient in patients.select_related("care_team__site"):
+        changed += sum(sync_patient(patient, now=now).values())
+    return changed
+
+
+def enroll(
+    patient: Patient,
+    program: Program,
+    *,
+    actor: User | None,
+    now: dt.datetime | None = None,
+    started_on: dt.date | None = None,
+) -> Enrollment:
+    """Enroll `patient` in `program` (again, if it had ended) and plan their invitations."""
+    now = now or timezone.now()
+    start = started_on or now.astimezone(patient.care_team.site.zone).date()
+    enrollment, _ = Enrollment.objects.update_or_create(
+        patient=patient, program=program, defaults={"started_on": start, "ended_on": None}
+    )
+    sync_patient(patient, now=now)
+    record(
+        "checkin.enrolled",
+        actor=actor,
+        patient=patient,
+        obj=enrollment,
+        detail={"program": program.slug},
+    )
+    return enrollment
+
+
+def end_enrollment(
+    enrollment: Enrollment, *, actor: User | None, now: dt.datetime | None = None
+) -> None:
+    """End an enrollment; its pending invitations are cancelled."""
+    now = now or timezone.now()
+    enrollment.ended_on = now.astimezone(enrollment.patient.care_team.site.zone).date()
+    enrollment.save(update_fields=["ended_on"])
+    sync_patient(enrollment.patient, now=now)
+    record(
+        "checkin.unenrolled",
+        actor=actor,
+        patient=enrollment.patient,
+        obj=enrollment,
+        detail={"program": enrollment.program.slug},
+    )
+
+
+def change_schedule(
+    schedule: Schedule, *, actor: User | None, now: dt.datetime | None = None, **changes
+) -> Schedule:
+    """Change a schedule and re-plan the pending invitations of everyone it concerns."""
+    now = now or timezone.now()
+    for name, value in changes.items():
+        setattr(schedule, name, value)
+    schedule.full_clean()
+    schedule.save()
+    patients = Patient.objects.filter(
+        enrollments__program=schedule.program, enrollments__ended_on__isnull=True
+    )
+    changed = sync_all(now=now, patients=patients)
+    record(
+        "checkin.schedule_changed",
+        actor=actor,
+        obj=schedule,
+        detail={"changes": {k: str(v) for k, v in changes.items()}, "invitations": changed},
+    )
+    return schedule
+
+
+def on_demand(
+    patient: Patient, instruments: list[str], *, now: dt.datetime | None = None, days: int = 7
+) -> Invitation:
+    """Create an invitation due now (the team asks for a check-in between schedules)."""
+    now = now or timezone.now()
+    return Invitation.objects.create(
+        patient=patient,
+        instruments=list(instruments),
+        due_at=now,
+        expires_at=now + dt.timedelta(days=days),
+        reminder_days=[2],
+    )

@@ -1,0 +1,47 @@
+"""Reading check-ins: which are due for whom (access checked here, 404 when not allowed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import Http404
+from django.utils import timezone
+
+from coproduce.checkins.models import OPEN_STATUSES, Invitation
+from coproduce.people.access import can_answer_for, patients_visible_to
+from coproduce.people.models import Patient, User
+
+
+def due_for_patient(patient: Patient, *, now: dt.datetime | None = None) -> list[Invitation]:
+    now = now or timezone.now()
+    return list(
+        Invitation.objects.filter(
+            patient=patient, status__in=OPEN_STATUSES, due_at__lte=now, expires_at__gt=now
+        ).order_by("due_at")
+    )
+
+
+def due_for_user(user: User, *, now: dt.datetime | None = None) -> list[Invitation]:
+    """Open check-ins `user` may answer: their own, or their children's for a parent."""
+    now = now or timezone.now()
+    patients = [p for p in patients_visible_to(user) if can_answer_for(user, p)]
+    return list(
+        Invitation.objects.filter(
+            patient__in=patients, status__in=OPEN_STATUSES, due_at__lte=now, expires_at__gt=now
+        )
+        .select_related("patient")
+        .order_by("due_at")
+    )
+
+
+def invitation_for_user(user: User, pk: int, *, now: dt.datetime | None = None) -> Invitation:
+    """Return an open, due invitation `user` may answer, or raise Http404."""
+    now = now or timezone.now()
+    invitation = (
+        Invitation.objects.select_related("patient__care_team__site")
+        .filter(pk=pk, status__in=OPEN_STATUSES, due_at__lte=now, expires_at__gt=now)
+        .first()
+    )
+    if invitation is None or not can_answer_for(user, invitation.patient):
+        raise Http404("No such check-in.")
+    return invitation

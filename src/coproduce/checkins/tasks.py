@@ -1,0 +1,40 @@
+"""Background jobs on the django.tasks API (run by `coproduce worker`, queued by the scheduler).
+
+Every job is safe to run twice or in two workers at once (see outbox.py and scheduling.py).
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from coproduce.checkins import outbox, scheduling, services
+from coproduce.checkins.tasks_compat import task
+
+
+@task()
+def dispatch_due() -> dict[str, int]:
+    """Expire, send and remind the invitations due now."""
+    return outbox.dispatch_due()
+
+
+@task()
+def send_notifications() -> dict[str, int]:
+    """Send what is waiting in the notification outbox."""
+    return outbox.send_pending()
+
+
+@task()
+def plan_invitations() -> int:
+    """Re-plan every enrolled patient's invitations for the rolling horizon."""
+    with transaction.atomic():
+        return scheduling.sync_all()
+
+
+@task()
+def recheck_safetynet() -> int:
+    """Evaluate again responses whose safety-net check failed at submit."""
+    return services.recheck_safetynet()
+
+
+EVERY_MINUTE = (dispatch_due, send_notifications, recheck_safetynet)
+EVERY_HOUR = (plan_invitations,)

@@ -1,0 +1,310 @@
+"""Check-in pages: opened by a link's token (no password) or from the patient's own page.
+
+Views parse the form and delegate: the flow module saves drafts, `submit_checkin` submits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from coproduce.audit.services import record
+from coproduce.checkins import flow
+from coproduce.checkins.models import CheckinResponse, Invitation
+from coproduce.checkins.selectors import due_for_user, invitation_for_user
+from coproduce.checkins.services import (
+    CheckinClosed,
+    CheckinInvalid,
+    crisis_resources,
+    item9_positive,
+    submit_checkin,
+    web_idempotency_key,
+)
+from coproduce.checkins.tokens import LinkRefused, invitation_for_token, issue_token
+from coproduce.people.access import can_answer_for
+from coproduce.people.models import Role
+
+RESULTS_SESSION_KEY = "checkin_results"
+REFUSED_STATUS = {"unknown": 404, "expired": 410, "completed": 410, "cancelled": 410}
+
+
+def _actor(request, invitation: Invitation):
+    """The logged-in person answering, if they may answer for this patient; else anonymous."""
+    user = request.user
+    if user.is_authenticated and can_answer_for(user, invitation.patient):
+        return user
+    return None
+
+
+def _refused(request, exc: LinkRefused):
+    record(
+        "checkin.refused",
+        actor=request.user,
+        patient=exc.invitation.patient if exc.invitation else None,
+        obj=exc.invitation,
+        detail={"reason": exc.reason},
+    )
+    return render(
+        request,
+        "checkins/refused.html",
+        {"reason": exc.reason},
+        status=REFUSED_STATUS[exc.reason],
+    )
+
+
+def _open(request, token: str) -> Invitation:
+    return invitation_for_token(token, now=timezone.now())
+
+
+def _item_context(item, value: Any, error: str | None) -> dict[str, Any]:
+    if item.render == "buttons" or (
+        item.type == "integer"
+        and item.min_value is not None
+        and item.max_value is not None
+        and item.max_value - item.min_value <= 10
+    ):
+        kind = "scale"
+        choices = [(str(n), str(n)) for n in range(int(item.min_value), int(item.max_value) + 1)]
+    elif item.type in ("choice", "open-choice"):
+        kind = "multi" if item.repeats else "choice"
+        choices = [(o.code, o.display) for o in item.options]
+    elif item.type == "boolean":
+        kind, choices = "choice", [("true", "Yes"), ("false", "No")]
+        value = {True: "true", False: "false"}.get(value, value)
+    elif item.type in ("text", "string"):
+        kind, choices = "text", []
+    else:
+        kind, choices = "number", []
+    codes = {c for c, _ in choices}
+    chosen = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+    other = ""
+    if item.type == "open-choice":
+        other = ", ".join(v for v in chosen if v not in codes and v != "None")
+    return {
+        "item": item,
+        "kind": kind,
+        "choices": [(c, label, c in chosen) for c, label in choices],
+        "value": "" if value is None else value,
+        "other": other,
+        "open": item.type == "open-choice",
+        "error": error,
+        "anchors": (
+            [(choices[0][1], item.anchors[0]), (choices[-1][1], item.anchors[1])]
+            if item.anchors and choices
+            else None
+        ),
+    }
+
+
+def _step_or_404(steps: list[flow.Step], number: int) -> flow.Step:
+    if not 1 <= number <= len(steps):
+        raise Http404("No such page.")
+    return steps[number - 1]
+
+
+@never_cache
+def start(request, token: str):
+    try:
+        invitation = _open(request, token)
+    except LinkRefused as exc:
+        return _refused(request, exc)
+    record(
+        "checkin.opened",
+        actor=_actor(request, invitation),
+        patient=invitation.patient,
+        obj=invitation,
+        detail={"via": "link"},
+    )
+    steps = flow.steps_for(invitation)
+    answers = flow.draft_answers(invitation)
+    resume = next(
+        (
+            s.number
+            for s in steps
+            if s.kind == "questions"
+            and any(
+                i.required and i.link_id not in (answers.get(s.instrument) or {}) for i in s.items
+            )
+        ),
+        len(steps) - 1,
+    )
+    return render(
+        request,
+        "checkins/start.html",
+        {
+            "invitation": invitation,
+            "token": token,
+            "patient": invitation.patient,
+            "pages": len(steps),
+            "started": bool(answers),
+            "resume": resume if answers else 1,
+        },
+    )
+
+
+@never_cache
+def step(request, token: str, number: int):
+    try:
+        invitation = _open(request, token)
+    except LinkRefused as exc:
+        return _refused(request, exc)
+    steps = flow.steps_for(invitation)
+    current = _step_or_404(steps, number)
+    if current.kind == "review":
+        return _review(request, token, invitation, steps, current)
+    errors: dict[str, str] = {}
+    actor = _actor(request, invitation)
+    if request.method == "POST":
+        action = request.POST.get("action", "next")
+        if current.kind == "free_text":
+            flow.save_page_atomically(
+                invitation, current, free_text=request.POST.get("free_text", ""), actor=actor
+            )
+        else:
+            answers, errors = flow.read_page(current, request.POST)
+            if action == "next" and not errors:
+                errors = flow.missing_required(current, answers)
+            if not errors or action != "next":
+                # Going back (or stopping) keeps what was given, even if incomplete.
+                valid = {k: v for k, v in answers.items() if k not in errors}
+                invitation = flow.save_page_atomically(
+                    invitation, current, answers=valid, actor=actor
+                )
+                errors = {} if action != "next" else errors
+        if not errors:
+            if action == "stop":
+                return render(request, "checkins/stopped.html", {"token": token})
+            steps = flow.steps_for(invitation)  # branching may have added or removed pages
+            target = number - 1 if action == "back" else number + 1
+            return redirect("checkin-step", token=token, number=max(1, min(target, len(steps))))
+    answers = flow.draft_answers(invitation).get(current.instrument) or {}
+    if request.method == "POST" and errors:
+        # Show what was just typed, not the older draft.
+        posted, _ = flow.read_page(current, request.POST)
+        answers = {**answers, **posted}
+    context = {
+        "invitation": invitation,
+        "token": token,
+        "step": current,
+        "total": len(steps),
+        "errors": errors,
+        "fields": [
+            _item_context(i, answers.get(i.link_id), errors.get(i.link_id)) for i in current.items
+        ],
+        "free_text": (invitation.draft or {}).get("free_text", ""),
+    }
+    return render(request, "checkins/step.html", context, status=400 if errors else 200)
+
+
+def _review(request, token, invitation, steps, current, error: str = "", status: int = 200):
+    return render(
+        request,
+        "checkins/review.html",
+        {
+            "invitation": invitation,
+            "token": token,
+            "step": current,
+            "total": len(steps),
+            "rows": flow.review_rows(invitation, steps),
+            "free_text": (invitation.draft or {}).get("free_text", ""),
+            "free_text_step": current.number - 1,
+            "error": error,
+        },
+        status=status,
+    )
+
+
+@never_cache
+@require_POST
+def submit(request, token: str):
+    try:
+        invitation = _open(request, token)
+    except LinkRefused as exc:
+        if exc.reason == "completed" and exc.invitation is not None:
+            # A double tap on "Send": show the result of the first.
+            done = CheckinResponse.objects.filter(invitation=exc.invitation).first()
+            if done is not None and done.pk in request.session.get(RESULTS_SESSION_KEY, []):
+                return redirect("checkin-done")
+        return _refused(request, exc)
+    draft = invitation.draft or {}
+    try:
+        with transaction.atomic():
+            result = submit_checkin(
+                invitation=invitation,
+                answers=draft.get("answers") or {},
+                free_text=draft.get("free_text", ""),
+                idempotency_key=web_idempotency_key(invitation),
+                submitted_by=_actor(request, invitation),
+                source="web",
+            )
+    except CheckinInvalid as exc:
+        steps = flow.steps_for(invitation)
+        return _review(request, token, invitation, steps, steps[-1], str(exc), status=400)
+    except CheckinClosed:
+        return _refused(request, LinkRefused("expired", invitation))
+    seen = request.session.get(RESULTS_SESSION_KEY, [])
+    request.session[RESULTS_SESSION_KEY] = [*seen[-9:], result.response.pk]
+    return redirect("checkin-done")
+
+
+@never_cache
+def done(request):
+    """The answer to a check-in just sent from this browser (its id is kept in the session)."""
+    ids = request.session.get(RESULTS_SESSION_KEY, [])
+    if not ids:
+        raise Http404("No check-in was sent from this browser.")
+    response = CheckinResponse.objects.select_related("patient").get(pk=ids[-1])
+    messages = list(response.messages.order_by("-crisis", "pk"))
+    crisis = any(m.crisis for m in messages) or item9_positive(response.answers)
+    record(
+        "checkin.result_viewed",
+        actor=request.user,
+        patient=response.patient,
+        obj=response,
+        detail={"messages": len(messages), "crisis": crisis},
+    )
+    return render(
+        request,
+        "checkins/done.html",
+        {
+            "response": response,
+            "patient": response.patient,
+            "messages_": messages,
+            "crisis": crisis,
+            "crisis_resources": crisis_resources() if crisis else "",
+        },
+    )
+
+
+@login_required
+def my_checkins(request):
+    """Check-ins due for the logged-in patient, or for the children a parent answers for."""
+    if request.user.role not in (Role.PATIENT, Role.FAMILY):
+        raise Http404("Not found.")
+    due = due_for_user(request.user)
+    return render(request, "checkins/my_checkins.html", {"due": due})
+
+
+@login_required
+@require_POST
+def begin(request, pk: int):
+    """Open a due check-in from the portal: a fresh link token, then the usual flow."""
+    with transaction.atomic():
+        invitation = invitation_for_user(request.user, pk)
+        token = issue_token(invitation, purpose="portal")
+        record(
+            "checkin.link_issued",
+            actor=request.user,
+            patient=invitation.patient,
+            acting_for=invitation.patient if request.user.role == Role.FAMILY else None,
+            obj=invitation,
+            detail={"purpose": "portal"},
+        )
+    return redirect("checkin-start", token=token)

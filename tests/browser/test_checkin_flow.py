@@ -1,0 +1,122 @@
+"""Maria opens her e-mailed check-in link on a phone, stops halfway, resumes on another
+device, reports thoughts of self-harm (PHQ-9 item 9) and is shown crisis help at once."""
+
+from __future__ import annotations
+
+import re
+
+from django.core import mail
+
+from coproduce.checkins import outbox, sms
+from coproduce.safetynet.models import Notification
+from tests.browser.conftest import axe_violations, describe, screenshot
+
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
+MORE_THAN_HALF, NOT_AT_ALL, SEVERAL_DAYS = "LA6570-1", "LA6568-5", "LA6569-3"
+
+
+def _tap(page, name: str, value) -> None:
+    page.locator(f'label.opt:has(input[name="{name}"][value="{value}"])').click()
+
+
+def _next(page) -> None:
+    page.get_by_role("button", name="Next").click()
+    page.wait_for_load_state("domcontentloaded")
+
+
+def _clean(page, name: str) -> None:
+    violations = axe_violations(page)
+    assert not violations, f"{name}: " + describe(violations)
+    screenshot(page, f"checkin-{name}")
+
+
+def test_maria_checks_in_across_two_devices_and_gets_crisis_help(demo, browser, live_server):
+    mail.outbox = []
+    sms.outbox.clear()
+    outbox.dispatch_due()
+    outbox.send_pending()
+    # What reached Maria, by e-mail or text message (whichever she prefers).
+    sent = [m.body for m in mail.outbox] + [m["body"] for m in sms.outbox]
+    message = next(
+        body for body in sent if "/c/" in body and ("Maria" in body or "Northbridge" in body)
+    )
+    assert (
+        Notification.objects.get(patient__registry_id="CP-DEMOPAT1", purpose="invitation").status
+        == "sent"
+    )
+    path = re.search(r"/c/[A-Za-z0-9_-]+/", message).group(0)
+
+    first = browser.new_context(base_url=live_server.url, **PHONE)
+    page = first.new_page()
+    page.goto(path)
+    assert "Hello, Maria" in page.locator("h1").inner_text()
+    _clean(page, "1-start")
+    page.get_by_role("link", name="Start").click()
+
+    assert page.get_by_text("Page 1 of 8").is_visible()
+    for item, value in (("peg-1", 6), ("peg-2", 7), ("peg-3", 5)):
+        _tap(page, item, value)
+    _clean(page, "2-peg")
+    _next(page)
+
+    _tap(page, "taper-comfort", 4)
+    _tap(page, "taper-satisfaction", "neutral")
+    _next(page)
+    assert page.get_by_text("Page 3 of 8").is_visible()
+    _tap(page, "phq9-1", MORE_THAN_HALF)
+    _clean(page, "3-phq2")
+    # Back without losing answers, then stop halfway.
+    page.get_by_role("button", name="Back").click()
+    assert page.locator('input[name="taper-comfort"][value="4"]').is_checked()
+    page.get_by_role("button", name="Save and finish later").click()
+    assert "Your answers are saved" in page.locator("h1").inner_text()
+    _clean(page, "4-stopped")
+    first.close()
+
+    # Later, on another device, through the same link.
+    second = browser.new_context(base_url=live_server.url, **PHONE)
+    page = second.new_page()
+    page.goto(path)
+    assert page.get_by_text("You have already started").is_visible()
+    page.get_by_role("link", name="Carry on").click()
+    assert page.get_by_text("Page 3 of 8").is_visible()
+    assert page.locator('input[name="phq9-1"][value="LA6570-1"]').is_checked()
+    _tap(page, "phq9-2", MORE_THAN_HALF)
+    _next(page)
+    for n in (3, 4, 5, 6):
+        _tap(page, f"phq9-{n}", SEVERAL_DAYS)
+    _next(page)
+    _tap(page, "phq9-7", NOT_AT_ALL)
+    _tap(page, "phq9-8", NOT_AT_ALL)
+    _tap(page, "phq9-9", SEVERAL_DAYS)  # item 9 = 1
+    _clean(page, "5-phq9-item9")
+    _next(page)
+    _next(page)  # the impact question is optional
+    page.get_by_label("Anything else you want your team to know?").fill(
+        "The taper step last week was hard."
+    )
+    _clean(page, "6-free-text")
+    _next(page)
+    assert "Check your answers" in page.locator("h1").inner_text()
+    _clean(page, "7-review")
+    page.get_by_role("button", name="Send to my care team").click()
+    page.wait_for_load_state("domcontentloaded")
+
+    crisis = page.locator("section.crisis")
+    assert crisis.is_visible()
+    assert "Help is available right now" in crisis.inner_text()
+    assert "112" in crisis.inner_text()
+    reply = page.locator(".reply").first.inner_text()
+    assert "What your care team will do" in reply
+    _clean(page, "8-result-crisis")
+
+    # The link is used up: opening it again says so kindly.
+    page.goto(path)
+    assert "already sent this check-in" in page.locator("h1").inner_text()
+    _clean(page, "9-used-link")
+    second.close()
