@@ -207,6 +207,11 @@ EMAIL_HOST_PASSWORD = env_str("COPRODUCE_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("COPRODUCE_EMAIL_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("COPRODUCE_FROM_EMAIL", "coproduce@localhost")
 
+# Links in invitations point here; in production set it to the public https address.
+COPRODUCE_BASE_URL = env_str("COPRODUCE_BASE_URL", "http://127.0.0.1:8000")
+# Text messages: a dotted path to a backend class (see docs/checkins.md); empty = by mode.
+COPRODUCE_SMS_BACKEND = env_str("COPRODUCE_SMS_BACKEND", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -19,8 +19,10 @@ from django.utils import timezone
 
 SEEDERS: list[str] = [
     "coproduce.people.demo",
-    "coproduce.checkins.demo",
     "coproduce.visits.demo",
+    "coproduce.checkins.demo",
+    "coproduce.careplans.demo",
+    "coproduce.safetynet.demo",
 ]
 
 DEMO_PASSWORD = "demo"  # noqa: S105  (public by design; demo mode only)
@@ -46,6 +48,9 @@ def seed_all(
     """Run every seeder in order, each in its own transaction; return the context."""
     ctx = DemoContext(today=today or timezone.localdate(), rng=random.Random(20261124))
     for dotted in SEEDERS:
+        # Each seeder draws from its own stream, so what one seeder skips on a second run
+        # (rows that already exist) cannot shift the random choices of the next.
+        ctx.rng = random.Random(f"20261124:{dotted}")
         module = importlib.import_module(dotted)
         with transaction.atomic():
             module.seed(ctx)

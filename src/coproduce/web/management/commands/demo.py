@@ -13,10 +13,11 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from coproduce.checkins.demo import patient_checkin_link
 from coproduce.demo import DEMO_PASSWORD, SEEDERS, seed_all
 
 LOGINS = [
-    ("patient", "Maria, 52, chronic pain on opioids"),
+    ("patient", "Maria, 52, chronic pain on opioids; has a check-in due now"),
     ("teen", "Leo, 15, with IBD and a login of his own"),
     ("parent", "Karin, mother of Leo (15) and Ella (9)"),
     ("nurse", "Nadia, nurse on the pain and pediatric IBD teams"),
@@ -46,6 +47,9 @@ class Command(BaseCommand):
             )
         if not 1 <= port <= 65535:
             raise CommandError(f"--port must be between 1 and 65535, not {port}.")
+        if "COPRODUCE_BASE_URL" not in os.environ:
+            # Links printed and e-mailed by the demo must point at the port it serves on.
+            settings.COPRODUCE_BASE_URL = f"http://127.0.0.1:{port}"
         console = Console(stderr=False)
         console.print("[bold]coproduce demo[/bold]: preparing the database…")
         call_command("migrate", interactive=False, verbosity=0)
@@ -63,6 +67,9 @@ class Command(BaseCommand):
         )
         console.print(f"Seeded: {created}.")
         self._print_logins(console, port)
+        link = patient_checkin_link()
+        if link:
+            console.print(f"Maria's check-in link (no password needed): [bold]{link}[/bold]")
         if no_serve:
             return
         worker = None
