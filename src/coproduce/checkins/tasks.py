@@ -36,5 +36,13 @@ def recheck_safetynet() -> int:
     return services.recheck_safetynet()
 
 
-EVERY_MINUTE = (dispatch_due, send_notifications, recheck_safetynet)
-EVERY_HOUR = (plan_invitations,)
+# Imported here so the scheduler has one list of everything periodic.
+from coproduce.safetynet import tasks as safetynet_tasks  # noqa: E402
+
+EVERY_MINUTE = (
+    dispatch_due,
+    send_notifications,
+    recheck_safetynet,
+    safetynet_tasks.escalate_overdue,
+)
+EVERY_HOUR = (plan_invitations, safetynet_tasks.find_silent_patients)

@@ -1,8 +1,9 @@
-"""Appointments and, later, the coproduced visit record."""
+"""Appointments, patient-initiated visit requests and the visit settings of a site."""
 
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 
 
 class AppointmentStatus(models.TextChoices):
@@ -41,3 +42,66 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient_id} at {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class SitePolicy(models.Model):
+    """A site's visit settings (kept on the visits side: people.Site belongs to the core)."""
+
+    site = models.OneToOneField(
+        "people.Site", on_delete=models.CASCADE, related_name="visit_policy"
+    )
+    target_working_days = models.PositiveSmallIntegerField(
+        default=10,
+        help_text="A patient who asks to be seen is seen within this many working days "
+        "(Gävle's model: 10).",
+    )
+
+    class Meta:
+        verbose_name_plural = "site policies"
+
+    def __str__(self) -> str:
+        return f"{self.site_id}: seen within {self.target_working_days} working days"
+
+
+class VisitRequestStatus(models.TextChoices):
+    OPEN = "open", "Waiting for the care team"
+    SCHEDULED = "scheduled", "Visit booked"
+    CLOSED = "closed", "Closed"
+
+
+class VisitRequest(models.Model):
+    """A patient (or parent) asking to be seen: "I'm not doing well"."""
+
+    patient = models.ForeignKey(
+        "people.Patient", on_delete=models.CASCADE, related_name="visit_requests"
+    )
+    requested_by = models.ForeignKey(
+        "people.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField(max_length=500, blank=True)
+    status = models.CharField(
+        max_length=10, choices=VisitRequestStatus.choices, default=VisitRequestStatus.OPEN
+    )
+    target_by = models.DateField(help_text="clinic-local date by which the patient is seen")
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        "people.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "target_by"])]
+        constraints = [
+            # One open request at a time: a second tap joins the first instead of queueing twice.
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=models.Q(status="open"),
+                name="one_open_visit_request",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"visit request {self.pk} for {self.patient_id} ({self.status})"

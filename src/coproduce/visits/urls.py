@@ -1,3 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from coproduce.visits import views
+
+app_name = "visits"
+
+urlpatterns = [
+    path("patients/<str:registry_id>/dashboard/", views.dashboard, name="dashboard"),
+    path(
+        "patients/<str:registry_id>/dashboard/ask-to-be-seen/",
+        views.request_visit,
+        name="request-visit",
+    ),
+    path("team/previsit/", views.previsit, name="previsit"),
+    path("team/previsit/<int:pk>/remind/", views.remind, name="remind"),
+    path("team/visit-requests/<int:pk>/", views.update_request, name="update-request"),
+]

@@ -1,0 +1,152 @@
+"""State changes for visits: each one saves, audits, and leaves the transaction to the caller."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from coproduce.audit.services import record
+from coproduce.checkins.outbox import recipient_for
+from coproduce.people.models import Patient, User
+from coproduce.safetynet.models import Notification
+from coproduce.visits.models import (
+    Appointment,
+    SitePolicy,
+    VisitRequest,
+    VisitRequestStatus,
+)
+
+DEFAULT_TARGET_WORKING_DAYS = 10
+VISIT_REQUEST_MAX_CHARS = 500
+
+
+def careplans_summary(patient: Patient) -> dict[str, Any] | None:
+    """The medications, total MME, taper status, goals and plan for the dashboard, or None.
+
+    The care-plan models have not landed yet. When they do, return a dict with
+    ``medications`` (list of {name, dose}), ``total_mme`` (Decimal or None), ``taper_status``
+    (text), ``goals`` (list of text) and ``plan`` (text); the dashboard template already
+    renders those keys. Keep it to a constant number of queries.
+    """
+    return None
+
+
+def add_working_days(start: dt.date, days: int) -> dt.date:
+    """The date `days` working days (Monday to Friday) after `start`; public holidays count."""
+    day = start
+    while days > 0:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day
+
+
+def target_working_days(patient: Patient) -> int:
+    policy = SitePolicy.objects.filter(site_id=patient.care_team.site_id).first()
+    return policy.target_working_days if policy else DEFAULT_TARGET_WORKING_DAYS
+
+
+def request_visit(*, actor: User, patient: Patient, text: str) -> tuple[VisitRequest, bool]:
+    """Ask for the patient to be seen; return (request, created). An open request is reused."""
+    text = (text or "").strip()
+    if len(text) > VISIT_REQUEST_MAX_CHARS:
+        raise ValidationError(
+            f"Please keep it to {VISIT_REQUEST_MAX_CHARS} characters; "
+            "you can tell the team more when they contact you."
+        )
+    existing = VisitRequest.objects.filter(patient=patient, status=VisitRequestStatus.OPEN).first()
+    if existing is not None:
+        return existing, False
+    today = timezone.localtime(timezone.now(), patient.care_team.site.zone).date()
+    try:
+        # A savepoint, so that a lost race on the one-open-request constraint leaves the
+        # caller's transaction usable.
+        with transaction.atomic():
+            visit_request = VisitRequest.objects.create(
+                patient=patient,
+                requested_by=actor,
+                text=text,
+                target_by=add_working_days(today, target_working_days(patient)),
+            )
+    except IntegrityError:
+        return VisitRequest.objects.get(patient=patient, status=VisitRequestStatus.OPEN), False
+    record(
+        "visit.requested",
+        actor=actor,
+        patient=patient,
+        acting_for=patient if actor.pk != patient.user_id else None,
+        obj=visit_request,
+        detail={"target_by": visit_request.target_by.isoformat(), "chars": len(text)},
+    )
+    return visit_request, True
+
+
+def update_visit_request(*, actor: User, visit_request: VisitRequest, status: str) -> VisitRequest:
+    """Mark a request as booked (scheduled) or closed; only open requests move on."""
+    if status not in (VisitRequestStatus.SCHEDULED, VisitRequestStatus.CLOSED):
+        raise ValidationError("A request can be marked as booked or closed.")
+    if visit_request.status == VisitRequestStatus.CLOSED:
+        raise ValidationError("This request is already closed.")
+    before = visit_request.status
+    visit_request.status = status
+    fields = ["status"]
+    if status == VisitRequestStatus.CLOSED:
+        visit_request.closed_at = timezone.now()
+        visit_request.closed_by = actor
+        fields += ["closed_at", "closed_by"]
+    visit_request.save(update_fields=fields)
+    record(
+        "visit_request.updated",
+        actor=actor,
+        patient=visit_request.patient,
+        obj=visit_request,
+        detail={"from": before, "to": status},
+    )
+    return visit_request
+
+
+def reminder_key(appointment: Appointment) -> str:
+    return f"previsit-reminder:{appointment.pk}"
+
+
+def queue_previsit_reminder(*, actor: User, appointment: Appointment) -> tuple[Notification, bool]:
+    """Put one pre-visit check-in reminder in the outbox; a second click finds the first."""
+    patient = appointment.patient
+    recipient = recipient_for(patient)
+    if recipient is None:
+        raise ValidationError(
+            f"{patient.registry_id} has no e-mail address or phone number for a reminder."
+        )
+    channel, to = recipient.channel, recipient.to
+    zone = patient.care_team.site.zone
+    when = timezone.localtime(appointment.starts_at, zone)
+    # No health details: the message may be read on a shared phone or inbox.
+    body = (
+        f"Your care team asks you to answer the short check-in before your visit on "
+        f"{when:%A %-d %B at %H:%M}. Log in to coproduce to answer it. Thank you."
+    )
+    with transaction.atomic():
+        notification, created = Notification.objects.get_or_create(
+            dedupe_key=reminder_key(appointment),
+            defaults={
+                "channel": channel,
+                "to": to,
+                "subject": "Your check-in before your visit",
+                "body": body,
+                "purpose": "reminder",
+                "patient": patient,
+            },
+        )
+    if created:
+        record(
+            "visit.reminder_queued",
+            actor=actor,
+            patient=patient,
+            obj=notification,
+            detail={"appointment": appointment.pk, "channel": channel},
+        )
+    return notification, created

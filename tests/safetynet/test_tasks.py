@@ -1,0 +1,25 @@
+import datetime as dt
+
+from django.core.management import call_command
+
+from coproduce.safetynet.models import Alert, AlertStatus, Priority
+
+
+def test_it_escalates_overdue_alerts_from_the_scheduler(world):
+    past = dt.datetime(2026, 1, 1, 8, tzinfo=dt.UTC)
+    alert = Alert.objects.create(
+        patient=world.alice,
+        care_team=world.team_a,
+        rule_id="phq9-item9",
+        priority=Priority.URGENT,
+        reason="Thoughts of self-harm",
+        status=AlertStatus.OPEN,
+        created_at=past,
+        ack_due_at=past + dt.timedelta(hours=1),
+    )
+    call_command("scheduler", "--once", "--inline", verbosity=0)
+    alert.refresh_from_db()
+    assert alert.escalation_level == 1
+    call_command("scheduler", "--once", "--inline", verbosity=0)
+    alert.refresh_from_db()
+    assert alert.escalation_level == 1  # the next step waits an hour after the first
