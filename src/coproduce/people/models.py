@@ -27,6 +27,27 @@ CARE_ROLES = frozenset({Role.CLINICIAN, Role.NURSE, Role.COORDINATOR})
 STAFF_ROLES = CARE_ROLES | {Role.RESEARCHER, Role.QI_LEAD, Role.REGISTRY_ADMIN}
 
 
+def _crud(app_model: str, actions=("view", "add", "change", "delete")) -> set[str]:
+    app, model = app_model.split(".")
+    return {f"{app}.{action}_{model}" for action in actions}
+
+
+# What a registry admin may do in the Django admin: sites, teams, users, programs,
+# schedules, and review (view only) of rules, instruments and the audit log.
+ADMIN_PERMISSIONS = frozenset(
+    _crud("people.network")
+    | _crud("people.site")
+    | _crud("people.careteam")
+    | _crud("people.careteammembership")
+    | _crud("people.user", ("view", "add", "change"))
+    | _crud("checkins.program", ("view", "add", "change"))
+    | _crud("checkins.schedule", ("view", "add", "change"))
+    | _crud("safetynet.rule", ("view",))
+    | _crud("instruments.instrumentversion", ("view",))
+    | _crud("audit.auditevent", ("view",))
+)
+
+
 class User(AbstractUser):
     """A person who can log in: staff, a patient (adult or teen) or a family member."""
 
@@ -42,6 +63,18 @@ class User(AbstractUser):
     @property
     def is_staff_role(self) -> bool:
         return self.role in STAFF_ROLES
+
+    def has_perm(self, perm, obj=None) -> bool:
+        # Registry admins manage the network's set-up, never patients' clinical records.
+        if self.is_active and self.role == Role.REGISTRY_ADMIN and perm in ADMIN_PERMISSIONS:
+            return True
+        return super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        if self.is_active and self.role == Role.REGISTRY_ADMIN:
+            if any(p.startswith(f"{app_label}.") for p in ADMIN_PERMISSIONS):
+                return True
+        return super().has_module_perms(app_label)
 
     def save(self, *args, **kwargs):
         # Only registry admins reach the Django admin; the flag follows the role.
