@@ -149,7 +149,7 @@ def sync_patient(patient: Patient, *, now: dt.datetime | None = None) -> dict[st
     )
     seen = set()
     for inv in existing:
-        key = (inv.schedule_id, inv.due_at)
+        key = (inv.schedule_id or 0, inv.due_at)
         target = wanted.get(key)
         if target is None:
             if inv.status == InvitationStatus.SCHEDULED:

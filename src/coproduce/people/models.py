@@ -71,9 +71,10 @@ class User(AbstractUser):
         return super().has_perm(perm, obj)
 
     def has_module_perms(self, app_label: str) -> bool:
-        if self.is_active and self.role == Role.REGISTRY_ADMIN:
-            if any(p.startswith(f"{app_label}.") for p in ADMIN_PERMISSIONS):
-                return True
+        prefix = f"{app_label}."
+        admin = self.is_active and self.role == Role.REGISTRY_ADMIN
+        if admin and any(p.startswith(prefix) for p in ADMIN_PERMISSIONS):
+            return True
         return super().has_module_perms(app_label)
 
     def save(self, *args, **kwargs):

@@ -15,8 +15,16 @@ class RuleAdmin(admin.ModelAdmin):
     list_display = ("rule_id", "version", "ruleset", "title", "active", "loaded_at")
     list_filter = ("ruleset", "active")
     search_fields = ("rule_id", "title")
-    readonly_fields = ("rule_id", "version", "ruleset", "title", "pretty", "source_file")
-    readonly_fields += ("active", "loaded_at")
+    readonly_fields = (
+        "rule_id",
+        "version",
+        "ruleset",
+        "title",
+        "pretty",
+        "source_file",
+        "active",
+        "loaded_at",
+    )
     exclude = ("definition",)
 
     @admin.display(description="Definition")

@@ -135,7 +135,8 @@ class Facts:
         )
         self.history: dict[str, list[tuple[dt.datetime, float]]] = {}
         for instrument_id, at, value in rows:
-            self.history.setdefault(instrument_id, []).append((at, value))
+            if value is not None:  # the query excludes them; this tells the type checker
+                self.history.setdefault(instrument_id, []).append((at, value))
         self._patient_id = patient_id
         self._visit: dt.datetime | bool | None = False  # False: not looked up yet
         self._enrolled: dt.datetime | bool | None = False

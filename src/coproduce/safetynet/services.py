@@ -221,7 +221,7 @@ def alert_burden(teams: list[CareTeam], now: dt.datetime | None = None) -> list[
 
     figures = []
     for team in teams:
-        r = rows.get(team.pk, {})
+        r: dict[str, Any] = dict(rows.get(team.pk, {}))
         n_checkins, n_alerts = checkins.get(team.pk, 0), r.get("alerts", 0)
         figures.append(
             {

@@ -26,12 +26,12 @@ def _require_care(view):
 @_require_care
 def alert_queue(request):
     resolved = request.GET.get("show") == "resolved"
-    alerts = services.alerts_visible_to(request.user).select_related("patient", "assigned_to")
+    visible = services.alerts_visible_to(request.user).select_related("patient", "assigned_to")
     if resolved:
-        alerts = alerts.filter(status=AlertStatus.RESOLVED).order_by("-resolved_at")[:50]
+        visible = visible.filter(status=AlertStatus.RESOLVED).order_by("-resolved_at")[:50]
     else:
-        alerts = alerts.exclude(status=AlertStatus.RESOLVED).order_by("priority", "created_at")
-    alerts = list(alerts)
+        visible = visible.exclude(status=AlertStatus.RESOLVED).order_by("priority", "created_at")
+    alerts = list(visible)
     teams = list(request.user.care_teams.select_related("site").order_by("name"))
     record(
         "alert.listed",
