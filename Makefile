@@ -31,6 +31,7 @@ typecheck: $(STAMP)
 
 migrations-check: $(STAMP)
 	COPRODUCE_MODE=test $(BIN)/coproduce makemigrations --check --dry-run
+	COPRODUCE_MODE=test $(BIN)/coproduce openapi --check
 
 pytest: pytest-unit pytest-browser
 

@@ -11,7 +11,7 @@ def main(argv: list[str] | None = None) -> None:
     # Commands that only compute (score, index, mme, spc) need no secret; run them as "test"
     # mode would be wrong, so they get "demo" defaults only when nothing was configured.
     args = list(sys.argv[1:] if argv is None else argv)
-    if args and args[0] in {"demo", "score", "index", "mme", "spc", "instruments"}:
+    if args and args[0] in {"demo", "score", "index", "mme", "spc", "instruments", "openapi"}:
         os.environ.setdefault("COPRODUCE_MODE", "demo")
     from django.core.management import execute_from_command_line
 

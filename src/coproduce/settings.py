@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "coproduce.visits",
     "coproduce.careplans",
     "coproduce.registry",
+    "coproduce.interop",
     "coproduce.web",
 ]
 

@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("coproduce.careplans.urls")),
     path("", include("coproduce.registry.urls")),
     path("", include("coproduce.instruments.urls")),
+    path("", include("coproduce.interop.urls")),
 ]

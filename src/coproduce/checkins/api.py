@@ -1,4 +1,7 @@
-"""JSON API for submitting a check-in (the same `submit_checkin` as the web flow)."""
+"""JSON API for submitting a check-in (the same `submit_checkin` as the web flow).
+
+The router is mounted on the shared API (``coproduce.interop.api``) at /api/v1/checkins/.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,7 @@ from typing import Any
 
 from django.db import transaction
 from django.http import Http404
-from ninja import Header, NinjaAPI, Schema, Status
-from ninja.security import django_auth
+from ninja import Header, Router, Schema, Status
 
 from coproduce.checkins.selectors import invitation_for_user
 from coproduce.checkins.services import (
@@ -21,13 +23,13 @@ from coproduce.checkins.services import (
 )
 from coproduce.people.access import can_answer_for, get_patient_for
 
-api = NinjaAPI(
-    title="coproduce check-ins",
-    version="1",
-    urls_namespace="checkins-api",
-    auth=django_auth,
-    docs_url=None,
-)
+router = Router(tags=["check-ins"])
+
+
+def api_idempotency_key(user, idempotency_key: str) -> str:
+    """The stored key for a client's Idempotency-Key header (scoped to the user)."""
+    # Keys are per user, so one person's key can never return another's response.
+    return "api:" + hashlib.sha256(f"{user.pk}:{idempotency_key}".encode()).hexdigest()[:56]
 
 
 class CheckinIn(Schema):
@@ -95,8 +97,8 @@ def _out(result: SubmitResult) -> dict[str, Any]:
     }
 
 
-@api.post(
-    "",
+@router.post(
+    "/",
     response={200: CheckinOut, 201: CheckinOut, 400: Problem, 404: Problem, 409: Problem},
     summary="Submit a check-in",
 )
@@ -105,8 +107,7 @@ def post_checkin(
 ):
     """Submit answers for an invitation or an on-demand check-in; repeat-safe by key."""
     user = request.user
-    # Keys are per user, so one person's key can never return another's response.
-    key = "api:" + hashlib.sha256(f"{user.pk}:{idempotency_key}".encode()).hexdigest()[:56]
+    key = api_idempotency_key(user, idempotency_key)
     invitation = patient = None
     try:
         if payload.invitation_id is not None:

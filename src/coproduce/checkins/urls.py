@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coproduce.checkins import api, views
+from coproduce.checkins import views
 
 urlpatterns = [
     path("c/done/", views.done, name="checkin-done"),
@@ -9,5 +9,4 @@ urlpatterns = [
     path("c/<str:token>/send/", views.submit, name="checkin-submit"),
     path("checkins/", views.my_checkins, name="my-checkins"),
     path("checkins/<int:pk>/start/", views.begin, name="checkin-begin"),
-    path("api/v1/checkins/", api.api.urls),
 ]
