@@ -7,9 +7,10 @@ import re
 
 from django.core import mail
 
+from coproduce.audit.models import AuditEvent
 from coproduce.checkins import outbox, sms
 from coproduce.safetynet.models import Notification
-from tests.browser.conftest import axe_violations, describe, screenshot
+from tests.browser.conftest import axe_violations, describe, log_in, screenshot
 
 PHONE = {
     "viewport": {"width": 390, "height": 844},
@@ -120,3 +121,40 @@ def test_maria_checks_in_across_two_devices_and_gets_crisis_help(demo, browser, 
     assert "already sent this check-in" in page.locator("h1").inner_text()
     _clean(page, "9-used-link")
     second.close()
+
+    # The nurse sees the urgent alert at the top of her queue, acknowledges and resolves it.
+    third = browser.new_context(base_url=live_server.url)
+    page = third.new_page()
+    log_in(page, "nurse")
+    page.goto("/alerts/")
+    top = page.locator("tbody tr").first
+    assert "Urgent" in top.inner_text() and "CP-DEMOPAT1" in top.inner_text()
+    top.get_by_role("link").click()
+    page.wait_for_load_state("domcontentloaded")
+    assert "The taper step last week was hard." in page.content()
+    page.get_by_role("button", name="Acknowledge").click()
+    page.wait_for_load_state("domcontentloaded")
+    page.get_by_label("Note").fill("Called Maria; safety plan agreed.")
+    page.get_by_label("Yes").check()
+    page.get_by_role("button", name="Resolve").click()
+    page.wait_for_load_state("domcontentloaded")
+    assert "Alert resolved." in page.content()
+    third.close()
+
+    # The audit log shows who saw and did what.
+    events = list(
+        AuditEvent.objects.filter(patient__registry_id="CP-DEMOPAT1")
+        .order_by("id")
+        .values_list("actor_username", "event")
+    )
+    assert ("", "checkin.opened") in events or any(e == "checkin.opened" for _, e in events)
+    assert any(e == "checkin.submitted" for _, e in events)
+    for event in ("alert.viewed", "alert.acknowledged", "alert.resolved"):
+        assert ("nurse", event) in events, event
+    fourth = browser.new_context(base_url=live_server.url)
+    page = fourth.new_page()
+    log_in(page, "admin")
+    page.goto("/audit/?patient=CP-DEMOPAT1&actor=nurse")
+    assert "alert.acknowledged" in page.locator("table").inner_text()
+    _clean(page, "10-audit-log")
+    fourth.close()

@@ -8,7 +8,9 @@ from django import forms
 from django.utils import timezone
 
 from coproduce.careplans import taper
-from coproduce.careplans.models import Decision, RequestKind
+from coproduce.careplans.goals import MEASURES
+from coproduce.careplans.mme import DEFAULT_TABLE, MedicationMME, MMEInputError, daily_mme
+from coproduce.careplans.models import Comparator, Decision, GoalStatus, RequestKind, Who
 
 PACE_EXPLANATIONS = {
     "5-w4": "The gentlest: a small step each month. Good when you have taken opioids for years.",
@@ -95,6 +97,122 @@ class DecisionForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Why (needed when you do not follow the suggestion)",
+    )
+
+
+class MedicationForm(forms.Form):
+    """One medication line; opioid lines are checked by ``mme.daily_mme`` as they are parsed."""
+
+    kind = forms.ChoiceField(
+        choices=[
+            ("opioid", "Opioid (counted in the daily MME)"),
+            ("other", "Other pain medicine (no MME)"),
+        ],
+        initial="opioid",
+        widget=forms.RadioSelect,
+        label="Kind of medicine",
+    )
+    drug = forms.CharField(
+        max_length=80,
+        label="Medicine",
+        help_text="Generic name, e.g. oxycodone.",
+        widget=forms.TextInput(attrs={"list": "cp-drugs", "autocomplete": "off"}),
+    )
+    strength = forms.DecimalField(
+        max_digits=9, decimal_places=3, label="Strength", help_text="Per tablet, or patch rate."
+    )
+    unit = forms.CharField(
+        max_length=8,
+        initial="mg",
+        label="Unit",
+        help_text="mg, or mcg/hr for a patch.",
+        widget=forms.TextInput(attrs={"list": "cp-units", "autocomplete": "off"}),
+    )
+    per_day = forms.DecimalField(
+        required=False,
+        max_digits=6,
+        decimal_places=2,
+        label="Doses per day",
+        help_text="Leave empty for a patch.",
+    )
+    started_on = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+
+    line: MedicationMME | None = None
+
+    def clean(self):
+        data = super().clean()
+        needed = ("kind", "drug", "strength", "unit")
+        if data.get("kind") != "opioid" or any(data.get(k) in (None, "") for k in needed):
+            return data
+        try:
+            self.line = daily_mme(
+                data["drug"],
+                data["strength"],
+                data["unit"],
+                data.get("per_day"),
+                table=DEFAULT_TABLE,
+            )
+        except MMEInputError as error:
+            # The pure module names its fields as the JSON input does; say it as the form does.
+            problem = error.problem.replace("per_day", "doses per day")
+            self.add_error(error.field if error.field in self.fields else None, problem)
+        return data
+
+    def record_kwargs(self) -> dict:
+        """The keyword arguments ``services.record_medication`` takes."""
+        data = self.cleaned_data
+        return {
+            "drug": data["drug"].strip().lower(),
+            "strength": data["strength"],
+            "unit": data["unit"].strip(),
+            "per_day": data.get("per_day"),
+            "started_on": data["started_on"],
+            "is_opioid": data["kind"] == "opioid",
+        }
+
+
+class StopMedicationForm(forms.Form):
+    stopped_on = forms.DateField(
+        label="First day without it", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class MedicationCheckForm(forms.Form):
+    medication = forms.IntegerField(widget=forms.HiddenInput)
+    answer = forms.ChoiceField(choices=[("yes", "yes"), ("no", "no")])
+    note = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="What is different?",
+    )
+
+
+MEASURE_CHOICES = [("", "No score"), *MEASURES.items()]
+
+
+class GoalForm(forms.Form):
+    text = forms.CharField(max_length=300, label="The goal")
+    instrument_id = forms.ChoiceField(choices=MEASURE_CHOICES, required=False, label="Score")
+    comparator = forms.ChoiceField(
+        choices=[("", "—"), *Comparator.choices], required=False, label="Aim for"
+    )
+    target_value = forms.DecimalField(
+        required=False, min_value=Decimal(0), max_digits=8, decimal_places=2, label="Number"
+    )
+    status = forms.ChoiceField(
+        choices=GoalStatus.choices,
+        initial=GoalStatus.ACTIVE,
+        widget=forms.RadioSelect,
+        label="Where it stands",
+    )
+
+
+class ActionItemForm(forms.Form):
+    who = forms.ChoiceField(choices=Who.choices, widget=forms.RadioSelect, label="Who")
+    what = forms.CharField(max_length=300, label="What")
+    due_on = forms.DateField(
+        required=False, label="By when (optional)", widget=forms.DateInput(attrs={"type": "date"})
     )
 
 

@@ -7,12 +7,16 @@ a ``TaperRequest`` changes only once, when the team answers it.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils import timezone
 
 from coproduce.careplans.mme import DEFAULT_TABLE
 from coproduce.careplans.taper import Pace
+
+if TYPE_CHECKING:
+    from coproduce.safetynet.models import Alert
 
 
 class Medication(models.Model):
@@ -36,6 +40,10 @@ class Medication(models.Model):
     )
     confirmed_by_patient_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    #: Set (not stored) by ``services.record_medication``/``stop_medication`` when the
+    #: change raised an unplanned-dose alert, so the page can say so.
+    dose_alert: Alert | None = None
 
     class Meta:
         indexes = [models.Index(fields=["patient", "started_on"])]

@@ -21,7 +21,14 @@ from django.utils import timezone
 from coproduce.audit.events import register
 from coproduce.audit.services import record
 from coproduce.careplans import taper
-from coproduce.careplans.mme import DEFAULT_TABLE, MMEError, MMETotal, daily_mme, total_mme
+from coproduce.careplans.mme import (
+    DEFAULT_TABLE,
+    MMEError,
+    MMETotal,
+    daily_mme,
+    load_table,
+    total_mme,
+)
 from coproduce.careplans.models import (
     OPEN_PLAN_STATUSES,
     Decision,
@@ -45,6 +52,7 @@ from coproduce.careplans.suggestions import Baseline, Suggestion, WeeklyCheckin,
 from coproduce.checkins.models import Score
 from coproduce.people.access import can_answer_for
 from coproduce.people.models import CARE_ROLES, Patient, Role, User
+from coproduce.safetynet.engine import ROUTINE_ACK_HOURS
 from coproduce.safetynet.models import Alert, Notification, Priority
 
 register("careplans.medication.recorded", "A medication line was recorded or stopped.")
@@ -54,9 +62,12 @@ register("careplans.taper.decided", "A decision on the next taper step was recor
 register("careplans.taper.requested", "The patient asked to pause, slow or stop the taper.")
 register("careplans.taper.answered", "The care team answered a taper request.")
 register("careplans.dose.flagged", "A dose change outside the taper plan raised an alert.")
+register("careplans.medication.confirmed", "The patient or parent confirmed a medication line.")
+register("careplans.medication.disputed", "The patient or parent said a medication line is wrong.")
 
 REQUEST_RULE_ID = "taper-request"
 DOSE_RULE_ID = "taper-unplanned-dose-change"
+MEDICATION_RULE_ID = "medication-list-query"
 #: Check-ins before the last change count as its baseline when at most this old.
 BASELINE_WINDOW_DAYS = 28
 #: Pain at baseline for the 12-month outcome: the pain score nearest the plan start within
@@ -90,17 +101,28 @@ def record_medication(
     confirmed_by_patient: bool = False,
     table: str = DEFAULT_TABLE,
 ) -> Medication:
-    """Store a medication line (stopping the one it replaces); refuses lines MME cannot score."""
+    """Store a medication line (stopping the one it replaces); refuses lines MME cannot score.
+
+    An opioid change is then checked against the taper plan: an abrupt cut or an increase
+    that was not agreed raises an alert, left on the returned line as ``dose_alert``.
+    """
+    drug = " ".join(str(drug).split())
     if is_opioid:
         try:
             line = daily_mme(drug, strength, unit, per_day, table=table)
         except MMEError as error:
             raise ValidationError(str(error)) from error
         drug, strength, unit, per_day = line.drug, line.strength, line.unit, line.per_day
+    else:
+        strength, per_day = _other_medicine(drug, strength, per_day, table)
     if replaces is not None:
         if replaces.patient_id != patient.pk:
             raise ValidationError("That medication belongs to another patient.")
-        stop_medication(replaces, on=started_on, by=by)
+        if replaces.stopped_on is not None and replaces.stopped_on <= started_on:
+            raise ValidationError("That medicine was already stopped; add it as a new one.")
+        if started_on < replaces.started_on:
+            raise ValidationError("A change cannot start before the medicine it changes.")
+        _stop(replaces, on=started_on, by=by)
     medication = Medication.objects.create(
         patient=patient,
         drug=drug,
@@ -120,10 +142,49 @@ def record_medication(
         obj=medication,
         detail={"drug": medication.drug, "started_on": started_on.isoformat()},
     )
+    if is_opioid or (replaces is not None and replaces.is_opioid):
+        medication.dose_alert = _check_new_total(patient, started_on, by)
     return medication
 
 
-def stop_medication(medication: Medication, *, on: dt.date, by: User | None) -> Medication:
+def _other_medicine(drug: str, strength, per_day, table: str) -> tuple[Decimal, Decimal | None]:
+    """Check a non-opioid line; an opioid named as "other" would escape the MME total."""
+    if not drug:
+        raise ValidationError({"drug": "Write the medicine's name."})
+    try:
+        entry = load_table(table).lookup(drug)
+    except MMEError:
+        entry = None
+    if entry is not None:
+        raise ValidationError({"drug": f"{entry.drug} is an opioid: record it as one."})
+    if strength in (None, ""):
+        raise ValidationError({"strength": "Give the strength."})
+    return _positive_number("strength", strength), (
+        None if per_day in (None, "") else _positive_number("per_day", per_day)
+    )
+
+
+def _positive_number(field: str, value) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        raise ValidationError({field: f"{value!r} is not a number."}) from None
+    if not number.is_finite() or number <= 0:
+        raise ValidationError({field: "Must be a number greater than zero."})
+    return number
+
+
+def _check_new_total(patient: Patient, on: dt.date, by: User | None) -> Alert | None:
+    try:
+        total = current_mme(patient, on)
+    except MMEError:  # a stored line no table can score: nothing to compare
+        return None
+    return check_dose_change(patient, total, on=on, by=by)
+
+
+def _stop(medication: Medication, *, on: dt.date, by: User | None) -> Medication:
+    if on < medication.started_on:
+        raise ValidationError("A medicine cannot stop before it started.")
     medication.stopped_on = on
     medication.save(update_fields=["stopped_on"])
     record(
@@ -134,6 +195,75 @@ def stop_medication(medication: Medication, *, on: dt.date, by: User | None) -> 
         detail={"drug": medication.drug, "stopped_on": on.isoformat()},
     )
     return medication
+
+
+def stop_medication(medication: Medication, *, on: dt.date, by: User | None) -> Medication:
+    """Stop a line; stopping an opioid outside the plan raises an alert (``dose_alert``)."""
+    if medication.stopped_on is not None and medication.stopped_on <= on:
+        raise ValidationError("That medicine is already stopped.")
+    _stop(medication, on=on, by=by)
+    if medication.is_opioid:
+        medication.dose_alert = _check_new_total(medication.patient, on, by)
+    return medication
+
+
+def confirm_medication(
+    medication: Medication, *, by: User, now: dt.datetime | None = None
+) -> Medication:
+    """The patient (or parent) says this line is what they take."""
+    patient = _answerable(medication, by)
+    medication.confirmed_by_patient_at = now or timezone.now()
+    medication.save(update_fields=["confirmed_by_patient_at"])
+    record(
+        "careplans.medication.confirmed",
+        actor=by,
+        patient=patient,
+        acting_for=patient if by.role == Role.FAMILY else None,
+        obj=medication,
+        detail={"drug": medication.drug},
+    )
+    return medication
+
+
+def report_medication_problem(
+    medication: Medication, note: str, *, by: User, now: dt.datetime | None = None
+) -> Alert:
+    """The patient (or parent) says a line is wrong: a routine alert carries their note."""
+    patient = _answerable(medication, by)
+    note = note.strip()
+    if not note:
+        raise ValidationError({"note": "Tell your team what is different."})
+    now = now or timezone.now()
+    medication.confirmed_by_patient_at = None
+    medication.save(update_fields=["confirmed_by_patient_at"])
+    alert = Alert.objects.create(
+        patient=patient,
+        care_team=patient.care_team,
+        rule_id=MEDICATION_RULE_ID,
+        priority=Priority.ROUTINE,
+        reason=f"Medicine list: {patient.given_name} says {medication} is not right",
+        data={"medication": medication.pk, "line": str(medication), "note": note},
+        created_at=now,
+        ack_due_at=now + dt.timedelta(hours=ROUTINE_ACK_HOURS),
+    )
+    record(
+        "careplans.medication.disputed",
+        actor=by,
+        patient=patient,
+        acting_for=patient if by.role == Role.FAMILY else None,
+        obj=medication,
+        detail={"drug": medication.drug, "alert": alert.pk},
+    )
+    return alert
+
+
+def _answerable(medication: Medication, by: User) -> Patient:
+    patient = medication.patient
+    if not can_answer_for(by, patient):
+        raise PermissionDenied("Only the patient or their parent confirms their medicines.")
+    if medication.stopped_on is not None:
+        raise ValidationError("That medicine has been stopped.")
+    return patient
 
 
 def medications_on(patient: Patient, day: dt.date) -> list[Medication]:
@@ -695,7 +825,12 @@ def check_dose_change(
             taper.EndReason.TARGET_REACHED,
         )
         agreed = [s.due_on for s in steps if s.status == StepStatus.STEPPED_BACK]
-    pair = [history[-1], taper.DoseRecord(on, Decimal(str(new_mme)))]
+    # One decimal, as the pages show MME: the finding's message is read by people.
+    tenth = Decimal("0.1")
+    pair = [
+        taper.DoseRecord(history[-1].on, history[-1].daily_mme.quantize(tenth)),
+        taper.DoseRecord(on, Decimal(str(new_mme)).quantize(tenth)),
+    ]
     findings = taper.detect_unplanned_changes(pair, schedule, agreed_increases=agreed)
     if not findings:
         return None

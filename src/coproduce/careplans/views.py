@@ -6,12 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from coproduce.careplans import services
+from coproduce.careplans import goals, services
 from coproduce.careplans.forms import (
     PACE_EXPLANATIONS,
     PACES,
@@ -21,7 +22,7 @@ from coproduce.careplans.forms import (
     TaperRequestForm,
 )
 from coproduce.careplans.mme import NOT_A_CONVERSION_NOTE, MMEError
-from coproduce.careplans.models import Decision, PlanStatus, StepStatus, TaperRequest
+from coproduce.careplans.models import Decision, GoalKind, PlanStatus, StepStatus, TaperRequest
 from coproduce.careplans.taper import END_NOTES, EndReason
 from coproduce.people.access import can_answer_for, get_patient_for
 from coproduce.people.models import Role
@@ -52,27 +53,39 @@ def care_plan(request, registry_id: str):
     except MMEError as error:
         mme, lines, mme_error = None, {}, str(error)
     plan = services.latest_plan(patient)
+    all_goals = list(patient.goals.order_by("created_at", "pk"))
+    scores = goals.latest_scores(patient, (g.instrument_id for g in all_goals if g.instrument_id))
+    rows = [(g, goals.progress(g, scores)) for g in all_goals]
+    user = request.user
+    # get_patient_for let a nurse or clinician in only if they are on the patient's team.
+    is_team = user.role in TEAM
+    answers_for = can_answer_for(user, patient)
     return render(
         request,
         "careplans/care_plan.html",
         {
             "patient": patient,
             "rows": [(m, lines.get(id(m))) for m in meds],
+            "unconfirmed": sum(1 for m in meds if m.confirmed_by_patient_at is None),
             "mme": mme,
             "mme_error": mme_error,
             "not_a_conversion": NOT_A_CONVERSION_NOTE,
-            "patient_goals": patient.goals.filter(kind="patient").order_by("created_at"),
-            "clinical_goals": patient.goals.filter(kind="clinical").order_by("created_at"),
-            "actions": patient.action_items.order_by("done_at", "due_on", "pk"),
+            "patient_goals": [r for r in rows if r[0].kind == GoalKind.PATIENT],
+            "clinical_goals": [r for r in rows if r[0].kind == GoalKind.CLINICAL],
+            "actions": patient.action_items.order_by(
+                F("done_at").asc(nulls_first=True), F("due_on").asc(nulls_last=True), "pk"
+            ),
             "plan": plan,
             "status": services.taper_status(patient, today),
             "requests": plan.requests.select_related("requested_by") if plan else [],
             "decisions": plan.decisions.select_related("decided_by")[:5] if plan else [],
             "can_ask": plan is not None
             and plan.status in (PlanStatus.ACTIVE, PlanStatus.PAUSED)
-            and can_answer_for(request.user, patient),
-            "is_team": request.user.role in TEAM,
-            "is_clinician": request.user.role == Role.CLINICIAN,
+            and answers_for,
+            "answers_for": answers_for,
+            "can_plan_actions": answers_for or is_team,
+            "is_team": is_team,
+            "is_clinician": is_team and user.role == Role.CLINICIAN,
         },
     )
 
