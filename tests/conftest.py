@@ -10,6 +10,12 @@ import pytest
 
 os.environ.setdefault("COPRODUCE_MODE", "test")
 
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+
+# Timing is not what property tests check; on a loaded CI machine a deadline makes them flaky.
+hypothesis_settings.register_profile("coproduce", deadline=None)
+hypothesis_settings.load_profile("coproduce")
+
 from coproduce.people.models import Patient, Role, User
 from tests import factories
 

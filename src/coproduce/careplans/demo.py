@@ -142,11 +142,12 @@ def _take_steps(plan: TaperPlan, med, clinician: User, until: dt.date, count: in
             why="Agreed at the phone follow-up.",
         )
         TaperDecision.objects.filter(pk=decision.pk).update(at=_noon(step.due_on, plan))
+        amount = step.daily_amount or Decimal(0)
         med = services.record_medication(
             plan.patient,
             drug="oxycodone",
-            strength=step.daily_amount / 3 if step.daily_amount % 3 == 0 else step.daily_amount,
-            per_day=3 if step.daily_amount % 3 == 0 else 1,
+            strength=amount / 3 if amount % 3 == 0 else amount,
+            per_day=3 if amount % 3 == 0 else 1,
             started_on=step.due_on,
             by=clinician,
             replaces=med,

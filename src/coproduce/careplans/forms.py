@@ -140,7 +140,7 @@ class MedicationForm(forms.Form):
     line: MedicationMME | None = None
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         needed = ("kind", "drug", "strength", "unit")
         if data.get("kind") != "opioid" or any(data.get(k) in (None, "") for k in needed):
             return data
