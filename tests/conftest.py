@@ -7,17 +7,18 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
+from coproduce.people.models import Patient, Role, User
+from tests import factories
+
+# pytest-django loads settings before this file, so run pytest with COPRODUCE_MODE=test
+# (the Makefile does); this default only helps subprocesses started by tests.
 os.environ.setdefault("COPRODUCE_MODE", "test")
-
-from hypothesis import settings as hypothesis_settings  # noqa: E402
 
 # Timing is not what property tests check; on a loaded CI machine a deadline makes them flaky.
 hypothesis_settings.register_profile("coproduce", deadline=None)
 hypothesis_settings.load_profile("coproduce")
-
-from coproduce.people.models import Patient, Role, User
-from tests import factories
 
 
 @dataclass
