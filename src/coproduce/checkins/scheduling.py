@@ -289,3 +289,51 @@ def on_demand(
         expires_at=now + dt.timedelta(days=days),
         reminder_days=[2],
     )
+
+
+def post_visit(
+    appointment: Appointment,
+    instruments: list[str],
+    *,
+    now: dt.datetime | None = None,
+    days: int = 7,
+) -> tuple[Invitation, bool]:
+    """The post-visit invitation of `appointment` asking `instruments`; (invitation, created).
+
+    Created once: an invitation of that appointment that already asks all of `instruments`
+    (planned by a post-visit schedule, or made here before) is returned as it is. When the
+    patient's program has a post-visit schedule asking them, its timing is used, so that
+    `sync_patient` recognises the invitation instead of planning a second one. The caller
+    locks the appointment row when two requests may race.
+    """
+    now = now or timezone.now()
+    wanted = set(instruments)
+    for invitation in Invitation.objects.filter(appointment=appointment).order_by("pk"):
+        if wanted <= set(invitation.instruments):
+            return invitation, False
+    patient = appointment.patient
+    ends = appointment.starts_at + dt.timedelta(minutes=appointment.minutes)
+    schedules = Schedule.objects.filter(
+        active=True,
+        kind=ScheduleKind.POSTVISIT,
+        program__enrollments__patient=patient,
+        program__enrollments__ended_on__isnull=True,
+    ).order_by("pk")
+    schedule = next((s for s in schedules if wanted <= set(s.instruments)), None)
+    if schedule is not None:
+        due_at = max(ends + dt.timedelta(hours=schedule.hours_after or 0), now)
+        fields = _fields(Planned(schedule, due_at, appointment))
+        invitation = Invitation.objects.create(
+            patient=patient, schedule=schedule, due_at=due_at, **fields
+        )
+        return invitation, True
+    due_at = max(ends, now)
+    invitation = Invitation.objects.create(
+        patient=patient,
+        appointment=appointment,
+        instruments=list(instruments),
+        due_at=due_at,
+        expires_at=due_at + dt.timedelta(days=days),
+        reminder_days=[2],
+    )
+    return invitation, True

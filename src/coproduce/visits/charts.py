@@ -32,6 +32,21 @@ class Point:
     kind: str  # "each", "weekly median" or "monthly median"
 
 
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A goal (the patient's) or clinical target on a score, drawn as a line on its chart."""
+
+    value: float
+    comparator: str  # in words: "at most", "below", ...
+    kind: str  # "goal" (the patient's) or "target" (clinical)
+    text: str
+
+    @property
+    def label(self) -> str:
+        who = "Goal" if self.kind == "goal" else "Clinical target"
+        return f"{who}: {self.comparator} {_fmt(self.value)}"
+
+
 def downsample(rows: Iterable[tuple[dt.date, float]], today: dt.date) -> list[Point]:
     """Weekly medians for the last two years, monthly medians before (rows sorted by day)."""
     recent_from = today - dt.timedelta(days=730)
@@ -68,8 +83,9 @@ def trend_svg(
     chart_id: str,
     start: dt.date | None = None,
     today: dt.date,
+    targets: Sequence[Target] = (),
 ) -> SafeString:
-    """One chart: bands behind, the series, visit lines; accessible name and description."""
+    """One chart: bands behind, targets, the series, visit lines; accessible name and text."""
     if not points:
         return mark_safe("")
     first, last = min(start or points[0].day, points[0].day), max(points[-1].day, today)
@@ -119,6 +135,30 @@ def trend_svg(
                 f'<line x1="{x(visit):.1f}" x2="{x(visit):.1f}" y1="{TOP}" '
                 f'y2="{TOP + plot_h}" class="visit"/>'
             )
+    drawn = [t for t in targets if info.minimum <= t.value <= top]
+    # One line per value (a goal and a target are often the same number), labels kept apart.
+    by_value: dict[float, list[Target]] = {}
+    for t in drawn:
+        by_value.setdefault(t.value, []).append(t)
+    last_label_y = None
+    for value, group in sorted(by_value.items(), reverse=True):
+        kinds = {t.kind for t in group}
+        kind = "goal" if "goal" in kinds else "target"
+        label = (
+            f"Goal and clinical target: {group[0].comparator} {_fmt(value)}"
+            if len(kinds) > 1
+            else group[0].label
+        )
+        label_y = y(value) - 4
+        if last_label_y is not None and label_y - last_label_y < 14:
+            label_y = y(value) + 14
+        last_label_y = label_y
+        parts.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" '
+            f'y2="{y(value):.1f}" class="target target-{kind}"/>'
+            f'<text x="{WIDTH - RIGHT - 4}" y="{label_y:.1f}" class="target-label" '
+            f'text-anchor="end">{escape(label)}</text>'
+        )
     coords = " ".join(f"{x(p.day):.1f},{y(p.value):.1f}" for p in points)
     parts.append(f'<polyline points="{coords}" class="series"/>')
     end = points[-1]
@@ -128,12 +168,14 @@ def trend_svg(
         f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{TOP + plot_h}" y2="{TOP + plot_h}" '
         f'class="axis"/>'
     )
-    band = info.band_for(end.value)
+    end_band = info.band_for(end.value)
     desc = (
         f"{info.short} from {points[0].day:%Y-%m-%d} to {end.day:%Y-%m-%d}, "
         f"{len(points)} points; latest {_fmt(end.value)}"
-        + (f" ({band.label})" if band else "")
-        + f" on {end.day:%Y-%m-%d}. Dashed lines mark {sum(first <= v <= last for v in visits)}"
+        + (f" ({end_band.label})" if end_band else "")
+        + f" on {end.day:%Y-%m-%d}. "
+        + "".join(f"A solid line marks {t.label.lower()} ({t.text}). " for t in drawn)
+        + f"Dashed lines mark {sum(first <= v <= last for v in visits)}"
         " visits. The table below the chart has the same numbers."
     )
     svg = (

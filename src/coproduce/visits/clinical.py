@@ -13,6 +13,7 @@ Sources (see ../shared/reference/CLINICAL.md):
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -67,7 +68,7 @@ class ChangeInfo:
     threshold: str
 
 
-def _ranges(cuts: list[tuple[str, str, float]], top: float) -> tuple[BandRange, ...]:
+def _ranges(cuts: Sequence[tuple[str, str, float]], top: float) -> tuple[BandRange, ...]:
     """Band ranges from (code, label, lower bound) cuts, colour levels spread over 0..3."""
     out = []
     n = len(cuts)

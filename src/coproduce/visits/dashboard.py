@@ -17,10 +17,12 @@ from django.utils import timezone
 from coproduce.checkins.models import CheckinResponse, Score
 from coproduce.people.models import Patient
 from coproduce.safetynet.models import Alert, AlertStatus, Priority
-from coproduce.visits import charts, clinical
+from coproduce.visits import charts, clinical, collaborate
 from coproduce.visits.models import (
     Appointment,
     AppointmentStatus,
+    RecordStatus,
+    VisitRecord,
     VisitRequest,
     VisitRequestStatus,
 )
@@ -33,6 +35,7 @@ TOPICS_IDS = ("previsit-topics",)
 PARTNER_IDS = ("previsit-partner",)
 PARTNER_NOTE_IDS = ("previsit-partner-note",)
 NO_CONCERN = "no-concern"
+RECORDS_SHOWN = 5
 VISIT_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED)
 
 
@@ -167,6 +170,7 @@ def build(patient: Patient, *, now: dt.datetime | None = None) -> dict[str, Any]
     series: dict[str, list[tuple]] = {}
     for row in (
         Score.objects.filter(patient=patient, score__isnull=False)
+        .exclude(instrument_id__in=collaborate.CONFIDENTIAL)
         .order_by("instrument_id", "at", "id")
         .values_list("id", "instrument_id", "version", "at", "score")
     ):
@@ -179,6 +183,9 @@ def build(patient: Patient, *, now: dt.datetime | None = None) -> dict[str, Any]
             "id", "instrument_id", "item_values", "response__answers"
         )
     }
+
+    careplan = careplans_summary(patient, today)
+    targets = careplan["chart_targets"] if careplan else {}
 
     sampled = {
         iid: charts.downsample(((local_day(r[3]), r[4]) for r in rows), today)
@@ -196,7 +203,13 @@ def build(patient: Patient, *, now: dt.datetime | None = None) -> dict[str, Any]
             info=info,
             points=points,
             svg=charts.trend_svg(
-                info, points, visit_days, chart_id=f"chart{n}", start=start, today=today
+                info,
+                points,
+                visit_days,
+                chart_id=f"chart{n}",
+                start=start,
+                today=today,
+                targets=targets.get(instrument_id, ()),
             ),
             table=charts.table_rows(points),
             latest_value=last[4],
@@ -244,6 +257,22 @@ def build(patient: Patient, *, now: dt.datetime | None = None) -> dict[str, Any]
         .values("created_at", "target_by")
         .first()
     )
+    # The plan agreed at the latest shared visit, and the other shared records to read.
+    records: list[dict[str, Any]] = [
+        dict(row)
+        for row in VisitRecord.objects.filter(patient=patient, status=RecordStatus.SHARED)
+        .order_by("-appointment__starts_at")
+        .values(
+            "appointment_id",
+            "appointment__starts_at",
+            "decision",
+            "patient_actions",
+            "team_actions",
+            "follow_up",
+        )[:RECORDS_SHOWN]
+    ]
+    for shared in records:
+        shared["day"] = local_day(shared["appointment__starts_at"])
     next_visit = None
     if upcoming:
         at, first_name, last_name = upcoming[0]
@@ -262,5 +291,7 @@ def build(patient: Patient, *, now: dt.datetime | None = None) -> dict[str, Any]
         "alerts": alerts,
         "alerts_total": sum(alert_counts.values()),
         "open_request": open_request,
-        "careplan": careplans_summary(patient),
+        "careplan": careplan,
+        "records": records,
+        "plan": records[0] if records else None,
     }

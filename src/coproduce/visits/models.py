@@ -105,3 +105,91 @@ class VisitRequest(models.Model):
 
     def __str__(self) -> str:
         return f"visit request {self.pk} for {self.patient_id} ({self.status})"
+
+
+class RecordStatus(models.TextChoices):
+    DRAFT = "draft", "Draft (only the care team sees it)"
+    SHARED = "shared", "Shared with the patient"
+
+
+class VisitRecord(models.Model):
+    """The coproduced record of one visit: the agenda and the four steps, in plain words.
+
+    The patient's agenda items are copied from their pre-visit check-in when the record is
+    started, so the record keeps what they asked for even if they answer again later.
+    """
+
+    appointment = models.OneToOneField(Appointment, on_delete=models.CASCADE, related_name="record")
+    patient = models.ForeignKey(
+        "people.Patient", on_delete=models.CASCADE, related_name="visit_records"
+    )
+    patient_agenda = models.JSONField(
+        default=list, blank=True, help_text="the patient's items, in their words, first"
+    )
+    team_agenda = models.TextField(blank=True, help_text="the team's items, one per line")
+    # Coassess
+    coassess = models.TextField("What we both see", blank=True)
+    # Codecide
+    options = models.TextField("Options we talked about", blank=True)
+    what_matters = models.TextField("What matters most to the patient", blank=True)
+    decision = models.TextField("What we chose", blank=True)
+    # Codesign
+    patient_actions = models.TextField("What the patient and family will do", blank=True)
+    team_actions = models.TextField("What the care team will do", blank=True)
+    # Codeliver
+    next_checkins = models.TextField("Next check-ins", blank=True)
+    follow_up = models.TextField("Who follows up, and when", blank=True)
+    status = models.CharField(
+        max_length=8, choices=RecordStatus.choices, default=RecordStatus.DRAFT
+    )
+    created_by = models.ForeignKey(
+        "people.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    shared_at = models.DateTimeField(null=True, blank=True)
+    shared_by = models.ForeignKey(
+        "people.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["patient", "status"])]
+
+    def __str__(self) -> str:
+        return f"visit record of appointment {self.appointment_id} ({self.status})"
+
+    @property
+    def team_items(self) -> list[str]:
+        return [line.strip() for line in self.team_agenda.splitlines() if line.strip()]
+
+    @property
+    def agenda(self) -> list[tuple[str, str]]:
+        """(who, item): the patient's items first, then the team's (the "flip")."""
+        return [("patient", item) for item in self.patient_agenda] + [
+            ("team", item) for item in self.team_items
+        ]
+
+
+class VisitComment(models.Model):
+    """A comment by the patient (or parent) on a shared visit record; never edited."""
+
+    record = models.ForeignKey(VisitRecord, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        "people.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_name = models.CharField(max_length=150, help_text="as shown when it was written")
+    body = models.TextField(max_length=1000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"comment {self.pk} on record {self.record_id}"
+
+    def save(self, *args, **kwargs):
+        # Comments are part of the record's history: a later change would rewrite what the
+        # care team may already have read and acted on.
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("Visit comments are never edited.")
+        super().save(*args, **kwargs)

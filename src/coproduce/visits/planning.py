@@ -16,7 +16,7 @@ from django.utils import timezone
 from coproduce.checkins.models import CheckinResponse, Score
 from coproduce.people.models import User
 from coproduce.safetynet.models import Alert, AlertStatus, Notification, Priority
-from coproduce.visits import clinical
+from coproduce.visits import clinical, collaborate
 from coproduce.visits.dashboard import NO_CONCERN, PREVISIT, previsit_answers
 from coproduce.visits.models import (
     Appointment,
@@ -50,6 +50,7 @@ def _latest_scores(filters: Q) -> dict[tuple[int, str], float]:
     """{(patient_id, instrument_id): score} of the latest score matching `filters`."""
     ranked = (
         Score.objects.filter(filters, score__isnull=False)
+        .exclude(instrument_id__in=collaborate.CONFIDENTIAL)
         .annotate(
             rank=Window(
                 RowNumber(),
@@ -60,7 +61,8 @@ def _latest_scores(filters: Q) -> dict[tuple[int, str], float]:
         .filter(rank=1)
         .values_list("patient_id", "instrument_id", "score")
     )
-    return {(p, i): s for p, i, s in ranked}
+    # score__isnull=False above: every value is a number.
+    return {(p, i): float(s) for p, i, s in ranked}  # type: ignore[arg-type]
 
 
 def day_list(

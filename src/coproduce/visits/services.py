@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -10,9 +11,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from coproduce.audit.services import record
+from coproduce.careplans.models import Goal, GoalKind, GoalStatus
+from coproduce.careplans.services import TaperStatus, medications_on, mme_of, taper_status
 from coproduce.checkins.outbox import recipient_for
 from coproduce.people.models import Patient, User
 from coproduce.safetynet.models import Notification
+from coproduce.visits import charts, clinical
 from coproduce.visits.models import (
     Appointment,
     SitePolicy,
@@ -24,15 +28,88 @@ DEFAULT_TARGET_WORKING_DAYS = 10
 VISIT_REQUEST_MAX_CHARS = 500
 
 
-def careplans_summary(patient: Patient) -> dict[str, Any] | None:
-    """The medications, total MME, taper status, goals and plan for the dashboard, or None.
+def _num(value: Decimal | None) -> str:
+    return "" if value is None else f"{value.normalize():f}"
 
-    The care-plan models have not landed yet. When they do, return a dict with
-    ``medications`` (list of {name, dose}), ``total_mme`` (Decimal or None), ``taper_status``
-    (text), ``goals`` (list of text) and ``plan`` (text); the dashboard template already
-    renders those keys. Keep it to a constant number of queries.
+
+def _dose(line) -> str:
+    if line.per_day is None:  # a patch: the strength is already a rate
+        return f"{_num(line.strength)} {line.unit}"
+    return f"{_num(line.strength)} {line.unit}, {_num(line.per_day)} a day"
+
+
+def _taper_text(status: TaperStatus) -> str:
+    if not status.has_plan:
+        return status.plan_status_label
+    text = status.plan_status_label
+    if status.next_step_on is not None and status.next_step_mme is not None:
+        text += (
+            f"; next step on {status.next_step_on:%-d %B %Y} to {_num(status.next_step_mme)} MME"
+        )
+    if status.open_requests:
+        n = status.open_requests
+        text += f"; {n} request{'s' if n != 1 else ''} waiting for the care team"
+    return text
+
+
+def careplans_summary(patient: Patient, today: dt.date | None = None) -> dict[str, Any]:
+    """Medications with per-line and total MME, taper status, goals and chart targets.
+
+    A fixed number of queries (medications, the taper plan and its next step and requests,
+    goals), whatever the length of the patient's history.
     """
-    return None
+    today = today or timezone.localdate(timezone.now(), patient.care_team.site.zone)
+    meds = medications_on(patient, today)
+    opioids = [m for m in meds if m.is_opioid]
+    scored = dict(zip((m.pk for m in opioids), mme_of(opioids).medications, strict=True))
+    medications = []
+    for med in meds:
+        line = scored.get(med.pk)
+        medications.append(
+            {
+                "name": line.drug if line else med.drug,
+                "dose": _dose(line or med),
+                "mme": line.mme if line else None,
+                "mme_text": _num(line.mme) if line and line.mme is not None else "",
+                "opioid": med.is_opioid,
+            }
+        )
+    status = taper_status(patient, today)
+    patient_goals: list[dict[str, str]] = []
+    clinical_targets: list[dict[str, str]] = []
+    chart_targets: dict[str, list[charts.Target]] = {}
+    for goal in Goal.objects.filter(patient=patient, status=GoalStatus.ACTIVE).order_by(
+        "created_at", "pk"
+    ):
+        mine = goal.kind == GoalKind.PATIENT
+        measured = bool(goal.instrument_id) and goal.target_value is not None
+        target = (
+            f"{clinical.info(goal.instrument_id).short} {goal.get_comparator_display()} "
+            f"{_num(goal.target_value)}"
+            if measured
+            else ""
+        )
+        (patient_goals if mine else clinical_targets).append({"text": goal.text, "target": target})
+        if measured:
+            chart_targets.setdefault(goal.instrument_id, []).append(
+                charts.Target(
+                    value=float(goal.target_value),  # type: ignore[arg-type]
+                    comparator=goal.get_comparator_display(),
+                    kind="goal" if mine else "target",
+                    text=goal.text,
+                )
+            )
+    return {
+        "medications": medications,
+        "total_mme": status.current_mme,
+        "total_mme_text": _num(status.current_mme),
+        "taper": status,
+        "taper_status": _taper_text(status),
+        "patient_goals": patient_goals,
+        "clinical_targets": clinical_targets,
+        "goals": [g["text"] for g in patient_goals + clinical_targets],
+        "chart_targets": chart_targets,
+    }
 
 
 def add_working_days(start: dt.date, days: int) -> dt.date:

@@ -14,4 +14,8 @@ urlpatterns = [
     path("team/previsit/", views.previsit, name="previsit"),
     path("team/previsit/<int:pk>/remind/", views.remind, name="remind"),
     path("team/visit-requests/<int:pk>/", views.update_request, name="update-request"),
+    path("visits/<int:appointment_id>/record/", views.record, name="record"),
+    path("visits/<int:appointment_id>/summary/", views.record_summary, name="record-summary"),
+    path("visits/<int:appointment_id>/summary/comment/", views.comment, name="record-comment"),
+    path("team/collaborate/", views.collaborate_report, name="collaborate"),
 ]

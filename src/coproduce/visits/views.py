@@ -1,4 +1,4 @@
-"""Visit pages: the shared dashboard, asking to be seen, and pre-visit planning.
+"""Visit pages: the shared dashboard, asking to be seen, pre-visit planning, visit records.
 
 Views parse and delegate: reads go through the access helpers (audited), changes through
 `visits.services`.
@@ -12,14 +12,23 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from coproduce.audit.services import record
+from coproduce.audit.services import record as audit
 from coproduce.people.access import can_answer_for, get_patient_for
 from coproduce.people.models import CARE_ROLES, Role
+from coproduce.visits import collaborate, planning, records, services
 from coproduce.visits import dashboard as dashboard_data
-from coproduce.visits import planning, services
-from coproduce.visits.models import Appointment, VisitRequest, VisitRequestStatus
+from coproduce.visits.forms import CommentForm, VisitRecordForm
+from coproduce.visits.models import (
+    Appointment,
+    AppointmentStatus,
+    RecordStatus,
+    VisitRecord,
+    VisitRequest,
+    VisitRequestStatus,
+)
 from coproduce.web.decorators import role_required
 
 
@@ -37,6 +46,7 @@ def dashboard(request, registry_id: str):
         request.user.role == Role.FAMILY and can_answer_for(request.user, patient)
     )
     context["max_chars"] = services.VISIT_REQUEST_MAX_CHARS
+    context["is_self"] = request.user.pk == patient.user_id
     return render(request, "visits/dashboard.html", context)
 
 
@@ -78,7 +88,7 @@ def previsit(request):
         {r.appointment.patient.registry_id for r in context["rows"]}
         | {v.patient.registry_id for v in context["requests"]}
     )
-    record("patient.listed", actor=request.user, detail={"registry_ids": ids, "page": "previsit"})
+    audit("patient.listed", actor=request.user, detail={"registry_ids": ids, "page": "previsit"})
     return render(request, "visits/previsit.html", context)
 
 
@@ -132,3 +142,164 @@ def update_request(request, pk: int):
         label = VisitRequestStatus(status).label.lower()
         messages.success(request, f"Request from {visit_request.patient.display_name}: {label}.")
     return redirect("visits:previsit")
+
+
+# --- The coproduced visit record -------------------------------------------------------
+
+
+def _appointment_for(user, appointment_id: int, page: str) -> Appointment:
+    """The appointment if `user` may see its patient (the read is audited); else 404."""
+    registry_id = (
+        Appointment.objects.filter(pk=appointment_id)
+        .values_list("patient__registry_id", flat=True)
+        .first()
+    )
+    if registry_id is None:
+        raise Http404("Not found.")
+    patient = get_patient_for(
+        user, registry_id, detail={"page": page, "appointment": appointment_id}
+    )
+    appointment = Appointment.objects.select_related("clinician").get(pk=appointment_id)
+    appointment.patient = patient
+    return appointment
+
+
+@role_required(*CARE_ROLES)
+def record(request, appointment_id: int):
+    appointment = _appointment_for(request.user, appointment_id, "visit-record")
+    visit_record = VisitRecord.objects.filter(appointment=appointment).first()
+    if request.method == "POST":
+        action = request.POST.get("action", "save")
+        form = VisitRecordForm(request.POST, instance=visit_record)
+        try:
+            with transaction.atomic():
+                if action == "attended":
+                    if records.mark_attended(actor=request.user, appointment=appointment):
+                        messages.success(
+                            request, "Marked as attended; the patient will be asked how it went."
+                        )
+                    return redirect("visits:record", appointment_id=appointment.pk)
+                if form.is_valid():
+                    visit_record, _ = records.start_record(
+                        actor=request.user, appointment=appointment
+                    )
+                    records.save_record(
+                        actor=request.user,
+                        visit_record=visit_record,
+                        data=form.cleaned_data,
+                        share=action == "share",
+                    )
+                    if action == "share":
+                        messages.success(
+                            request,
+                            "Shared: the patient can read the record and comment on it.",
+                        )
+                    else:
+                        messages.success(request, "Saved.")
+                    return redirect("visits:record", appointment_id=appointment.pk)
+        except ValidationError as error:
+            form.add_error(None, error)
+            # The failed save was rolled back, including a record it may have started.
+            visit_record = VisitRecord.objects.filter(appointment=appointment).first()
+    else:
+        form = VisitRecordForm(instance=visit_record)
+    if visit_record is None:
+        # Not saved yet: show the patient's items as they would be copied on the first save.
+        visit_record = VisitRecord(
+            appointment=appointment,
+            patient=appointment.patient,
+            patient_agenda=records.patient_agenda(appointment),
+        )
+    context = {
+        "appointment": appointment,
+        "patient": appointment.patient,
+        "record": visit_record,
+        "form": form,
+        "comments": list(visit_record.comments.all()) if visit_record.pk else [],
+        "when": timezone.localtime(appointment.starts_at, appointment.patient.care_team.site.zone),
+        "can_mark_attended": appointment.status == AppointmentStatus.BOOKED,
+        "shared": visit_record.status == RecordStatus.SHARED,
+    }
+    return render(request, "visits/record_edit.html", context)
+
+
+def _shared_record(user, appointment_id: int) -> VisitRecord:
+    appointment = _appointment_for(user, appointment_id, "visit-summary")
+    visit_record = (
+        VisitRecord.objects.filter(appointment=appointment, status=RecordStatus.SHARED)
+        .select_related("shared_by")
+        .first()
+    )
+    if visit_record is None:  # a draft is the team's until shared: as if it did not exist
+        raise Http404("Not found.")
+    visit_record.appointment = appointment
+    visit_record.patient = appointment.patient
+    return visit_record
+
+
+@login_required
+def record_summary(request, appointment_id: int):
+    visit_record = _shared_record(request.user, appointment_id)
+    patient = visit_record.patient
+    return render(
+        request,
+        "visits/record.html",
+        {
+            "record": visit_record,
+            "patient": patient,
+            "appointment": visit_record.appointment,
+            "when": timezone.localtime(
+                visit_record.appointment.starts_at, patient.care_team.site.zone
+            ),
+            "comments": list(visit_record.comments.all()),
+            "can_comment": records.can_comment(request.user, visit_record),
+            "is_self": request.user.pk == patient.user_id,
+            "form": CommentForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def comment(request, appointment_id: int):
+    visit_record = _shared_record(request.user, appointment_id)
+    if not records.can_comment(request.user, visit_record):
+        raise Http404("Not found.")
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                records.add_comment(
+                    actor=request.user, visit_record=visit_record, body=form.cleaned_data["body"]
+                )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Thank you: your comment is with the care team.")
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("visits:record-summary", appointment_id=appointment_id)
+
+
+# --- collaboRATE --------------------------------------------------------------------------
+
+
+@role_required(*CARE_ROLES, Role.QI_LEAD)
+def collaborate_report(request):
+    qi = request.user.role == Role.QI_LEAD
+    context = {
+        "qi": qi,
+        "minimum": collaborate.COLLABORATE_MIN_REPORTABLE,
+        "period_days": collaborate.PERIOD_DAYS,
+    }
+    if qi:
+        context["clinicians"] = collaborate.by_clinician()
+        context["units"] = collaborate.by_unit()
+    else:
+        context["own"] = collaborate.for_clinician(request.user)
+    audit(
+        "collaborate.report_viewed",
+        actor=request.user,
+        detail={"scope": "clinicians and units" if qi else "own"},
+    )
+    return render(request, "visits/collaborate.html", context)
