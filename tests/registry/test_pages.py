@@ -44,7 +44,7 @@ def test_it_compares_sites_on_a_funnel_plot(client, world):
     client.force_login(world.quinn)
     body = client.get("/registry/measures/checkin-completion/funnel/").content.decode()
     assert "North Clinic" in body and "within" in body
-    assert "suppressed (fewer than 5)" in body
+    assert "not shown (fewer than 5)" in body
 
 
 def test_it_keeps_registry_pages_from_patients_and_researchers(client, world):

@@ -37,6 +37,7 @@ def recheck_safetynet() -> int:
 
 
 # Imported here so the scheduler has one list of everything periodic.
+from coproduce.registry import tasks as registry_tasks  # noqa: E402
 from coproduce.safetynet import tasks as safetynet_tasks  # noqa: E402
 
 EVERY_MINUTE = (
@@ -45,4 +46,8 @@ EVERY_MINUTE = (
     recheck_safetynet,
     safetynet_tasks.escalate_overdue,
 )
-EVERY_HOUR = (plan_invitations, safetynet_tasks.find_silent_patients)
+EVERY_HOUR = (
+    plan_invitations,
+    safetynet_tasks.find_silent_patients,
+    registry_tasks.refresh_registry_rollups,
+)

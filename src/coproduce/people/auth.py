@@ -14,6 +14,8 @@ from django.utils import timezone
 from coproduce.audit.services import record
 from coproduce.people.models import LoginFailure, User
 
+CLINIC_ZONE_KEY = "clinic_zone"
+
 
 def client_ip(request) -> str | None:
     # Behind a proxy the operator sets COPRODUCE_BEHIND_PROXY and the proxy sets REMOTE_ADDR
@@ -76,8 +78,25 @@ class LoginForm(forms.Form):
         return cleaned
 
 
+def clinic_zone_name(user: User) -> str:
+    """Return the time zone of the clinic a user works in or is cared by (UTC if none)."""
+    from coproduce.people.models import Patient, Role, Site
+
+    if user.role == Role.PATIENT:
+        site = Site.objects.filter(care_teams__patients__user=user).first()
+    elif user.role == Role.FAMILY:
+        site = Site.objects.filter(
+            care_teams__patients__in=Patient.objects.filter(proxy_links__user=user)
+        ).first()
+    else:
+        site = Site.objects.filter(care_teams__members=user).order_by("pk").first()
+    return site.time_zone if site else "UTC"
+
+
 @receiver(user_logged_in)
 def _audit_login(sender, request, user, **kwargs) -> None:
+    # Clinical dates and times are shown in the clinic's zone; remember it for the session.
+    request.session[CLINIC_ZONE_KEY] = clinic_zone_name(user)
     LoginFailure.objects.filter(username=user.username.lower()).delete()
     record("login.succeeded", actor=user, detail={"ip": client_ip(request)})
 

@@ -3,15 +3,36 @@
 from __future__ import annotations
 
 import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.utils import timezone
 
 from coproduce.audit.services import record
+from coproduce.people.auth import CLINIC_ZONE_KEY
 
 _KEY = "last_activity"
+
+
+class ClinicTimeZoneMiddleware:
+    """Show dates and times in the zone of the user's clinic (chosen at login)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        name = request.session.get(CLINIC_ZONE_KEY) if hasattr(request, "session") else None
+        if name:
+            try:
+                timezone.activate(ZoneInfo(name))
+            except (ZoneInfoNotFoundError, ValueError):
+                timezone.deactivate()
+        else:
+            timezone.deactivate()
+        return self.get_response(request)
 
 
 class StaffIdleTimeoutMiddleware:

@@ -10,27 +10,36 @@ from pygal.style import Style
 from coproduce.registry.funnel import FunnelLimits
 from coproduce.registry.spc import Chart
 
-_STYLE = Style(
-    background="white",
-    plot_background="white",
-    foreground="#1b1f24",
-    foreground_strong="#1b1f24",
-    foreground_subtle="#4a5560",
-    colors=("#0b5c8a", "#4a5560", "#a3231b", "#a3231b", "#1e6b35"),
-    font_family="system-ui, sans-serif",
-    label_font_size=12,
-    major_label_font_size=12,
-    legend_font_size=12,
-)
+
+def _style(colors: tuple[str, ...]) -> Style:
+    return Style(
+        background="white",
+        plot_background="white",
+        foreground="#1b1f24",
+        foreground_strong="#1b1f24",
+        foreground_subtle="#4a5560",
+        colors=colors,
+        font_family="system-ui, sans-serif",
+        label_font_size=13,
+        major_label_font_size=13,
+        legend_font_size=14,
+        title_font_size=16,
+    )
 
 
-def _base(cls, title: str, **kw):
+# One colour per added series, in order; the unnamed lower limit repeats its upper's colour.
+_SPC_STYLE = _style(("#0b5c8a", "#4a5560", "#a3231b", "#a3231b", "#b35c00"))
+_FUNNEL_STYLE = _style(("#a3231b", "#a3231b", "#b35c00", "#b35c00", "#0b5c8a"))
+
+
+def _base(cls, title: str | None, style: Style = _SPC_STYLE, width=720, height=320, **kw):
     return cls(
         js=[],
         disable_xml_declaration=True,
-        style=_STYLE,
-        width=720,
-        height=320,
+        style=style,
+        width=width,
+        height=height,
+        truncate_label=-1,
         explicit_size=False,
         title=title,
         legend_at_bottom=True,
@@ -40,25 +49,57 @@ def _base(cls, title: str, **kw):
     )
 
 
-def spc_svg(title: str, labels: Sequence[str], chart: Chart, *, percent: bool = True) -> str:
-    """Return an SVG of an SPC chart: values, centre line and control limits."""
+def spc_svg(
+    title: str,
+    labels: Sequence[str],
+    chart: Chart,
+    *,
+    percent: bool = True,
+    y_title: str = "%",
+    marks: Sequence[tuple[int, str]] = (),
+) -> str:
+    """Return an SVG of an SPC chart: values, centre line, control limits and PDSA marks.
+
+    `marks` are (index, title) of changes tested; they are drawn as large orange dots on the
+    observed value, with the title as the point's tooltip. New phases show as steps in the
+    centre line and limits.
+    """
     scale = 100.0 if percent else 1.0
 
     def scaled(values):
         return [None if v is None else round(v * scale, 2) for v in values]
 
+    # Drawn small (two per row, or a phone's width): fewer, larger labels. The panel's
+    # heading names the chart, so the SVG carries no title of its own.
     line = _base(
         pygal.Line,
-        title,
+        None,
+        width=520,
+        height=340,
         x_labels=list(labels),
         show_minor_x_labels=False,
-        x_labels_major_every=max(1, len(labels) // 8),
+        x_labels_major_every=max(1, len(labels) // 4),
+        x_label_rotation=0,
+        y_title=y_title,
         range=(0, 100) if percent else None,
+        y_labels=list(range(0, 101, 20)) if percent else None,
+        allow_interruptions=True,
     )
     line.add("Observed", scaled(chart.y), show_dots=True, dots_size=3)
     line.add("Centre", scaled(chart.centre), show_dots=False, stroke_style={"dasharray": "6,4"})
-    line.add("Upper limit", scaled(chart.ucl), show_dots=False, stroke_style={"dasharray": "2,3"})
-    line.add("Lower limit", scaled(chart.lcl), show_dots=False, stroke_style={"dasharray": "2,3"})
+    line.add(
+        "Control limits",
+        scaled(chart.ucl),
+        show_dots=False,
+        stroke_style={"dasharray": "2,3"},
+    )
+    line.add(None, scaled(chart.lcl), show_dots=False, stroke_style={"dasharray": "2,3"})
+    if marks:
+        points: list = [None] * len(chart.y)
+        for index, text in marks:
+            if 0 <= index < len(points):
+                points[index] = {"value": round(chart.y[index] * scale, 2), "label": text}
+        line.add("Change tested (PDSA)", points, stroke=False, dots_size=7)
     return line.render(is_unicode=True)
 
 
@@ -69,6 +110,7 @@ def funnel_svg(
     xy = _base(
         pygal.XY,
         title,
+        style=_FUNNEL_STYLE,
         x_title="Patients or events (denominator)",
         y_title="%",
         range=(0, 100),

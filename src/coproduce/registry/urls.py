@@ -8,4 +8,5 @@ urlpatterns = [
     path(
         "registry/measures/<slug:measure_id>/funnel/", views.measure_funnel, name="measure-funnel"
     ),
+    path("registry/population/", views.population_list, name="population-list"),
 ]

@@ -1,0 +1,59 @@
+"""Registry pages in chromium: a QI lead's measures, SPC and funnel pages; a nurse's list."""
+
+import datetime as dt
+
+from coproduce.people.models import User
+from coproduce.registry.models import PdsaAnnotation
+from coproduce.registry.synth import generate
+from tests.browser.conftest import SCREENSHOTS, axe_violations, describe, log_in, screenshot
+
+
+def check(page, name: str) -> None:
+    violations = axe_violations(page)
+    assert not violations, f"{name}: " + describe(violations)
+    screenshot(page, name)
+
+
+def synthetic_network():
+    generate(sites=4, patients=240, weeks=60, seed=3)
+    qi = User.objects.get(username="qi")
+    PdsaAnnotation.objects.create(
+        measure_id="checkin-completion",
+        on=dt.date.today() - dt.timedelta(days=200),
+        title="Text reminder on the due day",
+        new_phase=True,
+        author=qi,
+    )
+
+
+def test_it_shows_a_qi_lead_measures_spc_and_funnel(demo, page):
+    synthetic_network()
+    log_in(page, "qi")
+    page.goto("/registry/measures/")
+    check(page, "registry-measures")
+    page.get_by_role("link", name="Check-ins completed", exact=True).click()
+    assert page.locator("figure.chart svg").count() >= 2
+    assert page.get_by_role("cell", name="Text reminder on the due day").is_visible()
+    check(page, "registry-spc")
+    page.goto("/registry/measures/checkin-completion/funnel/")
+    assert page.locator("figure.chart svg").count() == 1
+    check(page, "registry-funnel")
+
+
+def test_it_fits_the_spc_page_on_a_phone(demo, phone):
+    synthetic_network()
+    log_in(phone, "qi")
+    phone.goto("/registry/measures/checkin-completion/")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390 + 1
+    check(phone, "registry-spc-phone")
+    phone.locator("section.card").first.screenshot(
+        path=str(SCREENSHOTS / "registry-spc-phone-network.png")
+    )
+
+
+def test_it_shows_a_nurse_the_population_list(demo, page):
+    log_in(page, "nurse")
+    page.goto("/registry/population/")
+    assert page.get_by_role("heading", name="Population list").is_visible()
+    check(page, "registry-population")
