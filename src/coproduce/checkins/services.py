@@ -173,7 +173,12 @@ def submit_checkin(
         return previous
     if invitation is not None:
         # Lock the invitation so two concurrent submits of it run one after the other.
-        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        # of=("self",): lock only the invitation, not the patient's site shared by everyone.
+        invitation = (
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("patient__care_team__site")
+            .get(pk=invitation.pk)
+        )
         if invitation.status not in OPEN_STATUSES or invitation.expires_at <= now:
             done = CheckinResponse.objects.filter(invitation=invitation).first()
             if done is not None:  # submitted already (another key, another device)
@@ -214,13 +219,13 @@ def submit_checkin(
             raise
         return previous
 
-    scores = []
+    rows = []
     for instrument_id in instruments:
         result = score_definition(
             get_definition(instrument_id, versions[instrument_id]), cleaned[instrument_id]
         )
-        scores.append(
-            Score.objects.create(
+        rows.append(
+            Score(
                 response=response,
                 patient=patient,
                 instrument_id=instrument_id,
@@ -235,6 +240,7 @@ def submit_checkin(
                 at=now,
             )
         )
+    scores = Score.objects.bulk_create(rows)
 
     outcome = None
     try:
@@ -243,7 +249,7 @@ def submit_checkin(
         with transaction.atomic():
             from coproduce.safetynet.engine import evaluate_and_record
 
-            outcome = evaluate_and_record(response, scores, now=now)
+            outcome = evaluate_and_record(response, scores, now=now, fresh=True)
     except Exception:
         log.exception("Safety net failed for response %s; it will be evaluated again.", response.pk)
         response.safetynet_pending = True

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.db import transaction
@@ -120,7 +121,14 @@ def is_crisis(response: CheckinResponse, scores: list[Score]) -> bool:
 class Facts:
     """What a condition can ask about: this check-in, and the patient's history (one query)."""
 
-    def __init__(self, response: CheckinResponse, scores: list[Score], instruments: set[str]):
+    def __init__(
+        self,
+        response: CheckinResponse,
+        scores: list[Score],
+        instruments: set[str],
+        *,
+        enrolled_on: dt.date | bool | None = False,
+    ):
         self.response = response
         self.scores = scores
         self.current = {s.instrument_id: s for s in scores}
@@ -139,7 +147,13 @@ class Facts:
                 self.history.setdefault(instrument_id, []).append((at, value))
         self._patient_id = patient_id
         self._visit: dt.datetime | bool | None = False  # False: not looked up yet
-        self._enrolled: dt.datetime | bool | None = False
+        self._enrolled: dt.datetime | bool | None = (
+            False
+            if enrolled_on is False
+            else dt.datetime.combine(enrolled_on, dt.time.min, tzinfo=dt.UTC)
+            if enrolled_on
+            else None
+        )
 
     def enrolled_at(self) -> dt.datetime | None:
         if self._enrolled is False:
@@ -263,14 +277,23 @@ def render(template: str, facts: Facts | None, ack_by: str) -> str:
     return PLACEHOLDER.sub(fill, template)
 
 
-def _active_rules(patient: Patient) -> list[dict[str, Any]]:
-    programs = set(
+@lru_cache(maxsize=512)
+def _parsed(rule_id: str, version: int, condition: str):
+    """Parse a rule's condition once per process (a rule version never changes)."""
+    return parse(condition)
+
+
+def _active_rules(patient: Patient) -> tuple[list[dict[str, Any]], dt.date | None]:
+    """Return the active rules of the patient's programs and the first enrollment date."""
+    enrollments = list(
         Enrollment.objects.filter(patient=patient, ended_on__isnull=True).values_list(
-            "program__slug", flat=True
+            "program__slug", "started_on"
         )
     )
+    programs = {slug for slug, _ in enrollments}
+    first_day = min((day for _, day in enrollments), default=None)
     if not programs:
-        return []
+        return [], first_day
     rules = []
     for rule_id, version, definition in Rule.objects.filter(active=True).values_list(
         "rule_id", "version", "definition"
@@ -279,18 +302,18 @@ def _active_rules(patient: Patient) -> list[dict[str, Any]]:
             definition.get("programs", [])
         ):
             rules.append(definition | {"id": rule_id, "version": version})
-    return rules
+    return rules, first_day
 
 
 def _fired_rules(
     response: CheckinResponse, scores: list[Score]
 ) -> tuple[list[dict[str, Any]], Facts | None]:
-    rules = _active_rules(response.patient)
+    rules, first_day = _active_rules(response.patient)
     if not rules:
         return [], None
-    trees = {r["id"]: parse(r["condition"]) for r in rules}
+    trees = {r["id"]: _parsed(r["id"], r["version"], r["condition"]) for r in rules}
     needed = {args[0] for tree in trees.values() for _, args in calls(tree) if args}
-    facts = Facts(response, scores, needed)
+    facts = Facts(response, scores, needed, enrolled_on=first_day)
     fired = []
     for rule in rules:
         try:
@@ -349,17 +372,24 @@ def notify(alert: Alert, users: list[User], *, purpose: str, key: str, now: dt.d
 
 
 def evaluate_and_record(
-    response: CheckinResponse, scores: list[Score], *, now: dt.datetime | None = None
+    response: CheckinResponse,
+    scores: list[Score],
+    *,
+    now: dt.datetime | None = None,
+    fresh: bool = False,
 ) -> SafetyOutcome:
     """Write the patient messages, alerts and outbox rows a new check-in calls for.
 
-    Evaluating the same response twice returns what the first call wrote.
+    Evaluating the same response twice returns what the first call wrote; `fresh` says the
+    response was created in this very transaction, so there is nothing earlier to look for.
     """
     now = now or timezone.now()
     patient = response.patient
     outcome = SafetyOutcome(crisis=is_crisis(response, scores))
-    existing = list(PatientMessage.objects.filter(response=response).order_by("pk"))
-    if existing or Alert.objects.filter(response=response).exists():
+    existing = (
+        [] if fresh else list(PatientMessage.objects.filter(response=response).order_by("pk"))
+    )
+    if existing or (not fresh and Alert.objects.filter(response=response).exists()):
         outcome.messages = existing
         outcome.alerts = list(Alert.objects.filter(response=response).order_by("pk"))
         return outcome
