@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from coproduce.audit.events import register
@@ -277,6 +278,11 @@ def render(template: str, facts: Facts | None, ack_by: str) -> str:
     return PLACEHOLDER.sub(fill, template)
 
 
+# A rule version's definition never changes (new content makes a new version), so each
+# process reads it from the database once.
+_DEFINITIONS: dict[tuple[str, int], dict[str, Any]] = {}
+
+
 @lru_cache(maxsize=512)
 def _parsed(rule_id: str, version: int, condition: str):
     """Parse a rule's condition once per process (a rule version never changes)."""
@@ -294,10 +300,19 @@ def _active_rules(patient: Patient) -> tuple[list[dict[str, Any]], dt.date | Non
     first_day = min((day for _, day in enrollments), default=None)
     if not programs:
         return [], first_day
+    active = list(Rule.objects.filter(active=True).values_list("rule_id", "version"))
+    missing = [(r, v) for r, v in active if (r, v) not in _DEFINITIONS]
+    if missing:
+        wanted = Q()
+        for rule_id, version in missing:
+            wanted |= Q(rule_id=rule_id, version=version)
+        for rule_id, version, definition in Rule.objects.filter(wanted).values_list(
+            "rule_id", "version", "definition"
+        ):
+            _DEFINITIONS[(rule_id, version)] = definition
     rules = []
-    for rule_id, version, definition in Rule.objects.filter(active=True).values_list(
-        "rule_id", "version", "definition"
-    ):
+    for rule_id, version in active:
+        definition = _DEFINITIONS[(rule_id, version)]
         if definition.get("trigger", "checkin") == "checkin" and programs & set(
             definition.get("programs", [])
         ):
