@@ -108,3 +108,20 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def assert_accessible(page, what: str) -> None:
+    """Fail with axe-core's findings when the page has accessibility violations."""
+    violations = axe_violations(page)
+    assert not violations, f"{what}: " + describe(violations)
+
+
+def check(page, name: str) -> None:
+    """Assert the page is axe-clean and save a screenshot named `name` to look at."""
+    assert_accessible(page, name)
+    screenshot(page, name)
+
+
+def log_out(page) -> None:
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url("**/login/")

@@ -2,19 +2,14 @@
 
 from django.db import transaction
 
-from tests.browser.conftest import axe_violations, describe, log_in, screenshot
+from tests.browser.conftest import (
+    assert_accessible,
+    log_in,
+    log_out,
+    screenshot,
+)
 
 PLAN = "/patients/CP-DEMOPAT1/plan/"
-
-
-def _axe_clean(page, what: str) -> None:
-    violations = axe_violations(page)
-    assert not violations, f"{what}: " + describe(violations)
-
-
-def _log_out(page) -> None:
-    page.get_by_role("button", name="Log out").click()
-    page.wait_for_url("**/login/")
 
 
 def test_the_nurse_adds_a_medicine_and_the_patient_confirms_it_and_adds_a_goal(demo, page):
@@ -33,13 +28,13 @@ def test_the_nurse_adds_a_medicine_and_the_patient_confirms_it_and_adds_a_goal(d
     page.get_by_role("button", name="Save the medicine").click()
     page.get_by_role("alert").wait_for()
     assert "Unit: unknown unit 'ml'" in page.get_by_role("alert").inner_text()
-    _axe_clean(page, "medicine form with an error")
+    assert_accessible(page, "medicine form with an error")
     screenshot(page, "careplan-medicine-error")
     page.get_by_label("Unit", exact=True).fill("mg")
     page.get_by_role("button", name="Check the MME").click()
     page.get_by_role("heading", name="MME check (nothing saved yet)").wait_for()
     assert "30 MME/day" in page.content()
-    _axe_clean(page, "medicine check")
+    assert_accessible(page, "medicine check")
     screenshot(page, "careplan-medicine-check")
     page.get_by_role("button", name="Save the medicine").click()
     page.wait_for_url(f"**{PLAN}")
@@ -48,15 +43,15 @@ def test_the_nurse_adds_a_medicine_and_the_patient_confirms_it_and_adds_a_goal(d
     assert page.get_by_text("not in the plan").first.is_visible()
     total = page.locator("tfoot").inner_text()
     assert "75" in total  # oxycodone 10 mg × 3 = 45, morphine 15 mg × 2 = 30
-    _axe_clean(page, "care plan after adding a medicine")
+    assert_accessible(page, "care plan after adding a medicine")
     screenshot(page, "careplan-nurse-total")
-    _log_out(page)
+    log_out(page)
 
     log_in(page, "patient")
     page.goto(PLAN)
     page.get_by_role("link", name="Is this what you take?").click()
     morphine = page.locator("section.cp-med", has_text="Morphine 15 mg")
-    _axe_clean(page, "medicine check by the patient")
+    assert_accessible(page, "medicine check by the patient")
     screenshot(page, "careplan-patient-check")
     morphine.get_by_role("button", name="Yes, this is what I take").click()
     page.get_by_text("Thank you: morphine 15 mg is confirmed.").wait_for()
@@ -66,15 +61,15 @@ def test_the_nurse_adds_a_medicine_and_the_patient_confirms_it_and_adds_a_goal(d
     screenshot(page, "careplan-patient-something-wrong")
     oxycodone.get_by_role("button", name="Send to my team").click()
     page.get_by_text("Your note is with your care team").wait_for()
-    _axe_clean(page, "medicine check after answers")
+    assert_accessible(page, "medicine check after answers")
 
     page.goto(PLAN)
     page.get_by_role("link", name="Add a goal in your own words").click()
     page.get_by_label("The goal").fill("Walk to the market with my sister on Saturdays")
-    _axe_clean(page, "goal form")
+    assert_accessible(page, "goal form")
     screenshot(page, "careplan-goal-form")
     page.get_by_role("button", name="Save the goal").click()
     page.wait_for_url(f"**{PLAN}")
     assert page.locator("q", has_text="Walk to the market with my sister").is_visible()
-    _axe_clean(page, "care plan with the new goal")
+    assert_accessible(page, "care plan with the new goal")
     screenshot(page, "careplan-patient-goal")

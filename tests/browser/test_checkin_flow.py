@@ -10,7 +10,7 @@ from django.core import mail
 from coproduce.audit.models import AuditEvent
 from coproduce.checkins import outbox, sms
 from coproduce.safetynet.models import Notification
-from tests.browser.conftest import axe_violations, describe, log_in, screenshot
+from tests.browser.conftest import check, log_in
 
 PHONE = {
     "viewport": {"width": 390, "height": 844},
@@ -28,12 +28,6 @@ def _tap(page, name: str, value) -> None:
 def _next(page) -> None:
     page.get_by_role("button", name="Next").click()
     page.wait_for_load_state("domcontentloaded")
-
-
-def _clean(page, name: str) -> None:
-    violations = axe_violations(page)
-    assert not violations, f"{name}: " + describe(violations)
-    screenshot(page, f"checkin-{name}")
 
 
 def test_maria_checks_in_across_two_devices_and_gets_crisis_help(demo, browser, live_server):
@@ -56,13 +50,13 @@ def test_maria_checks_in_across_two_devices_and_gets_crisis_help(demo, browser, 
     page = first.new_page()
     page.goto(path)
     assert "Hello, Maria" in page.locator("h1").inner_text()
-    _clean(page, "1-start")
+    check(page, "checkin-1-start")
     page.get_by_role("link", name="Start").click()
 
     assert page.get_by_text("Page 1 of 8").is_visible()
     for item, value in (("peg-1", 6), ("peg-2", 7), ("peg-3", 5)):
         _tap(page, item, value)
-    _clean(page, "2-peg")
+    check(page, "checkin-2-peg")
     _next(page)
 
     _tap(page, "taper-comfort", 4)
@@ -70,13 +64,13 @@ def test_maria_checks_in_across_two_devices_and_gets_crisis_help(demo, browser, 
     _next(page)
     assert page.get_by_text("Page 3 of 8").is_visible()
     _tap(page, "phq9-1", MORE_THAN_HALF)
-    _clean(page, "3-phq2")
+    check(page, "checkin-3-phq2")
     # Back without losing answers, then stop halfway.
     page.get_by_role("button", name="Back").click()
     assert page.locator('input[name="taper-comfort"][value="4"]').is_checked()
     page.get_by_role("button", name="Save and finish later").click()
     assert "Your answers are saved" in page.locator("h1").inner_text()
-    _clean(page, "4-stopped")
+    check(page, "checkin-4-stopped")
     first.close()
 
     # Later, on another device, through the same link.
@@ -95,16 +89,16 @@ def test_maria_checks_in_across_two_devices_and_gets_crisis_help(demo, browser, 
     _tap(page, "phq9-7", NOT_AT_ALL)
     _tap(page, "phq9-8", NOT_AT_ALL)
     _tap(page, "phq9-9", SEVERAL_DAYS)  # item 9 = 1
-    _clean(page, "5-phq9-item9")
+    check(page, "checkin-5-phq9-item9")
     _next(page)
     _next(page)  # the impact question is optional
     page.get_by_label("Anything else you want your team to know?").fill(
         "The taper step last week was hard."
     )
-    _clean(page, "6-free-text")
+    check(page, "checkin-6-free-text")
     _next(page)
     assert "Check your answers" in page.locator("h1").inner_text()
-    _clean(page, "7-review")
+    check(page, "checkin-7-review")
     page.get_by_role("button", name="Send to my care team").click()
     page.wait_for_load_state("domcontentloaded")
 
@@ -114,12 +108,12 @@ def test_maria_checks_in_across_two_devices_and_gets_crisis_help(demo, browser, 
     assert "112" in crisis.inner_text()
     reply = page.locator(".reply").first.inner_text()
     assert "What your care team will do" in reply
-    _clean(page, "8-result-crisis")
+    check(page, "checkin-8-result-crisis")
 
     # The link is used up: opening it again says so kindly.
     page.goto(path)
     assert "already sent this check-in" in page.locator("h1").inner_text()
-    _clean(page, "9-used-link")
+    check(page, "checkin-9-used-link")
     second.close()
 
     # The nurse sees the urgent alert at the top of her queue, acknowledges and resolves it.
@@ -156,5 +150,5 @@ def test_maria_checks_in_across_two_devices_and_gets_crisis_help(demo, browser, 
     log_in(page, "admin")
     page.goto("/audit/?patient=CP-DEMOPAT1&actor=nurse")
     assert "alert.acknowledged" in page.locator("table").inner_text()
-    _clean(page, "10-audit-log")
+    check(page, "checkin-10-audit-log")
     fourth.close()

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from coproduce.people.models import Patient
 from coproduce.visits.models import Appointment
-from tests.browser.conftest import SCREENSHOTS, axe_violations, describe, log_in, screenshot
+from tests.browser.conftest import SCREENSHOTS, check, log_in, screenshot
 from tests.visits.helpers import previsit, weekly_scores
 
 
@@ -36,12 +36,6 @@ def history(registry_id: str, weeks: int = 150) -> Patient:
         },
     )
     return patient
-
-
-def check(page, name: str) -> None:
-    violations = axe_violations(page)
-    assert not violations, f"{name}: " + describe(violations)
-    screenshot(page, name)
 
 
 def test_it_shows_the_patient_their_dashboard_on_a_phone(demo, phone):

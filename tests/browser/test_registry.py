@@ -5,13 +5,7 @@ import datetime as dt
 from coproduce.people.models import User
 from coproduce.registry.models import PdsaAnnotation
 from coproduce.registry.synth import generate
-from tests.browser.conftest import SCREENSHOTS, axe_violations, describe, log_in, screenshot
-
-
-def check(page, name: str) -> None:
-    violations = axe_violations(page)
-    assert not violations, f"{name}: " + describe(violations)
-    screenshot(page, name)
+from tests.browser.conftest import SCREENSHOTS, check, log_in
 
 
 def synthetic_network():

@@ -2,19 +2,14 @@
 
 from django.db import transaction
 
-from tests.browser.conftest import axe_violations, describe, log_in, screenshot
+from tests.browser.conftest import (
+    assert_accessible,
+    log_in,
+    log_out,
+    screenshot,
+)
 
 PLAN = "/patients/CP-DEMOPAT1/plan/"
-
-
-def _axe_clean(page, what: str) -> None:
-    violations = axe_violations(page)
-    assert not violations, f"{what}: " + describe(violations)
-
-
-def _log_out(page) -> None:
-    page.get_by_role("button", name="Log out").click()
-    page.wait_for_url("**/login/")
 
 
 def test_a_taper_is_built_together_paused_by_the_patient_and_answered(demo, page):
@@ -26,7 +21,7 @@ def test_a_taper_is_built_together_paused_by_the_patient_and_answered(demo, page
     log_in(page, "clinician")
     page.goto(PLAN)
     assert "not a conversion between opioids" in page.content()
-    _axe_clean(page, "care plan")
+    assert_accessible(page, "care plan")
     screenshot(page, "taper-care-plan")
     page.get_by_role("link", name="Build a taper plan together").click()
     page.get_by_label("Smallest dose unit").fill("5")
@@ -34,16 +29,16 @@ def test_a_taper_is_built_together_paused_by_the_patient_and_answered(demo, page
     page.get_by_role("button", name="Preview the schedule").click()
     screenshot(page, "taper-new-preview")
     page.get_by_role("heading", name="Schedule preview").wait_for()
-    _axe_clean(page, "plan builder")
+    assert_accessible(page, "plan builder")
     page.get_by_role("button", name="Save the plan we agreed").click()
     page.wait_for_url(f"**{PLAN}")
     assert page.get_by_text("The taper plan is saved.").is_visible()
-    _log_out(page)
+    log_out(page)
 
     log_in(page, "patient")
     page.goto(PLAN + "calendar/")
     assert "Starting dose" in page.locator("table").inner_text()
-    _axe_clean(page, "calendar")
+    assert_accessible(page, "calendar")
     screenshot(page, "taper-calendar")
     page.emulate_media(media="print")
     screenshot(page, "taper-calendar-print")
@@ -52,23 +47,23 @@ def test_a_taper_is_built_together_paused_by_the_patient_and_answered(demo, page
     page.get_by_role("link", name="Ask to pause, slow or stop").click()
     page.get_by_label("Pause my taper").check()
     page.get_by_label("Anything you want your team to know").fill("My mother is ill this month.")
-    _axe_clean(page, "ask form")
+    assert_accessible(page, "ask form")
     page.get_by_role("button", name="Send to my team").click()
     page.wait_for_url(f"**{PLAN}")
     assert page.get_by_text("Your taper is paused").first.is_visible()
-    _axe_clean(page, "plan after pause")
+    assert_accessible(page, "plan after pause")
     screenshot(page, "taper-paused-patient")
-    _log_out(page)
+    log_out(page)
 
     log_in(page, "nurse")
     page.goto(PLAN)
     page.get_by_role("link", name="Answer this request").click()
     assert page.get_by_text("My mother is ill this month.").is_visible()
     page.get_by_label("Your answer").fill("Paused at your current dose. Call us when ready.")
-    _axe_clean(page, "answer form")
+    assert_accessible(page, "answer form")
     screenshot(page, "taper-answer")
     page.get_by_role("button", name="Send the answer").click()
     page.wait_for_url(f"**{PLAN}")
     assert page.get_by_text("Answer (").first.is_visible()
-    _axe_clean(page, "plan after answer")
+    assert_accessible(page, "plan after answer")
     screenshot(page, "taper-answered-nurse")

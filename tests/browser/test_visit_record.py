@@ -6,14 +6,8 @@ from django.utils import timezone
 
 from coproduce.checkins.models import Invitation
 from coproduce.visits.models import Appointment, VisitComment
-from tests.browser.conftest import SCREENSHOTS, axe_violations, describe, log_in, screenshot
+from tests.browser.conftest import SCREENSHOTS, check, log_in
 from tests.visits.helpers import previsit
-
-
-def check(page, name: str) -> None:
-    violations = axe_violations(page)
-    assert not violations, f"{name}: " + describe(violations)
-    screenshot(page, name)
 
 
 def test_it_lets_the_clinician_share_a_record_the_patient_reads_and_comments_on(demo, page, phone):

@@ -33,7 +33,9 @@ class PdsaForm(forms.Form):
         choices = [(pk, s.name) for pk, s in self.sites.items()]
         if may_annotate_network(user):
             choices = [(NETWORK, "The whole network"), *choices]
-        self.fields["site"].choices = choices
+        site_field = self.fields["site"]
+        assert isinstance(site_field, forms.ChoiceField)
+        site_field.choices = choices
         self.fields["site"].required = not may_annotate_network(user)
 
     def clean_site(self):

@@ -217,4 +217,6 @@ class PopulationFilter(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = user.care_teams.select_related("site").order_by("name")
+        team_field = self.fields["team"]
+        assert isinstance(team_field, forms.ModelChoiceField)
+        team_field.queryset = user.care_teams.select_related("site").order_by("name")

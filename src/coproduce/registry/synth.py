@@ -27,6 +27,14 @@ NETWORK_NAME = "Synthetic registry"
 BATCH_ROWS = 200_000
 
 
+def _column(model: type[Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    column = getattr(field, "column", None)
+    if not isinstance(column, str):
+        raise ValueError(f"{model.__name__}.{name} has no database column")
+    return column
+
+
 class Sink:
     """Buffers rows per model and writes them in bulk, parents before children."""
 
@@ -36,7 +44,9 @@ class Sink:
         self.rows: dict[type[Model], list[tuple]] = {m: [] for m in models}
         self.constants: dict[type[Model], tuple[list[str], tuple]] = {}
         self.postgres = connection.vendor == "postgresql"
-        self.next_id = {m: (m.objects.aggregate(n=Max("pk"))["n"] or 0) + 1 for m in models}
+        self.next_id = {
+            m: (m._default_manager.aggregate(n=Max("pk"))["n"] or 0) + 1 for m in models
+        }
         for model in models:
             given = set(columns[model]) | {"id"}
             names, values = [], []
@@ -83,9 +93,7 @@ class Sink:
         const_names, const_values = self.constants[model]
         names = ["id", *self.columns[model], *const_names]
         if self.postgres:
-            cols = ", ".join(
-                connection.ops.quote_name(model._meta.get_field(n).column) for n in names
-            )
+            cols = ", ".join(connection.ops.quote_name(_column(model, n)) for n in names)
             table = connection.ops.quote_name(model._meta.db_table)
             with connection.cursor() as cursor:
                 raw = cursor.cursor  # the psycopg cursor under Django's wrapper
@@ -94,7 +102,7 @@ class Sink:
                         copy.write_row(row + const_values)
         else:
             objs = [model(**dict(zip(names, row + const_values, strict=True))) for row in rows]
-            model.objects.bulk_create(objs, batch_size=2000)
+            model._default_manager.bulk_create(objs, batch_size=2000)
 
     def finish(self) -> None:
         """Move id sequences past the copied rows and refresh the planner's statistics."""
@@ -244,9 +252,8 @@ def generate(
             due = start + dt.timedelta(weeks=w) + hour
             if due > now:
                 break
-            rate = site_rate[t] + (
-                0.08 if site_change[t] is not None and w >= site_change[t] else 0
-            )
+            change = site_change[t]
+            rate = site_rate[t] + (0.08 if change is not None and w >= change else 0)
             inv_id = sink.new_id(Invitation)
             counts["inv"] += 1
             if due + dt.timedelta(days=7) > now:

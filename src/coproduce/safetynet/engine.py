@@ -148,13 +148,11 @@ class Facts:
                 self.history.setdefault(instrument_id, []).append((at, value))
         self._patient_id = patient_id
         self._visit: dt.datetime | bool | None = False  # False: not looked up yet
-        self._enrolled: dt.datetime | bool | None = (
-            False
-            if enrolled_on is False
-            else dt.datetime.combine(enrolled_on, dt.time.min, tzinfo=dt.UTC)
-            if enrolled_on
-            else None
-        )
+        self._enrolled: dt.datetime | bool | None = False  # False: not looked up yet
+        if isinstance(enrolled_on, dt.date):
+            self._enrolled = dt.datetime.combine(enrolled_on, dt.time.min, tzinfo=dt.UTC)
+        elif enrolled_on is None:
+            self._enrolled = None
 
     def enrolled_at(self) -> dt.datetime | None:
         if self._enrolled is False:
