@@ -51,6 +51,18 @@ def test_it_sends_by_sms_when_the_patient_prefers_it(enrolled):
     assert mail.outbox == []
 
 
+def test_it_writes_messages_as_plain_text_not_html(enrolled):
+    site = enrolled.care_team.site
+    site.name = "Pain & Rheumatology <North>"
+    site.save()
+    enrolled.preferred_channel = "sms"
+    enrolled.phone = "+46 70 111 22 33"
+    enrolled.save()
+    outbox.dispatch_due(DUE)
+    outbox.send_pending(DUE)
+    assert "from Pain & Rheumatology <North> is ready" in sms.outbox[0]["body"]
+
+
 def test_it_sends_twice_never_when_dispatch_runs_twice(enrolled):
     outbox.dispatch_due(DUE)
     outbox.dispatch_due(DUE)
