@@ -32,3 +32,16 @@ def test_it_gives_other_roles_no_admin(client, world):
     for user in (world.nina, world.quinn, world.ruth, world.alice.user):
         client.force_login(user)
         assert client.get("/admin/people/site/").status_code == 302  # to the admin login
+
+
+def test_it_shows_safety_net_rules_read_only_with_their_definition(client, world):
+    from coproduce.safetynet.rules import sync_rules
+
+    sync_rules()
+    from coproduce.safetynet.models import Rule
+
+    rule = Rule.objects.first()
+    client.force_login(world.adam)
+    page = client.get(f"/admin/safetynet/rule/{rule.pk}/change/")
+    assert page.status_code == 200
+    assert b"<pre>" in page.content and b"Save" not in page.content

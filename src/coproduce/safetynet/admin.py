@@ -8,10 +8,11 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from coproduce.safetynet.models import Rule
+from coproduce.web.admin_mixins import ReadOnlyAdmin
 
 
 @admin.register(Rule)
-class RuleAdmin(admin.ModelAdmin):
+class RuleAdmin(ReadOnlyAdmin):
     list_display = ("rule_id", "version", "ruleset", "title", "active", "loaded_at")
     list_filter = ("ruleset", "active")
     search_fields = ("rule_id", "title")
@@ -27,18 +28,12 @@ class RuleAdmin(admin.ModelAdmin):
     )
     exclude = ("definition",)
 
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields  # the pretty-printed definition instead of the raw JSON
+
     @admin.display(description="Definition")
     def pretty(self, obj: Rule) -> str:
         return format_html("<pre>{}</pre>", json.dumps(obj.definition, indent=2))
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.is_active and request.user.is_staff
