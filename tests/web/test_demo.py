@@ -52,3 +52,36 @@ def test_it_seeds_and_prints_the_logins(db, capsys):
     ):
         assert username in out
     assert "/c/" in out  # Maria's check-in link
+
+
+def test_it_gives_every_measure_a_network_chart(db):
+    from coproduce.registry.measures import MEASURES
+    from coproduce.registry.services import floor_of, measure_by_site
+
+    seed_all()
+    for measure_id, measure in MEASURES.items():
+        network, _ = measure_by_site(measure)
+        shown = [c for c in network.cells if c is not None]
+        assert len(shown) >= 12, measure_id
+        assert all(c.denominator >= floor_of(measure) for c in shown), measure_id
+        assert network.chart is not None, measure_id
+
+
+def test_it_shows_each_site_its_completion_with_the_reminder_change_marked(db):
+    from coproduce.registry.measures import MEASURES
+    from coproduce.registry.services import measure_by_site
+
+    seed_all()
+    network, sites = measure_by_site(MEASURES["checkin-completion"])
+    assert all(site.chart is not None for site in sites)
+    assert len(network.annotations) == 1 and network.marks[0] is not None
+    change = network.annotations[0].on
+    cells = [c for c in network.cells if c is not None]
+
+    def rate(chosen):
+        return sum(c.numerator for c in chosen) / sum(c.denominator for c in chosen)
+
+    assert (
+        rate([c for c in cells if c.month >= change])
+        > rate([c for c in cells if c.month < change]) + 0.05
+    )

@@ -1,14 +1,17 @@
 """Demo programs, schedules, enrollments and one to two years of check-in history.
 
-History is made with bulk_create (responses and scores, scored through the instrument
-library) so that seeding stays fast; it is keyed by idempotency keys, so seeding twice
-creates nothing twice. Maria (`patient`) always has a check-in due now.
+History is made with bulk_create (invitations, completed or expired, and the responses and
+scores of the completed ones, scored through the instrument library) so that seeding stays
+fast; it is keyed by idempotency keys, so seeding twice creates nothing twice. Fewer
+check-ins expire after the reminder change the registry's completion chart is annotated
+with. Maria (`patient`) always has a check-in due now.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 
 from django.utils import timezone
 
@@ -98,6 +101,24 @@ PHQ_CODES = ["LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9"]  # weights 0-3
 SATISFACTION = ["very-dissatisfied", "dissatisfied", "neutral", "satisfied", "very-satisfied"]
 TRAJECTORIES = ("improving", "worsening", "flaring", "steady")
 
+#: Text-message reminders with a one-tap link started network-wide this many months ago;
+#: the registry's completion chart carries it as a PDSA annotation (registry.demo).
+REMINDER_CHANGE_MONTHS_AGO = 9
+REMINDER_CHANGE_TITLE = "Text-message reminders with a one-tap link"
+#: Share of check-ins left to expire per site, before and after that change.
+MISSED = {"north": (0.22, 0.10), "riverside": (0.30, 0.15), "harbour": (0.26, 0.12)}
+#: Share of a month's PHQ-9s with item 9 above 0 (each raises an urgent alert; see
+#: safetynet.demo), and the fewest in a month with at least ITEM9_POOL PHQ-9s.
+ITEM9_SHARE, ITEM9_MIN, ITEM9_POOL = 0.1, 5, 15
+
+
+def reminder_change_on(today: dt.date) -> dt.date:
+    """Return the first day of the month the reminder change started."""
+    first = today.replace(day=1)
+    for _ in range(REMINDER_CHANGE_MONTHS_AGO):
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    return first
+
 
 def _schedules(programs: dict[str, Program]) -> None:
     for slug, rows in SCHEDULES.items():
@@ -122,15 +143,18 @@ def _level(ctx: DemoContext, shape: str, t: float, base: float, flares: list[flo
     return max(0.0, min(10.0, value + ctx.rng.gauss(0, 0.7)))
 
 
-def _answers(ctx: DemoContext, instrument: str, level: float) -> dict:
+def _answers(
+    ctx: DemoContext, instrument: str, level: float, item9: int = 0, spread: float = 1.0
+) -> dict:
     r = round
+    gauss = lambda sd: ctx.rng.gauss(0, sd * spread)  # noqa: E731
     clip = lambda v, hi: max(0, min(hi, v))  # noqa: E731
     if instrument == "peg":
-        return {k: clip(r(level + ctx.rng.gauss(0, 0.8)), 10) for k in ("peg-1", "peg-2", "peg-3")}
+        return {k: clip(r(level + gauss(0.8)), 10) for k in ("peg-1", "peg-2", "peg-3")}
     if instrument == "pain-nrs":
         return {"pain-nrs": clip(r(level), 10)}
     if instrument == "taper-weekly":
-        comfort = clip(r(10 - level + ctx.rng.gauss(0, 1)), 10)
+        comfort = clip(r(10 - level + gauss(1)), 10)
         return {
             "taper-comfort": comfort,
             "taper-satisfaction": SATISFACTION[clip(r(comfort / 2.5), 4)],
@@ -139,14 +163,13 @@ def _answers(ctx: DemoContext, instrument: str, level: float) -> dict:
         n = 9 if instrument == "phq9" else 7
         mood = level / 10 * 2.4
         out = {
-            f"{instrument}-{i}": PHQ_CODES[clip(r(mood + ctx.rng.gauss(0, 0.6)), 3)]
-            for i in range(1, n + 1)
+            f"{instrument}-{i}": PHQ_CODES[clip(r(mood + gauss(0.6)), 3)] for i in range(1, n + 1)
         }
         if instrument == "phq9":
-            out["phq9-9"] = PHQ_CODES[0]  # history carries no open suicidality flag
+            out["phq9-9"] = PHQ_CODES[item9]
         return out
     if instrument == "collaborate":
-        return {f"collaborate-{i}": clip(r(7 + ctx.rng.gauss(0, 1.5)), 9) for i in (1, 2, 3)}
+        return {f"collaborate-{i}": clip(r(7 + gauss(1.5)), 9) for i in (1, 2, 3)}
     if instrument == "previsit":
         return {
             "previsit-concern": ctx.rng.choice(["Morning stiffness", "My medicines", "Fatigue"])
@@ -156,90 +179,197 @@ def _answers(ctx: DemoContext, instrument: str, level: float) -> dict:
 
 def _history_dates(
     enrollment: Enrollment, program: str, today: dt.date
-) -> list[tuple[dt.date, list[str]]]:
+) -> list[tuple[dt.date, str, list[str]]]:
+    """(due day, schedule name, instruments) of every past check-in of one enrollment."""
     start = enrollment.started_on
     out = []
     if program == "opioid-taper":
         day = start + dt.timedelta(days=(7 - start.weekday()) % 7)
         while day < today:
             instruments = ["peg", "taper-weekly"] + (["phq9"] if day.day <= 7 else [])
-            out.append((day, instruments))
+            out.append((day, "Weekly check-in", instruments))
             day += dt.timedelta(days=7)
         return out
     for rows in SCHEDULES[program]:
-        _name, kind, instruments, extra = rows
+        name, kind, instruments, extra = rows
         if kind != ScheduleKind.MONTHLY:
             continue
         day = start.replace(day=extra["day_of_month"])
         while day < today:
             if day >= start:
-                out.append((day, [i for i in instruments if i != "previsit"]))
+                out.append((day, name, [i for i in instruments if i != "previsit"]))
             day = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=extra["day_of_month"])
     return out
 
 
-def _history(ctx: DemoContext, enrollments: list[Enrollment]) -> None:
+@dataclass
+class _Planned:
+    """One past check-in of one patient, before its answers are drawn."""
+
+    patient: Patient
+    schedule: Schedule
+    day: dt.date
+    instruments: list[str]
+    level: float
+    due_at: dt.datetime
+    submitted_at: dt.datetime | None  # None: missed (left to expire)
+    item9: int = 0
+    calm: bool = False  # little item-to-item noise (Maria)
+
+
+def _plan_history(ctx: DemoContext, enrollments: list[Enrollment]) -> list[_Planned]:
     done = set(
         CheckinResponse.objects.filter(idempotency_key__startswith="demo:")
         .values_list("patient_id", flat=True)
         .distinct()
     )
-    responses: list[CheckinResponse] = []
-    pending_scores: list[tuple[int, list]] = []
+    schedules = {(s.program_id, s.name): s for s in Schedule.objects.all()}
+    change_on = reminder_change_on(ctx.today)
+    now = timezone.now()
+    maria = ctx.objects.get("named", {}).get("patient")
+    planned: list[_Planned] = []
     for enrollment in enrollments:
         patient = enrollment.patient
         if patient.pk in done:
             continue
         shape = ctx.rng.choice(TRAJECTORIES)
+        # Maria's dashboard is the demo's walk-through: a calm, slowly easing history tells
+        # the same story (one printed page) on any day the demo is seeded.
+        calm = patient == maria
         base = ctx.rng.uniform(4, 7.5)
         flares = sorted(ctx.rng.uniform(0.15, 0.9) for _ in range(ctx.rng.randint(1, 3)))
         dates = _history_dates(enrollment, enrollment.program.slug, ctx.today)
-        zone = patient.care_team.site.zone
-        for n, (day, instruments) in enumerate(dates):
-            if ctx.rng.random() < 0.12:  # a missed week now and then, as in real life
-                continue
-            level = _level(ctx, shape, n / max(len(dates) - 1, 1), base, flares)
-            answers = {i: _answers(ctx, i, level) for i in instruments}
-            at = dt.datetime.combine(
-                day, dt.time(ctx.rng.randint(8, 20), ctx.rng.randint(0, 59)), tzinfo=zone
+        site = patient.care_team.site
+        before, after = MISSED.get(site.slug, (0.25, 0.12))
+        for n, (day, name, instruments) in enumerate(dates):
+            schedule = schedules[(enrollment.program_id, name)]
+            missed = ctx.rng.random() < (before if day < change_on else after)
+            t = n / max(len(dates) - 1, 1)
+            level = 4 - t + ctx.rng.gauss(0, 0.2) if calm else _level(ctx, shape, t, base, flares)
+            due = dt.datetime.combine(day, dt.time(9), tzinfo=site.zone)
+            # Most answer the same day; some after the first reminder, two days later.
+            if ctx.rng.random() < 0.75:
+                delay = dt.timedelta(minutes=ctx.rng.randint(5, 11 * 60))
+            else:
+                delay = dt.timedelta(days=2, minutes=ctx.rng.randint(5, 11 * 60))
+            submitted = None if missed or due + delay > now else due + delay
+            planned.append(
+                _Planned(patient, schedule, day, instruments, level, due, submitted, calm=calm)
             )
-            results = [score(i, None, answers[i]) for i in instruments]
-            responses.append(
-                CheckinResponse(
-                    patient=patient,
-                    source="demo",
-                    answers=answers,
-                    versions={r.instrument_id: r.version for r in results},
-                    free_text="Flare this week, hard to sleep."
-                    if level > 8.5 and ctx.rng.random() < 0.3
-                    else "",
-                    idempotency_key=f"demo:{patient.registry_id}:{day.isoformat()}",
-                    submitted_at=at,
-                )
-            )
-            pending_scores.append((len(responses) - 1, results))
-    CheckinResponse.objects.bulk_create(responses, batch_size=500)
-    scores = [
-        Score(
-            response=responses[i],
-            patient=responses[i].patient,
-            instrument_id=r.instrument_id,
-            version=r.version,
-            score=r.score,
-            band=r.band or "",
-            flags=list(r.flags),
-            complete=r.complete,
-            reason=(r.reason or "")[:200],
-            derived=r.derived,
-            item_values=r.item_values,
-            at=responses[i].submitted_at,
+    _choose_item9(ctx, planned)
+    return planned
+
+
+def _choose_item9(ctx: DemoContext, planned: list[_Planned]) -> None:
+    """Mark some of each month's answered PHQ-9s with item 9 above 0 (weighted to low mood).
+
+    About ITEM9_SHARE of them, and at least ITEM9_MIN once the month has ITEM9_POOL to choose
+    from, so the urgent-alert measure has a chart. Never a patient's latest check-in (the
+    demo's current alerts come from those) nor the named demo patients'.
+    """
+    latest: dict[int, dt.datetime] = {}
+    for p in planned:
+        if p.submitted_at is not None:
+            latest[p.patient.pk] = max(p.submitted_at, latest.get(p.patient.pk, p.submitted_at))
+    by_month: dict[dt.date, list[_Planned]] = {}
+    for p in planned:
+        if (
+            p.submitted_at is not None
+            and "phq9" in p.instruments
+            and p.submitted_at != latest[p.patient.pk]
+            and not p.patient.registry_id.startswith(("CP-DEMOPAT", "CP-DEMOTEEN", "CP-DEMOKID"))
+        ):
+            by_month.setdefault(p.day.replace(day=1), []).append(p)
+    for month in sorted(by_month):
+        pool = by_month[month]
+        share = round(ITEM9_SHARE * len(pool))
+        wanted = (max(ITEM9_MIN, share) if len(pool) >= ITEM9_POOL else share) + ctx.rng.randint(
+            0, 2
         )
-        for i, results in pending_scores
-        for r in results
-    ]
-    Score.objects.bulk_create(scores, batch_size=1000)
+        for p in _weighted_sample(ctx, pool, wanted):
+            p.item9 = 1 if ctx.rng.random() < 0.7 else 2
+
+
+def _weighted_sample(ctx: DemoContext, pool: list[_Planned], k: int) -> list[_Planned]:
+    keyed = sorted(pool, key=lambda p: ctx.rng.random() ** (1 / (1 + p.level)), reverse=True)
+    return keyed[:k]
+
+
+def _history(ctx: DemoContext, enrollments: list[Enrollment]) -> None:
+    planned = _plan_history(ctx, enrollments)
+    now = timezone.now()
+    invitations: list[Invitation] = []
+    responses: list[CheckinResponse] = []
+    pending_scores: list[tuple[int, list]] = []
+    for p in planned:
+        schedule = p.schedule
+        expires = p.due_at + dt.timedelta(days=schedule.expires_after_days)
+        if p.submitted_at is None and expires > now:
+            continue  # still open: not history yet
+        answered = p.submitted_at is not None
+        invitations.append(
+            Invitation(
+                patient=p.patient,
+                schedule=schedule,
+                instruments=p.instruments,
+                due_at=p.due_at,
+                expires_at=expires,
+                reminder_days=list(schedule.reminder_days),
+                reminders_sent=len(schedule.reminder_days) if not answered else 0,
+                status=InvitationStatus.COMPLETED if answered else InvitationStatus.EXPIRED,
+                screening=schedule.screening,
+                sent_at=p.due_at,
+                completed_at=p.submitted_at,
+                created_at=p.due_at - dt.timedelta(days=7),
+            )
+        )
+        if p.submitted_at is None:
+            continue
+        spread = 0.3 if p.calm else 1.0
+        answers = {i: _answers(ctx, i, p.level, p.item9, spread) for i in p.instruments}
+        results = [score(i, None, answers[i]) for i in p.instruments]
+        responses.append(
+            CheckinResponse(
+                patient=p.patient,
+                invitation=invitations[-1],
+                source="demo",
+                answers=answers,
+                versions={r.instrument_id: r.version for r in results},
+                free_text="Flare this week, hard to sleep."
+                if p.level > 8.5 and ctx.rng.random() < 0.3
+                else "",
+                idempotency_key=f"demo:{p.patient.registry_id}:{p.day.isoformat()}",
+                submitted_at=p.submitted_at,
+            )
+        )
+        pending_scores.append((len(responses) - 1, results))
+    Invitation.objects.bulk_create(invitations, batch_size=500)
+    CheckinResponse.objects.bulk_create(responses, batch_size=500)
+    Score.objects.bulk_create(
+        [_score_row(responses[i], r) for i, results in pending_scores for r in results],
+        batch_size=1000,
+    )
+    for _ in invitations:
+        ctx.count("invitations", True)
     for _ in responses:
         ctx.count("check-in responses", True)
+
+
+def _score_row(response: CheckinResponse, r) -> Score:
+    return Score(
+        response=response,
+        patient=response.patient,
+        instrument_id=r.instrument_id,
+        version=r.version,
+        score=r.score,
+        band=r.band or "",
+        flags=list(r.flags),
+        complete=r.complete,
+        reason=(r.reason or "")[:200],
+        derived=r.derived,
+        item_values=r.item_values,
+        at=response.submitted_at,
+    )
 
 
 def _due_now_for(patient: Patient) -> None:

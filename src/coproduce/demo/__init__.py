@@ -23,6 +23,7 @@ SEEDERS: list[str] = [
     "coproduce.checkins.demo",
     "coproduce.careplans.demo",
     "coproduce.safetynet.demo",
+    "coproduce.registry.demo",
 ]
 
 DEMO_PASSWORD = "demo"  # noqa: S105  (public by design; demo mode only)

@@ -1,19 +1,35 @@
-"""Demo safety net: load the rules and raise a few alerts from existing check-in history."""
+"""Demo safety net: load the rules, raise a few open alerts from the latest check-ins, and
+write the history of urgent alerts (PHQ-9 item 9) with their acknowledgements."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from coproduce.checkins.models import Score
 from coproduce.demo import DemoContext
-from coproduce.people.models import Patient
-from coproduce.safetynet.engine import evaluate_and_record
-from coproduce.safetynet.models import Alert, PatientMessage
+from coproduce.people.models import CareTeamMembership, Patient, Role
+from coproduce.safetynet.engine import (
+    BUILTIN_CRISIS,
+    CRISIS_RULE_ID,
+    URGENT_ACK_MINUTES,
+    evaluate_and_record,
+)
+from coproduce.safetynet.models import Alert, AlertStatus, PatientMessage, Priority, Rule
 from coproduce.safetynet.rules import sync_rules
 
 ALERTS_WANTED = 6
+#: Share of urgent alerts acknowledged within URGENT_ACK_MINUTES.
+IN_TIME = 0.88
 
 
 def seed(ctx: DemoContext) -> None:
     """Idempotent: re-evaluating a response returns what it already wrote."""
     sync_rules()
+    _current(ctx)
+    _history(ctx)
+
+
+def _current(ctx: DemoContext) -> None:
     if Alert.objects.filter(patient__registry_id__startswith="CP-").exists():
         return
     patients = Patient.objects.filter(checkin_responses__isnull=False).distinct()
@@ -27,3 +43,78 @@ def seed(ctx: DemoContext) -> None:
         ctx.count("alerts", bool(outcome.alerts))
         if made >= ALERTS_WANTED:
             break
+
+
+def _history(ctx: DemoContext) -> None:
+    """One urgent alert per past check-in with PHQ-9 item 9 above 0, acknowledged and closed.
+
+    Written in bulk, without the patient messages and e-mails the engine sends at the time:
+    they belong to the moment, not to the registry's history.
+    """
+    scores = (
+        Score.objects.filter(
+            instrument_id="phq9", response__idempotency_key__startswith="demo:", complete=True
+        )
+        .select_related("patient")
+        .order_by("at", "pk")
+    )
+    positive = [s for s in scores if (s.item_values or {}).get("phq9-9", 0) > 0]
+    has_alert = set(
+        Alert.objects.filter(response_id__in=[s.response_id for s in positive]).values_list(
+            "response_id", flat=True
+        )
+    )
+    taper = set(
+        Patient.objects.filter(enrollments__program__slug="opioid-taper").values_list(
+            "pk", flat=True
+        )
+    )
+    version = dict(
+        Rule.objects.filter(rule_id="taper-mood-crisis", active=True).values_list(
+            "rule_id", "version"
+        )
+    )
+    staff: dict[int, list] = {}
+    for m in CareTeamMembership.objects.filter(
+        user__role__in=[Role.NURSE, Role.CLINICIAN]
+    ).order_by("pk"):
+        staff.setdefault(m.care_team_id, []).append(m.user_id)
+    rows = []
+    for s in positive:
+        # Drawn for every alert on every run, so a second run draws the same stream.
+        in_time = ctx.rng.random() < IN_TIME
+        minutes = ctx.rng.randint(4, URGENT_ACK_MINUTES) if in_time else ctx.rng.randint(65, 600)
+        resolve_hours = ctx.rng.randint(2, 48)
+        who = ctx.rng.random()
+        if s.response_id in has_alert:
+            continue
+        team = s.patient.care_team_id
+        rule_id = "taper-mood-crisis" if s.patient_id in taper else CRISIS_RULE_ID
+        members = staff.get(team) or [None]
+        by = members[int(who * len(members))]
+        acked = s.at + dt.timedelta(minutes=minutes)
+        rows.append(
+            Alert(
+                patient_id=s.patient_id,
+                care_team_id=team,
+                response_id=s.response_id,
+                rule_id=rule_id,
+                rule_version=version.get(rule_id, 0),
+                priority=Priority.URGENT,
+                reason=BUILTIN_CRISIS["reason"],
+                data={"phq9 item 9": "above 0", "crisis": True},
+                status=AlertStatus.RESOLVED,
+                assigned_to_id=by,
+                created_at=s.at,
+                ack_due_at=s.at + dt.timedelta(minutes=URGENT_ACK_MINUTES),
+                acknowledged_at=acked,
+                acknowledged_by_id=by,
+                resolved_at=acked + dt.timedelta(hours=resolve_hours),
+                resolved_by_id=by,
+                resolution_note="Called the patient; safety plan reviewed.",
+                action_taken=True,
+            )
+        )
+    Alert.objects.bulk_create(rows, batch_size=500)
+    for _ in rows:
+        ctx.count("past urgent alerts", True)

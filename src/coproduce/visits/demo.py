@@ -1,4 +1,8 @@
-"""Demo appointments: this week for about a third of patients, always for `patient`."""
+"""Demo appointments: two years of past visits, and this week's for a third of patients.
+
+`patient` always has one tomorrow; the named demo people have no past visits. Past visits
+are written with bulk_create; a patient with any visit before this week has their history.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,17 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from coproduce.demo import DemoContext
-from coproduce.people.models import CareTeamMembership, Role
-from coproduce.visits.models import Appointment
+from coproduce.people.models import CareTeamMembership, Condition, Patient, Role, User
+from coproduce.visits.models import Appointment, AppointmentStatus
+
+#: Days between visits (mean, spread) by condition: taper follow-ups are monthly.
+CADENCE = {
+    Condition.CHRONIC_PAIN: (30, 5),
+    Condition.RA: (42, 8),
+    Condition.IBD: (35, 7),
+    Condition.CF: (42, 8),
+}
+HISTORY_DAYS = 2 * 365 + 30
 
 
 def seed(ctx: DemoContext) -> None:
@@ -47,3 +60,76 @@ def seed(ctx: DemoContext) -> None:
             },
         )
         ctx.count("appointments", created)
+    _history(ctx, monday)
+
+
+def _clinicians() -> dict[int, User]:
+    rows = CareTeamMembership.objects.filter(user__role=Role.CLINICIAN).select_related("user")
+    out: dict[int, User] = {}
+    for m in rows.order_by("pk"):
+        out.setdefault(m.care_team_id, m.user)
+    return out
+
+
+def _history(ctx: DemoContext, monday: dt.date) -> None:
+    """Past visits up to last week: mostly attended, a few missed or cancelled."""
+    has_history = set(
+        Appointment.objects.filter(starts_at__lt=_midnight(monday, "UTC")).values_list(
+            "patient_id", flat=True
+        )
+    )
+    clinicians = _clinicians()
+    # The named demo people keep the short, curated story their pages tell.
+    named = {p.pk for p in ctx.objects["named"].values() if isinstance(p, Patient)}
+    rows: list[Appointment] = []
+    for patient in ctx.objects["patients"]:
+        # Drawn for every patient on every run: the stream stays the same.
+        visits = _visit_times(ctx, patient, monday)
+        if patient.pk in has_history or patient.pk in named:
+            continue
+        for starts_at, status in visits:
+            rows.append(
+                Appointment(
+                    patient=patient,
+                    care_team=patient.care_team,
+                    clinician=clinicians.get(patient.care_team_id),
+                    starts_at=starts_at,
+                    minutes=20,
+                    reason="Follow-up visit",
+                    status=status,
+                )
+            )
+    Appointment.objects.bulk_create(rows, batch_size=500)
+    for _ in rows:
+        ctx.count("past appointments", True)
+
+
+def _midnight(day: dt.date, zone: str) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(zone))
+
+
+def _visit_times(
+    ctx: DemoContext, patient: Patient, monday: dt.date
+) -> list[tuple[dt.datetime, str]]:
+    condition = ctx.objects["team_condition"].get(patient.care_team_id, Condition.CHRONIC_PAIN)
+    mean, spread = CADENCE.get(condition, (42, 8))
+    zone = ZoneInfo(patient.care_team.site.time_zone)
+    day = monday - dt.timedelta(days=HISTORY_DAYS - ctx.rng.randint(0, mean))
+    out = []
+    while True:
+        while day.weekday() > 4:  # clinics see patients on weekdays
+            day += dt.timedelta(days=1)
+        if day >= monday - dt.timedelta(days=1):
+            break
+        hour, minute = ctx.rng.randint(8, 15), ctx.rng.choice([0, 20, 40])
+        roll = ctx.rng.random()
+        status: str = (
+            AppointmentStatus.ATTENDED
+            if roll < 0.9
+            else AppointmentStatus.MISSED
+            if roll < 0.95
+            else AppointmentStatus.CANCELLED
+        )
+        out.append((dt.datetime.combine(day, dt.time(hour, minute), tzinfo=zone), status))
+        day += dt.timedelta(days=round(ctx.rng.gauss(mean, spread)))
+    return out
