@@ -23,3 +23,27 @@ def test_it_escalates_overdue_alerts_from_the_scheduler(world):
     call_command("scheduler", "--once", "--inline", verbosity=0)
     alert.refresh_from_db()
     assert alert.escalation_level == 1  # the next step waits an hour after the first
+
+
+def test_it_tells_staff_the_acknowledgement_time_on_the_clinics_clock(world):
+    from coproduce.safetynet.engine import notify
+    from coproduce.safetynet.models import Notification
+
+    site = world.team_a.site
+    site.time_zone = "America/New_York"
+    site.save()
+    world.nina.email = "nina@example.org"
+    world.nina.save()
+    due = dt.datetime(2026, 7, 1, 14, 0, tzinfo=dt.UTC)
+    alert = Alert.objects.create(
+        patient=world.alice,
+        care_team=world.team_a,
+        rule_id="r",
+        priority=Priority.URGENT,
+        reason="Pain up",
+        created_at=due,
+        ack_due_at=due,
+    )
+    notify(alert, [world.nina], purpose="alert", key="k", now=due)
+    body = Notification.objects.get(dedupe_key=f"k:u{world.nina.pk}").body
+    assert "by 2026-07-01 10:00 EDT" in body

@@ -361,9 +361,12 @@ def team_recipients(patient_or_team_id: int, level: int) -> list[User]:
 def notify(alert: Alert, users: list[User], *, purpose: str, key: str, now: dt.datetime) -> int:
     """Write outbox rows for `users`; a dedupe key already used is skipped, not duplicated."""
     subject = f"{alert.get_priority_display()} alert: {alert.patient.registry_id}"
+    due = alert.ack_due_at
+    if due is not None:
+        due = due.astimezone(alert.care_team.site.zone)  # the clinic's own clock
     body = (
         f"{alert.reason}\n\nPatient {alert.patient.registry_id}. Please open the alert queue "
-        f"and acknowledge it by {alert.ack_due_at:%Y-%m-%d %H:%M} UTC."
+        f"and acknowledge it by {due:%Y-%m-%d %H:%M %Z}."
     )
     rows = [
         Notification(

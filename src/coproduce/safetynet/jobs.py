@@ -52,7 +52,7 @@ def escalate_overdue(now: dt.datetime | None = None) -> list[Alert]:
             ).update(escalation_level=F("escalation_level") + 1, escalated_at=now)
             if not claimed:
                 continue
-            alert = Alert.objects.select_related("patient").get(pk=pk)
+            alert = Alert.objects.select_related("patient", "care_team__site").get(pk=pk)
             notify(
                 alert,
                 team_recipients(alert.care_team_id, alert.escalation_level),
