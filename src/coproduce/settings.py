@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from coproduce.conf import env_bool, env_choice, env_int, env_list, env_secret, env_str
 
@@ -209,8 +210,17 @@ EMAIL_HOST_PASSWORD = env_str("COPRODUCE_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("COPRODUCE_EMAIL_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("COPRODUCE_FROM_EMAIL", "coproduce@localhost")
 
-# Links in invitations point here; in production set it to the public https address.
-COPRODUCE_BASE_URL = env_str("COPRODUCE_BASE_URL", "http://127.0.0.1:8000")
+# Links in invitations point here. Production must say where it is reachable: a link to
+# localhost in a patient's e-mail would fail silently.
+_base_url = env_str("COPRODUCE_BASE_URL")
+if not _base_url and not RELAXED:
+    raise ImproperlyConfigured(
+        "COPRODUCE_BASE_URL is not set: give the public address patients reach, "
+        "e.g. https://care.example.org"
+    )
+if _base_url and not _base_url.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"COPRODUCE_BASE_URL={_base_url!r} must start with https://.")
+COPRODUCE_BASE_URL = (_base_url or "http://127.0.0.1:8000").rstrip("/")
 # Text messages: a dotted path to a backend class (see docs/checkins.md); empty = by mode.
 COPRODUCE_SMS_BACKEND = env_str("COPRODUCE_SMS_BACKEND", "")
 

@@ -22,7 +22,9 @@ def test_it_refuses_to_start_in_production_without_a_secret():
 
 
 def test_it_is_safe_by_default_in_production():
-    result = run_settings({"COPRODUCE_SECRET_KEY": "x" * 40})
+    result = run_settings(
+        {"COPRODUCE_SECRET_KEY": "x" * 40, "COPRODUCE_BASE_URL": "https://care.example.org"}
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False []"
 
@@ -30,6 +32,11 @@ def test_it_is_safe_by_default_in_production():
 def test_it_fails_loudly_on_a_malformed_boolean():
     result = run_settings({"COPRODUCE_MODE": "demo", "COPRODUCE_DEBUG": "maybe"})
     assert "is not a boolean" in result.stderr
+
+
+def test_it_needs_the_public_address_for_links_in_production():
+    result = run_settings({"COPRODUCE_SECRET_KEY": "x" * 40})
+    assert "COPRODUCE_BASE_URL is not set" in result.stderr
 
 
 def test_it_refuses_a_short_secret():
