@@ -346,7 +346,7 @@ def _history(ctx: DemoContext, enrollments: list[Enrollment]) -> None:
     Invitation.objects.bulk_create(invitations, batch_size=500)
     CheckinResponse.objects.bulk_create(responses, batch_size=500)
     Score.objects.bulk_create(
-        [_score_row(responses[i], r) for i, results in pending_scores for r in results],
+        [Score.from_result(responses[i], r) for i, results in pending_scores for r in results],
         batch_size=1000,
     )
     for _ in invitations:
@@ -354,22 +354,6 @@ def _history(ctx: DemoContext, enrollments: list[Enrollment]) -> None:
     for _ in responses:
         ctx.count("check-in responses", True)
 
-
-def _score_row(response: CheckinResponse, r) -> Score:
-    return Score(
-        response=response,
-        patient=response.patient,
-        instrument_id=r.instrument_id,
-        version=r.version,
-        score=r.score,
-        band=r.band or "",
-        flags=list(r.flags),
-        complete=r.complete,
-        reason=(r.reason or "")[:200],
-        derived=r.derived,
-        item_values=r.item_values,
-        at=response.submitted_at,
-    )
 
 
 def _due_now_for(patient: Patient) -> None:

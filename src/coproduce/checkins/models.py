@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils import timezone
 
@@ -206,3 +208,21 @@ class Score(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instrument_id}={self.score} ({self.patient_id})"
+
+    @classmethod
+    def from_result(cls, response: CheckinResponse, result: Any) -> Score:
+        """Return an unsaved row for one instrument's ScoreResult within `response`."""
+        return cls(
+            response=response,
+            patient=response.patient,
+            instrument_id=result.instrument_id,
+            version=result.version,
+            score=result.score,
+            band=result.band or "",
+            flags=list(result.flags),
+            complete=result.complete,
+            reason=(result.reason or "")[:200],
+            derived=result.derived,
+            item_values=result.item_values,
+            at=response.submitted_at,
+        )

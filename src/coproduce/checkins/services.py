@@ -224,22 +224,7 @@ def submit_checkin(
         result = score_definition(
             get_definition(instrument_id, versions[instrument_id]), cleaned[instrument_id]
         )
-        rows.append(
-            Score(
-                response=response,
-                patient=patient,
-                instrument_id=instrument_id,
-                version=result.version,
-                score=result.score,
-                band=result.band or "",
-                flags=list(result.flags),
-                complete=result.complete,
-                reason=(result.reason or "")[:200],
-                derived=result.derived,
-                item_values=result.item_values,
-                at=now,
-            )
-        )
+        rows.append(Score.from_result(response, result))
     scores = Score.objects.bulk_create(rows)
 
     outcome = None

@@ -22,7 +22,6 @@ from coproduce.careplans.models import PlanStatus, TaperPlan
 from coproduce.checkins.demo import (
     MISSED,
     REMINDER_CHANGE_TITLE,
-    _score_row,
     reminder_change_on,
 )
 from coproduce.checkins.models import (
@@ -180,7 +179,7 @@ def _visit_history(ctx: DemoContext) -> None:
     Invitation.objects.bulk_create(rows.invitations, batch_size=500)
     CheckinResponse.objects.bulk_create(rows.responses, batch_size=500)
     Score.objects.bulk_create(
-        [_score_row(rows.responses[i], r) for i, results in rows.scores for r in results],
+        [Score.from_result(rows.responses[i], r) for i, results in rows.scores for r in results],
         batch_size=1000,
     )
     for what, made in (("visit check-ins", rows.invitations), ("visit scores", rows.responses)):
