@@ -45,6 +45,12 @@ def test_it_reads_the_crisis_from_the_flag_alone(db, world):
     assert is_crisis(response, scores)
 
 
+def test_it_reads_the_crisis_from_stored_answer_codes_when_no_score_says_so(db, world):
+    response, _ = checkin(world.alice, scores={"phq9": 3})
+    response.answers = {"phq9": {"phq9-9": "LA6569-3"}}  # "several days" = 1
+    assert is_crisis(response, [])
+
+
 @pytest.mark.parametrize("value", [0, "0", None, "n/a"])
 def test_item_9_of_zero_or_unreadable_is_no_crisis(db, world, value):
     response, scores = checkin(world.alice, scores={"phq9": 3}, items={"phq9": {"phq9-9": value}})

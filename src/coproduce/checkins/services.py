@@ -28,6 +28,7 @@ from coproduce.instruments.library import get_definition
 from coproduce.instruments.results import InvalidResponse
 from coproduce.instruments.scoring import score_definition, validate_answers
 from coproduce.people.models import Patient, Role, User
+from coproduce.safetynet.engine import item9_positive
 
 log = logging.getLogger(__name__)
 
@@ -74,21 +75,6 @@ class SubmitResult:
 
 def web_idempotency_key(invitation: Invitation) -> str:
     return f"invitation:{invitation.pk}"
-
-
-def item9_positive(answers: dict[str, dict[str, Any]]) -> bool:
-    """PHQ-9 item 9 above 0, read from the raw answers (needs nothing but the definition)."""
-    raw = (answers or {}).get("phq9", {}).get("phq9-9")
-    if raw in (None, ""):
-        return False
-    item = get_definition("phq9").item("phq9-9")
-    option = item.by_code.get(str(raw))
-    if option is not None:
-        return (option.weight or 0) > 0
-    try:
-        return float(raw) > 0
-    except (TypeError, ValueError):
-        return False
 
 
 def clean_answers(

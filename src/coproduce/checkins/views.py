@@ -23,13 +23,13 @@ from coproduce.checkins.services import (
     CheckinClosed,
     CheckinInvalid,
     crisis_resources,
-    item9_positive,
     submit_checkin,
     web_idempotency_key,
 )
 from coproduce.checkins.tokens import LinkRefused, invitation_for_token, issue_token
 from coproduce.people.access import can_answer_for
 from coproduce.people.models import Role
+from coproduce.safetynet.engine import item9_positive
 
 RESULTS_SESSION_KEY = "checkin_results"
 REFUSED_STATUS = {"unknown": 404, "expired": 410, "completed": 410, "cancelled": 410}

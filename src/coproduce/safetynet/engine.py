@@ -23,6 +23,7 @@ from django.utils import timezone
 from coproduce.audit.events import register
 from coproduce.audit.services import record
 from coproduce.checkins.models import CheckinResponse, Enrollment, Score
+from coproduce.instruments.library import get_definition
 from coproduce.people.models import CARE_ROLES, Patient, Role, User
 from coproduce.safetynet.expressions import calls, evaluate, parse
 from coproduce.safetynet.models import (
@@ -106,6 +107,21 @@ def _number(value: Any) -> float | None:
         return None
 
 
+def item9_positive(answers: dict[str, dict[str, Any]]) -> bool:
+    """PHQ-9 item 9 above 0, read from the raw answers (needs nothing but the definition)."""
+    raw = (answers or {}).get("phq9", {}).get("phq9-9")
+    if raw in (None, ""):
+        return False
+    item = get_definition("phq9").item("phq9-9")
+    option = item.by_code.get(str(raw))
+    if option is not None:
+        return (option.weight or 0) > 0
+    try:
+        return float(raw) > 0
+    except (TypeError, ValueError):
+        return False
+
+
 def is_crisis(response: CheckinResponse, scores: list[Score]) -> bool:
     """Return whether PHQ-9 item 9 is above 0 (from flags, item values or raw answers; no DB)."""
     for s in scores:
@@ -115,8 +131,7 @@ def is_crisis(response: CheckinResponse, scores: list[Score]) -> bool:
             return True
         if (_number((s.item_values or {}).get("phq9-9")) or 0) > 0:
             return True
-    raw = (response.answers or {}).get("phq9") or {}
-    return (_number(raw.get("phq9-9")) or 0) > 0
+    return item9_positive(response.answers)
 
 
 class Facts:
