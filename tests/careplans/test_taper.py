@@ -9,13 +9,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from coproduce.careplans import taper
+from coproduce.careplans.dose_review import (
+    DoseRecord,
+    FindingKind,
+    detect_unplanned_changes,
+    lowest_comfortable_dose,
+)
 from coproduce.careplans.taper import (
     PACE_OPTIONS,
     TEN_PERCENT_EVERY_2_WEEKS,
     TEN_PERCENT_EVERY_MONTH,
-    DoseRecord,
     EndReason,
-    FindingKind,
     Pace,
     PlanState,
     PlanStatus,
@@ -26,8 +30,6 @@ from coproduce.careplans.taper import (
     apply_patient_request,
     build_schedule,
     default_pace,
-    detect_unplanned_changes,
-    lowest_comfortable_dose,
 )
 
 D = Decimal

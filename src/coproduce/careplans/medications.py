@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from coproduce.audit.services import record
-from coproduce.careplans import plans, taper
+from coproduce.careplans import dose_review, plans, taper
 from coproduce.careplans.mme import (
     DEFAULT_TABLE,
     MMEError,
@@ -228,17 +228,17 @@ def current_mme(patient: Patient, day: dt.date | None = None) -> Decimal:
     return mme_of(medications_on(patient, day or timezone.localdate())).total_mme
 
 
-def dose_history(patient: Patient, *, until: dt.date | None = None) -> list[taper.DoseRecord]:
+def dose_history(patient: Patient, *, until: dt.date | None = None) -> list[dose_review.DoseRecord]:
     """Total daily MME from each date the medication list changed (first change first)."""
     meds = list(patient.medications.filter(is_opioid=True))
     days = sorted({m.started_on for m in meds} | {m.stopped_on for m in meds if m.stopped_on})
-    history: list[taper.DoseRecord] = []
+    history: list[dose_review.DoseRecord] = []
     for day in days:
         if until is not None and day > until:
             break
         total = mme_of(m for m in meds if m.active_on(day)).total_mme
         if not history or history[-1].daily_mme != total:
-            history.append(taper.DoseRecord(day, total))
+            history.append(dose_review.DoseRecord(day, total))
     return history
 
 
@@ -272,10 +272,10 @@ def check_dose_change(
     # One decimal, as the pages show MME: the finding's message is read by people.
     tenth = Decimal("0.1")
     pair = [
-        taper.DoseRecord(history[-1].on, history[-1].daily_mme.quantize(tenth)),
-        taper.DoseRecord(on, Decimal(str(new_mme)).quantize(tenth)),
+        dose_review.DoseRecord(history[-1].on, history[-1].daily_mme.quantize(tenth)),
+        dose_review.DoseRecord(on, Decimal(str(new_mme)).quantize(tenth)),
     ]
-    findings = taper.detect_unplanned_changes(pair, schedule, agreed_increases=agreed)
+    findings = dose_review.detect_unplanned_changes(pair, schedule, agreed_increases=agreed)
     if not findings:
         return None
     finding = findings[-1]

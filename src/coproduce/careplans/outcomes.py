@@ -22,6 +22,8 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from coproduce.careplans.taper import to_decimal
+
 D = Decimal
 
 #: Day of the 12-month assessment, counted from the baseline date.
@@ -78,9 +80,7 @@ class CohortRate:
 
 
 def _dec(value: Decimal | int | float | None) -> Decimal | None:
-    if value is None or isinstance(value, Decimal):
-        return value
-    return D(str(value))
+    return None if value is None else to_decimal(value)
 
 
 def nearest_to_twelve_months(

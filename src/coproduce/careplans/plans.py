@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from coproduce.audit.services import record
-from coproduce.careplans import taper
+from coproduce.careplans import dose_review, taper
 from coproduce.careplans.mme import (
     DEFAULT_TABLE,
     MMEError,
@@ -392,13 +392,13 @@ def _step_back_target(plan: TaperPlan, state: taper.PlanState) -> TaperStep:
 
 def refresh_lowest_comfortable_dose(plan: TaperPlan, today: dt.date) -> None:
     """Store the lowest dose held >= 4 weeks with no concern raised (decisions' suggestions)."""
-    history = [taper.DoseRecord(s.due_on, s.target_mme) for s in _done_steps(plan)]
+    history = [dose_review.DoseRecord(s.due_on, s.target_mme) for s in _done_steps(plan)]
     concerns = [
         timezone.localdate(d.at, plan.patient.care_team.site.zone)
         for d in plan.decisions.all()
         if set(d.suggestion_codes) - _not_concerns()
     ]
-    best = taper.lowest_comfortable_dose(history, concerns, as_of=today)
+    best = dose_review.lowest_comfortable_dose(history, concerns, as_of=today)
     plan.lowest_comfortable_mme = best.daily_mme if best else None
     plan.lowest_comfortable_since = best.since if best else None
     plan.save(update_fields=["lowest_comfortable_mme", "lowest_comfortable_since"])

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from coproduce.careplans.taper import PlanState, PlanStatus
+from coproduce.careplans.taper import PlanState, PlanStatus, to_decimal
 
 D = Decimal
 
@@ -40,10 +40,6 @@ COMFORT_HOLD_MAX = 3
 PHQ9_WORSENING = 5
 #: Satisfaction with the taper 0-10: <= 3 does not block a step but flags a conversation.
 SATISFACTION_LOW_MAX = 3
-
-
-def _dec(value: Decimal | int | float) -> Decimal:
-    return value if isinstance(value, Decimal) else D(str(value))
 
 
 class SuggestionKind(StrEnum):
@@ -165,7 +161,7 @@ class Suggestion:
 def _rise(value: Decimal | int | float | None, base: Decimal | int | float | None) -> Decimal:
     if value is None or base is None:
         return D(0)
-    return _dec(value) - _dec(base)
+    return to_decimal(value) - to_decimal(base)
 
 
 def _rising_twice(values: list[int | None]) -> bool:

@@ -20,8 +20,6 @@ services that call these functions.
 from __future__ import annotations
 
 import calendar
-import itertools
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
@@ -80,7 +78,8 @@ class TaperInputError(ValueError):
     """A schedule cannot be built from these inputs."""
 
 
-def _dec(value: Decimal | int | float | str) -> Decimal:
+def to_decimal(value: Decimal | int | float | str) -> Decimal:
+    """Return `value` as an exact Decimal (floats through their shortest repr)."""
     return value if isinstance(value, Decimal) else D(str(value))
 
 
@@ -99,7 +98,7 @@ class Pace:
     every_months: int = 0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "percent", _dec(self.percent))
+        object.__setattr__(self, "percent", to_decimal(self.percent))
         if (self.every_weeks > 0) == (self.every_months > 0) or min(
             self.every_weeks, self.every_months
         ) < 0:
@@ -270,7 +269,7 @@ def _step_percent(current: Decimal, start: Decimal, pace: Pace) -> Decimal:
     return pace.percent
 
 
-def _change(old: Decimal, new: Decimal) -> Decimal:
+def percent_change(old: Decimal, new: Decimal) -> Decimal:
     return ((new - old) / old * 100).quantize(D("0.1"), ROUND_HALF_UP)
 
 
@@ -291,17 +290,17 @@ def build_schedule(
     average rate stays within the pace, and the schedule ends if one unit would be more
     than ``MAX_STEP_PERCENT``. Pass ``original_start_mme`` when rebuilding a plan mid-way.
     """
-    target = _dec(target_mme)
+    target = to_decimal(target_mme)
     if target < 0:
         raise TaperInputError("target_mme cannot be negative")
     if isinstance(start, Regimen):
         if start.daily_amount <= 0 or start.dose_unit <= 0 or start.doses_per_day < 1:
             raise TaperInputError("a regimen needs a positive daily amount, unit and doses/day")
         return _regimen_schedule(start_date, start, pace, target, original_start_mme)
-    start_mme = _dec(start)
+    start_mme = to_decimal(start)
     if start_mme <= 0:
         raise TaperInputError("the starting dose must be greater than 0 MME/day")
-    reference = _dec(original_start_mme) if original_start_mme is not None else start_mme
+    reference = to_decimal(original_start_mme) if original_start_mme is not None else start_mme
     steps = [TaperStep(0, start_date, start_mme, D(0), note="starting dose")]
     current, day, reason = start_mme, start_date, EndReason.STEP_LIMIT
     while len(steps) <= MAX_STEPS:
@@ -316,7 +315,7 @@ def build_schedule(
         new = max(new * MME_QUANTUM, target)
         day = pace.after(day)
         slowed = "smaller steps at lower doses" if percent < pace.percent else ""
-        steps.append(TaperStep(len(steps), day, new, _change(current, new), note=slowed))
+        steps.append(TaperStep(len(steps), day, new, percent_change(current, new), note=slowed))
         current = new
     return TaperSchedule(start_mme, target, pace, tuple(steps), reason)
 
@@ -331,7 +330,7 @@ def _regimen_schedule(
     unit = regimen.dose_unit
     amount = regimen.daily_amount
     current = start_mme = regimen.mme(amount)
-    reference = _dec(original_start_mme) if original_start_mme is not None else start_mme
+    reference = to_decimal(original_start_mme) if original_start_mme is not None else start_mme
     steps = [
         TaperStep(0, start_date, current, D(0), amount, regimen.split(amount), "starting dose")
     ]
@@ -366,7 +365,13 @@ def _regimen_schedule(
         new_mme = regimen.mme(new)
         steps.append(
             TaperStep(
-                len(steps), day, new_mme, _change(current, new_mme), new, regimen.split(new), note
+                len(steps),
+                day,
+                new_mme,
+                percent_change(current, new_mme),
+                new,
+                regimen.split(new),
+                note,
             )
         )
         amount, current = new, new_mme
@@ -458,145 +463,3 @@ def apply_patient_request(state: PlanState, kind: RequestKind | str, when: date)
             f"Agree the next step date, no sooner than one interval ({state.pace.label}).",
         )
     return RequestOutcome(new, message, actions, when + timedelta(days=TEAM_RESPONSE_DAYS))
-
-
-# --- Changes outside the plan ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DoseRecord:
-    on: date
-    daily_mme: Decimal
-
-
-class FindingKind(StrEnum):
-    ABRUPT_REDUCTION = "abrupt_reduction"
-    REDUCTION_BEYOND_PLAN = "reduction_beyond_plan"
-    UNPLANNED_INCREASE = "unplanned_increase"
-
-
-@dataclass(frozen=True)
-class DoseFinding:
-    kind: FindingKind
-    on: date
-    from_mme: Decimal
-    to_mme: Decimal
-    change_percent: Decimal
-    planned_mme: Decimal | None
-    message: str
-
-
-def detect_unplanned_changes(
-    history: Iterable[DoseRecord],
-    schedule: TaperSchedule | None,
-    *,
-    agreed_increases: Iterable[date] = (),
-) -> list[DoseFinding]:
-    """Dose changes that need a look: > 25 % cuts, cuts below the plan, unplanned increases.
-
-    A cut is "below the plan" when the new dose is more than ``PLAN_MARGIN_PERCENT`` under
-    the lowest dose planned up to ``PLAN_DATE_TOLERANCE_DAYS`` later (refills come early).
-    Increases are always findings unless their date is in ``agreed_increases``.
-    """
-    agreed = set(agreed_increases)
-    records = sorted(history, key=lambda r: r.on)
-    findings: list[DoseFinding] = []
-    for before, after in itertools.pairwise(records):
-        old, new = _dec(before.daily_mme), _dec(after.daily_mme)
-        if new == old or old == 0:
-            if old == 0 and new > 0 and after.on not in agreed:
-                findings.append(
-                    DoseFinding(
-                        FindingKind.UNPLANNED_INCREASE,
-                        after.on,
-                        old,
-                        new,
-                        D(0),
-                        None,
-                        f"Restarted at {new} MME/day, not in the plan.",
-                    )
-                )
-            continue
-        change = _change(old, new)
-        planned = None
-        if schedule is not None:
-            planned = schedule.planned_mme_on(after.on + timedelta(days=PLAN_DATE_TOLERANCE_DAYS))
-        if new > old:
-            if after.on not in agreed:
-                findings.append(
-                    DoseFinding(
-                        FindingKind.UNPLANNED_INCREASE,
-                        after.on,
-                        old,
-                        new,
-                        change,
-                        planned,
-                        f"Dose went up {change} % ({old} → {new} MME/day), not in the plan.",
-                    )
-                )
-        elif -change > ABRUPT_REDUCTION_PERCENT:
-            findings.append(
-                DoseFinding(
-                    FindingKind.ABRUPT_REDUCTION,
-                    after.on,
-                    old,
-                    new,
-                    change,
-                    planned,
-                    f"Dose cut by {-change} % at once ({old} → {new} MME/day): too abrupt.",
-                )
-            )
-        elif planned is not None and new < planned * (1 - PLAN_MARGIN_PERCENT / 100):
-            findings.append(
-                DoseFinding(
-                    FindingKind.REDUCTION_BEYOND_PLAN,
-                    after.on,
-                    old,
-                    new,
-                    change,
-                    planned,
-                    f"Dose cut to {new} MME/day; the plan says {planned} MME/day.",
-                )
-            )
-    return findings
-
-
-# --- Lowest comfortable dose -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ComfortableDose:
-    daily_mme: Decimal
-    since: date
-    until: date
-
-
-def lowest_comfortable_dose(
-    history: Iterable[DoseRecord],
-    concerns: Iterable[date],
-    *,
-    as_of: date,
-    min_weeks: int = COMFORTABLE_WEEKS,
-) -> ComfortableDose | None:
-    """The lowest dose held >= ``min_weeks`` weeks with no concern raised while on it.
-
-    A dose is held from its record's date until the next record (or ``as_of``).
-    ``concerns`` are the dates of check-ins whose ``suggestions.Suggestion.raises_concern`` (HOLD,
-    SLOW or STEP_BACK_UP for a reported problem; a paused plan or a missed check-in does
-    not count). Ties go to the most recent period.
-    """
-    concern_days = sorted(set(concerns))
-    records = sorted(history, key=lambda r: r.on)
-    best: ComfortableDose | None = None
-    for index, record in enumerate(records):
-        until = records[index + 1].on if index + 1 < len(records) else as_of
-        if until > as_of:
-            until = as_of
-        if (until - record.on) < timedelta(weeks=min_weeks):
-            continue
-        if any(record.on <= day < until for day in concern_days):
-            continue
-        dose = _dec(record.daily_mme)
-        if best is None or dose <= best.daily_mme:
-            best = ComfortableDose(dose, record.on, until)
-    return best
