@@ -47,3 +47,19 @@ def test_it_tells_staff_the_acknowledgement_time_on_the_clinics_clock(world):
     notify(alert, [world.nina], purpose="alert", key="k", now=due)
     body = Notification.objects.get(dedupe_key=f"k:u{world.nina.pk}").body
     assert "by 2026-07-01 10:00 EDT" in body
+
+
+def test_it_gives_the_alert_page_each_instruments_recent_trend_in_one_query(
+    world, django_assert_num_queries
+):
+    from coproduce.safetynet.services import recent_trends
+    from tests.safetynet.factories import checkin
+
+    start = dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
+    for week in range(15):
+        scores = {"phq9": week, "peg": 5} if week >= 12 else {"phq9": week}
+        checkin(world.alice, start + dt.timedelta(weeks=week), scores=scores)
+    with django_assert_num_queries(1):
+        trends = recent_trends(world.alice, ["phq9", "peg"])
+    assert [s.score for s in trends["phq9"]] == list(range(3, 15))
+    assert [s.score for s in trends["peg"]] == [5, 5, 5]

@@ -6,12 +6,13 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 
 from coproduce.audit.services import record
-from coproduce.checkins.models import CheckinResponse
+from coproduce.checkins.models import CheckinResponse, Score
 from coproduce.people.models import CARE_ROLES, CareTeam, User
 from coproduce.safetynet.engine import CRISIS_RULE_ID, notify
 from coproduce.safetynet.models import Alert, AlertStatus, Priority, Snooze
@@ -234,3 +235,23 @@ def alert_burden(teams: list[CareTeam], now: dt.datetime | None = None) -> list[
             }
         )
     return figures
+
+
+#: How many recent scores of each instrument the alert page shows as its trend.
+TREND_POINTS = 12
+
+
+def recent_trends(patient, instruments: list[str], points: int = TREND_POINTS):
+    """Return each instrument's last `points` scores, oldest first, in one query."""
+    rows = (
+        Score.objects.filter(patient=patient, instrument_id__in=instruments)
+        .annotate(
+            recent=Window(RowNumber(), partition_by=[F("instrument_id")], order_by=F("at").desc())
+        )
+        .filter(recent__lte=points)
+        .order_by("instrument_id", "at")
+    )
+    trends: dict[str, list[Score]] = {instrument: [] for instrument in instruments}
+    for row in rows:
+        trends[row.instrument_id].append(row)
+    return trends

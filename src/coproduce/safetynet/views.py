@@ -9,14 +9,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from coproduce.audit.services import record
-from coproduce.checkins.models import Score
 from coproduce.people.models import Role
 from coproduce.safetynet import services
 from coproduce.safetynet.models import AlertStatus
 from coproduce.web.decorators import role_required
 
 CARE = (Role.CLINICIAN, Role.NURSE, Role.COORDINATOR)
-TREND_POINTS = 12
 
 
 def _require_care(view):
@@ -53,13 +51,7 @@ def alert_queue(request):
 def _detail(request, alert, *, error: str = "", status: int = 200):
     response = alert.response
     scores = list(response.scores.order_by("instrument_id")) if response else []
-    instruments = [s.instrument_id for s in scores]
-    trends = {}
-    for instrument in instruments:
-        rows = Score.objects.filter(patient=alert.patient, instrument_id=instrument).order_by(
-            "-at"
-        )[:TREND_POINTS]
-        trends[instrument] = list(reversed(rows))
+    trends = services.recent_trends(alert.patient, [s.instrument_id for s in scores])
     return render(
         request,
         "safetynet/detail.html",
