@@ -7,6 +7,7 @@ import datetime as dt
 from ninja import Router, Schema
 
 from coproduce.audit.services import record
+from coproduce.checkins.api import ScoreOut
 from coproduce.checkins.models import Score
 from coproduce.people.access import get_patient_for, patients_visible_to
 
@@ -25,14 +26,7 @@ class PatientOut(Schema):
     care_team: CareTeamOut
 
 
-class PatientScoreOut(Schema):
-    instrument_id: str
-    version: str
-    score: float | None
-    band: str
-    flags: list[str]
-    complete: bool
-    reason: str
+class PatientScoreOut(ScoreOut):
     at: dt.datetime
     questionnaire_response: str  # the id of the FHIR QuestionnaireResponse it scores
 
