@@ -103,6 +103,11 @@ def _database() -> dict[str, Any]:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(VAR_DIR / "coproduce.sqlite3"),
         }
+    if config["ENGINE"].endswith("postgresql"):
+        # Only our own hot statements (coproduce.batch.prepared_cursor) are prepared: Django's
+        # cursors bind on the client and never are. Off for poolers that cannot keep them.
+        prepare = env_bool("COPRODUCE_DB_PREPARED_STATEMENTS", True)
+        config.setdefault("OPTIONS", {})["prepare_threshold"] = 5 if prepare else None
     if config["ENGINE"].endswith("sqlite3"):
         # WAL lets the worker and the web process read while the other writes;
         # IMMEDIATE transactions take the write lock up front instead of failing mid-way.

@@ -69,3 +69,34 @@ def sent_link(now=DUE) -> str:
     outbox.send_pending(now)
     assert mail.outbox, "no e-mail was sent"
     return LINK.search(mail.outbox[-1].body).group(1)
+
+
+@pytest.fixture
+def broken_database():
+    """Make the database itself refuse new responses (a real error, raised by a trigger);
+    the fixture's value repairs it."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
+                "RAISE EXCEPTION 'disk full'; END $$ LANGUAGE plpgsql"
+            )
+            cursor.execute(
+                "CREATE TRIGGER refuse BEFORE INSERT ON checkins_checkinresponse "
+                "FOR EACH ROW EXECUTE FUNCTION refuse()"
+            )
+        else:
+            cursor.execute(
+                "CREATE TRIGGER refuse BEFORE INSERT ON checkins_checkinresponse "
+                "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+            )
+
+    def repair():
+        with connection.cursor() as cursor:
+            on = " ON checkins_checkinresponse" if connection.vendor == "postgresql" else ""
+            cursor.execute(f"DROP TRIGGER IF EXISTS refuse{on}")
+
+    yield repair
+    repair()

@@ -79,6 +79,22 @@ def test_the_api_submits_once_per_idempotency_key(client, alice):
     assert first.json()["scores"][0]["score"] == 6
 
 
+def test_the_api_answers_503_with_crisis_help_when_the_database_fails(
+    client, alice, broken_database
+):
+    client.force_login(alice.user)
+    answers = full_answers(item9=2)
+    body = json.dumps({"answers": answers})
+    headers = {"Idempotency-Key": "db-down"}
+    page = client.post("/api/v1/checkins/", body, content_type="application/json", headers=headers)
+    assert page.status_code == 503
+    assert page.json()["crisis"] and "988" in page.json()["crisis_resources"]
+    assert CheckinResponse.objects.count() == 0
+    broken_database()
+    again = client.post("/api/v1/checkins/", body, content_type="application/json", headers=headers)
+    assert again.status_code == 201 and again.json()["crisis"]
+
+
 def test_the_api_names_the_bad_item_and_stores_nothing(client, alice):
     client.force_login(alice.user)
     body = json.dumps({"answers": {"peg": {"peg-1": 12, "peg-2": 1, "peg-3": 1}}})

@@ -147,3 +147,22 @@ def test_it_opens_only_its_own_check_in_not_the_portal(client, opened, world):
     assert client.post(f"/checkins/{bob.pk}/start/").status_code == 302  # to the login page
     html = client.get(f"/c/{token}/1/").content.decode()
     assert "peg-1" in html and "pain-nrs" not in html
+
+
+def test_it_says_not_sent_and_still_shows_crisis_help_when_the_database_fails(
+    client, opened, broken_database
+):
+    inv, token = opened
+    _answer_all(client, token)
+    page = client.post(f"/c/{token}/send/")
+    html = page.content.decode()
+    assert page.status_code == 503
+    assert "Your check-in was not sent yet" in html and "Send again" in html
+    assert "Help is available right now" in html and "988" in html
+    assert CheckinResponse.objects.count() == 0
+    inv.refresh_from_db()
+    assert inv.status != InvitationStatus.COMPLETED and inv.draft["free_text"] == "Knee worse"
+    broken_database()  # the database is back: "Send again" works
+    done = client.post(f"/c/{token}/send/", follow=True)
+    assert "Thank you, Alice" in done.content.decode()
+    assert CheckinResponse.objects.get().free_text == "Knee worse"

@@ -92,18 +92,18 @@ def test_it_raises_crisis_and_an_urgent_alert_for_phq9_item_9(inv):
 def test_it_keeps_the_response_and_shows_crisis_help_when_the_safety_net_fails(inv, monkeypatch):
     import coproduce.safetynet.engine as engine
 
-    real = engine.evaluate_and_record
+    real = engine.plan_safetynet
 
     def broken(*args, **kwargs):
-        real(*args, **kwargs)  # writes, then fails: the savepoint must undo its writes
+        real(*args, **kwargs)  # reads, then fails
         raise RuntimeError("rules unavailable")
 
-    monkeypatch.setattr(engine, "evaluate_and_record", broken)
+    monkeypatch.setattr(engine, "plan_safetynet", broken)
     result = _submit(inv, full_answers(item9=1))
     assert result.crisis and result.safetynet_failed
     r = CheckinResponse.objects.get()
     assert r.safetynet_pending and Alert.objects.count() == 0
-    monkeypatch.setattr(engine, "evaluate_and_record", real)
+    monkeypatch.setattr(engine, "plan_safetynet", real)
     assert recheck_safetynet(DUE) == 1
     assert Alert.objects.get().response == r
     assert recheck_safetynet(DUE) == 0

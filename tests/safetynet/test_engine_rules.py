@@ -162,10 +162,17 @@ def test_it_measures_change_since_the_last_attended_visit(world):
         starts_at=T0 - weeks(5),
         status=AppointmentStatus.ATTENDED,
     )
-    from coproduce.safetynet.engine import Facts
+    from coproduce.safetynet.facts import Facts, load_snapshot
 
     response, scores = checkin(world.alice, scores={"hbi": 6})
-    facts = Facts(response, scores, {"hbi"})
+    snapshot = load_snapshot(
+        patient_id=world.alice.pk,
+        at=response.submitted_at,
+        now=response.submitted_at,
+        instruments={"hbi"},
+        exclude_response=response.pk,
+    )
+    facts = Facts(response, scores, snapshot)
     assert facts("since_last_visit", "hbi") == 4
     assert facts("baseline", "hbi") == 2
 

@@ -11,7 +11,14 @@ from coproduce.audit.events import EVENT_TYPES
 from coproduce.audit.models import AuditEvent
 
 
-def record(
+def record(event: str, **who_and_what: Any) -> AuditEvent:
+    """Append one audit event and return it (arguments as for `audit_event`)."""
+    entry = audit_event(event, **who_and_what)
+    entry.save()
+    return entry
+
+
+def audit_event(
     event: str,
     *,
     actor: Any = None,
@@ -20,11 +27,14 @@ def record(
     obj: models.Model | None = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one audit event and return it; an unknown event kind is a programming error."""
+    """Return an unsaved audit event (for a `Batch`); `record` is the one-row shortcut.
+
+    The object id of an object not saved yet is left empty: fill it with a batch `Ref`.
+    """
     if event not in EVENT_TYPES:
         raise ValueError(f"Unknown audit event {event!r}; register it in coproduce.audit.events.")
     user = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditEvent.objects.create(
+    return AuditEvent(
         event=event,
         actor=user,
         actor_username=getattr(user, "username", "") or "",
@@ -32,7 +42,7 @@ def record(
         patient=patient,
         acting_for=acting_for,
         object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(getattr(obj, "pk", "")) if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
         request_id=current_request_id(),
         detail=detail or {},
     )

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.http import Http404
 from ninja import Header, Router, Schema, Status
 
@@ -22,7 +23,9 @@ from coproduce.checkins.services import (
     submit_checkin,
 )
 from coproduce.people.access import can_answer_for, get_patient_for
+from coproduce.safetynet.engine import item9_positive
 
+log = logging.getLogger(__name__)
 router = Router(tags=["check-ins"])
 
 
@@ -74,6 +77,14 @@ class Problem(Schema):
     item: str = ""
 
 
+class NotStored(Schema):
+    """The database failed: nothing was stored; send again with the same key."""
+
+    detail: str
+    crisis: bool
+    crisis_resources: str
+
+
 def _out(result: SubmitResult) -> dict[str, Any]:
     r = result.response
     return {
@@ -99,7 +110,14 @@ def _out(result: SubmitResult) -> dict[str, Any]:
 
 @router.post(
     "/",
-    response={200: CheckinOut, 201: CheckinOut, 400: Problem, 404: Problem, 409: Problem},
+    response={
+        200: CheckinOut,
+        201: CheckinOut,
+        400: Problem,
+        404: Problem,
+        409: Problem,
+        503: NotStored,
+    },
     summary="Submit a check-in",
 )
 def post_checkin(
@@ -138,4 +156,15 @@ def post_checkin(
         return Status(400, {"detail": str(exc), "instrument": exc.instrument, "item": exc.link_id})
     except CheckinClosed as exc:
         return Status(409, {"detail": str(exc)})
+    except DatabaseError:
+        log.exception("Could not store an API check-in (key %s).", idempotency_key[:16])
+        crisis = item9_positive(payload.answers if isinstance(payload.answers, dict) else {})
+        return Status(
+            503,
+            {
+                "detail": "The check-in was not stored; send it again with the same key.",
+                "crisis": crisis,
+                "crisis_resources": crisis_resources() if crisis else "",
+            },
+        )
     return Status(201 if result.created else 200, _out(result))

@@ -355,7 +355,6 @@ def _history(ctx: DemoContext, enrollments: list[Enrollment]) -> None:
         ctx.count("check-in responses", True)
 
 
-
 def _due_now_for(patient: Patient) -> None:
     """Give `patient` an open check-in due now (weekly taper questions plus the PHQ-9)."""
     now = timezone.now()

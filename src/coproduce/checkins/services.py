@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from coproduce.audit.services import record
+from coproduce.audit.services import audit_event
+from coproduce.batch import Batch, Ref, columns, from_row, one_round_trip, prepared_cursor
 from coproduce.checkins.models import (
     OPEN_STATUSES,
     CheckinResponse,
@@ -27,7 +29,7 @@ from coproduce.checkins.outbox import drop_unsent_reminders
 from coproduce.instruments.library import get_definition
 from coproduce.instruments.results import InvalidResponse
 from coproduce.instruments.scoring import score_definition, validate_answers
-from coproduce.people.models import Patient, Role, User
+from coproduce.people.models import CareTeam, Patient, Role, Site, User
 from coproduce.safetynet.engine import item9_positive
 
 log = logging.getLogger(__name__)
@@ -136,6 +138,78 @@ def _existing(key: str) -> SubmitResult | None:
     )
 
 
+# What the submit needs of the invitation, its patient, team and site (the rest is deferred).
+_LOCKED = (
+    (
+        Invitation,
+        "i",
+        ["id", "patient", "instruments", "expires_at", "status", "screening", "reminders_sent"],
+    ),
+    (Patient, "p", ["id", "registry_id", "care_team"]),
+    (CareTeam, "t", ["id", "site"]),
+    (Site, "s", ["id", "time_zone"]),
+)
+
+
+@lru_cache(maxsize=4)
+def _lock_sql(vendor: str, for_update_of: bool) -> str:
+    table = {m: connection.ops.quote_name(m._meta.db_table) for m, _, _ in _LOCKED}
+    selected = ", ".join(c for model, alias, names in _LOCKED for c in columns(alias, model, names))
+    sql = (
+        f"SELECT {selected}, EXISTS (SELECT 1 FROM "
+        f"{connection.ops.quote_name(CheckinResponse._meta.db_table)} r "
+        "WHERE r.idempotency_key = %s) "
+        f"FROM {table[Invitation]} i JOIN {table[Patient]} p ON p.id = i.patient_id "
+        f"JOIN {table[CareTeam]} t ON t.id = p.care_team_id "
+        f"JOIN {table[Site]} s ON s.id = t.site_id WHERE i.id = %s"
+    )
+    # SQLite has no row locks: its IMMEDIATE transactions hold the database's write lock.
+    return sql + " FOR UPDATE OF i" if for_update_of else sql
+
+
+def _lock_open_invitation(
+    invitation: Invitation, key: str, now: dt.datetime
+) -> tuple[Invitation, bool, Any]:
+    """Lock the invitation (patient, team and site loaded), say whether `key` is used, and
+    read the safety net's snapshot of the patient, all in one round trip.
+
+    Two submits of one invitation run one after the other behind the lock; only the
+    invitation row is locked, not the site every patient shares. Written out by hand and
+    prepared: through the ORM this read cost more than the rest of the submit together.
+    The snapshot statement runs after the lock is granted, so it sees what a submit that
+    held the lock before committed.
+    """
+    from coproduce.safetynet.engine import snapshot_instruments
+    from coproduce.safetynet.facts import read_snapshot, snapshot_query
+
+    lock_sql = _lock_sql(connection.vendor, connection.features.has_select_for_update_of)
+    instruments = snapshot_instruments(set(invitation.instruments))
+    snapshot_sql, snapshot_params = snapshot_query(
+        patient_id=invitation.patient_id, at=now, now=now, instruments=instruments
+    )
+    lock, facts = prepared_cursor(connection), prepared_cursor(connection)
+    try:
+        with one_round_trip(connection):
+            lock.execute(lock_sql, [key, invitation.pk])
+            facts.execute(snapshot_sql, snapshot_params)
+        row = lock.fetchone()
+        snapshot = read_snapshot(facts.fetchall(), instruments)
+    finally:
+        lock.close()
+        facts.close()
+    if row is None:
+        raise Invitation.DoesNotExist(f"invitation {invitation.pk} does not exist")
+    objects, at = [], 0
+    for model, _, names in _LOCKED:
+        objects.append(from_row(model, names, list(row[at : at + len(names)])))
+        at += len(names)
+    locked, patient, team, site = objects
+    team.site = site
+    patient.care_team = team
+    locked.patient = patient
+    return locked, bool(row[-1]), snapshot
+
+
 def submit_checkin(
     *,
     invitation: Invitation | None = None,
@@ -149,22 +223,20 @@ def submit_checkin(
 ) -> SubmitResult:
     """Validate, store, score and safety-check one check-in; a repeated key returns the first.
 
-    Raises CheckinInvalid (nothing stored) or CheckinClosed.
+    Raises CheckinInvalid (nothing stored) or CheckinClosed. Reads come first (the locked
+    invitation, then the safety net's facts in one query); everything the check-in writes is
+    then stored by one `Batch` (one statement on PostgreSQL).
     """
+    from coproduce.safetynet import engine
+
     now = now or timezone.now()
     if not idempotency_key or len(idempotency_key) > 64:
         raise CheckinInvalid("An idempotency key of 1 to 64 characters is required.")
-    previous = _existing(idempotency_key)
-    if previous is not None:
-        return previous
+    snapshot = None
     if invitation is not None:
-        # Lock the invitation so two concurrent submits of it run one after the other.
-        # of=("self",): lock only the invitation, not the patient's site shared by everyone.
-        invitation = (
-            Invitation.objects.select_for_update(of=("self",))
-            .select_related("patient__care_team__site")
-            .get(pk=invitation.pk)
-        )
+        invitation, key_used, snapshot = _lock_open_invitation(invitation, idempotency_key, now)
+        if key_used:
+            return _existing(idempotency_key)  # type: ignore[return-value]
         if invitation.status not in OPEN_STATUSES or invitation.expires_at <= now:
             done = CheckinResponse.objects.filter(invitation=invitation).first()
             if done is not None:  # submitted already (another key, another device)
@@ -176,6 +248,9 @@ def submit_checkin(
     else:
         if patient is None:
             raise ValueError("submit_checkin needs an invitation or a patient")
+        previous = _existing(idempotency_key)
+        if previous is not None:
+            return previous
         instruments = list(answers) if isinstance(answers, dict) else []
         screening = False
     if not instruments:
@@ -185,60 +260,52 @@ def submit_checkin(
         raise CheckinInvalid("The message to your team is longer than 4000 characters.")
     cleaned, versions = clean_answers(instruments, answers, screening=screening)
 
-    try:
-        with transaction.atomic():
-            response = CheckinResponse.objects.create(
-                patient=patient,
-                invitation=invitation,
-                submitted_by=submitted_by,
-                source=source,
-                answers=cleaned,
-                versions=versions,
-                free_text=free_text,
-                idempotency_key=idempotency_key,
-                submitted_at=now,
-            )
-    except IntegrityError:
-        # A concurrent submit with the same key committed first.
-        previous = _existing(idempotency_key)
-        if previous is None:
-            raise
-        return previous
-
-    rows = []
-    for instrument_id in instruments:
-        result = score_definition(
-            get_definition(instrument_id, versions[instrument_id]), cleaned[instrument_id]
+    response = CheckinResponse(
+        patient=patient,
+        invitation=invitation,
+        submitted_by=submitted_by,
+        source=source,
+        answers=cleaned,
+        versions=versions,
+        free_text=free_text,
+        idempotency_key=idempotency_key,
+        submitted_at=now,
+    )
+    scores = [
+        Score.from_result(
+            response,
+            score_definition(get_definition(i, versions[i]), cleaned[i]),
         )
-        rows.append(Score.from_result(response, result))
-    scores = Score.objects.bulk_create(rows)
-
-    outcome = None
+        for i in instruments
+    ]
+    plan = None
     try:
-        # A savepoint: if the safety net fails, the response still stands (the patient's
-        # answers are never lost) and the worker evaluates it again.
-        with transaction.atomic():
-            from coproduce.safetynet.engine import evaluate_and_record
-
-            outcome = evaluate_and_record(response, scores, now=now, fresh=True)
+        plan = engine.plan_safetynet(response, scores, now=now, snapshot=snapshot)
+    except DatabaseError:
+        raise  # the transaction cannot go on: nothing is stored, the caller says "try again"
     except Exception:
-        log.exception("Safety net failed for response %s; it will be evaluated again.", response.pk)
+        # The patient's answers are never lost to a bug in the safety net: the response is
+        # stored and the worker evaluates it again (recheck_safetynet).
+        log.exception("Safety net failed for a check-in of patient %s.", patient.pk)
         response.safetynet_pending = True
-        response.save(update_fields=["safetynet_pending"])
 
+    batch = Batch()
+    batch.insert(response, skip_if_exists=True)
+    for score in scores:
+        batch.insert(score)
+    if plan is not None:
+        plan.add_to(batch)
     if invitation is not None:
         invitation.status = InvitationStatus.COMPLETED
         invitation.completed_at = now
         invitation.token_used_at = now
         invitation.next_reminder_at = None
         invitation.draft = {}
-        invitation.save(
-            update_fields=["status", "completed_at", "token_used_at", "next_reminder_at", "draft"]
+        batch.update(
+            invitation, ["status", "completed_at", "token_used_at", "next_reminder_at", "draft"]
         )
-        drop_unsent_reminders(invitation.pk)
-
     family = submitted_by is not None and submitted_by.role == Role.FAMILY
-    record(
+    event = audit_event(
         "checkin.submitted",
         actor=submitted_by,
         patient=patient,
@@ -248,17 +315,30 @@ def submit_checkin(
             "instruments": versions,
             "source": source,
             "invitation": invitation.pk if invitation else None,
-            "safetynet": "failed" if outcome is None else "ok",
+            "safetynet": "failed" if plan is None else "ok",
         },
     )
-    crisis = item9_positive(cleaned) or bool(outcome and outcome.crisis)
+    batch.insert(event, refs={"object_id": Ref(response)})
+    if not batch.write():
+        # The key or the invitation was used by a submit that committed meanwhile.
+        previous = _existing(idempotency_key)
+        if previous is None and invitation is not None:
+            done = CheckinResponse.objects.filter(invitation=invitation).first()
+            previous = _existing(done.idempotency_key) if done is not None else None
+        if previous is None:
+            raise IntegrityError("the check-in could not be stored; please send it again")
+        return previous
+    if invitation is not None and invitation.reminders_sent:
+        drop_unsent_reminders(invitation.pk)  # (no reminder rows exist before the first)
+
+    crisis = item9_positive(cleaned) or bool(plan and plan.crisis)
     return SubmitResult(
         response,
         created=True,
         scores=scores,
-        messages=list(outcome.messages) if outcome else [],
+        messages=list(plan.messages) if plan else [],
         crisis=crisis,
-        safetynet_failed=outcome is None,
+        safetynet_failed=plan is None,
     )
 
 

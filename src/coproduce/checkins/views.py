@@ -5,10 +5,11 @@ Views parse the form and delegate: the flow module saves drafts, `submit_checkin
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -30,6 +31,8 @@ from coproduce.checkins.tokens import LinkRefused, invitation_for_token, issue_t
 from coproduce.people.access import can_answer_for
 from coproduce.people.models import Role
 from coproduce.safetynet.engine import item9_positive
+
+log = logging.getLogger(__name__)
 
 RESULTS_SESSION_KEY = "checkin_results"
 REFUSED_STATUS = {"unknown": 404, "expired": 410, "completed": 410, "cancelled": 410}
@@ -249,6 +252,21 @@ def submit(request, token: str):
         return _review(request, token, invitation, steps, steps[-1], str(exc), status=400)
     except CheckinClosed:
         return _refused(request, LinkRefused("expired", invitation))
+    except DatabaseError:
+        # Nothing was stored (one transaction) and the draft is kept: say so, offer to send
+        # again, and show crisis help from the answers alone, without the database.
+        log.exception("Could not store the check-in for invitation %s.", invitation.pk)
+        crisis = item9_positive(draft.get("answers") or {})
+        return render(
+            request,
+            "checkins/not_sent.html",
+            {
+                "token": token,
+                "crisis": crisis,
+                "crisis_resources": crisis_resources() if crisis else "",
+            },
+            status=503,
+        )
     seen = request.session.get(RESULTS_SESSION_KEY, [])
     request.session[RESULTS_SESSION_KEY] = [*seen[-9:], result.response.pk]
     return redirect("checkin-done")

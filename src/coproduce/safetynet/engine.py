@@ -1,7 +1,9 @@
 """Evaluate the safety-net rules on a new check-in and record what follows from them.
 
-`evaluate_and_record` runs inside the caller's submit transaction: the response, its scores,
-the patient's messages, the team's alerts and the outbox rows commit together or not at all.
+`plan_safetynet` decides, before anything is written, what a check-in calls for; the submit
+adds the plan to its `Batch`, so the response, its scores, the patient's messages, the team's
+alerts and the outbox rows commit together or not at all (on PostgreSQL in one statement).
+`evaluate_and_record` plans and writes for a response already stored (the worker's re-check).
 
 The crisis check (PHQ-9 item 9 above 0) is hard-coded here on purpose: no rule file, missing
 Rule row or failing query can turn it off. `CRISIS_RESOURCES` is plain text the check-in page
@@ -13,30 +15,32 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import DatabaseError
 from django.utils import timezone
 
 from coproduce.audit.events import register
-from coproduce.audit.services import record
-from coproduce.checkins.models import CheckinResponse, Enrollment, Score
+from coproduce.audit.models import AuditEvent
+from coproduce.audit.services import audit_event
+from coproduce.batch import Batch, Ref, ref_or_value
+from coproduce.checkins.models import CheckinResponse, Score
 from coproduce.instruments.library import get_definition
-from coproduce.people.models import CARE_ROLES, Patient, Role, User
-from coproduce.safetynet.expressions import calls, evaluate, parse
-from coproduce.safetynet.models import (
-    Alert,
-    AlertStatus,
-    Notification,
-    PatientMessage,
-    Priority,
-    Rule,
-    Snooze,
+from coproduce.people.models import CARE_ROLES, Patient, User
+from coproduce.safetynet.expressions import calls, evaluate
+from coproduce.safetynet.facts import (
+    Facts,
+    Snapshot,
+    add_history,
+    known_needs,
+    load_snapshot,
+    needs,
+    number,
+    parsed,
+    rung,
 )
+from coproduce.safetynet.models import Alert, Notification, PatientMessage, Priority
 from coproduce.safetynet.rules import PLACEHOLDER, PRIORITIES
-from coproduce.visits.models import Appointment, AppointmentStatus
 
 log = logging.getLogger(__name__)
 
@@ -98,15 +102,6 @@ class SafetyOutcome:
     crisis: bool = False
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return float(value)
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def item9_positive(answers: dict[str, dict[str, Any]]) -> bool:
     """PHQ-9 item 9 above 0, read from the raw answers (needs nothing but the definition)."""
     raw = (answers or {}).get("phq9", {}).get("phq9-9")
@@ -129,125 +124,9 @@ def is_crisis(response: CheckinResponse, scores: list[Score]) -> bool:
             continue
         if "phq9_item9_positive" in (s.flags or []):
             return True
-        if (_number((s.item_values or {}).get("phq9-9")) or 0) > 0:
+        if (number((s.item_values or {}).get("phq9-9")) or 0) > 0:
             return True
     return item9_positive(response.answers)
-
-
-class Facts:
-    """What a condition can ask about: this check-in, and the patient's history (one query)."""
-
-    def __init__(
-        self,
-        response: CheckinResponse,
-        scores: list[Score],
-        instruments: set[str],
-        *,
-        enrolled_on: dt.date | bool | None = False,
-    ):
-        self.response = response
-        self.scores = scores
-        self.current = {s.instrument_id: s for s in scores}
-        self.names = {"free_text": bool((response.free_text or "").strip())}
-        patient_id = response.patient_id
-        rows = (
-            Score.objects.filter(patient_id=patient_id, instrument_id__in=sorted(instruments))
-            .exclude(response_id=response.pk)
-            .filter(at__lte=response.submitted_at, score__isnull=False)
-            .order_by("at", "pk")
-            .values_list("instrument_id", "at", "score")
-        )
-        self.history: dict[str, list[tuple[dt.datetime, float]]] = {}
-        for instrument_id, at, value in rows:
-            if value is not None:  # the query excludes them; this tells the type checker
-                self.history.setdefault(instrument_id, []).append((at, value))
-        self._patient_id = patient_id
-        self._visit: dt.datetime | bool | None = False  # False: not looked up yet
-        self._enrolled: dt.datetime | bool | None = False  # False: not looked up yet
-        if isinstance(enrolled_on, dt.date):
-            self._enrolled = dt.datetime.combine(enrolled_on, dt.time.min, tzinfo=dt.UTC)
-        elif enrolled_on is None:
-            self._enrolled = None
-
-    def enrolled_at(self) -> dt.datetime | None:
-        if self._enrolled is False:
-            day = (
-                Enrollment.objects.filter(patient_id=self._patient_id, ended_on__isnull=True)
-                .order_by("started_on")
-                .values_list("started_on", flat=True)
-                .first()
-            )
-            self._enrolled = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC) if day else None
-        return self._enrolled  # type: ignore[return-value]
-
-    def last_visit(self) -> dt.datetime | None:
-        if self._visit is False:
-            self._visit = (
-                Appointment.objects.filter(
-                    patient_id=self._patient_id,
-                    status=AppointmentStatus.ATTENDED,
-                    starts_at__lte=self.response.submitted_at,
-                )
-                .order_by("-starts_at")
-                .values_list("starts_at", flat=True)
-                .first()
-            )
-        return self._visit  # type: ignore[return-value]
-
-    def __call__(self, name: str, *args: str) -> Any:
-        return getattr(self, f"fact_{name}")(*args)
-
-    def fact_score(self, instrument: str) -> float | None:
-        s = self.current.get(instrument)
-        return s.score if s is not None and s.complete else None
-
-    def fact_band(self, instrument: str) -> str | None:
-        s = self.current.get(instrument)
-        return s.band if s is not None else None
-
-    def fact_answered(self, instrument: str) -> bool:
-        return instrument in self.current or instrument in (self.response.answers or {})
-
-    def fact_flag(self, name: str) -> bool:
-        return any(name in (s.flags or []) for s in self.scores)
-
-    def fact_item(self, instrument: str, link_id: str) -> Any:
-        s = self.current.get(instrument)
-        value = (s.item_values or {}).get(link_id) if s is not None else None
-        if value is None:
-            value = ((self.response.answers or {}).get(instrument) or {}).get(link_id)
-        number = _number(value)
-        return number if number is not None else value
-
-    def fact_previous(self, instrument: str) -> float | None:
-        past = self.history.get(instrument)
-        return past[-1][1] if past else None
-
-    def fact_baseline(self, instrument: str) -> float | None:
-        start = self.enrolled_at()
-        for at, value in self.history.get(instrument, []):
-            if start is None or at >= start:
-                return value
-        return None
-
-    def fact_since_last_visit(self, instrument: str) -> float | None:
-        visit, now = self.last_visit(), self.fact_score(instrument)
-        if visit is None or now is None:
-            return None
-        before = [v for at, v in self.history.get(instrument, []) if at <= visit]
-        return now - before[-1] if before else None
-
-    def fact_rising_weeks(self, instrument: str) -> int | None:
-        now = self.fact_score(instrument)
-        if now is None:
-            return None
-        series = [v for _, v in self.history.get(instrument, [])] + [now]
-        rises = 0
-        for i in range(len(series) - 1, 0, -1):
-            if series[i] <= series[i - 1]:
-                break
-            rises += 1
-        return rises
 
 
 def _fmt(value: Any) -> str:
@@ -291,57 +170,29 @@ def render(template: str, facts: Facts | None, ack_by: str) -> str:
     return PLACEHOLDER.sub(fill, template)
 
 
-# A rule version's definition never changes (new content makes a new version), so each
-# process reads it from the database once.
-_DEFINITIONS: dict[tuple[str, int], dict[str, Any]] = {}
-
-
-@lru_cache(maxsize=512)
-def _parsed(rule_id: str, version: int, condition: str):
-    """Parse a rule's condition once per process (a rule version never changes)."""
-    return parse(condition)
-
-
-def _active_rules(patient: Patient) -> tuple[list[dict[str, Any]], dt.date | None]:
-    """Return the active rules of the patient's programs and the first enrollment date."""
-    enrollments = list(
-        Enrollment.objects.filter(patient=patient, ended_on__isnull=True).values_list(
-            "program__slug", "started_on"
-        )
-    )
-    programs = {slug for slug, _ in enrollments}
-    first_day = min((day for _, day in enrollments), default=None)
-    if not programs:
-        return [], first_day
-    active = list(Rule.objects.filter(active=True).values_list("rule_id", "version"))
-    missing = [(r, v) for r, v in active if (r, v) not in _DEFINITIONS]
-    if missing:
-        wanted = Q()
-        for rule_id, version in missing:
-            wanted |= Q(rule_id=rule_id, version=version)
-        for rule_id, version, definition in Rule.objects.filter(wanted).values_list(
-            "rule_id", "version", "definition"
-        ):
-            _DEFINITIONS[(rule_id, version)] = definition
-    rules = []
-    for rule_id, version in active:
-        definition = _DEFINITIONS[(rule_id, version)]
-        if definition.get("trigger", "checkin") == "checkin" and programs & set(
-            definition.get("programs", [])
-        ):
-            rules.append(definition | {"id": rule_id, "version": version})
-    return rules, first_day
+def snapshot_instruments(answered: set[str]) -> set[str]:
+    """Whose history to read: what was answered and what any known rule asks about."""
+    return answered | known_needs()
 
 
 def _fired_rules(
-    response: CheckinResponse, scores: list[Score]
+    response: CheckinResponse, scores: list[Score], snapshot: Snapshot
 ) -> tuple[list[dict[str, Any]], Facts | None]:
-    rules, first_day = _active_rules(response.patient)
+    rules = snapshot.rules_for_programs()
     if not rules:
         return [], None
-    trees = {r["id"]: _parsed(r["id"], r["version"], r["condition"]) for r in rules}
-    needed = {args[0] for tree in trees.values() for _, args in calls(tree) if args}
-    facts = Facts(response, scores, needed, enrolled_on=first_day)
+    trees = {r["id"]: parsed(r["id"], r["version"], r["condition"]) for r in rules}
+    needed = set().union(*(needs(r["id"], r["version"], r["condition"]) for r in rules))
+    if needed - snapshot.asked:
+        # A rule this process had not seen asks about history the snapshot did not read.
+        add_history(
+            snapshot,
+            patient_id=response.patient_id,
+            at=response.submitted_at,
+            instruments=needed - snapshot.asked,
+            exclude=response.pk,
+        )
+    facts = Facts(response, scores, snapshot)
     fired = []
     for rule in rules:
         try:
@@ -355,26 +206,20 @@ def _fired_rules(
     return fired, facts
 
 
-def team_recipients(patient_or_team_id: int, level: int) -> list[User]:
-    """Return who hears about an urgent alert at an escalation level (0 = first line).
-
-    0: the team's nurses; 1: its clinicians; 2: every care-role member. An empty rung falls
-    through to everyone, so an alert never goes nowhere.
-    """
+def team_recipients(team_id: int, level: int) -> list[User]:
+    """Return who hears about an urgent alert at an escalation level (see `facts.rung`)."""
     members = list(
-        User.objects.filter(
-            memberships__care_team_id=patient_or_team_id, is_active=True, role__in=CARE_ROLES
-        )
+        User.objects.filter(memberships__care_team_id=team_id, is_active=True, role__in=CARE_ROLES)
         .exclude(email="")
         .order_by("pk")
     )
-    rung = {0: {Role.NURSE}, 1: {Role.CLINICIAN}}.get(level)
-    chosen = [u for u in members if rung is None or u.role in rung]
-    return chosen or members
+    return rung(members, level)
 
 
-def notify(alert: Alert, users: list[User], *, purpose: str, key: str, now: dt.datetime) -> int:
-    """Write outbox rows for `users`; a dedupe key already used is skipped, not duplicated."""
+def alert_notifications(
+    alert: Alert, users: list[User], *, purpose: str, now: dt.datetime
+) -> list[Notification]:
+    """Unsaved outbox rows telling `users` about `alert` (the caller sets the dedupe keys)."""
     subject = f"{alert.get_priority_display()} alert: {alert.patient.registry_id}"
     due = alert.ack_due_at
     if due is not None:
@@ -383,83 +228,124 @@ def notify(alert: Alert, users: list[User], *, purpose: str, key: str, now: dt.d
         f"{alert.reason}\n\nPatient {alert.patient.registry_id}. Please open the alert queue "
         f"and acknowledge it by {due:%Y-%m-%d %H:%M %Z}."
     )
-    rows = [
+    if not users:
+        log.warning("alert %s: no team member with an e-mail address to notify", alert.pk)
+    return [
         Notification(
             channel="email",
             to=u.email,
             subject=subject[:200],
             body=body,
             purpose=purpose,
-            dedupe_key=f"{key}:u{u.pk}"[:120],
             patient=alert.patient,
             next_attempt_at=now,
             created_at=now,
         )
         for u in users
     ]
-    if not users:
-        log.warning("alert %s: no team member with an e-mail address to notify", alert.pk)
+
+
+def notify(alert: Alert, users: list[User], *, purpose: str, key: str, now: dt.datetime) -> int:
+    """Write outbox rows for `users`; a dedupe key already used is skipped, not duplicated."""
+    rows = alert_notifications(alert, users, purpose=purpose, now=now)
+    for row, user in zip(rows, users, strict=True):
+        row.dedupe_key = f"{key}:u{user.pk}"[:120]
     return len(Notification.objects.bulk_create(rows, ignore_conflicts=True))
 
 
-def evaluate_and_record(
+@dataclass
+class PlannedAlert:
+    alert: Alert
+    event: AuditEvent
+    recipients: list[User]
+    notifications: list[Notification]
+
+
+@dataclass
+class SafetyPlan:
+    """The messages, alerts, audit events and outbox rows a check-in calls for, unsaved.
+
+    Built before anything is written (the reads come first, in one query), then added to the
+    submit's `Batch` so that everything is stored in the same statement as the response.
+    """
+
+    response: CheckinResponse
+    crisis: bool
+    messages: list[PatientMessage] = field(default_factory=list)
+    alerts: list[PlannedAlert] = field(default_factory=list)
+
+    def add_to(self, batch: Batch) -> None:
+        for message in self.messages:
+            batch.insert(message)
+        for planned in self.alerts:
+            alert = planned.alert
+            batch.insert(alert)
+            batch.insert(planned.event, refs={"object_id": Ref(alert)})
+            for row, user in zip(planned.notifications, planned.recipients, strict=True):
+                # One e-mail per person per rule and check-in, even if it is evaluated again.
+                key = ref_or_value(self.response, "alert:r", f":{alert.rule_id[:70]}:u{user.pk}")
+                if isinstance(key, Ref):
+                    batch.insert(row, refs={"dedupe_key": key}, ignore_conflicts=True)
+                else:
+                    row.dedupe_key = key
+                    batch.insert(row, ignore_conflicts=True)
+
+    def outcome(self) -> SafetyOutcome:
+        return SafetyOutcome(
+            messages=list(self.messages),
+            alerts=[p.alert for p in self.alerts],
+            crisis=self.crisis,
+        )
+
+
+def plan_safetynet(
     response: CheckinResponse,
     scores: list[Score],
     *,
     now: dt.datetime | None = None,
-    fresh: bool = False,
-) -> SafetyOutcome:
-    """Write the patient messages, alerts and outbox rows a new check-in calls for.
+    snapshot: Snapshot | None = None,
+) -> SafetyPlan:
+    """Decide what a check-in calls for, without writing anything (one query of reads).
 
-    Evaluating the same response twice returns what the first call wrote; `fresh` says the
-    response was created in this very transaction, so there is nothing earlier to look for.
+    `response` and `scores` may be unsaved: the submit plans before it stores, and may pass
+    the `snapshot` it read together with its own first read. A database error propagates
+    (the transaction cannot go on); a bug in a rule only skips the rules, and the crisis
+    check below still runs.
     """
     now = now or timezone.now()
     patient = response.patient
-    outcome = SafetyOutcome(crisis=is_crisis(response, scores))
-    existing = (
-        [] if fresh else list(PatientMessage.objects.filter(response=response).order_by("pk"))
-    )
-    if existing or (not fresh and Alert.objects.filter(response=response).exists()):
-        outcome.messages = existing
-        outcome.alerts = list(Alert.objects.filter(response=response).order_by("pk"))
-        return outcome
-
+    plan = SafetyPlan(response=response, crisis=is_crisis(response, scores))
     fired: list[dict[str, Any]] = []
     facts: Facts | None = None
-    snoozed: set[str] = set()
-    unresolved: set[str] = set()
+    if snapshot is None:
+        snapshot = load_snapshot(
+            patient_id=patient.pk,
+            at=response.submitted_at,
+            now=now,
+            instruments=snapshot_instruments({s.instrument_id for s in scores}),
+            exclude_response=response.pk,
+        )
     try:
-        with transaction.atomic():  # a savepoint: a failing query leaves the caller usable
-            fired, facts = _fired_rules(response, scores)
-            ids = [r["id"] for r in fired]
-            snoozed = set(
-                Snooze.objects.filter(patient=patient, rule_id__in=ids, until__gt=now).values_list(
-                    "rule_id", flat=True
-                )
-            )
-            unresolved = set(
-                Alert.objects.filter(patient=patient, rule_id__in=ids)
-                .exclude(status=AlertStatus.RESOLVED)
-                .values_list("rule_id", flat=True)
-            )
+        fired, facts = _fired_rules(response, scores, snapshot)
+    except DatabaseError:
+        raise
     except Exception:
         log.exception("safety-net rules failed on response %s; crisis still checked", response.pk)
         fired, facts = [], None
-    if outcome.crisis and not any(r.get("crisis") for r in fired):
+    if plan.crisis and not any(r.get("crisis") for r in fired):
         fired.append(BUILTIN_CRISIS | {"version": 0, "data": {"phq9 item 9": "above 0"}})
 
     fired.sort(key=lambda r: PRIORITIES[r["priority"]])
     for rule in fired:
         crisis = bool(rule.get("crisis"))
-        if rule["id"] in snoozed and not crisis:  # crisis alerts cannot be snoozed
+        if rule["id"] in snapshot.snoozed and not crisis:  # crisis alerts cannot be snoozed
             continue
         priority = PRIORITIES[rule["priority"]]
         due = _ack_due(priority, now)
         ack_by = _ack_by_text(due, now, patient)
         parts = {k: render(v, facts, ack_by) for k, v in rule["message"].items()}
-        outcome.messages.append(
-            PatientMessage.objects.create(
+        plan.messages.append(
+            PatientMessage(
                 patient=patient,
                 response=response,
                 rule_id=rule["id"],
@@ -469,11 +355,11 @@ def evaluate_and_record(
             )
         )
         # One open alert per rule and patient is enough for the team; urgent ones always go.
-        if rule["id"] in unresolved and priority != Priority.URGENT:
+        if rule["id"] in snapshot.unresolved and priority != Priority.URGENT:
             continue
-        alert = Alert.objects.create(
+        alert = Alert(
             patient=patient,
-            care_team_id=patient.care_team_id,
+            care_team=patient.care_team,
             response=response,
             rule_id=rule["id"],
             rule_version=rule.get("version", 0),
@@ -483,14 +369,35 @@ def evaluate_and_record(
             created_at=now,
             ack_due_at=due,
         )
-        record("alert.raised", patient=patient, obj=alert, detail={"rule": rule["id"]})
-        if priority == Priority.URGENT:
-            notify(
-                alert,
-                team_recipients(patient.care_team_id, 0),
-                purpose="alert",
-                key=f"alert:r{response.pk}:{rule['id']}",
-                now=now,
+        event = audit_event("alert.raised", patient=patient, obj=alert, detail={"rule": rule["id"]})
+        users = rung(snapshot.members, 0) if priority == Priority.URGENT else []
+        notes = alert_notifications(alert, users, purpose="alert", now=now) if users else []
+        plan.alerts.append(PlannedAlert(alert, event, users, notes))
+    return plan
+
+
+def evaluate_and_record(
+    response: CheckinResponse,
+    scores: list[Score],
+    *,
+    now: dt.datetime | None = None,
+    fresh: bool = False,
+) -> SafetyOutcome:
+    """Write the patient messages, alerts and outbox rows a stored check-in calls for.
+
+    Evaluating the same response twice returns what the first call wrote; `fresh` says the
+    response was created in this very transaction, so there is nothing earlier to look for.
+    (The submit itself plans before it stores: see `plan_safetynet`.)
+    """
+    if not fresh:
+        existing = list(PatientMessage.objects.filter(response=response).order_by("pk"))
+        alerts = list(Alert.objects.filter(response=response).order_by("pk"))
+        if existing or alerts:
+            return SafetyOutcome(
+                messages=existing, alerts=alerts, crisis=is_crisis(response, scores)
             )
-        outcome.alerts.append(alert)
-    return outcome
+    plan = plan_safetynet(response, scores, now=now)
+    batch = Batch()
+    plan.add_to(batch)
+    batch.write()
+    return plan.outcome()

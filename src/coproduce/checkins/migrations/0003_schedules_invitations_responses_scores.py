@@ -7,114 +7,272 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('checkins', '0002_initial'),
-        ('people', '0001_initial'),
-        ('visits', '0001_initial'),
+        ("checkins", "0002_initial"),
+        ("people", "0001_initial"),
+        ("visits", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('instruments', models.JSONField(default=list)),
-                ('due_at', models.DateTimeField(db_index=True)),
-                ('expires_at', models.DateTimeField()),
-                ('reminder_days', models.JSONField(default=list)),
-                ('reminders_sent', models.PositiveSmallIntegerField(default=0)),
-                ('next_reminder_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('status', models.CharField(choices=[('scheduled', 'Scheduled'), ('sent', 'Sent'), ('in_progress', 'Started'), ('completed', 'Completed'), ('expired', 'Expired'), ('cancelled', 'Cancelled')], default='scheduled', max_length=12)),
-                ('token_digest', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('token_used_at', models.DateTimeField(blank=True, null=True)),
-                ('draft', models.JSONField(blank=True, default=dict, help_text='answers saved as you go')),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('appointment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='visits.appointment')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='people.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("instruments", models.JSONField(default=list)),
+                ("due_at", models.DateTimeField(db_index=True)),
+                ("expires_at", models.DateTimeField()),
+                ("reminder_days", models.JSONField(default=list)),
+                ("reminders_sent", models.PositiveSmallIntegerField(default=0)),
+                ("next_reminder_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("scheduled", "Scheduled"),
+                            ("sent", "Sent"),
+                            ("in_progress", "Started"),
+                            ("completed", "Completed"),
+                            ("expired", "Expired"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="scheduled",
+                        max_length=12,
+                    ),
+                ),
+                ("token_digest", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("token_used_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "draft",
+                    models.JSONField(blank=True, default=dict, help_text="answers saved as you go"),
+                ),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "appointment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="visits.appointment",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitations",
+                        to="people.patient",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CheckinResponse',
+            name="CheckinResponse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(default='web', help_text='web, api, cli, import', max_length=12)),
-                ('answers', models.JSONField(help_text='{instrument_id: {linkId: value}}')),
-                ('versions', models.JSONField(help_text='{instrument_id: version}')),
-                ('free_text', models.TextField(blank=True)),
-                ('idempotency_key', models.CharField(max_length=64, unique=True)),
-                ('submitted_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='checkin_responses', to='people.patient')),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('invitation', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='response', to='checkins.invitation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        default="web", help_text="web, api, cli, import", max_length=12
+                    ),
+                ),
+                ("answers", models.JSONField(help_text="{instrument_id: {linkId: value}}")),
+                ("versions", models.JSONField(help_text="{instrument_id: version}")),
+                ("free_text", models.TextField(blank=True)),
+                ("idempotency_key", models.CharField(max_length=64, unique=True)),
+                (
+                    "submitted_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="checkin_responses",
+                        to="people.patient",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "invitation",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="response",
+                        to="checkins.invitation",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Schedule',
+            name="Schedule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('kind', models.CharField(choices=[('weekly', 'Weekly'), ('monthly', 'Monthly'), ('previsit', 'Before each appointment'), ('postvisit', 'After each visit'), ('on_demand', 'On demand')], max_length=12)),
-                ('instruments', models.JSONField(default=list, help_text='instrument ids, in order')),
-                ('weekday', models.PositiveSmallIntegerField(blank=True, help_text='0 = Monday (weekly schedules)', null=True)),
-                ('day_of_month', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('days_before', models.PositiveSmallIntegerField(blank=True, help_text='pre-visit: days before the appointment', null=True)),
-                ('hours_after', models.PositiveSmallIntegerField(blank=True, help_text='post-visit: hours after the appointment', null=True)),
-                ('local_time', models.TimeField(default='09:00', help_text='clinic-local time it is due')),
-                ('reminder_days', models.JSONField(default=list, help_text='days after due, e.g. [2, 4]')),
-                ('expires_after_days', models.PositiveSmallIntegerField(default=7)),
-                ('active', models.BooleanField(default=True)),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='schedules', to='checkins.program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("weekly", "Weekly"),
+                            ("monthly", "Monthly"),
+                            ("previsit", "Before each appointment"),
+                            ("postvisit", "After each visit"),
+                            ("on_demand", "On demand"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "instruments",
+                    models.JSONField(default=list, help_text="instrument ids, in order"),
+                ),
+                (
+                    "weekday",
+                    models.PositiveSmallIntegerField(
+                        blank=True, help_text="0 = Monday (weekly schedules)", null=True
+                    ),
+                ),
+                ("day_of_month", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "days_before",
+                    models.PositiveSmallIntegerField(
+                        blank=True, help_text="pre-visit: days before the appointment", null=True
+                    ),
+                ),
+                (
+                    "hours_after",
+                    models.PositiveSmallIntegerField(
+                        blank=True, help_text="post-visit: hours after the appointment", null=True
+                    ),
+                ),
+                (
+                    "local_time",
+                    models.TimeField(default="09:00", help_text="clinic-local time it is due"),
+                ),
+                (
+                    "reminder_days",
+                    models.JSONField(default=list, help_text="days after due, e.g. [2, 4]"),
+                ),
+                ("expires_after_days", models.PositiveSmallIntegerField(default=7)),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="schedules",
+                        to="checkins.program",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='invitation',
-            name='schedule',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='invitations', to='checkins.schedule'),
+            model_name="invitation",
+            name="schedule",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="invitations",
+                to="checkins.schedule",
+            ),
         ),
         migrations.CreateModel(
-            name='Score',
+            name="Score",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('instrument_id', models.CharField(max_length=40)),
-                ('version', models.CharField(max_length=20)),
-                ('score', models.FloatField(blank=True, null=True)),
-                ('band', models.CharField(blank=True, max_length=40)),
-                ('flags', models.JSONField(blank=True, default=list)),
-                ('complete', models.BooleanField(default=True)),
-                ('reason', models.CharField(blank=True, max_length=200)),
-                ('derived', models.JSONField(blank=True, default=dict)),
-                ('item_values', models.JSONField(blank=True, default=dict)),
-                ('at', models.DateTimeField(db_index=True)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='scores', to='people.patient')),
-                ('response', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scores', to='checkins.checkinresponse')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("instrument_id", models.CharField(max_length=40)),
+                ("version", models.CharField(max_length=20)),
+                ("score", models.FloatField(blank=True, null=True)),
+                ("band", models.CharField(blank=True, max_length=40)),
+                ("flags", models.JSONField(blank=True, default=list)),
+                ("complete", models.BooleanField(default=True)),
+                ("reason", models.CharField(blank=True, max_length=200)),
+                ("derived", models.JSONField(blank=True, default=dict)),
+                ("item_values", models.JSONField(blank=True, default=dict)),
+                ("at", models.DateTimeField(db_index=True)),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="scores",
+                        to="people.patient",
+                    ),
+                ),
+                (
+                    "response",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scores",
+                        to="checkins.checkinresponse",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='checkinresponse',
-            index=models.Index(fields=['patient', '-submitted_at'], name='checkins_ch_patient_782bc1_idx'),
+            model_name="checkinresponse",
+            index=models.Index(
+                fields=["patient", "-submitted_at"], name="checkins_ch_patient_782bc1_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='invitation',
-            index=models.Index(fields=['status', 'due_at'], name='checkins_in_status_0995e1_idx'),
+            model_name="invitation",
+            index=models.Index(fields=["status", "due_at"], name="checkins_in_status_0995e1_idx"),
         ),
         migrations.AddIndex(
-            model_name='invitation',
-            index=models.Index(fields=['patient', '-due_at'], name='checkins_in_patient_c291d8_idx'),
+            model_name="invitation",
+            index=models.Index(
+                fields=["patient", "-due_at"], name="checkins_in_patient_c291d8_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invitation',
-            constraint=models.UniqueConstraint(fields=('patient', 'schedule', 'due_at'), name='one_invitation_per_due_time'),
+            model_name="invitation",
+            constraint=models.UniqueConstraint(
+                fields=("patient", "schedule", "due_at"), name="one_invitation_per_due_time"
+            ),
         ),
         migrations.AddIndex(
-            model_name='score',
-            index=models.Index(fields=['patient', 'instrument_id', 'at'], name='checkins_sc_patient_d021d6_idx'),
+            model_name="score",
+            index=models.Index(
+                fields=["patient", "instrument_id", "at"], name="checkins_sc_patient_d021d6_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='score',
-            constraint=models.UniqueConstraint(fields=('response', 'instrument_id'), name='one_score_per_instrument'),
+            model_name="score",
+            constraint=models.UniqueConstraint(
+                fields=("response", "instrument_id"), name="one_score_per_instrument"
+            ),
         ),
     ]
