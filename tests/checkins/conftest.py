@@ -80,7 +80,7 @@ def broken_database():
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
+                "CREATE OR REPLACE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
                 "RAISE EXCEPTION 'disk full'; END $$ LANGUAGE plpgsql"
             )
             cursor.execute(
@@ -95,8 +95,11 @@ def broken_database():
 
     def repair():
         with connection.cursor() as cursor:
-            on = " ON checkins_checkinresponse" if connection.vendor == "postgresql" else ""
-            cursor.execute(f"DROP TRIGGER IF EXISTS refuse{on}")
+            if connection.vendor == "postgresql":
+                cursor.execute("DROP TRIGGER IF EXISTS refuse ON checkins_checkinresponse")
+                cursor.execute("DROP FUNCTION IF EXISTS refuse()")
+            else:
+                cursor.execute("DROP TRIGGER IF EXISTS refuse")
 
     yield repair
     repair()

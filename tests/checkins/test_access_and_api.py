@@ -89,6 +89,7 @@ def test_the_api_answers_503_with_crisis_help_when_the_database_fails(
     page = client.post("/api/v1/checkins/", body, content_type="application/json", headers=headers)
     assert page.status_code == 503
     assert page.json()["crisis"] and "988" in page.json()["crisis_resources"]
+    assert "NOT been told" in page.json()["crisis_resources"]
     assert CheckinResponse.objects.count() == 0
     broken_database()
     again = client.post("/api/v1/checkins/", body, content_type="application/json", headers=headers)

@@ -164,7 +164,7 @@ def post_checkin(
             {
                 "detail": "The check-in was not stored; send it again with the same key.",
                 "crisis": crisis,
-                "crisis_resources": crisis_resources() if crisis else "",
+                "crisis_resources": crisis_resources(team_told=False) if crisis else "",
             },
         )
     return Status(201 if result.created else 200, _out(result))

@@ -34,22 +34,23 @@ from coproduce.safetynet.engine import item9_positive
 
 log = logging.getLogger(__name__)
 
-# Shown when the safety net itself cannot be reached: crisis resources never depend on it.
+# Shown when the safety net itself cannot be imported: crisis resources never depend on it.
 FALLBACK_CRISIS_RESOURCES = (
     "If you might act on thoughts of hurting yourself, or you are not safe right now: call "
     "your emergency number (112 in Europe, 911 in the US and Canada) or go to the nearest "
     "emergency department. You can call a crisis line at any time (988 in the US). Tell "
-    "someone you trust how you feel and ask them to stay with you. Your care team will be "
-    "told and will contact you."
+    "someone you trust how you feel and ask them to stay with you. If you cannot reach your "
+    "care team, call your clinic."
 )
 
 
-def crisis_resources() -> str:
+def crisis_resources(*, team_told: bool = True) -> str:
+    """The crisis text; `team_told=False` when the check-in was not stored (nobody knows)."""
     try:
-        from coproduce.safetynet.engine import CRISIS_RESOURCES
+        from coproduce.safetynet.engine import CRISIS_RESOURCES, CRISIS_RESOURCES_NOT_SENT
     except Exception:  # the crisis text must show even if the safety net will not import
         return FALLBACK_CRISIS_RESOURCES
-    return CRISIS_RESOURCES
+    return CRISIS_RESOURCES if team_told else CRISIS_RESOURCES_NOT_SENT
 
 
 class CheckinInvalid(ValueError):

@@ -263,7 +263,7 @@ def submit(request, token: str):
             {
                 "token": token,
                 "crisis": crisis,
-                "crisis_resources": crisis_resources() if crisis else "",
+                "crisis_resources": crisis_resources(team_told=False) if crisis else "",
             },
             status=503,
         )

@@ -52,7 +52,7 @@ SOON_ACK_HOURS = 24
 ROUTINE_ACK_HOURS = 72
 
 CRISIS_RULE_ID = "crisis-phq9-item9"
-CRISIS_RESOURCES = (
+CRISIS_HELP_NOW = (
     "You told us you have had thoughts that you would be better off dead, or of hurting "
     "yourself. Thank you for telling us. You are not alone, and help is there right now.\n"
     "- If you might act on these thoughts or you do not feel safe: call your emergency "
@@ -61,9 +61,16 @@ CRISIS_RESOURCES = (
     "- You can call a crisis line at any time, day or night: 988 in the US, or your local "
     "crisis line (in Sweden, Mind Självmordslinjen 90101).\n"
     "- Tell someone you trust how you feel, and ask them to stay with you.\n"
+)
+CRISIS_RESOURCES = CRISIS_HELP_NOW + (
     f"- Your care team has been told. Someone will contact you within {URGENT_ACK_MINUTES} "
     "minutes if it is during clinic hours, otherwise first thing the next clinic morning. "
     "Do not wait for us if you feel unsafe."
+)
+# When the check-in could not be stored, nobody has been told: never say otherwise.
+CRISIS_RESOURCES_NOT_SENT = CRISIS_HELP_NOW + (
+    "- Your care team has NOT been told yet, because your check-in was not sent. Call your "
+    "clinic. Do not wait for us if you feel unsafe."
 )
 
 # The built-in crisis rule, used when no crisis rule from the files fired (or none loaded).
