@@ -6,6 +6,7 @@ from coproduce.instruments.library import UnknownInstrument, get_definition, lis
 
 SHIPPED = {
     "phq9", "gad7", "peg", "pain-nrs", "collaborate", "taper-weekly", "previsit",
+    "withdrawal-nrs", "flare",
     "das28-esr", "das28-crp", "cdai", "sdai", "hbi", "pucai",
 }  # fmt: skip
 

@@ -33,6 +33,19 @@ def test_it_keeps_the_peg_between_0_and_10_and_monotone(a, b, c, which):
     assert peg(*raised).score >= result.score
 
 
+def test_it_scores_the_withdrawal_nrs_as_the_answer():
+    result = score("withdrawal-nrs", "1.0", {"withdrawal-nrs": 6})
+    assert (result.score, result.band, result.complete) == (6, None, True)
+    assert score("withdrawal-nrs", "1.0", {}).reason == "Not answered: withdrawal-nrs."
+
+
+def test_it_scores_a_reported_flare_as_1_with_a_flag():
+    yes = score("flare", "1.0", {"flare-now": "yes"})
+    assert (yes.score, yes.flags) == (1, ("patient_reported_flare",))
+    no = score("flare", "1.0", {"flare-now": "no"})
+    assert (no.score, no.flags) == (0, ())
+
+
 def test_it_scores_the_pain_nrs_as_the_answer():
     assert score("pain-nrs", "1.0", {"pain-nrs": 7}).score == 7
     missing = score("pain-nrs", "1.0", {})

@@ -63,6 +63,33 @@ def test_it_alerts_when_withdrawal_rises_two_weeks_in_a_row(world, series, fires
 
 
 @pytest.mark.parametrize(
+    ("series", "fires"),
+    [
+        ([2, 4, 6], True),
+        ([3, 4, 5], True),
+        ([1, 2, 3], False),
+        ([5, 6, 6], False),
+        ([6, 4, 5], False),
+    ],
+)
+def test_it_alerts_when_withdrawal_symptoms_rise_two_weeks_in_a_row(world, series, fires):
+    enroll(world.alice)
+    *past, now = series
+    for n, value in enumerate(past):
+        checkin(world.alice, T0 - weeks(len(past) - n), scores={"withdrawal-nrs": value})
+    alerts = fired(world.alice, scores={"withdrawal-nrs": now})
+    assert ("taper-withdrawal-rising" in alerts) is fires
+
+
+@pytest.mark.parametrize(("now", "fires"), [(7, True), (10, True), (6, False), (0, False)])
+def test_it_alerts_when_withdrawal_symptoms_bother_a_lot(world, now, fires):
+    enroll(world.alice)
+    assert (
+        "taper-withdrawal-severe" in fired(world.alice, scores={"withdrawal-nrs": now})
+    ) is fires
+
+
+@pytest.mark.parametrize(
     ("previous", "now", "fires"),
     [(None, 20, True), (None, 19, False), (10, 15, True), (10, 14, False), (15, 10, False)],
 )
@@ -199,3 +226,22 @@ def test_an_unresolved_alert_is_not_raised_again_but_the_patient_still_hears(wor
     assert first == {"taper-free-text"}
     assert outcome.alerts == [] and len(outcome.messages) == 1
     assert Alert.objects.filter(rule_id="taper-free-text").count() == 1
+
+
+@pytest.mark.parametrize(("answer", "fires"), [("yes", True), ("no", False)])
+def test_a_flare_reported_through_a_check_in_reaches_the_team(world, answer, fires):
+    from django.db import transaction
+
+    from coproduce.checkins.services import submit_checkin
+
+    enroll(world.alice, "ibd")
+    with transaction.atomic():
+        result = submit_checkin(
+            patient=world.alice,
+            answers={"flare": {"flare-now": answer}},
+            idempotency_key=f"flare-{answer}",
+            now=T0,
+        )
+    assert result.scores[0].score == (1 if fires else 0)
+    assert Alert.objects.filter(rule_id="flare-patient-reported").exists() is fires
+    assert any(m.rule_id == "flare-patient-reported" for m in result.messages) is fires

@@ -49,7 +49,7 @@ SCHEDULES: dict[str, list[tuple[str, str, list[str], dict]]] = {
         (
             "Weekly check-in",
             ScheduleKind.WEEKLY,
-            ["peg", "taper-weekly"],
+            ["peg", "taper-weekly", "withdrawal-nrs"],
             {"weekday": 0, "reminder_days": [2, 4], "expires_after_days": 6},
         ),
         (

@@ -157,6 +157,31 @@ def score_pain_nrs(definition: Any, values: Mapping[str, Number], cleaned: Any) 
     return result(definition, values["pain-nrs"], values=values)
 
 
+# Withdrawal symptoms NRS (written for coproduce) ----------------------------------------
+# One 0-10 question for the weekly taper check-in. Not a validated instrument: no bands and
+# no MCID are published; the safety-net thresholds on it are ours (docs/safetynet.md).
+
+
+def score_withdrawal_nrs(
+    definition: Any, values: Mapping[str, Number], cleaned: Any
+) -> ScoreResult:
+    if "withdrawal-nrs" not in values:
+        return result(definition, None, reason="Not answered: withdrawal-nrs.", values=values)
+    return result(definition, values["withdrawal-nrs"], values=values)
+
+
+# Patient-reported flare (written for coproduce) ------------------------------------------
+# Yes/no, after the OMERACT RA flare question (Bartlett et al., Ann Rheum Dis 2017): the
+# patient's own judgement that they are in a flare. Yes scores 1 and sets a flag.
+
+
+def score_flare(definition: Any, values: Mapping[str, Number], cleaned: Any) -> ScoreResult:
+    if "flare-now" not in values:
+        return result(definition, None, reason="Not answered: flare-now.", values=values)
+    flags = ["patient_reported_flare"] if values["flare-now"] > 0 else []
+    return result(definition, values["flare-now"], flags=flags, values=values)
+
+
 # collaboRATE ---------------------------------------------------------------------------
 # Elwyn et al., Patient Educ Couns 2013;93:102-7; Barr et al., J Med Internet Res 2014;16:e2.
 # Per response: the mean of the three 0-9 items and the "top score" (all three 9). Units
@@ -253,6 +278,14 @@ PATIENT_RULES: dict[str, Rule] = {
         ),
     ),
     "collaborate": Rule(score_collaborate, ("1.0",), (), None, higher_is_worse=False),
+    "withdrawal-nrs": Rule(
+        score_withdrawal_nrs,
+        ("1.0",),
+        (),
+        None,
+        no_mcid_reason="a single question written for coproduce; no published MCID",
+    ),
+    "flare": Rule(score_flare, ("1.0",), (), None, no_mcid_reason="a yes/no question"),
     "taper-weekly": Rule(score_unscored, ("1.0",), (), None, no_mcid_reason="not scored"),
     "previsit": Rule(score_unscored, ("1.0",), (), None, no_mcid_reason="not scored"),
 }
