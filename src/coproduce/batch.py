@@ -234,6 +234,8 @@ def _write_one_statement(batch: Batch, connection: Any) -> bool:
         return False
     for step, pk in zip(inserts, ids, strict=True):
         obj = step.obj
+        if pk is None:  # an ignore_conflicts row that was already there: not ours
+            continue
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = batch.using
