@@ -151,23 +151,25 @@ def score_peg(definition: Any, values: Mapping[str, Number], cleaned: Any) -> Sc
 # clinically important. No bands are published for chronic pain.
 
 
-def score_pain_nrs(definition: Any, values: Mapping[str, Number], cleaned: Any) -> ScoreResult:
-    if "pain-nrs" not in values:
-        return result(definition, None, reason="Not answered: pain-nrs.", values=values)
-    return result(definition, values["pain-nrs"], values=values)
+def score_the_answer(link_id: str):
+    """A scorer for one-question scales whose score is the answer itself."""
+
+    def scorer(definition: Any, values: Mapping[str, Number], cleaned: Any) -> ScoreResult:
+        if link_id not in values:
+            return result(definition, None, reason=f"Not answered: {link_id}.", values=values)
+        return result(definition, values[link_id], values=values)
+
+    return scorer
+
+
+score_pain_nrs = score_the_answer("pain-nrs")
 
 
 # Withdrawal symptoms NRS (written for coproduce) ----------------------------------------
 # One 0-10 question for the weekly taper check-in. Not a validated instrument: no bands and
 # no MCID are published; the safety-net thresholds on it are ours (docs/safetynet.md).
 
-
-def score_withdrawal_nrs(
-    definition: Any, values: Mapping[str, Number], cleaned: Any
-) -> ScoreResult:
-    if "withdrawal-nrs" not in values:
-        return result(definition, None, reason="Not answered: withdrawal-nrs.", values=values)
-    return result(definition, values["withdrawal-nrs"], values=values)
+score_withdrawal_nrs = score_the_answer("withdrawal-nrs")
 
 
 # Patient-reported flare (written for coproduce) ------------------------------------------
