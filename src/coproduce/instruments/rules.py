@@ -173,8 +173,8 @@ score_withdrawal_nrs = score_the_answer("withdrawal-nrs")
 
 
 # Patient-reported flare (written for coproduce) ------------------------------------------
-# Yes/no, after the OMERACT RA flare question (Bartlett et al., Ann Rheum Dis 2017): the
-# patient's own judgement that they are in a flare. Yes scores 1 and sets a flag.
+# Yes/no, after the OMERACT RA Flare Group's "are you having a flare now?" (Bykerk et al.,
+# RMD Open 2016;2:e000225): the patient's own judgement. Yes scores 1 and sets a flag.
 
 
 def score_flare(definition: Any, values: Mapping[str, Number], cleaned: Any) -> ScoreResult:
