@@ -243,21 +243,26 @@ def plan_answers(invitations: list[Invitation]) -> list[tuple[dict, str]]:
 # --- the service path ------------------------------------------------------------------
 
 
+def submit_one(inv: Invitation, given: dict, note: str, prefix: str) -> None:
+    """One submission as the API makes it: its own transaction, an hour after it was due."""
+    with transaction.atomic():
+        submit_checkin(
+            invitation=inv,
+            answers=given,
+            free_text=note,
+            idempotency_key=f"{prefix}:{inv.pk}",
+            submitted_by=inv.patient.user,
+            source="api",
+            now=inv.due_at + dt.timedelta(hours=1),
+        )
+
+
 def submit_all(
     invitations: list[Invitation], answers: list[tuple[dict, str]], prefix: str
 ) -> float:
     start = time.perf_counter()
     for inv, (given, note) in zip(invitations, answers, strict=True):
-        with transaction.atomic():
-            submit_checkin(
-                invitation=inv,
-                answers=given,
-                free_text=note,
-                idempotency_key=f"{prefix}:{inv.pk}",
-                submitted_by=inv.patient.user,
-                source="api",
-                now=inv.due_at + dt.timedelta(hours=1),
-            )
+        submit_one(inv, given, note, prefix)
     return time.perf_counter() - start
 
 
@@ -279,16 +284,7 @@ def probe(invitations: list[Invitation], answers: list[tuple[dict, str]]) -> dic
     with connection.execute_wrapper(wrapper):
         for inv, (given, note) in zip(invitations, answers, strict=True):
             before = n[0]
-            with transaction.atomic():
-                submit_checkin(
-                    invitation=inv,
-                    answers=given,
-                    free_text=note,
-                    idempotency_key=f"probe:{inv.pk}",
-                    submitted_by=inv.patient.user,
-                    source="api",
-                    now=inv.due_at + dt.timedelta(hours=1),
-                )
+            submit_one(inv, given, note, "probe")
             counts.append(n[0] - before)
     wall = time.perf_counter() - start
     return {

@@ -19,11 +19,11 @@ from coproduce.checkins.services import (
     CheckinClosed,
     CheckinInvalid,
     SubmitResult,
+    crisis_help_when_not_stored,
     crisis_resources,
     submit_checkin,
 )
 from coproduce.people.access import can_answer_for, get_patient_for
-from coproduce.safetynet.engine import item9_positive
 
 log = logging.getLogger(__name__)
 router = Router(tags=["check-ins"])
@@ -158,13 +158,13 @@ def post_checkin(
         return Status(409, {"detail": str(exc)})
     except DatabaseError:
         log.exception("Could not store an API check-in (key %s).", idempotency_key[:16])
-        crisis = item9_positive(payload.answers if isinstance(payload.answers, dict) else {})
+        help_now = crisis_help_when_not_stored(payload.answers)
         return Status(
             503,
             {
                 "detail": "The check-in was not stored; send it again with the same key.",
-                "crisis": crisis,
-                "crisis_resources": crisis_resources(team_told=False) if crisis else "",
+                "crisis": bool(help_now),
+                "crisis_resources": help_now,
             },
         )
     return Status(201 if result.created else 200, _out(result))

@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
@@ -32,6 +32,9 @@ from coproduce.instruments.scoring import score_definition, validate_answers
 from coproduce.people.models import CareTeam, Patient, Role, Site, User
 from coproduce.safetynet.engine import item9_positive
 
+if TYPE_CHECKING:
+    from coproduce.safetynet.facts import Snapshot
+
 log = logging.getLogger(__name__)
 
 # Shown when the safety net itself cannot be imported: crisis resources never depend on it.
@@ -51,6 +54,13 @@ def crisis_resources(*, team_told: bool = True) -> str:
     except Exception:  # the crisis text must show even if the safety net will not import
         return FALLBACK_CRISIS_RESOURCES
     return CRISIS_RESOURCES if team_told else CRISIS_RESOURCES_NOT_SENT
+
+
+def crisis_help_when_not_stored(answers: Any) -> str:
+    """Crisis text for a check-in that could not be stored, from the answers alone ("" unless
+    PHQ-9 item 9 is above 0); it says the team has not been told."""
+    positive = item9_positive(answers if isinstance(answers, dict) else {})
+    return crisis_resources(team_told=False) if positive else ""
 
 
 class CheckinInvalid(ValueError):
@@ -170,7 +180,7 @@ def _lock_sql(vendor: str, for_update_of: bool) -> str:
 
 def _lock_open_invitation(
     invitation: Invitation, key: str, now: dt.datetime
-) -> tuple[Invitation, bool, Any]:
+) -> tuple[Invitation, bool, Snapshot]:
     """Lock the invitation (patient, team and site loaded), say whether `key` is used, and
     read the safety net's snapshot of the patient, all in one round trip.
 

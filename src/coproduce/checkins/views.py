@@ -23,6 +23,7 @@ from coproduce.checkins.selectors import due_for_user, invitation_for_user
 from coproduce.checkins.services import (
     CheckinClosed,
     CheckinInvalid,
+    crisis_help_when_not_stored,
     crisis_resources,
     submit_checkin,
     web_idempotency_key,
@@ -256,15 +257,11 @@ def submit(request, token: str):
         # Nothing was stored (one transaction) and the draft is kept: say so, offer to send
         # again, and show crisis help from the answers alone, without the database.
         log.exception("Could not store the check-in for invitation %s.", invitation.pk)
-        crisis = item9_positive(draft.get("answers") or {})
+        help_now = crisis_help_when_not_stored(draft.get("answers") or {})
         return render(
             request,
             "checkins/not_sent.html",
-            {
-                "token": token,
-                "crisis": crisis,
-                "crisis_resources": crisis_resources(team_told=False) if crisis else "",
-            },
+            {"token": token, "crisis": bool(help_now), "crisis_resources": help_now},
             status=503,
         )
     seen = request.session.get(RESULTS_SESSION_KEY, [])

@@ -264,8 +264,7 @@ def notify(alert: Alert, users: list[User], *, purpose: str, key: str, now: dt.d
 class PlannedAlert:
     alert: Alert
     event: AuditEvent
-    recipients: list[User]
-    notifications: list[Notification]
+    recipients: list[User]  # e-mailed at once (urgent alerts only)
 
 
 @dataclass
@@ -278,6 +277,7 @@ class SafetyPlan:
 
     response: CheckinResponse
     crisis: bool
+    now: dt.datetime
     messages: list[PatientMessage] = field(default_factory=list)
     alerts: list[PlannedAlert] = field(default_factory=list)
 
@@ -288,7 +288,10 @@ class SafetyPlan:
             alert = planned.alert
             batch.insert(alert)
             batch.insert(planned.event, refs={"object_id": Ref(alert)})
-            for row, user in zip(planned.notifications, planned.recipients, strict=True):
+            if not planned.recipients:
+                continue
+            rows = alert_notifications(alert, planned.recipients, purpose="alert", now=self.now)
+            for row, user in zip(rows, planned.recipients, strict=True):
                 # One e-mail per person per rule and check-in, even if it is evaluated again.
                 key = ref_or_value(self.response, "alert:r", f":{alert.rule_id[:70]}:u{user.pk}")
                 if isinstance(key, Ref):
@@ -321,7 +324,7 @@ def plan_safetynet(
     """
     now = now or timezone.now()
     patient = response.patient
-    plan = SafetyPlan(response=response, crisis=is_crisis(response, scores))
+    plan = SafetyPlan(response=response, crisis=is_crisis(response, scores), now=now)
     fired: list[dict[str, Any]] = []
     facts: Facts | None = None
     if snapshot is None:
@@ -378,8 +381,13 @@ def plan_safetynet(
         )
         event = audit_event("alert.raised", patient=patient, obj=alert, detail={"rule": rule["id"]})
         users = rung(snapshot.members, 0) if priority == Priority.URGENT else []
-        notes = alert_notifications(alert, users, purpose="alert", now=now) if users else []
-        plan.alerts.append(PlannedAlert(alert, event, users, notes))
+        if priority == Priority.URGENT and not users:
+            log.warning(
+                "urgent alert %s for patient %s: no team member with an e-mail address to notify",
+                rule["id"],
+                patient.pk,
+            )
+        plan.alerts.append(PlannedAlert(alert, event, users))
     return plan
 
 
