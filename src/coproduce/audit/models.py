@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import NoReturn
 
 from django.db import models
-from django.utils import timezone
+
+from coproduce.platform import clock
 
 
 class AuditIsAppendOnly(Exception):
@@ -33,7 +34,7 @@ class AuditEvent(models.Model):
     database triggers (see the migration) refuse them for any other client too.
     """
 
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    at = models.DateTimeField(default=clock.now, db_index=True)
     actor = models.ForeignKey(
         "people.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.utils import timezone
-
 from coproduce.careplans import services
 from coproduce.careplans.models import (
     ActionItem,
@@ -29,6 +27,7 @@ from coproduce.careplans.suggestions import Suggestion, SuggestionKind
 from coproduce.careplans.taper import PACE_OPTIONS, Regimen
 from coproduce.demo import DemoContext
 from coproduce.people.models import Condition, Patient, User
+from coproduce.platform import clock
 
 D = Decimal
 TEN_PERCENT_EVERY_4_WEEKS = PACE_OPTIONS[3]
@@ -171,7 +170,7 @@ def _paused(ctx: DemoContext, patient: Patient, clinician: User, nurse: User) ->
     _take_steps(plan, med, clinician, ctx.today, 1)
     plan.status = PlanStatus.PAUSED
     plan.save(update_fields=["status"])
-    asked = timezone.now() - dt.timedelta(days=9)
+    asked = clock.now() - dt.timedelta(days=9)
     TaperRequest.objects.create(
         plan=plan,
         kind=RequestKind.PAUSE,

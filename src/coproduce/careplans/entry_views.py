@@ -10,7 +10,6 @@ from django.db import transaction
 from django.forms import Form
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coproduce.careplans import goals, services
@@ -24,10 +23,7 @@ from coproduce.careplans.forms import (
 from coproduce.careplans.mme import NOT_A_CONVERSION_NOTE, MMEError, load_table, total_mme
 from coproduce.careplans.models import ActionItem, Goal, GoalKind, Medication
 from coproduce.people.access import can_answer_for, get_patient_for
-
-
-def _today(patient):
-    return timezone.localdate(timezone.now(), patient.care_team.site.zone)
+from coproduce.platform import clock
 
 
 def _to_plan(patient):
@@ -101,7 +97,7 @@ def _medication_page(request, patient, replaces: Medication | None):
             else:
                 preview = _preview(patient, form, replaces)
     else:
-        initial: dict = {"started_on": _today(patient)}
+        initial: dict = {"started_on": clock.clinic_today(patient.care_team.site)}
         if replaces is not None:
             initial.update(
                 kind="opioid" if replaces.is_opioid else "other",
@@ -158,7 +154,8 @@ def medication_stop(request, registry_id: str, medication_id: int):
     patient = get_patient_for(request.user, registry_id, detail={"page": "medication-stop"})
     _team_only(request.user, patient)
     med = _current_medication(patient, medication_id)
-    form = StopMedicationForm(request.POST or None, initial={"stopped_on": _today(patient)})
+    today = clock.clinic_today(patient.care_team.site)
+    form = StopMedicationForm(request.POST or None, initial={"stopped_on": today})
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -205,7 +202,7 @@ def medication_check(request, registry_id: str):
                 return redirect("careplans:medication-check", registry_id=patient.registry_id)
             except ValidationError as error:
                 failed = (med.pk, list(error.messages))
-    meds = services.medications_on(patient, _today(patient))
+    meds = services.medications_on(patient, clock.clinic_today(patient.care_team.site))
     return render(
         request,
         "careplans/medication_check.html",

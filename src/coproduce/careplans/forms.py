@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.utils import timezone
 
 from coproduce.careplans import taper
 from coproduce.careplans.goals import MEASURES
@@ -215,6 +214,3 @@ class ActionItemForm(forms.Form):
         required=False, label="By when (optional)", widget=forms.DateInput(attrs={"type": "date"})
     )
 
-
-def today_in(zone) -> object:
-    return timezone.localdate(timezone.now(), zone)

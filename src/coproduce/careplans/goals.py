@@ -15,7 +15,6 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
-from django.utils import timezone
 
 from coproduce.audit.events import register
 from coproduce.audit.services import record
@@ -23,6 +22,7 @@ from coproduce.careplans.models import ActionItem, Comparator, Goal, GoalKind, G
 from coproduce.checkins.models import Score
 from coproduce.people.access import can_answer_for
 from coproduce.people.models import Patient, Role, User
+from coproduce.platform import clock
 
 register("careplans.goal.saved", "A goal or clinical target was added or changed.")
 register("careplans.action.saved", "An action item was added to the care plan.")
@@ -190,7 +190,7 @@ def set_action_done(
     """Mark an action item done (or, to undo a slip, not done)."""
     if not may_plan_actions(by, item.patient):
         raise PermissionDenied("Only the patient, their parent or their team plan actions.")
-    item.done_at = (now or timezone.now()) if done else None
+    item.done_at = (now or clock.now()) if done else None
     item.save(update_fields=["done_at"])
     record(
         "careplans.action.done",

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 
 from coproduce.audit.services import record
 from coproduce.careplans import dose_review, plans, taper
@@ -25,6 +24,7 @@ from coproduce.careplans.models import (
 )
 from coproduce.people.access import can_answer_for
 from coproduce.people.models import Patient, Role, User
+from coproduce.platform import clock
 from coproduce.safetynet.engine import ROUTINE_ACK_HOURS
 from coproduce.safetynet.models import Alert, Priority
 
@@ -81,7 +81,7 @@ def record_medication(
         factor_table=table,
         started_on=started_on,
         entered_by=by,
-        confirmed_by_patient_at=timezone.now() if confirmed_by_patient else None,
+        confirmed_by_patient_at=clock.now() if confirmed_by_patient else None,
     )
     record(
         "careplans.medication.recorded",
@@ -160,7 +160,7 @@ def confirm_medication(
 ) -> Medication:
     """The patient (or parent) says this line is what they take."""
     patient = _answerable(medication, by)
-    medication.confirmed_by_patient_at = now or timezone.now()
+    medication.confirmed_by_patient_at = now or clock.now()
     medication.save(update_fields=["confirmed_by_patient_at"])
     record(
         "careplans.medication.confirmed",
@@ -181,7 +181,7 @@ def report_medication_problem(
     note = note.strip()
     if not note:
         raise ValidationError({"note": "Tell your team what is different."})
-    now = now or timezone.now()
+    now = now or clock.now()
     medication.confirmed_by_patient_at = None
     medication.save(update_fields=["confirmed_by_patient_at"])
     alert = Alert.objects.create(
@@ -225,7 +225,7 @@ def mme_of(medications: Iterable[Medication]) -> MMETotal:
 
 
 def current_mme(patient: Patient, day: dt.date | None = None) -> Decimal:
-    return mme_of(medications_on(patient, day or timezone.localdate())).total_mme
+    return mme_of(medications_on(patient, day or clock.today())).total_mme
 
 
 def dose_history(patient: Patient, *, until: dt.date | None = None) -> list[dose_review.DoseRecord]:
@@ -249,7 +249,7 @@ def check_dose_change(
     patient: Patient, new_mme: Decimal | int | float, *, on: dt.date | None = None, by=None
 ) -> Alert | None:
     """Alert when a new total MME is an abrupt cut, below the plan, or an unplanned rise."""
-    on = on or timezone.localdate()
+    on = on or clock.today()
     history = [r for r in dose_history(patient, until=on) if r.on < on]
     if not history:
         return None

@@ -10,10 +10,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import models
-from django.utils import timezone
 
 from coproduce.careplans.mme import DEFAULT_TABLE
 from coproduce.careplans.taper import Pace
+from coproduce.platform import clock
 
 if TYPE_CHECKING:
     from coproduce.safetynet.models import Alert
@@ -39,7 +39,7 @@ class Medication(models.Model):
         "people.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     confirmed_by_patient_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     #: Set (not stored) by ``services.record_medication``/``stop_medication`` when the
     #: change raised an unplanned-dose alert, so the page can say so.
@@ -95,7 +95,7 @@ class Goal(models.Model):
     set_by = models.ForeignKey(
         "people.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     def __str__(self) -> str:
         return self.text
@@ -126,7 +126,7 @@ class ActionItem(models.Model):
     created_by = models.ForeignKey(
         "people.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     def __str__(self) -> str:
         return f"{self.get_who_display()}: {self.what}"
@@ -152,7 +152,7 @@ class TaperPlan(models.Model):
         "visits.Appointment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_by = models.ForeignKey("people.User", on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     agreed_with_patient = models.BooleanField(default=True)
     start_on = models.DateField()
     regimen = models.JSONField(
@@ -240,7 +240,7 @@ class TaperDecision(models.Model):
     decision = models.CharField(max_length=14, choices=Decision.choices)
     decided_by = models.ForeignKey("people.User", on_delete=models.PROTECT, related_name="+")
     why = models.TextField(blank=True)
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["-at"]
@@ -263,7 +263,7 @@ class TaperRequest(models.Model):
     kind = models.CharField(max_length=8, choices=RequestKind.choices)
     text = models.TextField(blank=True)
     requested_by = models.ForeignKey("people.User", on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=clock.now)
     respond_by = models.DateField()
     alert = models.ForeignKey(
         "safetynet.Alert", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

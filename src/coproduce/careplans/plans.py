@@ -29,6 +29,7 @@ from coproduce.careplans.models import (
 from coproduce.careplans.suggestions import Baseline, Suggestion, WeeklyCheckin, suggest_next_step
 from coproduce.checkins.models import Score
 from coproduce.people.models import Patient, Role, User
+from coproduce.platform import clock
 
 #: Check-ins before the last change count as its baseline when at most this old.
 BASELINE_WINDOW_DAYS = 28
@@ -295,7 +296,7 @@ def _baseline(patient: Patient, change_on: dt.date) -> Baseline:
 
 def suggest_for_next_step(plan: TaperPlan, now: dt.datetime | None = None) -> Suggestion:
     """The suggestion before the next step, from the weekly check-ins since the last change."""
-    now = now or timezone.now()
+    now = now or clock.now()
     state = plan_state(plan)
     change_on = state.last_change_on or plan.start_on
     checkins = [
@@ -324,7 +325,7 @@ def record_decision(
     decision = Decision(decision)
     if decision != suggestion.kind and not why.strip():
         raise ValidationError("Say why when the decision differs from the suggestion.")
-    today = today or timezone.localdate(timezone.now(), plan.patient.care_team.site.zone)
+    today = today or clock.clinic_today(plan.patient.care_team.site)
     step = next_step(plan)
     state = plan_state(plan)
     amount = current_amount(plan)

@@ -71,6 +71,7 @@ from coproduce.careplans.plans import (
 from coproduce.checkins.models import Score
 from coproduce.people.access import can_answer_for
 from coproduce.people.models import CARE_ROLES, Patient, Role, User
+from coproduce.platform import clock
 from coproduce.safetynet.models import Alert, Notification, Priority
 
 register("careplans.medication.recorded", "A medication line was recorded or stopped.")
@@ -118,7 +119,7 @@ def request_change(
         raise ValidationError("Your taper is not paused.")
     if kind == RequestKind.PAUSE and plan.status == PlanStatus.PAUSED:
         raise ValidationError("Your taper is already paused.")
-    now = now or timezone.now()
+    now = now or clock.now()
     today = timezone.localdate(now, patient.care_team.site.zone)
     outcome = taper.apply_patient_request(plan_state(plan), kind.value, today)
     if kind == RequestKind.PAUSE:
@@ -195,7 +196,7 @@ def answer_request(
         raise ValidationError("This request has already been answered.")
     if not answer.strip():
         raise ValidationError("Write your answer to the patient.")
-    now = now or timezone.now()
+    now = now or clock.now()
     today = timezone.localdate(now, plan.patient.care_team.site.zone)
     if request.kind == RequestKind.SLOW and plan.status in OPEN_PLAN_STATUSES:
         slower = plan.pace.slower()
@@ -256,7 +257,7 @@ class TaperStatus:
 
 def taper_status(patient: Patient, today: dt.date | None = None) -> TaperStatus:
     """The patient's current MME and taper position (works with or without a plan)."""
-    today = today or timezone.localdate(timezone.now(), patient.care_team.site.zone)
+    today = today or clock.clinic_today(patient.care_team.site)
     mme = current_mme(patient, today)
     plan = latest_plan(patient)
     if plan is None:

@@ -9,7 +9,6 @@ from django.db import transaction
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from coproduce.careplans import goals, services
@@ -26,6 +25,7 @@ from coproduce.careplans.models import Decision, GoalKind, PlanStatus, StepStatu
 from coproduce.careplans.taper import END_NOTES, EndReason
 from coproduce.people.access import can_answer_for, get_patient_for
 from coproduce.people.models import Role
+from coproduce.platform import clock
 
 TEAM = (Role.CLINICIAN, Role.NURSE)
 
@@ -34,14 +34,11 @@ def _errors(error: ValidationError) -> list[str]:
     return list(error.messages)
 
 
-def _today(patient):
-    return timezone.localdate(timezone.now(), patient.care_team.site.zone)
-
 
 @login_required
 def care_plan(request, registry_id: str):
     patient = get_patient_for(request.user, registry_id, detail={"page": "care-plan"})
-    today = _today(patient)
+    today = clock.clinic_today(patient.care_team.site)
     meds = services.medications_on(patient, today)
     try:
         mme = services.mme_of(meds)
@@ -96,7 +93,7 @@ def new_taper(request, registry_id: str):
     patient = get_patient_for(request.user, registry_id, detail={"page": "taper-new"})
     if request.user.role != Role.CLINICIAN:
         raise Http404("Not found.")
-    today = _today(patient)
+    today = clock.clinic_today(patient.care_team.site)
     errors: list[str] = []
     schedule = None
     if request.method == "POST":
@@ -172,7 +169,7 @@ def calendar(request, registry_id: str):
             else "",
             "unit": plan.regimen.get("unit", "mg") if plan else "mg",
             "zone": patient.care_team.site.time_zone,
-            "today": _today(patient),
+            "today": clock.clinic_today(patient.care_team.site),
         },
     )
 

@@ -13,8 +13,6 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from django.utils import timezone
-
 from coproduce.checkins.models import (
     OPEN_STATUSES,
     CheckinResponse,
@@ -30,6 +28,7 @@ from coproduce.checkins.scheduling import sync_patient
 from coproduce.demo import DemoContext
 from coproduce.instruments.scoring import score
 from coproduce.people.models import Condition, Patient
+from coproduce.platform import clock
 
 PROGRAMS = [
     (
@@ -225,7 +224,7 @@ def _plan_history(ctx: DemoContext, enrollments: list[Enrollment]) -> list[_Plan
     )
     schedules = {(s.program_id, s.name): s for s in Schedule.objects.all()}
     change_on = reminder_change_on(ctx.today)
-    now = timezone.now()
+    now = clock.now()
     maria = ctx.objects.get("named", {}).get("patient")
     planned: list[_Planned] = []
     for enrollment in enrollments:
@@ -297,7 +296,7 @@ def _weighted_sample(ctx: DemoContext, pool: list[_Planned], k: int) -> list[_Pl
 
 def _history(ctx: DemoContext, enrollments: list[Enrollment]) -> None:
     planned = _plan_history(ctx, enrollments)
-    now = timezone.now()
+    now = clock.now()
     invitations: list[Invitation] = []
     responses: list[CheckinResponse] = []
     pending_scores: list[tuple[int, list]] = []
@@ -357,7 +356,7 @@ def _history(ctx: DemoContext, enrollments: list[Enrollment]) -> None:
 
 def _due_now_for(patient: Patient) -> None:
     """Give `patient` an open check-in due now (weekly taper questions plus the PHQ-9)."""
-    now = timezone.now()
+    now = clock.now()
     if Invitation.objects.filter(
         patient=patient, status__in=OPEN_STATUSES, due_at__lte=now, expires_at__gt=now
     ).exists():
@@ -376,7 +375,7 @@ def patient_checkin_link() -> str | None:
     """Return a fresh link to Maria's (CP-DEMOPAT1) open check-in, for the demo's output."""
     from coproduce.checkins.tokens import issue_token, link_for
 
-    now = timezone.now()
+    now = clock.now()
     invitation = Invitation.objects.filter(
         patient__registry_id="CP-DEMOPAT1",
         status__in=OPEN_STATUSES,
@@ -411,7 +410,7 @@ def seed(ctx: DemoContext) -> None:
         ctx.count("enrollments", created)
         enrollments.append(enrollment)
     _history(ctx, enrollments)
-    now = timezone.now()
+    now = clock.now()
     for enrollment in enrollments:
         sync_patient(enrollment.patient, now=now)
     named = ctx.objects.get("named", {}).get("patient")

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from coproduce.audit.services import record
 from coproduce.checkins.models import Invitation, InvitationStatus
@@ -20,6 +19,7 @@ from coproduce.instruments.definitions import Definition, Item
 from coproduce.instruments.library import get_definition
 from coproduce.instruments.results import InvalidResponse
 from coproduce.instruments.scoring import validate_answers
+from coproduce.platform import clock
 
 MAX_ITEMS_PER_PAGE = 4
 OTHER = "__other"
@@ -118,7 +118,7 @@ def save_page(
     now: dt.datetime | None = None,
 ) -> Invitation:
     """Merge one page's answers into the draft (the caller owns the transaction)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     draft = dict(invitation.draft or {})
     all_answers = dict(draft.get("answers") or {})

@@ -7,6 +7,8 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
+from coproduce.platform import clock
+
 
 class Program(models.Model):
     """A care program: which instruments a patient answers and when."""
@@ -120,7 +122,7 @@ class Invitation(models.Model):
     draft = models.JSONField(default=dict, blank=True, help_text="answers saved as you go")
     sent_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         indexes = [
@@ -147,7 +149,7 @@ class InvitationToken(models.Model):
     invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="tokens")
     digest = models.CharField(max_length=64, unique=True)
     purpose = models.CharField(max_length=20, help_text="invitation, reminder or portal")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     def __str__(self) -> str:
         return f"{self.purpose} link for invitation {self.invitation_id}"
@@ -173,7 +175,7 @@ class CheckinResponse(models.Model):
     safetynet_pending = models.BooleanField(
         default=False, help_text="the safety net failed at submit; the worker evaluates it again"
     )
-    submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
+    submitted_at = models.DateTimeField(default=clock.now, db_index=True)
 
     class Meta:
         indexes = [models.Index(fields=["patient", "-submitted_at"])]

@@ -15,13 +15,13 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
-from django.utils import timezone
 
 from coproduce.audit.services import record
 from coproduce.checkins.models import OPEN_STATUSES, Invitation, InvitationStatus
 from coproduce.checkins.sms import send_sms
 from coproduce.checkins.tokens import issue_token, link_for, scrub_links
 from coproduce.people.models import Channel, Patient, ProxyKind
+from coproduce.platform import clock
 from coproduce.safetynet.models import Notification, NotificationStatus
 
 log = logging.getLogger(__name__)
@@ -108,7 +108,7 @@ def _next_reminder(invitation: Invitation, sent: int) -> dt.datetime | None:
 
 def dispatch_due(now: dt.datetime | None = None) -> dict[str, int]:
     """Expire, send and remind what is due at `now`; return counts of each."""
-    now = now or timezone.now()
+    now = now or clock.now()
     counts = {"expired": 0, "sent": 0, "reminded": 0}
     counts["expired"] = expire_due(now)
     due = Invitation.objects.filter(
@@ -178,7 +178,7 @@ def _deliver(n: Notification) -> None:
 
 def send_pending(now: dt.datetime | None = None, *, limit: int = 200) -> dict[str, int]:
     """Send outbox rows that are due; return counts of sent and failed."""
-    now = now or timezone.now()
+    now = now or clock.now()
     counts = {"sent": 0, "failed": 0}
     ready = Q(status=NotificationStatus.PENDING, next_attempt_at__lte=now) | Q(
         status=NotificationStatus.SENDING,

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from coproduce.audit.services import record
 from coproduce.checkins.models import (
@@ -24,6 +23,7 @@ from coproduce.checkins.models import (
     ScheduleKind,
 )
 from coproduce.people.models import Patient, User
+from coproduce.platform import clock
 from coproduce.visits.models import Appointment, AppointmentStatus
 
 HORIZON = dt.timedelta(days=28)
@@ -138,7 +138,7 @@ def _fields(p: Planned) -> dict:
 
 def sync_patient(patient: Patient, *, now: dt.datetime | None = None) -> dict[str, int]:
     """Bring `patient`'s not-yet-sent invitations in line with their programs; return counts."""
-    now = now or timezone.now()
+    now = now or clock.now()
     wanted = {(p.schedule.pk, p.due_at): p for p in plan(patient, now=now)}
     counts = {"created": 0, "updated": 0, "cancelled": 0}
     existing = Invitation.objects.filter(
@@ -204,7 +204,7 @@ def _live_schedule_ids(patient: Patient) -> set[int]:
 
 def sync_all(*, now: dt.datetime | None = None, patients: QuerySet[Patient] | None = None) -> int:
     """Re-plan every enrolled patient (the hourly job); return how many invitations changed."""
-    now = now or timezone.now()
+    now = now or clock.now()
     if patients is None:
         patients = Patient.objects.filter(enrollments__isnull=False).distinct()
     changed = 0
@@ -222,7 +222,7 @@ def enroll(
     started_on: dt.date | None = None,
 ) -> Enrollment:
     """Enroll `patient` in `program` (again, if it had ended) and plan their invitations."""
-    now = now or timezone.now()
+    now = now or clock.now()
     start = started_on or now.astimezone(patient.care_team.site.zone).date()
     enrollment, _ = Enrollment.objects.update_or_create(
         patient=patient, program=program, defaults={"started_on": start, "ended_on": None}
@@ -242,7 +242,7 @@ def end_enrollment(
     enrollment: Enrollment, *, actor: User | None, now: dt.datetime | None = None
 ) -> None:
     """End an enrollment; its pending invitations are cancelled."""
-    now = now or timezone.now()
+    now = now or clock.now()
     enrollment.ended_on = now.astimezone(enrollment.patient.care_team.site.zone).date()
     enrollment.save(update_fields=["ended_on"])
     sync_patient(enrollment.patient, now=now)
@@ -259,7 +259,7 @@ def change_schedule(
     schedule: Schedule, *, actor: User | None, now: dt.datetime | None = None, **changes
 ) -> Schedule:
     """Change a schedule and re-plan the pending invitations of everyone it concerns."""
-    now = now or timezone.now()
+    now = now or clock.now()
     for name, value in changes.items():
         setattr(schedule, name, value)
     schedule.full_clean()
@@ -281,7 +281,7 @@ def on_demand(
     patient: Patient, instruments: list[str], *, now: dt.datetime | None = None, days: int = 7
 ) -> Invitation:
     """Create an invitation due now (the team asks for a check-in between schedules)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     return Invitation.objects.create(
         patient=patient,
         instruments=list(instruments),
@@ -306,7 +306,7 @@ def post_visit(
     `sync_patient` recognises the invitation instead of planning a second one. The caller
     locks the appointment row when two requests may race.
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     wanted = set(instruments)
     for invitation in Invitation.objects.filter(appointment=appointment).order_by("pk"):
         if wanted <= set(invitation.instruments):

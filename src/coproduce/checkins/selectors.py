@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import Http404
-from django.utils import timezone
 
 from coproduce.checkins.models import OPEN_STATUSES, Invitation
 from coproduce.people.access import can_answer_for, patients_visible_to
 from coproduce.people.models import Patient, User
+from coproduce.platform import clock
 
 
 def due_for_patient(patient: Patient, *, now: dt.datetime | None = None) -> list[Invitation]:
-    now = now or timezone.now()
+    now = now or clock.now()
     return list(
         Invitation.objects.filter(
             patient=patient, status__in=OPEN_STATUSES, due_at__lte=now, expires_at__gt=now
@@ -23,7 +23,7 @@ def due_for_patient(patient: Patient, *, now: dt.datetime | None = None) -> list
 
 def due_for_user(user: User, *, now: dt.datetime | None = None) -> list[Invitation]:
     """Open check-ins `user` may answer: their own, or their children's for a parent."""
-    now = now or timezone.now()
+    now = now or clock.now()
     patients = [p for p in patients_visible_to(user) if can_answer_for(user, p)]
     return list(
         Invitation.objects.filter(
@@ -36,7 +36,7 @@ def due_for_user(user: User, *, now: dt.datetime | None = None) -> list[Invitati
 
 def invitation_for_user(user: User, pk: int, *, now: dt.datetime | None = None) -> Invitation:
     """Return an open, due invitation `user` may answer, or raise Http404."""
-    now = now or timezone.now()
+    now = now or clock.now()
     invitation = (
         Invitation.objects.select_related("patient__care_team__site")
         .filter(pk=pk, status__in=OPEN_STATUSES, due_at__lte=now, expires_at__gt=now)

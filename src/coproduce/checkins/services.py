@@ -14,7 +14,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.utils import timezone
 
 from coproduce.audit.services import audit_event
 from coproduce.batch import Batch, Ref, columns, from_row, one_round_trip, prepared_cursor
@@ -30,6 +29,7 @@ from coproduce.instruments.library import get_definition
 from coproduce.instruments.results import InvalidResponse
 from coproduce.instruments.scoring import score_definition, validate_answers
 from coproduce.people.models import CareTeam, Patient, Role, Site, User
+from coproduce.platform import clock
 from coproduce.safetynet.engine import item9_positive
 
 if TYPE_CHECKING:
@@ -240,7 +240,7 @@ def submit_checkin(
     """
     from coproduce.safetynet import engine
 
-    now = now or timezone.now()
+    now = now or clock.now()
     if not idempotency_key or len(idempotency_key) > 64:
         raise CheckinInvalid("An idempotency key of 1 to 64 characters is required.")
     snapshot = None

@@ -6,7 +6,6 @@ outbox retries with backoff. See docs/checkins.md for plugging in a provider.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from functools import cache
@@ -14,6 +13,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+
+from coproduce.platform import clock
 
 # In tests, messages collect here (like django.core.mail.outbox).
 outbox: list[dict[str, str]] = []
@@ -35,7 +36,7 @@ class FileBackend:
 
     def send(self, to: str, body: str) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        line = {"to": to, "body": body, "at": dt.datetime.now(dt.UTC).isoformat()}
+        line = {"to": to, "body": body, "at": clock.now().isoformat()}
         with self.path.open("a", encoding="utf-8") as f:
             f.write(json.dumps(line) + "\n")
 

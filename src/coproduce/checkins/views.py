@@ -12,7 +12,6 @@ from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -31,6 +30,7 @@ from coproduce.checkins.services import (
 from coproduce.checkins.tokens import LinkRefused, invitation_for_token, issue_token
 from coproduce.people.access import can_answer_for
 from coproduce.people.models import Role
+from coproduce.platform import clock
 from coproduce.safetynet.engine import item9_positive
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ def _refused(request, exc: LinkRefused):
 
 
 def _open(request, token: str) -> Invitation:
-    return invitation_for_token(token, now=timezone.now())
+    return invitation_for_token(token, now=clock.now())
 
 
 def _item_context(item, value: Any, error: str | None) -> dict[str, Any]:

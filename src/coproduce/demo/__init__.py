@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+
+from coproduce.platform import clock
 
 SEEDERS: list[str] = [
     "coproduce.people.demo",
@@ -47,7 +48,7 @@ def seed_all(
     progress: Callable[[str], None] | None = None, *, today: dt.date | None = None
 ) -> DemoContext:
     """Run every seeder in order, each in its own transaction; return the context."""
-    ctx = DemoContext(today=today or timezone.localdate(), rng=random.Random(20261124))
+    ctx = DemoContext(today=today or clock.today(), rng=random.Random(20261124))
     for dotted in SEEDERS:
         # Each seeder draws from its own stream, so what one seeder skips on a second run
         # (rows that already exist) cannot shift the random choices of the next.

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.db import models
-from django.utils import timezone
+
+from coproduce.platform import clock
 
 
 class InstrumentVersion(models.Model):
@@ -29,7 +30,7 @@ class InstrumentVersion(models.Model):
     )
     license = models.TextField(blank=True)
     warnings = models.JSONField(default=list, blank=True)
-    imported_at = models.DateTimeField(default=timezone.now)
+    imported_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         constraints = [

@@ -10,10 +10,10 @@ import datetime as dt
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from coproduce.audit.services import record
 from coproduce.people.models import CARE_ROLES, Patient, ProxyKind, Role, User
+from coproduce.platform import clock
 
 
 def majority_cutoff(today: dt.date) -> dt.date:
@@ -33,7 +33,7 @@ def patients_visible_to(user: User, *, today: dt.date | None = None) -> QuerySet
     if user.role == Role.PATIENT:
         return Patient.objects.filter(user=user)
     if user.role == Role.FAMILY:
-        today = today or timezone.localdate()
+        today = today or clock.today()
         cutoff = majority_cutoff(today)
         # One filter() call so every condition applies to the same link row.
         return Patient.objects.filter(

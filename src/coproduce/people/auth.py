@@ -9,10 +9,10 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
-from django.utils import timezone
 
 from coproduce.audit.services import record
 from coproduce.people.models import LoginFailure, User
+from coproduce.platform import clock
 
 CLINIC_ZONE_KEY = "clinic_zone"
 
@@ -24,7 +24,7 @@ def client_ip(request) -> str | None:
 
 
 def _window_start() -> dt.datetime:
-    return timezone.now() - dt.timedelta(minutes=settings.LOGIN_FAILURE_WINDOW_MINUTES)
+    return clock.now() - dt.timedelta(minutes=settings.LOGIN_FAILURE_WINDOW_MINUTES)
 
 
 def is_throttled(username: str, ip: str | None) -> bool:

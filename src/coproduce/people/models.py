@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.utils import timezone
+
+from coproduce.platform import clock
 
 
 class Role(models.TextChoices):
@@ -176,7 +177,7 @@ class Patient(models.Model):
         max_length=8, choices=Channel.choices, default=Channel.EMAIL
     )
     care_team = models.ForeignKey(CareTeam, on_delete=models.PROTECT, related_name="patients")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         indexes = [models.Index(fields=["care_team", "family_name"])]
@@ -227,7 +228,7 @@ class ProxyLink(models.Model):
     relationship = models.CharField(max_length=60, blank=True, help_text="e.g. mother, partner")
     adult_grant_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         constraints = [
@@ -247,7 +248,7 @@ class LoginFailure(models.Model):
 
     username = models.CharField(max_length=150, db_index=True)
     ip = models.GenericIPAddressField(null=True, db_index=True)
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    at = models.DateTimeField(default=clock.now, db_index=True)
 
     def __str__(self) -> str:
         return f"{self.username} at {self.at:%Y-%m-%d %H:%M}"

@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from coproduce.audit.services import record
 from coproduce.people.models import (
@@ -19,6 +18,7 @@ from coproduce.people.models import (
     Role,
     User,
 )
+from coproduce.platform import clock
 
 
 def register_patient(
@@ -35,7 +35,7 @@ def register_patient(
     unknown = sorted(set(conditions) - set(Condition.values))
     if unknown:
         raise ValidationError(f"Unknown condition(s): {', '.join(unknown)}.")
-    if date_of_birth > timezone.localdate():
+    if date_of_birth > clock.today():
         raise ValidationError("Date of birth cannot be in the future.")
     patient = Patient.objects.create(
         care_team=care_team,
@@ -53,7 +53,7 @@ def register_patient(
 
 def give_patient_login(patient: Patient, user: User, *, today: dt.date | None = None) -> None:
     """Link a login to a patient; young patients get one only from their site's teen age."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     minimum = patient.care_team.site.teen_login_age
     if patient.age_on(today) < minimum:
         raise ValidationError(
@@ -73,7 +73,7 @@ def grant_proxy(
     """Let `user` act for (parent) or read (family) `patient`'s data."""
     if user.role != Role.FAMILY:
         raise ValidationError("Only a family account can be given access to a patient.")
-    if kind == ProxyKind.FAMILY_READ and patient.age_on(timezone.localdate()) < 18:
+    if kind == ProxyKind.FAMILY_READ and patient.age_on(clock.today()) < 18:
         raise ValidationError("Family read access is granted by the patient as an adult.")
     link, _ = ProxyLink.objects.update_or_create(
         user=user,
@@ -95,7 +95,7 @@ def grant_adult_access(*, patient_user: User, link: ProxyLink) -> ProxyLink:
     patient = link.patient
     if patient.user_id != patient_user.pk:
         raise ValidationError("Only the patient can grant continued access.")
-    link.adult_grant_at = timezone.now()
+    link.adult_grant_at = clock.now()
     link.save(update_fields=["adult_grant_at"])
     record(
         "proxy.granted",
@@ -108,7 +108,7 @@ def grant_adult_access(*, patient_user: User, link: ProxyLink) -> ProxyLink:
 
 
 def revoke_proxy(*, actor: User, link: ProxyLink) -> None:
-    link.revoked_at = timezone.now()
+    link.revoked_at = clock.now()
     link.save(update_fields=["revoked_at"])
     record(
         "proxy.revoked",
@@ -121,7 +121,7 @@ def revoke_proxy(*, actor: User, link: ProxyLink) -> None:
 
 def patient_summary(patient: Patient) -> dict[str, Any]:
     """Return what the patient page shows: conditions, programs, appointments, proxies."""
-    now = timezone.now()
+    now = clock.now()
     return {
         "patient": patient,
         "conditions": [c.get_condition_display() for c in patient.conditions.all()],

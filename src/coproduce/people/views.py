@@ -5,13 +5,13 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 
 from coproduce.audit.services import record
 from coproduce.checkins.selectors import due_for_patient
 from coproduce.people.access import get_patient_for, patients_visible_to
 from coproduce.people.models import CARE_ROLES, Role
 from coproduce.people.services import patient_summary
+from coproduce.platform import clock
 from coproduce.web.decorators import role_required
 
 
@@ -62,5 +62,5 @@ def patient_detail(request, registry_id: str):
     if request.user.role == Role.PATIENT:
         return redirect("my-home")
     context = patient_summary(patient)
-    context["today"] = timezone.localdate()
+    context["today"] = clock.today()
     return render(request, "people/patient_detail.html", context)

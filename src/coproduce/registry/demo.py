@@ -15,8 +15,6 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils import timezone
-
 from coproduce.careplans import demo as careplans_demo
 from coproduce.careplans.models import PlanStatus, TaperPlan
 from coproduce.checkins.demo import (
@@ -36,6 +34,7 @@ from coproduce.checkins.models import (
 from coproduce.demo import DemoContext
 from coproduce.instruments.scoring import score
 from coproduce.people.models import Condition, Patient, User
+from coproduce.platform import clock
 from coproduce.registry.models import PdsaAnnotation
 from coproduce.visits.models import Appointment, AppointmentStatus
 
@@ -88,7 +87,7 @@ def seed(ctx: DemoContext) -> None:
 
 
 def _visit_history(ctx: DemoContext) -> None:
-    start_of_week = timezone.now() - dt.timedelta(days=ctx.today.weekday() + 1)
+    start_of_week = clock.now() - dt.timedelta(days=ctx.today.weekday() + 1)
     appointments = list(
         Appointment.objects.filter(starts_at__lt=start_of_week)
         .exclude(status=AppointmentStatus.CANCELLED)
@@ -107,7 +106,7 @@ def _visit_history(ctx: DemoContext) -> None:
         (s.program_id, s.kind): s
         for s in Schedule.objects.filter(kind__in=[ScheduleKind.PREVISIT, ScheduleKind.POSTVISIT])
     }
-    first = min((a.starts_at for a in appointments), default=timezone.now())
+    first = min((a.starts_at for a in appointments), default=clock.now())
     span = max((start_of_week - first).total_seconds(), 1.0)
     change_on = reminder_change_on(ctx.today)
     rows = _Rows()

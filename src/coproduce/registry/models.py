@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.db import models
-from django.utils import timezone
+
+from coproduce.platform import clock
 
 
 class PdsaAnnotation(models.Model):
@@ -24,7 +25,7 @@ class PdsaAnnotation(models.Model):
         default=False, help_text="recalculate the control limits from this month"
     )
     author = models.ForeignKey("people.User", on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         indexes = [models.Index(fields=["measure_id", "on"])]

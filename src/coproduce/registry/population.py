@@ -33,6 +33,7 @@ from coproduce.audit.services import record
 from coproduce.checkins.models import CheckinResponse, Enrollment, Score
 from coproduce.people.access import patients_visible_to
 from coproduce.people.models import CareTeam, User
+from coproduce.platform import clock
 from coproduce.registry.mme_sql import current_mme_subquery
 
 OVERDUE_AFTER = dt.timedelta(weeks=3)
@@ -65,7 +66,7 @@ def _flag(condition: Q) -> Case:
 
 def population_queryset(user: User, *, now: dt.datetime | None = None) -> QuerySet:
     """Patients `user` may see, annotated with the four flags and the figures behind them."""
-    now = now or timezone.now()
+    now = now or clock.now()
     today = timezone.localdate(now)
     last_checkin = CheckinResponse.objects.filter(patient=OuterRef("pk")).order_by("-submitted_at")
     enrolled = Enrollment.objects.filter(patient=OuterRef("pk"), ended_on__isnull=True)

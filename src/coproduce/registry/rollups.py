@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.utils import timezone
 
+from coproduce.platform import clock
 from coproduce.registry.measures import MEASURES, Cell, monthly
 from coproduce.registry.models import MeasureMonth, RollupCoverage
 
@@ -26,7 +26,7 @@ def refresh_rollups(
 ) -> int:
     """Recompute roll-ups from the month of `since` through the current month; return rows."""
     first = since.replace(day=1)
-    end_month = _next_month(today or timezone.localdate())
+    end_month = _next_month(today or clock.today())
     start = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
     end = dt.datetime.combine(end_month, dt.time(), tzinfo=dt.UTC)
     last = end_month - dt.timedelta(days=1)
@@ -53,7 +53,7 @@ def refresh_rollups(
             )
             coverage = RollupCoverage.objects.select_for_update().filter(measure_id=measure_id)
             current = coverage.first()
-            now = timezone.now()
+            now = clock.now()
             if current is None:
                 RollupCoverage.objects.create(
                     measure_id=measure_id, first_month=first, last_month=last, refreshed_at=now

@@ -7,9 +7,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.utils import timezone
-
 from coproduce.people.models import Site
+from coproduce.platform import clock
 from coproduce.registry import spc
 from coproduce.registry.funnel import classify_sites, funnel_limits
 from coproduce.registry.measures import MEASURES, Cell, Measure, network
@@ -60,7 +59,7 @@ def month_starts(end: dt.date, months: int) -> list[dt.date]:
 def window(
     months: int, today: dt.date | None = None
 ) -> tuple[list[dt.date], dt.datetime, dt.datetime]:
-    today = today or timezone.localdate()
+    today = today or clock.today()
     starts = month_starts(today, months)
     tz = dt.UTC
     start = dt.datetime.combine(starts[0], dt.time(), tzinfo=tz)

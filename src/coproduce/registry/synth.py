@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Max, Model
-from django.utils import timezone
 
 from coproduce.careplans.models import Medication
 from coproduce.checkins.models import CheckinResponse, Enrollment, Invitation, Program, Score
 from coproduce.people.models import CareTeam, Network, Patient, PatientCondition, Site
+from coproduce.platform import clock
 from coproduce.safetynet.models import Alert
 
 NETWORK_NAME = "Synthetic registry"
@@ -180,7 +180,7 @@ def generate(
     if Network.objects.filter(name=NETWORK_NAME).exists():
         raise ValueError(f"a network named {NETWORK_NAME!r} exists already; use a fresh database")
     rng = random.Random(seed)  # noqa: S311  (synthetic data, not security)
-    now = now or timezone.now()
+    now = now or clock.now()
     start = now - dt.timedelta(weeks=weeks)
     with transaction.atomic():
         net = Network.objects.create(name=NETWORK_NAME)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
-
 from coproduce.checkins.tasks_compat import task
+from coproduce.platform import clock
 from coproduce.registry.rollups import refresh_rollups
 
 
 @task()
 def refresh_registry_rollups() -> int:
     """Recompute last month's and this month's roll-ups (late check-ins change both)."""
-    today = timezone.localdate()
+    today = clock.today()
     last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     return refresh_rollups(last_month, today=today)

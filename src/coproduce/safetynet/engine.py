@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import DatabaseError
-from django.utils import timezone
 
 from coproduce.audit.events import register
 from coproduce.audit.models import AuditEvent
@@ -27,6 +26,7 @@ from coproduce.batch import Batch, Ref, ref_or_value
 from coproduce.checkins.models import CheckinResponse, Score
 from coproduce.instruments.library import get_definition
 from coproduce.people.models import CARE_ROLES, Patient, User
+from coproduce.platform import clock
 from coproduce.safetynet.expressions import calls, evaluate
 from coproduce.safetynet.facts import (
     Facts,
@@ -322,7 +322,7 @@ def plan_safetynet(
     (the transaction cannot go on); a bug in a rule only skips the rules, and the crisis
     check below still runs.
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     patient = response.patient
     plan = SafetyPlan(response=response, crisis=is_crisis(response, scores), now=now)
     fired: list[dict[str, Any]] = []

@@ -10,11 +10,11 @@ import datetime as dt
 
 from django.db import transaction
 from django.db.models import F, Max, Q
-from django.utils import timezone
 
 from coproduce.audit.services import record
 from coproduce.checkins.models import Enrollment
 from coproduce.people.models import Patient
+from coproduce.platform import clock
 from coproduce.safetynet.engine import (
     ROUTINE_ACK_HOURS,
     URGENT_ACK_MINUTES,
@@ -35,7 +35,7 @@ def escalate_overdue(now: dt.datetime | None = None) -> list[Alert]:
     The first step is due at `ack_due_at`, each later one URGENT_ACK_MINUTES after the last.
     `ack_due_at` itself is never moved, so "acknowledged in time" keeps its meaning.
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     step = dt.timedelta(minutes=URGENT_ACK_MINUTES)
     due = Alert.objects.filter(
         Q(escalation_level=0, ack_due_at__lte=now) | Q(escalated_at__lte=now - step),
@@ -89,7 +89,7 @@ def find_silent_patients(now: dt.datetime | None = None) -> list[Alert]:
     One alert per silence episode: a patient who stays silent is not alerted again until
     they check in and fall silent once more.
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     raised = []
     for rule_id, version, days, programs, reason in _silence_rules():
         cutoff = now - dt.timedelta(days=days)

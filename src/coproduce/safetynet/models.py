@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.db import models
-from django.utils import timezone
+
+from coproduce.platform import clock
 
 
 class Rule(models.Model):
@@ -16,7 +17,7 @@ class Rule(models.Model):
     definition = models.JSONField(help_text="condition and actions as loaded from the file")
     source_file = models.CharField(max_length=200, blank=True)
     active = models.BooleanField(default=True)
-    loaded_at = models.DateTimeField(default=timezone.now)
+    loaded_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         constraints = [
@@ -42,7 +43,7 @@ class PatientMessage(models.Model):
     advise = models.TextField()
     clinic_will = models.TextField()
     crisis = models.BooleanField(default=False, help_text="show crisis resources")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     def __str__(self) -> str:
         return f"message {self.rule_id} for {self.patient_id}"
@@ -79,7 +80,7 @@ class Alert(models.Model):
     assigned_to = models.ForeignKey(
         "people.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(default=clock.now, db_index=True)
     ack_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
@@ -109,7 +110,7 @@ class Snooze(models.Model):
     until = models.DateTimeField()
     reason = models.CharField(max_length=300)
     created_by = models.ForeignKey("people.User", on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     def __str__(self) -> str:
         return f"{self.rule_id} snoozed for {self.patient_id} until {self.until:%Y-%m-%d}"
@@ -141,10 +142,10 @@ class Notification(models.Model):
         max_length=8, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
     )
     attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    next_attempt_at = models.DateTimeField(default=clock.now, db_index=True)
     claimed_until = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

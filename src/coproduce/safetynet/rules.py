@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from django.db.models import Q
-from django.utils import timezone
 
+from coproduce.platform import clock
 from coproduce.safetynet.expressions import FUNCTIONS, ConditionError, parse
 from coproduce.safetynet.models import Priority, Rule
 
@@ -130,7 +130,7 @@ def sync_rules(directory: Path = RULES_DIR) -> SyncResult:
     """
     result = SyncResult()
     rules = read_all(directory)
-    now = timezone.now()
+    now = clock.now()
     for rule in rules:
         definition = {k: v for k, v in rule.items() if k != "source_file"}
         latest = Rule.objects.filter(rule_id=rule["id"]).order_by("-version").first()

@@ -9,11 +9,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
-from django.utils import timezone
 
 from coproduce.audit.services import record
 from coproduce.checkins.models import CheckinResponse, Score
 from coproduce.people.models import CARE_ROLES, CareTeam, User
+from coproduce.platform import clock
 from coproduce.safetynet.engine import CRISIS_RULE_ID, notify
 from coproduce.safetynet.models import Alert, AlertStatus, Priority, Snooze
 
@@ -56,7 +56,7 @@ def acknowledge_alert(*, actor: User, alert: Alert, now: dt.datetime | None = No
     if alert.status != AlertStatus.OPEN:
         raise ValidationError("This alert has already been acknowledged.")
     alert.status = AlertStatus.ACKNOWLEDGED
-    alert.acknowledged_at = now or timezone.now()
+    alert.acknowledged_at = now or clock.now()
     alert.acknowledged_by = actor
     alert.assigned_to = alert.assigned_to or actor
     alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "assigned_to"])
@@ -87,7 +87,7 @@ def resolve_alert(
         raise ValidationError("Write a short note saying what was done or why nothing was.")
     if action_taken is None:
         raise ValidationError("Say whether any action was taken (yes or no).")
-    now = now or timezone.now()
+    now = now or clock.now()
     if alert.status == AlertStatus.OPEN:  # resolving implies it was seen
         alert.acknowledged_at, alert.acknowledged_by = now, actor
     alert.status = AlertStatus.RESOLVED
@@ -123,7 +123,7 @@ def snooze(
         )
     if _is_crisis(alert):
         raise ValidationError("Alerts about thoughts of self-harm cannot be snoozed.")
-    now = now or timezone.now()
+    now = now or clock.now()
     reason = (reason or "").strip() or f"Expected: {alert.reason}"
     snoozed = Snooze.objects.create(
         patient=alert.patient,
@@ -145,7 +145,7 @@ def snooze(
 
 def active_snoozes(patient_id: int, now: dt.datetime | None = None) -> list[Snooze]:
     return list(
-        Snooze.objects.filter(patient_id=patient_id, until__gt=now or timezone.now())
+        Snooze.objects.filter(patient_id=patient_id, until__gt=now or clock.now())
         .select_related("created_by")
         .order_by("until")
     )
@@ -182,8 +182,8 @@ def reassign(
             alert,
             [to_user],
             purpose="alert",
-            key=f"reassign:a{alert.pk}:{(now or timezone.now()).isoformat()}",
-            now=now or timezone.now(),
+            key=f"reassign:a{alert.pk}:{(now or clock.now()).isoformat()}",
+            now=now or clock.now(),
         )
     return alert
 
@@ -194,7 +194,7 @@ def alert_burden(teams: list[CareTeam], now: dt.datetime | None = None) -> list[
     Alerts per 100 check-ins; % of alerts with a due time acknowledged by it (of those due by
     now or acknowledged); % of resolved alerts resolved with an action.
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     since = now - dt.timedelta(days=BURDEN_DAYS)
     ids = [t.pk for t in teams]
     checkins = dict(

@@ -12,11 +12,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
 
 from coproduce.checkins.models import Score
 from coproduce.instruments.rules import COLLABORATE_MIN_REPORTABLE
 from coproduce.people.models import User
+from coproduce.platform import clock
 
 INSTRUMENT = "collaborate"
 # The score is the mean of three 0-9 items, so it is 9 only when all three are 9.
@@ -57,7 +57,7 @@ def figure(label: str, encounters: int, top: int) -> Figure:
 
 
 def since(now: dt.datetime | None = None) -> dt.datetime:
-    return (now or timezone.now()) - dt.timedelta(days=PERIOD_DAYS)
+    return (now or clock.now()) - dt.timedelta(days=PERIOD_DAYS)
 
 
 def _encounters(start: dt.datetime) -> QuerySet[Score]:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from coproduce.checkins.models import CheckinResponse, Score
 from coproduce.people.models import Patient
+from coproduce.platform import clock
 from coproduce.safetynet.models import Alert, AlertStatus, Priority
 from coproduce.visits import charts, clinical, collaborate
 from coproduce.visits.models import (
@@ -150,7 +151,7 @@ def _items(instrument_id: str, version: str, item_values: dict, answers: dict) -
 
 def build(patient: Patient, *, now: dt.datetime | None = None) -> dict[str, Any]:
     """Everything the dashboard page shows for `patient` (the caller audits the read)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     zone = patient.care_team.site.zone
     today = timezone.localtime(now, zone).date()
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.db import models
-from django.utils import timezone
+
+from coproduce.platform import clock
 
 
 class AppointmentStatus(models.TextChoices):
@@ -86,7 +87,7 @@ class VisitRequest(models.Model):
     appointment = models.ForeignKey(
         Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.ForeignKey(
         "people.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -145,8 +146,8 @@ class VisitRecord(models.Model):
     created_by = models.ForeignKey(
         "people.User", null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
     shared_at = models.DateTimeField(null=True, blank=True)
     shared_by = models.ForeignKey(
         "people.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -179,7 +180,7 @@ class VisitComment(models.Model):
     )
     author_name = models.CharField(max_length=150, help_text="as shown when it was written")
     body = models.TextField(max_length=1000)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from coproduce.checkins.models import CheckinResponse, Score
 from coproduce.people.models import User
+from coproduce.platform import clock
 from coproduce.safetynet.models import Alert, AlertStatus, Notification, Priority
 from coproduce.visits import clinical, collaborate
 from coproduce.visits.dashboard import NO_CONCERN, PREVISIT, previsit_answers
@@ -69,7 +70,7 @@ def day_list(
     user: User, *, now: dt.datetime | None = None, quiet_weeks: int = DEFAULT_QUIET_WEEKS
 ) -> dict[str, Any]:
     """Appointments today and tomorrow (clinic-local) for `user`'s teams, with their flags."""
-    now = now or timezone.now()
+    now = now or clock.now()
     teams = list(user.care_teams.select_related("site"))
     window = Q(pk__in=[])
     days: dict[int, tuple[dt.date, dt.date]] = {}
@@ -179,7 +180,7 @@ def day_list(
         .select_related("patient", "requested_by")
         .order_by("target_by", "created_at")
     )
-    today = min((d[0] for d in days.values()), default=timezone.localdate())
+    today = min((d[0] for d in days.values()), default=clock.today())
     all_days = sorted({d for pair in days.values() for d in pair})
     return {
         "rows": rows,

@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from coproduce.audit.services import record as audit
 from coproduce.checkins.models import CheckinResponse, Invitation
 from coproduce.checkins.scheduling import post_visit
 from coproduce.people.models import Role, User
+from coproduce.platform import clock
 from coproduce.visits.dashboard import PREVISIT, previsit_answers
 from coproduce.visits.models import (
     Appointment,
@@ -108,7 +108,7 @@ def save_record(
     sharing = share and visit_record.status != RecordStatus.SHARED
     if sharing and not any(getattr(visit_record, f) for f in STEP_FIELDS):
         raise ValidationError("Write at least one of the four steps before sharing the record.")
-    visit_record.updated_at = timezone.now()
+    visit_record.updated_at = clock.now()
     fields = [*changed, "updated_at"]
     if sharing:
         visit_record.status = RecordStatus.SHARED

@@ -15,6 +15,7 @@ from coproduce.careplans.models import Goal, GoalKind, GoalStatus
 from coproduce.careplans.services import TaperStatus, medications_on, mme_of, taper_status
 from coproduce.checkins.outbox import recipient_for
 from coproduce.people.models import Patient, User
+from coproduce.platform import clock
 from coproduce.safetynet.models import Notification
 from coproduce.visits import charts, clinical
 from coproduce.visits.models import (
@@ -58,7 +59,7 @@ def careplans_summary(patient: Patient, today: dt.date | None = None) -> dict[st
     A fixed number of queries (medications, the taper plan and its next step and requests,
     goals), whatever the length of the patient's history.
     """
-    today = today or timezone.localdate(timezone.now(), patient.care_team.site.zone)
+    today = today or clock.clinic_today(patient.care_team.site)
     meds = medications_on(patient, today)
     opioids = [m for m in meds if m.is_opioid]
     scored = dict(zip((m.pk for m in opioids), mme_of(opioids).medications, strict=True))
@@ -138,7 +139,7 @@ def request_visit(*, actor: User, patient: Patient, text: str) -> tuple[VisitReq
     existing = VisitRequest.objects.filter(patient=patient, status=VisitRequestStatus.OPEN).first()
     if existing is not None:
         return existing, False
-    today = timezone.localtime(timezone.now(), patient.care_team.site.zone).date()
+    today = clock.clinic_today(patient.care_team.site)
     try:
         # A savepoint, so that a lost race on the one-open-request constraint leaves the
         # caller's transaction usable.
@@ -172,7 +173,7 @@ def update_visit_request(*, actor: User, visit_request: VisitRequest, status: st
     visit_request.status = status
     fields = ["status"]
     if status == VisitRequestStatus.CLOSED:
-        visit_request.closed_at = timezone.now()
+        visit_request.closed_at = clock.now()
         visit_request.closed_by = actor
         fields += ["closed_at", "closed_by"]
     visit_request.save(update_fields=fields)

@@ -1,0 +1,1 @@
+"""The floor every app may use: it imports no domain app (see DESIGN.md, "Layout")."""

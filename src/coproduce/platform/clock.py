@@ -1,0 +1,99 @@
+"""The application clock: the one place coproduce asks what time and what day it is.
+
+Every service reads `now()` / `today()` / `clinic_today()` from here instead of calling
+`timezone.now()` or `date.today()` itself. That gives tests one switch to stand the whole
+application on a chosen day (a month end, a leap day) and lets `coproduce demo --today`
+run the demo as of a given date, with the same code that runs in production.
+
+Two ways to move the clock, both process-wide (a live test server thread sees them too):
+
+- `freeze(at)` stops it at one instant (tests);
+- `travel_to(day)` shifts it by whole days so that the clock reads `day` at the current time
+  of day and keeps running (a demo served "as of" a date).
+
+`reset()` puts it back to the real time. The clock never goes anywhere unless told to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+_frozen: dt.datetime | None = None
+_offset = dt.timedelta(0)
+
+
+def now() -> dt.datetime:
+    """Return the current instant (time-zone aware, UTC) as the application sees it."""
+    if _frozen is not None:
+        return _frozen
+    return timezone.now() + _offset
+
+
+def today(zone: dt.tzinfo | None = None) -> dt.date:
+    """Return today's date in `zone` (default: the active time zone)."""
+    return timezone.localdate(now(), zone)
+
+
+def clinic_today(site: Any) -> dt.date:
+    """Return today's date on the clinic's own clock (its site's time zone)."""
+    return today(site_zone(site))
+
+
+def site_zone(site: Any) -> dt.tzinfo:
+    """Return a site's time zone from a Site (or anything with `time_zone`)."""
+    zone = getattr(site, "zone", None)
+    if isinstance(zone, dt.tzinfo):
+        return zone
+    return ZoneInfo(site.time_zone)
+
+
+def freeze(at: dt.datetime) -> None:
+    """Stop the clock at `at` (must be time-zone aware)."""
+    global _frozen
+    if timezone.is_naive(at):
+        raise ValueError("freeze() needs a time-zone aware datetime")
+    _frozen = at.astimezone(dt.UTC)
+
+
+def travel_to(day: dt.date) -> None:
+    """Shift the running clock by whole days so that today (UTC) reads `day`."""
+    global _offset, _frozen
+    _frozen = None
+    real = timezone.now()
+    _offset = dt.timedelta(days=(day - real.date()).days)
+
+
+def reset() -> None:
+    """Return to the real time."""
+    global _offset, _frozen
+    _frozen = None
+    _offset = dt.timedelta(0)
+
+
+def is_moved() -> bool:
+    """Return True when the clock has been frozen or shifted."""
+    return _frozen is not None or _offset != dt.timedelta(0)
+
+
+@contextmanager
+def frozen(at: dt.datetime | dt.date) -> Iterator[dt.datetime]:
+    """Run a block with the clock frozen at `at` (a date means noon UTC of that day)."""
+    if not isinstance(at, dt.datetime):
+        at = dt.datetime.combine(at, dt.time(12, 0), tzinfo=dt.UTC)
+    previous = (_frozen, _offset)
+    freeze(at)
+    try:
+        yield now()
+    finally:
+        _restore(previous)
+
+
+def _restore(previous: tuple[dt.datetime | None, dt.timedelta]) -> None:
+    global _frozen, _offset
+    _frozen, _offset = previous

@@ -1,0 +1,26 @@
+# Model defaults now read the application clock (coproduce.platform.clock.now).
+# A Python-side default is not part of the schema: state only, so SQLite does not rebuild
+# the tables (which would also drop the audit log's append-only trigger).
+
+from django.db import migrations, models
+
+import coproduce.platform.clock
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('registry', '0001_pdsa_annotations_and_measure_rollups'),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name='pdsaannotation',
+                    name='created_at',
+                    field=models.DateTimeField(default=coproduce.platform.clock.now),
+                ),
+            ],
+        ),
+    ]

@@ -1,0 +1,60 @@
+"""The application clock: one switch that stands the whole application on a chosen day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from coproduce.platform import clock
+
+
+@pytest.fixture(autouse=True)
+def _real_time_afterwards():
+    yield
+    clock.reset()
+
+
+def test_it_reads_the_real_time_unless_moved():
+    before = timezone.now()
+    assert before <= clock.now() <= timezone.now()
+    assert not clock.is_moved()
+
+
+def test_it_freezes_at_an_instant_and_gives_the_day_in_any_zone():
+    at = dt.datetime(2028, 2, 29, 23, 30, tzinfo=dt.UTC)
+    with clock.frozen(at):
+        assert clock.now() == at
+        assert clock.today(dt.UTC) == dt.date(2028, 2, 29)
+        # Stockholm is an hour ahead in winter: already 1 March there.
+        assert clock.today(ZoneInfo("Europe/Stockholm")) == dt.date(2028, 3, 1)
+        assert clock.today(ZoneInfo("America/Los_Angeles")) == dt.date(2028, 2, 29)
+    assert not clock.is_moved()
+
+
+def test_a_date_freezes_at_noon_utc():
+    with clock.frozen(dt.date(2027, 1, 31)) as at:
+        assert at == dt.datetime(2027, 1, 31, 12, tzinfo=dt.UTC)
+
+
+def test_it_travels_to_a_day_and_keeps_running():
+    clock.travel_to(dt.date(2027, 12, 31))
+    first = clock.now()
+    assert first.date() in {dt.date(2027, 12, 31), dt.date(2028, 1, 1)}
+    assert clock.now() >= first
+
+
+def test_it_refuses_a_naive_instant():
+    with pytest.raises(ValueError, match="aware"):
+        clock.freeze(dt.datetime(2027, 1, 1, 12))
+
+
+def test_clinic_today_uses_the_sites_zone(db):
+    from tests import factories
+
+    site = factories.make_site("Far West Clinic")
+    site.time_zone = "Pacific/Honolulu"
+    with clock.frozen(dt.datetime(2027, 6, 1, 5, 0, tzinfo=dt.UTC)):
+        assert clock.clinic_today(site) == dt.date(2027, 5, 31)
