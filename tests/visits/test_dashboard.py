@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coproduce.audit.models import AuditEvent
+from coproduce.platform import clock
 from coproduce.safetynet.models import Alert, Priority
 from coproduce.visits.models import Appointment
 from tests import factories
@@ -211,3 +212,18 @@ def test_it_downsamples_ten_years_to_weekly_and_monthly_points(client, world):
     trend = response.context["trends"][0]
     assert 180 < len(trend.points) < 220  # ~104 weeks + ~96 months
     assert {p.kind for p in trend.points} >= {"each", "monthly median"}
+
+
+def test_it_draws_the_latest_score_as_itself_never_pooled_into_its_weeks_median(client, world):
+    # Issue 11.7: PEG 3.0 earlier in the week and 8.3 now were drawn as "latest 5.7, median".
+    with clock.frozen(dt.datetime(2027, 3, 4, 15, 0, tzinfo=dt.UTC)):  # a Thursday
+        now = clock.now()
+        weekly_scores(world.alice, {"peg": [4.0, 5.0, 3.0]}, end=now - dt.timedelta(days=2))
+        weekly_scores(world.alice, {"peg": [8.3]}, end=now - dt.timedelta(hours=1))
+        client.force_login(world.nina)
+        trend = client.get(url(world.alice)).context["trends"][0]
+    assert trend.latest_value == 8.3
+    assert trend.points[-1].value == 8.3 and trend.points[-1].n == 1
+    assert "latest 8.3" in trend.svg
+    # The earlier score of the same week is still drawn, as its own point.
+    assert [p.value for p in trend.points][-2:] == [3.0, 8.3]

@@ -29,7 +29,7 @@ class Point:
     day: dt.date
     value: float
     n: int  # how many answers this point summarises (1 = a single check-in)
-    kind: str  # "each", "weekly median" or "monthly median"
+    kind: str  # "each", "latest", "weekly median" or "monthly median"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +48,18 @@ class Target:
 
 
 def downsample(rows: Iterable[tuple[dt.date, float]], today: dt.date) -> list[Point]:
-    """Weekly medians for the last two years, monthly medians before (rows sorted by day)."""
+    """Weekly medians for the last two years, monthly medians before (rows sorted by day).
+
+    The latest score is always its own point, never pooled into its week's median: the
+    chart's dot and the score card must show the same number (a spike must not hide).
+    """
     recent_from = today - dt.timedelta(days=730)
+    rows = list(rows)
+    if not rows:
+        return []
+    *earlier, (latest_day, latest_value) = rows
     groups: dict[tuple, list[tuple[dt.date, float]]] = {}
-    for day, value in rows:
+    for day, value in earlier:
         if day >= recent_from:
             iso = day.isocalendar()
             key: tuple = ("w", iso.year, iso.week)
@@ -67,7 +75,8 @@ def downsample(rows: Iterable[tuple[dt.date, float]], today: dt.date) -> list[Po
         values = [v for _, v in members]
         kind = "weekly median" if key[0] == "w" else "monthly median"
         points.append(Point(members[-1][0], statistics.median(values), len(values), kind))
-    points.sort(key=lambda p: p.day)
+    points.append(Point(latest_day, latest_value, 1, "latest"))
+    points.sort(key=lambda p: (p.day, p.kind == "latest"))
     return points
 
 
