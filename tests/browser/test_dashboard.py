@@ -74,6 +74,15 @@ def test_it_shows_the_clinician_the_same_dashboard_on_a_desktop(demo, page):
     check(page, "dashboard-visit-mode-desktop")
 
 
+# Printable width in CSS pixels of each paper with the summary's 10 mm margins.
+PAPER_WIDTHS = {"A4": round(190 / 25.4 * 96), "Letter": round(195.9 / 25.4 * 96)}
+
+
+def pdf_pages(page, paper: str) -> int:
+    pdf = page.pdf(format=paper, print_background=True)
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+
+
 def test_it_prints_a_one_page_visit_summary(demo, page):
     history("CP-DEMOPAT1")
     log_in(page, "clinician")
@@ -82,8 +91,42 @@ def test_it_prints_a_one_page_visit_summary(demo, page):
     assert not page.get_by_role("button", name="Log out").is_visible()
     screenshot(page, "dashboard-print")
     for paper in ("A4", "Letter"):
-        pdf = page.pdf(format=paper, print_background=True)
-        assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1, f"more than one {paper} page"
+        assert pdf_pages(page, paper) == 1, f"more than one {paper} page"
+
+
+def worst_case_patient():
+    """A patient with more of everything than one page can hold (issue 11.1)."""
+    from tests.visits.worst_case import build
+
+    return build()
+
+
+def test_the_one_page_summary_fits_whatever_the_data(transactional_db, page):
+    case = worst_case_patient()
+    page.goto("/login/")
+    page.get_by_label("Username").fill(case.clinician.username)
+    page.get_by_label("Password").fill("pw-for-tests")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"/patients/{case.patient.registry_id}/dashboard/")
+    # On screen everything is there: the whole concern, every medicine and goal.
+    assert page.get_by_text(case.concern[-40:]).is_visible()
+    assert page.locator("table.meds tbody tr").count() == 12
+    page.emulate_media(media="print")
+    for paper, width in PAPER_WIDTHS.items():
+        # The caps alone make it fit: the page's last-resort height limit clips nothing.
+        page.set_viewport_size({"width": width, "height": 1000})
+        spare = page.evaluate(
+            "() => { const m = document.querySelector('main');"
+            " return parseFloat(getComputedStyle(m).maxHeight) - m.scrollHeight; }"
+        )
+        assert spare >= 30, f"{paper}: only {spare}px to spare below the one-page limit"
+        assert pdf_pages(page, paper) == 1, f"more than one {paper} page"
+    screenshot(page, "dashboard-print-worst-case")
+    # What the page could not hold is counted, and the reader is sent to the screen for it.
+    assert page.get_by_text("and 6 more medicines").is_visible()
+    assert page.get_by_text("and 2 more goals").first.is_visible()
+    assert page.get_by_text("shortened to fit one page").is_visible()
+    assert not page.get_by_text(case.concern[-40:]).is_visible()
 
 
 def test_it_shows_a_parent_their_childs_dashboard(demo, phone):

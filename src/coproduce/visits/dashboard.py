@@ -37,6 +37,10 @@ PARTNER_IDS = ("previsit-partner",)
 PARTNER_NOTE_IDS = ("previsit-partner-note",)
 NO_CONCERN = "no-concern"
 RECORDS_SHOWN = 5
+# What the one-page print summary holds (A4 and Letter); the rest is counted ("and 3 more")
+# and long texts are clipped with a pointer to the screen, so it fits whatever the data.
+PRINT_CAPS = {"scores": 6, "charts": 3, "medicines": 6, "goals": 2, "topics": 4}
+PRINT_CHARS = {"concern": 160, "note": 70, "goal": 50, "actions": 90}
 VISIT_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED)
 
 
@@ -147,6 +151,38 @@ def _items(instrument_id: str, version: str, item_values: dict, answers: dict) -
             answer = f"{answer} out of {item.max_value:g}"
         out.append(ItemAnswer(item.text, answer, level))
     return out
+
+
+def print_summary(context: dict[str, Any]) -> dict[str, Any]:
+    """How many of each list the one-page print leaves out, and the caps it applies."""
+    careplan = context.get("careplan") or {}
+    previsit = context.get("previsit") or {}
+
+    def rest(items: Any, cap: int) -> int:
+        return max(0, len(items or ()) - cap)
+
+    plan = context.get("plan") or {}
+    texts = [
+        (previsit.get("concern"), PRINT_CHARS["concern"]),
+        (previsit.get("partner_note"), PRINT_CHARS["note"]),
+        *((g["text"], PRINT_CHARS["goal"]) for g in careplan.get("patient_goals") or ()),
+        *((g["text"], PRINT_CHARS["goal"]) for g in careplan.get("clinical_targets") or ()),
+        *((plan.get(k), PRINT_CHARS["actions"]) for k in ("patient_actions", "team_actions")),
+        (plan.get("decision"), PRINT_CHARS["actions"]),
+    ]
+    return {
+        "caps": PRINT_CAPS,
+        "chars": PRINT_CHARS,
+        "clipped": any(len(text or "") > limit for text, limit in texts),
+        "more": {
+            "scores": rest(context.get("trends"), PRINT_CAPS["scores"]),
+            "charts": rest(context.get("trends"), PRINT_CAPS["charts"]),
+            "medicines": rest(careplan.get("medications"), PRINT_CAPS["medicines"]),
+            "patient_goals": rest(careplan.get("patient_goals"), PRINT_CAPS["goals"]),
+            "clinical_targets": rest(careplan.get("clinical_targets"), PRINT_CAPS["goals"]),
+            "topics": rest(previsit.get("topics"), PRINT_CAPS["topics"]),
+        },
+    }
 
 
 def build(patient: Patient, *, now: dt.datetime | None = None) -> dict[str, Any]:

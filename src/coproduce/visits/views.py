@@ -41,6 +41,7 @@ def dashboard(request, registry_id: str):
         detail={"page": "dashboard", "mode": "visit" if visit_mode else "full"},
     )
     context = dashboard_data.build(patient)
+    context["print"] = dashboard_data.print_summary(context)
     context["visit_mode"] = visit_mode
     context["can_request"] = request.user.role == Role.PATIENT or (
         request.user.role == Role.FAMILY and can_answer_for(request.user, patient)
