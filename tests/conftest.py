@@ -10,6 +10,7 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 
 from coproduce.people.models import Patient, Role, User
+from coproduce.platform import clock
 from tests import factories
 
 # pytest-django loads settings before this file, so run pytest with COPRODUCE_MODE=test
@@ -49,10 +50,10 @@ def world(db) -> World:
     team_a = factories.make_team(site_a, "Pain team")
     team_b = factories.make_team(site_b, "Rheumatology team")
     alice = factories.make_patient(team_a, given_name="Alice", login=True)
-    today = dt.date.today()
-    tom = factories.make_patient(
-        team_a, given_name="Tom", born=today.replace(year=today.year - 14), login=False
-    )
+    today = clock.today()
+    # 14 today (a 29 February birthday is taken as the 28th in other years).
+    born = dt.date(today.year - 14, today.month, min(today.day, 28 if today.month == 2 else 31))
+    tom = factories.make_patient(team_a, given_name="Tom", born=born, login=False)
     paula = factories.make_user(Role.FAMILY, username="paula")
     factories.link_proxy(paula, tom)
     return World(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -56,6 +57,17 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise ImproperlyConfigured(f"{name}={value!r} must be one of: {', '.join(choices)}.")
     return value
+
+
+def env_date(name: str) -> dt.date | None:
+    """Return an ISO date (YYYY-MM-DD), or None when unset."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a date; use YYYY-MM-DD.") from None
 
 
 def env_secret(name: str, *, insecure_fallback: str | None) -> str:

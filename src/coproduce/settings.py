@@ -9,7 +9,15 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from coproduce.conf import env_bool, env_choice, env_int, env_list, env_secret, env_str
+from coproduce.conf import (
+    env_bool,
+    env_choice,
+    env_date,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -226,6 +234,11 @@ if not _base_url and not RELAXED:
 if _base_url and not _base_url.startswith(("https://", "http://")):
     raise ImproperlyConfigured(f"COPRODUCE_BASE_URL={_base_url!r} must start with https://.")
 COPRODUCE_BASE_URL = (_base_url or "http://127.0.0.1:8000").rstrip("/")
+# Run the application clock as of another day (demo and test only; `coproduce demo --today`
+# sets it for the server and the worker it starts). Production always runs on the real time.
+COPRODUCE_TODAY = env_date("COPRODUCE_TODAY")
+if COPRODUCE_TODAY and not RELAXED:
+    raise ImproperlyConfigured("COPRODUCE_TODAY is for the demo and tests only; unset it.")
 # Text messages: a dotted path to a backend class (see docs/checkins.md); empty = by mode.
 COPRODUCE_SMS_BACKEND = env_str("COPRODUCE_SMS_BACKEND", "")
 

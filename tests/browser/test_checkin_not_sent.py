@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
-
 from coproduce.checkins import flow
 from coproduce.checkins.models import CheckinResponse
 from coproduce.checkins.scheduling import on_demand
 from coproduce.checkins.tokens import issue_token
+from coproduce.platform import clock
 from tests.browser.conftest import check
 from tests.checkins.conftest import broken_database as broken_database
 
@@ -20,7 +19,7 @@ def test_a_failed_send_says_not_sent_shows_crisis_help_and_can_be_sent_again(
     phone,
     broken_database,
 ):
-    inv = on_demand(world.alice, ["phq9"], now=timezone.now() - dt.timedelta(minutes=1))
+    inv = on_demand(world.alice, ["phq9"], now=clock.now() - dt.timedelta(minutes=1))
     answers = {f"phq9-{n}": 1 for n in range(1, 9)} | {"phq9-9": 1}
     inv.draft = {"answers": {"phq9": answers}, "free_text": "Hard week."}
     inv.save(update_fields=["draft"])

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
-
 from coproduce.checkins.models import Program
 from coproduce.checkins.scheduling import on_demand
 from coproduce.checkins.tokens import issue_token
+from coproduce.platform import clock
 from coproduce.safetynet.models import Alert
 from coproduce.safetynet.rules import sync_rules
 from tests.browser.conftest import check
@@ -21,7 +20,7 @@ def test_a_patient_reports_strong_withdrawal_and_a_flare_and_is_answered(world, 
     enroll(world.alice, "ibd")
     assert Program.objects.filter(slug="ibd").exists()
     inv = on_demand(
-        world.alice, ["withdrawal-nrs", "flare"], now=timezone.now() - dt.timedelta(minutes=1)
+        world.alice, ["withdrawal-nrs", "flare"], now=clock.now() - dt.timedelta(minutes=1)
     )
     token = issue_token(inv, purpose="invitation")
 

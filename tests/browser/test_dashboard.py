@@ -3,9 +3,8 @@
 import datetime as dt
 import re
 
-from django.utils import timezone
-
 from coproduce.people.models import Patient
+from coproduce.platform import clock
 from coproduce.visits.models import Appointment
 from tests.browser.conftest import SCREENSHOTS, check, log_in, screenshot
 from tests.visits.helpers import previsit, weekly_scores
@@ -24,7 +23,7 @@ def history(registry_id: str, weeks: int = 150) -> Patient:
         Appointment.objects.create(
             patient=patient,
             care_team=patient.care_team,
-            starts_at=timezone.now() - dt.timedelta(days=days),
+            starts_at=clock.now() - dt.timedelta(days=days),
             status="attended",
         )
     previsit(

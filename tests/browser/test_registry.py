@@ -3,6 +3,7 @@
 import datetime as dt
 
 from coproduce.people.models import User
+from coproduce.platform import clock
 from coproduce.registry.models import PdsaAnnotation
 from coproduce.registry.synth import generate
 from tests.browser.conftest import SCREENSHOTS, check, log_in
@@ -13,7 +14,7 @@ def synthetic_network():
     qi = User.objects.get(username="qi")
     PdsaAnnotation.objects.create(
         measure_id="checkin-completion",
-        on=dt.date.today() - dt.timedelta(days=200),
+        on=clock.today() - dt.timedelta(days=200),
         title="Text reminder on the due day",
         new_phase=True,
         author=qi,

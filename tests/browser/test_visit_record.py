@@ -5,6 +5,7 @@ import datetime as dt
 from django.utils import timezone
 
 from coproduce.checkins.models import Invitation
+from coproduce.platform import clock
 from coproduce.visits.models import Appointment, VisitComment
 from tests.browser.conftest import SCREENSHOTS, check, log_in
 from tests.visits.helpers import previsit
@@ -12,7 +13,7 @@ from tests.visits.helpers import previsit
 
 def test_it_lets_the_clinician_share_a_record_the_patient_reads_and_comments_on(demo, page, phone):
     appointment = Appointment.objects.filter(
-        patient__registry_id="CP-DEMOPAT1", starts_at__gte=timezone.now()
+        patient__registry_id="CP-DEMOPAT1", starts_at__gte=clock.now()
     ).earliest("starts_at")
     previsit(
         appointment.patient,
@@ -20,7 +21,7 @@ def test_it_lets_the_clinician_share_a_record_the_patient_reads_and_comments_on(
             "previsit-concern": "Walking my dog every morning without the pain stopping me",
             "previsit-topics": ["pain", "medicines"],
         },
-        at=timezone.now() - dt.timedelta(hours=3),
+        at=clock.now() - dt.timedelta(hours=3),
     )
 
     log_in(page, "clinician")
@@ -84,7 +85,7 @@ def test_it_lets_the_clinician_share_a_record_the_patient_reads_and_comments_on(
 
 def test_it_shows_the_agreed_plan_goals_and_medicines_on_the_dashboard(demo, page, phone):
     appointment = Appointment.objects.filter(
-        patient__registry_id="CP-DEMOPAT1", starts_at__gte=timezone.now()
+        patient__registry_id="CP-DEMOPAT1", starts_at__gte=clock.now()
     ).earliest("starts_at")
     log_in(page, "clinician")
     page.goto(f"/visits/{appointment.pk}/record/")

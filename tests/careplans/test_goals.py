@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from coproduce.audit.models import AuditEvent
 from coproduce.careplans import goals, services
 from coproduce.careplans.models import ActionItem, Goal, GoalKind
+from coproduce.platform import clock
 from tests import factories
 from tests.careplans.helpers import clinician_for, score
 
@@ -174,7 +175,7 @@ def test_progress_shows_the_latest_score_against_the_target(client, world):
         target_value=D("2.6"),
     )
     walk = goals.add_goal(world.alice, by=world.alice.user, kind="patient", text="Walk the dog")
-    today = dt.date.today()
+    today = clock.today()
     score(world.alice, "peg", 3.0, on=today - dt.timedelta(days=20))
     score(world.alice, "peg", 5.33, on=today - dt.timedelta(days=2))
     score(world.alice, "das28-esr", 2.4, on=today - dt.timedelta(days=9))
@@ -207,7 +208,7 @@ def test_the_care_plan_page_query_count_does_not_grow(client, world, django_asse
     doc = clinician_for(world.team_a)
     from tests.careplans.helpers import oxycodone_plan
 
-    plan = oxycodone_plan(world.alice, doc, start_on=dt.date.today() - dt.timedelta(days=10))
+    plan = oxycodone_plan(world.alice, doc, start_on=clock.today() - dt.timedelta(days=10))
     services.request_change(plan, "pause", "Busy", world.alice.user)
 
     def grow(n):
@@ -218,7 +219,7 @@ def test_the_care_plan_page_query_count_does_not_grow(client, world, django_asse
                 strength=500,
                 per_day=2,
                 is_opioid=False,
-                started_on=dt.date.today() - dt.timedelta(days=5),
+                started_on=clock.today() - dt.timedelta(days=5),
                 by=doc,
             )
             goals.add_goal(world.alice, by=world.alice.user, kind="patient", text=f"Goal {i}")
@@ -232,7 +233,7 @@ def test_the_care_plan_page_query_count_does_not_grow(client, world, django_asse
                 target_value=4,
             )
             goals.add_action(world.alice, by=world.nina, who="team", what=f"Call {i}")
-            score(world.alice, "peg", 4, on=dt.date.today() - dt.timedelta(days=i + 1))
+            score(world.alice, "peg", 4, on=clock.today() - dt.timedelta(days=i + 1))
 
     client.force_login(world.nina)
     grow(1)

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from coproduce.audit.models import AuditEvent
 from coproduce.careplans import services
 from coproduce.careplans.models import Medication
+from coproduce.platform import clock
 from coproduce.safetynet.models import Alert, Priority
 from tests import factories
 from tests.careplans.helpers import clinician_for, oxycodone_plan
@@ -32,7 +33,7 @@ def _oxy(world, by, *, strength=10, per_day=3, on=None):
         drug="oxycodone",
         strength=strength,
         per_day=per_day,
-        started_on=on or dt.date.today() - dt.timedelta(days=30),
+        started_on=on or clock.today() - dt.timedelta(days=30),
         by=by,
     )
 
@@ -92,17 +93,17 @@ def test_stopping_an_opioid_at_once_raises_an_alert_and_other_medicines_do_not(w
         drug="paracetamol",
         strength=1000,
         per_day=3,
-        started_on=dt.date.today() - dt.timedelta(days=30),
+        started_on=clock.today() - dt.timedelta(days=30),
         by=doc,
         is_opioid=False,
     )
     assert para.dose_alert is None
-    services.stop_medication(para, on=dt.date.today(), by=doc)
+    services.stop_medication(para, on=clock.today(), by=doc)
     assert not Alert.objects.exists()
-    services.stop_medication(oxy, on=dt.date.today(), by=doc)
+    services.stop_medication(oxy, on=clock.today(), by=doc)
     assert oxy.dose_alert.data["kind"] == "abrupt_reduction"
     with pytest.raises(ValidationError, match="already stopped"):
-        services.stop_medication(oxy, on=dt.date.today(), by=doc)
+        services.stop_medication(oxy, on=clock.today(), by=doc)
 
 
 def test_it_refuses_an_opioid_recorded_as_another_medicine(world, doc):
@@ -126,7 +127,7 @@ def test_the_nurse_checks_then_adds_a_medicine_and_sees_the_total(client, world)
     client.force_login(world.nina)
     page = client.get(_url(world.alice, "medications/new/"))
     assert page.status_code == 200
-    on = dt.date.today().isoformat()
+    on = clock.today().isoformat()
     check = client.post(_url(world.alice, "medications/new/"), {**FORM, "started_on": on})
     body = check.content.decode()
     assert "MME check (nothing saved yet)" in body and "45 MME/day" in body
@@ -163,7 +164,7 @@ def test_the_nurse_checks_then_adds_a_medicine_and_sees_the_total(client, world)
 )
 def test_bad_input_names_the_field_and_stores_nothing(client, world, change, field, words):
     client.force_login(world.nina)
-    form = {**FORM, "started_on": dt.date.today().isoformat(), "save": "1", **change}
+    form = {**FORM, "started_on": clock.today().isoformat(), "save": "1", **change}
     response = client.post(_url(world.alice, "medications/new/"), form)
     body = response.content.decode()
     assert response.status_code == 200
@@ -177,11 +178,11 @@ def test_a_dose_change_keeps_history_and_warns_about_an_abrupt_cut(client, world
     url = _url(world.alice, f"medications/{old.pk}/change/")
     assert 'value="20"' in client.get(url).content.decode()
     response = client.post(
-        url, {**FORM, "started_on": dt.date.today().isoformat(), "save": "1"}, follow=True
+        url, {**FORM, "started_on": clock.today().isoformat(), "save": "1"}, follow=True
     )
     assert "too abrupt" in response.content.decode()
     old.refresh_from_db()
-    assert old.stopped_on == dt.date.today()
+    assert old.stopped_on == clock.today()
     assert world.alice.medications.count() == 2
     assert Alert.objects.get().rule_id == services.DOSE_RULE_ID
     assert client.get(url).status_code == 404  # the old line is history now
@@ -192,9 +193,9 @@ def test_the_team_stops_a_medicine(client, world):
     client.force_login(world.nina)
     url = _url(world.alice, f"medications/{med.pk}/stop/")
     assert "abrupt reduction" in client.get(url).content.decode()
-    client.post(url, {"stopped_on": dt.date.today().isoformat()})
+    client.post(url, {"stopped_on": clock.today().isoformat()})
     med.refresh_from_db()
-    assert med.stopped_on == dt.date.today()
+    assert med.stopped_on == clock.today()
     assert services.current_mme(world.alice) == 0
 
 

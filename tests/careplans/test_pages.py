@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 
 from coproduce.careplans.models import PlanStatus, TaperPlan, TaperRequest
+from coproduce.platform import clock
 from coproduce.safetynet.models import Alert
 from tests import factories
 from tests.careplans.helpers import clinician_for, oxycodone_plan, score
@@ -20,7 +21,7 @@ def _url(patient, rest=""):
 def test_it_shows_the_care_plan_with_mme_lines_and_the_caveats(client, world, doc):
     from coproduce.careplans import services
 
-    start = dt.date.today() - dt.timedelta(days=30)
+    start = clock.today() - dt.timedelta(days=30)
     services.record_medication(
         world.alice, drug="oxycodone", strength=10, per_day=3, started_on=start, by=doc
     )
@@ -103,9 +104,9 @@ def test_the_nurse_answers_a_request(client, world, doc):
 
 
 def test_the_team_sees_the_suggestion_with_reasons_and_records_a_decision(client, world, doc):
-    plan = oxycodone_plan(world.alice, doc, start_on=dt.date.today() - dt.timedelta(days=20))
-    score(world.alice, "pain-nrs", 4, on=dt.date.today() - dt.timedelta(days=22))
-    score(world.alice, "pain-nrs", 7, on=dt.date.today() - dt.timedelta(days=2))
+    plan = oxycodone_plan(world.alice, doc, start_on=clock.today() - dt.timedelta(days=20))
+    score(world.alice, "pain-nrs", 4, on=clock.today() - dt.timedelta(days=22))
+    score(world.alice, "pain-nrs", 7, on=clock.today() - dt.timedelta(days=2))
     client.force_login(world.nina)
     page = client.get(_url(world.alice, "taper/next/")).content.decode()
     assert "Suggestion: Slow the pace" in page and "3 points higher" in page

@@ -16,6 +16,7 @@ from coproduce.careplans.models import (
 from coproduce.careplans.outcomes import Branch
 from coproduce.careplans.suggestions import SuggestionKind
 from coproduce.careplans.taper import PACE_OPTIONS, Pace, Regimen
+from coproduce.platform import clock
 from coproduce.safetynet.models import Alert, Notification, Priority
 from tests import factories
 from tests.careplans.helpers import clinician_for, oxycodone_plan, score
@@ -196,11 +197,11 @@ def test_an_unplanned_increase_raises_an_alert_and_a_planned_step_does_not(world
 
 def test_taper_status_summarises_the_plan_for_the_dashboard(world, doc):
     assert services.taper_status(world.alice).has_plan is False
-    oxycodone_plan(world.alice, doc, start_on=dt.date.today())
+    oxycodone_plan(world.alice, doc, start_on=clock.today())
     status = services.taper_status(world.alice)
     assert status.current_mme == D(90) and status.plan_status == "active"
     assert status.next_step_mme == D("82.5")
-    assert status.next_step_on == dt.date.today() + dt.timedelta(weeks=4)
+    assert status.next_step_on == clock.today() + dt.timedelta(weeks=4)
 
 
 def _at(day):

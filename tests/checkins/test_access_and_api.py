@@ -5,16 +5,16 @@ import json
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.utils import timezone
 
 from coproduce.checkins.models import CheckinResponse
 from coproduce.checkins.scheduling import on_demand
+from coproduce.platform import clock
 from tests import factories
 from tests.checkins.conftest import full_answers
 
 
 def _due(patient, instruments=("pain-nrs",)):
-    return on_demand(patient, list(instruments), now=timezone.now() - dt.timedelta(minutes=1))
+    return on_demand(patient, list(instruments), now=clock.now() - dt.timedelta(minutes=1))
 
 
 def test_it_lists_due_check_ins_on_the_patients_home_page(client, alice):

@@ -2,12 +2,12 @@ import datetime as dt
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from coproduce.audit.models import AuditEvent
 from coproduce.checkins.models import CheckinResponse, Invitation, InvitationStatus
 from coproduce.checkins.scheduling import on_demand
 from coproduce.checkins.tokens import issue_token
+from coproduce.platform import clock
 
 PHQ_HIGH = "LA6570-1"  # "More than half the days" (2)
 PHQ_NONE = "LA6568-5"
@@ -17,7 +17,7 @@ PHQ_SOME = "LA6569-3"
 @pytest.fixture
 def opened(alice):
     """An open on-demand check-in for Alice (PEG + PHQ-9) and its link token."""
-    inv = on_demand(alice, ["peg", "phq9"], now=timezone.now() - dt.timedelta(minutes=1))
+    inv = on_demand(alice, ["peg", "phq9"], now=clock.now() - dt.timedelta(minutes=1))
     return inv, issue_token(inv, purpose="invitation")
 
 
@@ -119,7 +119,7 @@ def test_it_refuses_a_used_link_kindly(client, opened):
 
 def test_it_refuses_an_expired_link_kindly(client, opened):
     inv, token = opened
-    Invitation.objects.filter(pk=inv.pk).update(expires_at=timezone.now())
+    Invitation.objects.filter(pk=inv.pk).update(expires_at=clock.now())
     page = client.get(f"/c/{token}/1/")
     assert page.status_code == 410
     assert "This check-in has closed" in page.content.decode()
@@ -139,7 +139,7 @@ def test_it_refuses_a_tampered_link_kindly(client, opened, mangle):
 
 def test_it_opens_only_its_own_check_in_not_the_portal(client, opened, world):
     _, token = opened
-    bob = on_demand(world.tom, ["pain-nrs"], now=timezone.now())
+    bob = on_demand(world.tom, ["pain-nrs"], now=clock.now())
     client.get(f"/c/{token}/")
     assert client.get("/me/").status_code == 302  # still not logged in
     # The token is tied to Alice's invitation: nothing in the URL reaches Tom's.

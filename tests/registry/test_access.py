@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.urls import get_resolver
 
+from coproduce.platform import clock
 from coproduce.registry.measures import MEASURES
 from coproduce.registry.models import PdsaAnnotation
 from coproduce.registry.rollups import refresh_rollups
@@ -36,7 +37,7 @@ def test_it_covers_every_registry_url_pattern():
 def busy(world):
     """A registry with data behind every measure, at two sites."""
     patients = [world.alice, world.tom] + [factories.make_patient(world.team_b) for _ in range(6)]
-    today = dt.date.today()
+    today = clock.today()
     for p in patients:
         fill(p, months=4)
         taper_plan(p, world.carl, today - dt.timedelta(days=120), 120)
@@ -56,7 +57,7 @@ def busy(world):
 @pytest.mark.parametrize("rolled_up", [False, True])
 def test_it_never_shows_a_qi_lead_a_patient_row(client, world, busy, rolled_up):
     if rolled_up:
-        refresh_rollups(dt.date.today() - dt.timedelta(days=800))
+        refresh_rollups(clock.today() - dt.timedelta(days=800))
     client.force_login(world.quinn)
     for url in registry_urls():
         response = client.get(url)
@@ -72,7 +73,7 @@ def test_it_never_shows_a_qi_lead_a_patient_row(client, world, busy, rolled_up):
 
 def test_it_suppresses_small_cells_on_every_measure_page_and_funnel(client, world):
     # Four patients or events per site and month: every figure is a small cell.
-    today = dt.date.today()
+    today = clock.today()
     for p in [world.alice, world.tom, *(factories.make_patient(world.team_a) for _ in range(2))]:
         at = dt.datetime.combine(today.replace(day=2), dt.time(9), tzinfo=dt.UTC)
         score(p, "das28-crp", at, 4.0, band="moderate")

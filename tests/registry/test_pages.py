@@ -1,11 +1,12 @@
 import datetime as dt
 
 from coproduce.checkins.models import Invitation, InvitationStatus
+from coproduce.platform import clock
 from tests import factories
 
 
 def fill(patient, months=6, per_month=6):
-    today = dt.date.today()
+    today = clock.today()
     for m in range(months):
         month_start = (today.replace(day=1) - dt.timedelta(days=31 * m)).replace(day=1)
         for i in range(per_month):

@@ -1,6 +1,7 @@
 import datetime as dt
 
 from coproduce.audit.models import AuditEvent
+from coproduce.platform import clock
 from coproduce.registry.measures import MEASURES
 from coproduce.registry.models import PdsaAnnotation
 from coproduce.registry.services import build_series, measure_by_site
@@ -38,7 +39,7 @@ def test_it_lets_care_staff_annotate_only_their_own_site(client, world):
 
 def test_it_shows_annotations_on_the_charts_and_in_the_table(client, world):
     fill(world.alice)
-    month = (dt.date.today().replace(day=1) - dt.timedelta(days=31)).replace(day=10)
+    month = (clock.today().replace(day=1) - dt.timedelta(days=31)).replace(day=10)
     PdsaAnnotation.objects.create(
         measure_id="checkin-completion", on=month, title="Reminder wording", author=world.quinn
     )

@@ -4,15 +4,15 @@ import io
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from coproduce.audit.models import AuditEvent
 from coproduce.checkins.models import Enrollment, Program
+from coproduce.platform import clock
 from coproduce.registry.population import population_for
 from tests import factories
 from tests.registry.helpers import medication, score
 
-NOW = timezone.now()
+NOW = clock.now()
 
 
 def enrol(patient):
@@ -61,7 +61,7 @@ def test_it_lists_who_is_not_in_remission(world):
 
 
 def test_it_lists_who_is_on_more_than_90_mme(world):
-    start = dt.date.today() - dt.timedelta(days=30)
+    start = clock.today() - dt.timedelta(days=30)
     medication(world.alice, "oxycodone", 20, 3, start)  # 90: not more than 90
     medication(world.tom, "morphine", 50, 2, start)  # 100
     assert set(flagged(world.nina, "high_mme")) == {world.tom.registry_id}
@@ -69,13 +69,13 @@ def test_it_lists_who_is_on_more_than_90_mme(world):
 
 
 def test_it_lists_only_the_users_own_teams(world):
-    medication(world.alice, "morphine", 50, 2, dt.date.today() - dt.timedelta(days=3))
+    medication(world.alice, "morphine", 50, 2, clock.today() - dt.timedelta(days=3))
     assert flagged(world.carl) == {}
     assert set(flagged(world.nina)) == {world.alice.registry_id}
 
 
 def test_it_shows_the_list_with_links_to_dashboards_and_audits_it(client, world):
-    medication(world.alice, "morphine", 50, 2, dt.date.today() - dt.timedelta(days=3))
+    medication(world.alice, "morphine", 50, 2, clock.today() - dt.timedelta(days=3))
     client.force_login(world.nina)
     body = client.get("/registry/population/").content.decode()
     assert f"/patients/{world.alice.registry_id}/dashboard/" in body
@@ -85,7 +85,7 @@ def test_it_shows_the_list_with_links_to_dashboards_and_audits_it(client, world)
 
 
 def test_it_filters_by_flag_and_team(client, world):
-    medication(world.alice, "morphine", 50, 2, dt.date.today() - dt.timedelta(days=3))
+    medication(world.alice, "morphine", 50, 2, clock.today() - dt.timedelta(days=3))
     client.force_login(world.nina)
     body = client.get("/registry/population/?flag=overdue").content.decode()
     assert world.alice.registry_id not in body
@@ -94,7 +94,7 @@ def test_it_filters_by_flag_and_team(client, world):
 
 
 def test_it_exports_csv_and_audits_every_export(client, world):
-    medication(world.alice, "morphine", 50, 2, dt.date.today() - dt.timedelta(days=3))
+    medication(world.alice, "morphine", 50, 2, clock.today() - dt.timedelta(days=3))
     world.alice.family_name = "=HYPERLINK(1)"
     world.alice.save()
     client.force_login(world.nina)
@@ -123,7 +123,7 @@ def many(world, n):
         score(patient, "phq9", ago(30), 3)
         score(patient, "phq9", ago(25), 12)
         score(patient, "das28-crp", ago(25), 5.5, band="high")
-        medication(patient, "morphine", 100, 1, dt.date.today() - dt.timedelta(days=9))
+        medication(patient, "morphine", 100, 1, clock.today() - dt.timedelta(days=9))
 
 
 def test_it_answers_in_a_constant_number_of_queries(client, world):

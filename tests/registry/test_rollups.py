@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 
+from coproduce.platform import clock
 from coproduce.registry.measures import MEASURES, monthly
 from coproduce.registry.models import MeasureMonth, RollupCoverage
 from coproduce.registry.rollups import cells_for, refresh_rollups
@@ -32,14 +33,14 @@ def test_it_reads_live_until_the_window_is_covered(busy):  # noqa: F811
 
 
 def test_it_can_refresh_twice_without_duplicates(busy):  # noqa: F811
-    since = dt.date.today() - dt.timedelta(days=200)
+    since = clock.today() - dt.timedelta(days=200)
     first = refresh_rollups(since)
     second = refresh_rollups(since)
     assert first == second == MeasureMonth.objects.count()
 
 
 def test_it_shows_the_page_from_roll_ups_with_their_time(client, world, busy):  # noqa: F811
-    refresh_rollups(dt.date.today() - dt.timedelta(days=800))
+    refresh_rollups(clock.today() - dt.timedelta(days=800))
     view = measure_view(MEASURES["checkin-completion"])
     assert view.coverage is not None
     client.force_login(world.quinn)
@@ -50,5 +51,5 @@ def test_it_shows_the_page_from_roll_ups_with_their_time(client, world, busy):  
 def test_it_refreshes_this_and_last_month_from_the_worker_task(busy):  # noqa: F811
     refresh_registry_rollups.call()
     coverage = RollupCoverage.objects.get(measure_id="checkin-completion")
-    assert coverage.last_month >= dt.date.today()
-    assert (dt.date.today() - coverage.first_month).days < 62
+    assert coverage.last_month >= clock.today()
+    assert (clock.today() - coverage.first_month).days < 62

@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from coproduce.audit.models import AuditEvent
 from coproduce.checkins.models import CheckinResponse
+from coproduce.platform import clock
 from coproduce.safetynet.engine import evaluate_and_record
 from coproduce.safetynet.models import Alert, AlertStatus, Snooze
 from tests import factories
@@ -148,7 +148,7 @@ def test_the_queue_query_count_does_not_grow_with_alerts(staffed, django_assert_
 
 def test_the_queue_shows_alert_burden(staffed):
     alert = make_alerts(staffed, 4)[0]
-    recent = timezone.now() - dt.timedelta(days=1)
+    recent = clock.now() - dt.timedelta(days=1)
     Alert.objects.update(created_at=recent, ack_due_at=recent + dt.timedelta(days=3))
     CheckinResponse.objects.update(submitted_at=recent)
     nina = client_for(staffed.nina)

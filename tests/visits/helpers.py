@@ -6,9 +6,8 @@ import datetime as dt
 import itertools
 import uuid
 
-from django.utils import timezone
-
 from coproduce.checkins.models import CheckinResponse, Score
+from coproduce.platform import clock
 
 _seq = itertools.count(1)
 BANDS = {"phq9": [(5, "minimal"), (10, "mild"), (15, "moderate"), (20, "moderately_severe")]}
@@ -25,7 +24,7 @@ def weekly_scores(
     patient, values: dict[str, list[float]], *, end: dt.datetime | None = None
 ) -> list[CheckinResponse]:
     """One response a week ending at `end` (newest last), scoring each instrument given."""
-    end = end or timezone.now() - dt.timedelta(hours=1)
+    end = end or clock.now() - dt.timedelta(hours=1)
     weeks = max(len(v) for v in values.values())
     responses = [
         CheckinResponse(
@@ -81,5 +80,5 @@ def previsit(patient, answers: dict, *, at: dt.datetime | None = None) -> Checki
         answers={"previsit": answers},
         versions={"previsit": "1.0"},
         idempotency_key=f"pv-{next(_seq)}-{uuid.uuid4().hex}",
-        submitted_at=at or timezone.now() - dt.timedelta(days=1),
+        submitted_at=at or clock.now() - dt.timedelta(days=1),
     )

@@ -9,6 +9,7 @@ from django.urls import reverse
 from coproduce.careplans import services as careplans
 from coproduce.careplans.models import Goal, GoalKind
 from coproduce.people.models import Role
+from coproduce.platform import clock
 from tests import factories
 from tests.careplans.helpers import oxycodone_plan
 from tests.visits.helpers import weekly_scores
@@ -23,13 +24,13 @@ def dana(world):
 
 
 def with_care_plan(patient, clinician):
-    oxycodone_plan(patient, clinician, start_on=dt.date.today() - dt.timedelta(days=10))
+    oxycodone_plan(patient, clinician, start_on=clock.today() - dt.timedelta(days=10))
     careplans.record_medication(
         patient,
         drug="paracetamol",
         strength=500,
         per_day=4,
-        started_on=dt.date.today() - dt.timedelta(days=30),
+        started_on=clock.today() - dt.timedelta(days=30),
         by=clinician,
         is_opioid=False,
     )

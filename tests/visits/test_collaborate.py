@@ -6,12 +6,12 @@ import itertools
 import pytest
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from coproduce.audit.models import AuditEvent
 from coproduce.checkins.models import Score
 from coproduce.checkins.services import submit_checkin
 from coproduce.people.models import Role
+from coproduce.platform import clock
 from coproduce.visits import collaborate, records
 from coproduce.visits.models import Appointment
 from tests import factories
@@ -44,7 +44,7 @@ def encounter(clinician, patient, answers, *, days_ago: int = 1) -> Appointment:
         patient=patient,
         care_team=patient.care_team,
         clinician=clinician,
-        starts_at=timezone.now() - dt.timedelta(days=days_ago, minutes=next(_keys)),
+        starts_at=clock.now() - dt.timedelta(days=days_ago, minutes=next(_keys)),
     )
     with transaction.atomic():
         invitation, _ = records.invite_to_collaborate(actor=clinician, appointment=appointment)

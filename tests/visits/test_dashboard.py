@@ -4,7 +4,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import strip_tags
 
 from coproduce.audit.models import AuditEvent
@@ -26,7 +25,7 @@ def visit(patient, days_ago: int) -> Appointment:
     return Appointment.objects.create(
         patient=patient,
         care_team=patient.care_team,
-        starts_at=timezone.now() - dt.timedelta(days=days_ago),
+        starts_at=clock.now() - dt.timedelta(days=days_ago),
         status="attended",
     )
 

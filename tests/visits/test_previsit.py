@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coproduce.audit.models import AuditEvent
+from coproduce.platform import clock
 from coproduce.safetynet.models import Alert, Notification, Priority
 from coproduce.visits.models import Appointment
 from tests import factories
@@ -19,7 +20,7 @@ PAGE = reverse("visits:previsit")
 def booked(patient, *, days: int = 0, hour: int = 23, status: str = "booked") -> Appointment:
     """An appointment `days` from today at `hour`:30 clinic-local time."""
     zone = patient.care_team.site.zone
-    today = timezone.localtime(timezone.now(), zone).date() + dt.timedelta(days=days)
+    today = timezone.localtime(clock.now(), zone).date() + dt.timedelta(days=days)
     return Appointment.objects.create(
         patient=patient,
         care_team=patient.care_team,
@@ -54,10 +55,10 @@ def test_it_flags_concern_worsening_alerts_and_quiet_patients(client, world):
     Appointment.objects.create(
         patient=world.alice,
         care_team=world.team_a,
-        starts_at=timezone.now() - dt.timedelta(days=40),
+        starts_at=clock.now() - dt.timedelta(days=40),
         status="attended",
     )
-    weekly_scores(world.alice, {"phq9": [4, 5, 5, 6, 6, 7, 8, 12]}, end=timezone.now())
+    weekly_scores(world.alice, {"phq9": [4, 5, 5, 6, 6, 7, 8, 12]}, end=clock.now())
     previsit(world.alice, {"previsit-concern": "My sleep is awful"})
     Alert.objects.create(
         patient=world.alice, care_team=world.team_a, rule_id="r", priority=Priority.URGENT
@@ -80,7 +81,7 @@ def test_it_flags_concern_worsening_alerts_and_quiet_patients(client, world):
 
 
 def test_it_respects_the_weeks_setting_for_quiet_patients(client, world):
-    weekly_scores(world.alice, {"phq9": [5]}, end=timezone.now() - dt.timedelta(weeks=2))
+    weekly_scores(world.alice, {"phq9": [5]}, end=clock.now() - dt.timedelta(weeks=2))
     booked(world.alice)
     client.force_login(world.nina)
     assert not client.get(PAGE).context["rows"][0].quiet
@@ -101,7 +102,7 @@ def test_it_needs_the_same_number_of_queries_for_two_or_twenty_appointments(clie
     Appointment.objects.create(
         patient=patients[0],
         care_team=world.team_a,
-        starts_at=timezone.now() - dt.timedelta(days=3),
+        starts_at=clock.now() - dt.timedelta(days=3),
     )
     count()
     few = count()

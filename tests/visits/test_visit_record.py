@@ -6,12 +6,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from coproduce.audit.models import AuditEvent
 from coproduce.checkins.models import Enrollment, Invitation, Program, Schedule, ScheduleKind
 from coproduce.checkins.scheduling import sync_patient
 from coproduce.people.models import Role
+from coproduce.platform import clock
 from coproduce.visits import records
 from coproduce.visits.models import Appointment, RecordStatus, VisitComment, VisitRecord
 from tests import factories
@@ -44,7 +44,7 @@ def appointment(world, dana):
         patient=world.alice,
         care_team=world.team_a,
         clinician=dana,
-        starts_at=timezone.now() - dt.timedelta(hours=1),
+        starts_at=clock.now() - dt.timedelta(hours=1),
     )
 
 
@@ -204,7 +204,7 @@ def test_it_lets_the_patient_comment_and_the_team_read_it(client, world, dana, a
 
 def test_it_lets_a_parent_comment_for_their_child(client, world):
     nurse_appointment = Appointment.objects.create(
-        patient=world.tom, care_team=world.team_a, starts_at=timezone.now()
+        patient=world.tom, care_team=world.team_a, starts_at=clock.now()
     )
     client.force_login(world.nina)
     share(client, nurse_appointment)

@@ -1,3 +1,4 @@
+import datetime as dt
 import io
 
 import pytest
@@ -85,3 +86,26 @@ def test_it_shows_each_site_its_completion_with_the_reminder_change_marked(db):
         rate([c for c in cells if c.month >= change])
         > rate([c for c in cells if c.month < change]) + 0.05
     )
+
+
+@override_settings(MODE="demo")
+def test_it_refuses_a_today_that_is_not_a_date_and_seeds_nothing(db):
+    from django.core.management.base import CommandError
+
+    from coproduce.people.models import Patient
+
+    with pytest.raises(CommandError, match="not a date: use YYYY-MM-DD"):
+        call_command("demo", "--no-serve", "--today", "2027-02-29", stdout=io.StringIO())
+    assert not Patient.objects.exists()
+
+
+@override_settings(MODE="demo")
+def test_it_seeds_as_of_the_day_it_is_given(db, capsys):
+    from coproduce.platform import clock
+
+    try:
+        call_command("demo", "--no-serve", "--today", "2028-02-29")
+        assert clock.today() == dt.date(2028, 2, 29)
+    finally:
+        clock.reset()
+    assert "Seeded as of Tuesday 29 February 2028" in capsys.readouterr().out

@@ -1,5 +1,6 @@
 import datetime as dt
 
+from coproduce.platform import clock
 from coproduce.visits.models import Appointment
 from tests import factories
 
@@ -8,7 +9,7 @@ def test_it_shows_appointment_times_in_the_clinics_time_zone(client, world):
     site = factories.make_site("Boston Clinic", time_zone="America/New_York")
     team = factories.make_team(site, "Boston pain team")
     patient = factories.make_patient(team, given_name="Bea", login=True)
-    starts = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=2)
+    starts = clock.now().replace(microsecond=0) + dt.timedelta(days=2)
     starts = starts.replace(hour=14, minute=0, second=0)
     Appointment.objects.create(patient=patient, care_team=team, starts_at=starts)
     client.force_login(patient.user)

@@ -47,7 +47,14 @@ class DemoContext:
 def seed_all(
     progress: Callable[[str], None] | None = None, *, today: dt.date | None = None
 ) -> DemoContext:
-    """Run every seeder in order, each in its own transaction; return the context."""
+    """Run every seeder in order, each in its own transaction; return the context.
+
+    With `today`, the demo is seeded as of that day: the application clock reads that day
+    while seeding (unless it already does), so every service agrees with the seeders.
+    """
+    if today is not None and today != clock.today():
+        with clock.frozen(dt.datetime.combine(today, dt.time(12), tzinfo=dt.UTC)):
+            return seed_all(progress)
     ctx = DemoContext(today=today or clock.today(), rng=random.Random(20261124))
     for dotted in SEEDERS:
         # Each seeder draws from its own stream, so what one seeder skips on a second run

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -15,6 +17,7 @@ from rich.table import Table
 
 from coproduce.checkins.demo import patient_checkin_link
 from coproduce.demo import DEMO_PASSWORD, SEEDERS, seed_all
+from coproduce.platform import clock
 
 LOGINS = [
     ("patient", "Maria, 52, chronic pain on opioids; has a check-in due now"),
@@ -38,8 +41,23 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-serve", action="store_true", help="seed only, do not serve")
         parser.add_argument("--no-worker", action="store_true", help="do not start the worker")
+        parser.add_argument(
+            "--today",
+            type=_iso_day,
+            default=None,
+            metavar="YYYY-MM-DD",
+            help="seed and run the demo as of this day (use a fresh database for each day)",
+        )
 
-    def handle(self, *args, port: int, no_serve: bool, no_worker: bool, **options):
+    def handle(
+        self,
+        *args,
+        port: int,
+        no_serve: bool,
+        no_worker: bool,
+        today: dt.date | None = None,
+        **options,
+    ):
         if settings.MODE != "demo":
             raise CommandError(
                 "The demo runs only with COPRODUCE_MODE=demo (it uses the public password "
@@ -50,6 +68,11 @@ class Command(BaseCommand):
         if "COPRODUCE_BASE_URL" not in os.environ:
             # Links printed and e-mailed by the demo must point at the port it serves on.
             settings.COPRODUCE_BASE_URL = f"http://127.0.0.1:{port}"
+        worker_env = os.environ.copy()
+        if today is not None:
+            # The server runs in this process; the worker reads the same day from its settings.
+            clock.travel_to(today)
+            worker_env["COPRODUCE_TODAY"] = today.isoformat()
         console = Console(stderr=False)
         console.print("[bold]coproduce demo[/bold]: preparing the database…")
         call_command("migrate", interactive=False, verbosity=0)
@@ -61,11 +84,11 @@ class Command(BaseCommand):
             console=console,
         ) as progress:
             task = progress.add_task("Seeding demo data", total=len(SEEDERS))
-            ctx = seed_all(lambda name: progress.advance(task))
+            ctx = seed_all(lambda name: progress.advance(task), today=today)
         created = (
             ", ".join(f"{n} {what}" for what, n in sorted(ctx.created.items())) or "nothing new"
         )
-        console.print(f"Seeded: {created}.")
+        console.print(f"Seeded as of {ctx.today:%A %-d %B %Y}: {created}.")
         self._print_logins(console, port)
         link = patient_checkin_link()
         if link:
@@ -75,7 +98,7 @@ class Command(BaseCommand):
         worker = None
         if not no_worker and "db_worker" in _commands():
             worker = subprocess.Popen(
-                [sys.executable, "-m", "coproduce.cli", "worker"], env=os.environ.copy()
+                [sys.executable, "-m", "coproduce.cli", "worker"], env=worker_env
             )
         try:
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
@@ -91,6 +114,13 @@ class Command(BaseCommand):
             table.add_row(username, who)
         console.print(table)
         console.print(f"Open [bold]http://127.0.0.1:{port}/[/bold] in your browser. Ctrl+C stops.")
+
+
+def _iso_day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date: use YYYY-MM-DD") from None
 
 
 def _commands() -> set[str]:

@@ -1,0 +1,113 @@
+"""The demo works on any day: seeded as of a month end, a Monday, a leap day and a year end.
+
+A smoke subset of the demo-based checks, run with the application clock standing on each
+day. Each day is seeded once (module-scoped, rolled back afterwards) to keep CI fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import transaction
+from django.test import Client
+
+from coproduce.platform import clock
+
+DAYS = [
+    dt.date(2026, 12, 31),  # a year end (Thursday)
+    dt.date(2027, 1, 31),  # a month end (Sunday)
+    dt.date(2027, 3, 1),  # a Monday, the day after February
+    dt.date(2028, 2, 29),  # a leap day (Tuesday)
+]
+
+
+class _Rollback(Exception):
+    pass
+
+
+@pytest.fixture(scope="module", params=DAYS, ids=[d.isoformat() for d in DAYS])
+def demo_day(request, django_db_setup, django_db_blocker):
+    """Seed the demo as of the day, with the clock frozen there; undo it all afterwards."""
+    from coproduce.demo import seed_all
+
+    day = request.param
+    noon = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
+    with django_db_blocker.unblock(), clock.frozen(noon):
+        try:
+            with transaction.atomic():
+                ctx = seed_all(today=day)
+                yield day, ctx
+                raise _Rollback
+        except _Rollback:
+            pass
+
+
+@pytest.fixture
+def on_day(demo_day, db):
+    return demo_day
+
+
+def _client(username: str) -> Client:
+    from coproduce.people.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    return client
+
+
+def test_it_seeds_as_of_the_day(on_day):
+    from coproduce.visits.models import Appointment
+
+    day, ctx = on_day
+    assert ctx.today == day
+    assert clock.today() == day
+    week = [a.starts_at.date() for a in Appointment.objects.filter(status="booked")]
+    assert any(abs((d - day).days) <= 7 for d in week), "appointments this week"
+
+
+def test_maria_has_a_check_in_due_now_and_her_link_opens_it(on_day):
+    from coproduce.checkins.demo import patient_checkin_link
+
+    link = patient_checkin_link()
+    assert link, "Maria has an open check-in due now"
+    response = Client().get(link.split("127.0.0.1:8000", 1)[-1], follow=True)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("username", "path"),
+    [
+        ("patient", "/"),
+        ("patient", "/patients/CP-DEMOPAT1/dashboard/"),
+        ("parent", "/"),
+        ("teen", "/"),
+        ("nurse", "/"),
+        ("nurse", "/alerts/"),
+        ("clinician", "/patients/CP-DEMOPAT1/dashboard/"),
+        ("clinician", "/team/previsit/"),
+        ("qi", "/"),
+    ],
+)
+def test_every_login_lands_on_a_working_page(on_day, username, path):
+    response = _client(username).get(path, follow=True)
+    assert response.status_code == 200, (username, path)
+
+
+def test_the_dashboard_shows_marias_history_up_to_the_day(on_day):
+    day, _ = on_day
+    response = _client("clinician").get("/patients/CP-DEMOPAT1/dashboard/")
+    trends = response.context["trends"]
+    assert trends, "Maria has scores"
+    assert max(t.latest_at for t in trends) <= day
+    assert response.context["today"] == day
+
+
+def test_every_measure_has_a_network_chart(on_day):
+    from coproduce.registry.measures import MEASURES
+    from coproduce.registry.services import measure_by_site
+
+    day, _ = on_day
+    for measure_id, measure in MEASURES.items():
+        network, _sites = measure_by_site(measure, today=day)
+        assert network.chart is not None, measure_id
