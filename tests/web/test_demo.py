@@ -103,9 +103,10 @@ def test_it_refuses_a_today_that_is_not_a_date_and_seeds_nothing(db):
 def test_it_seeds_as_of_the_day_it_is_given(db, capsys):
     from coproduce.platform import clock
 
+    previous = clock.snapshot()
     try:
         call_command("demo", "--no-serve", "--today", "2028-02-29")
         assert clock.today() == dt.date(2028, 2, 29)
     finally:
-        clock.reset()
+        clock.restore(previous)
     assert "Seeded as of Tuesday 29 February 2028" in capsys.readouterr().out

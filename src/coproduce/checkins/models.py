@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django.utils import timezone
 
 from coproduce.platform import clock
 
@@ -27,7 +26,7 @@ class Enrollment(models.Model):
         "people.Patient", on_delete=models.CASCADE, related_name="enrollments"
     )
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="enrollments")
-    started_on = models.DateField(default=timezone.localdate)
+    started_on = models.DateField(default=clock.today)
     ended_on = models.DateField(null=True, blank=True)
 
     class Meta:

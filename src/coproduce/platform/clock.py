@@ -81,19 +81,25 @@ def is_moved() -> bool:
     return _frozen is not None or _offset != dt.timedelta(0)
 
 
+def snapshot() -> tuple[dt.datetime | None, dt.timedelta]:
+    """Return the clock's setting, for `restore()` (tests that move the clock put it back)."""
+    return (_frozen, _offset)
+
+
+def restore(previous: tuple[dt.datetime | None, dt.timedelta]) -> None:
+    """Put the clock back as `snapshot()` found it."""
+    global _frozen, _offset
+    _frozen, _offset = previous
+
+
 @contextmanager
 def frozen(at: dt.datetime | dt.date) -> Iterator[dt.datetime]:
     """Run a block with the clock frozen at `at` (a date means noon UTC of that day)."""
     if not isinstance(at, dt.datetime):
         at = dt.datetime.combine(at, dt.time(12, 0), tzinfo=dt.UTC)
-    previous = (_frozen, _offset)
+    previous = snapshot()
     freeze(at)
     try:
         yield now()
     finally:
-        _restore(previous)
-
-
-def _restore(previous: tuple[dt.datetime | None, dt.timedelta]) -> None:
-    global _frozen, _offset
-    _frozen, _offset = previous
+        restore(previous)

@@ -17,6 +17,11 @@ class Migration(migrations.Migration):
         migrations.SeparateDatabaseAndState(
             state_operations=[
                 migrations.AlterField(
+                    model_name='enrollment',
+                    name='started_on',
+                    field=models.DateField(default=coproduce.platform.clock.today),
+                ),
+                migrations.AlterField(
                     model_name='checkinresponse',
                     name='submitted_at',
                     field=models.DateTimeField(db_index=True, default=coproduce.platform.clock.now),
