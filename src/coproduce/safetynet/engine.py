@@ -181,6 +181,15 @@ def render(template: str, facts: Facts | None, ack_by: str) -> str:
     return PLACEHOLDER.sub(fill, gettext(template) if template else template)
 
 
+def _definitions_or_none(snapshot: Snapshot) -> list[dict[str, Any]]:
+    try:
+        return snapshot.rules_for_programs()
+    except DatabaseError:
+        raise
+    except Exception:  # already logged by the rules' evaluation; the crisis must still go
+        return []
+
+
 def most_urgent_per_group(fired: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The fired rules in order of priority, keeping only the most urgent of each group.
 
@@ -388,7 +397,8 @@ def plan_safetynet(
     if plan.crisis and not any(r.get("crisis") for r in fired):
         fired.append(BUILTIN_CRISIS | {"version": 0, "data": {"phq9 item 9": "above 0"}})
 
-    groups = {r["id"]: r.get("group") for r in [*snapshot.rules_for_programs(), *fired]}
+    # Which group each rule of the patient's programs is in (for the open alerts it raised).
+    groups = {r["id"]: r.get("group") for r in [*_definitions_or_none(snapshot), *fired]}
     for rule in most_urgent_per_group(fired):
         crisis = bool(rule.get("crisis"))
         if rule["id"] in snapshot.snoozed and not crisis:  # crisis alerts cannot be snoozed
