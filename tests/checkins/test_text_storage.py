@@ -13,7 +13,6 @@ import io
 import json
 
 from django.core.management import call_command
-from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +21,7 @@ from coproduce.checkins.scheduling import on_demand
 from coproduce.checkins.tokens import issue_token
 from coproduce.instruments.models import InstrumentVersion
 from coproduce.interop.fhir import REGISTRY_ID_SYSTEM
+from coproduce.platform import clock
 from coproduce.safetynet.models import Alert, Priority
 
 NUL = "\x00"
@@ -135,7 +135,7 @@ def _walk_web_check_in(client, token: str, answers: dict, free_text: str):
 
 def test_the_web_check_in_stores_a_red_flag_check_in_with_nul_characters(client, alice):
     invitation = on_demand(
-        alice, ["phq9", "previsit", "taper-weekly"], now=timezone.now() - dt.timedelta(minutes=1)
+        alice, ["phq9", "previsit", "taper-weekly"], now=clock.now() - dt.timedelta(minutes=1)
     )
     token = issue_token(invitation, purpose="invitation")
     answers = red_flag_answers(f"knee{NUL} worse")
