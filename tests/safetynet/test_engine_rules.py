@@ -172,8 +172,8 @@ def test_it_alerts_on_a_patient_reported_flare(world, answer, fires):
 
 
 def test_rules_of_other_programs_stay_quiet(world):
-    enroll(world.alice, "ra-registry")
-    assert fired(world.alice, scores={"hbi": 12, "phq9": 25}, free_text="hello") == set()
+    enroll(world.alice, "ra-registry")  # HBI is the IBD program's, free text the taper's
+    assert fired(world.alice, scores={"hbi": 12, "pain-nrs": 3}, free_text="hello") == set()
 
 
 def test_patients_in_no_program_get_no_rule_alerts(world):

@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 
 from coproduce.safetynet.expressions import ConditionError, evaluate, parse
 from coproduce.safetynet.models import Rule
-from coproduce.safetynet.rules import RULES_DIR, RuleFileError, read_all, sync_rules
+from coproduce.safetynet.rules import PROGRAMS, RULES_DIR, RuleFileError, read_all, sync_rules
 
 GOOD = """
 ruleset = "t"
@@ -39,6 +39,16 @@ def test_the_shipped_rule_files_are_valid():
     assert {"taper-mood-crisis", "taper-pain-up", "ibd-hbi-flare", "ra-das28-flare"} <= ids
 
 
+def test_the_shared_rules_are_written_once_for_every_program():
+    shared = [r for r in read_all() if r["source_file"] == "shared.toml"]
+    assert {r["id"] for r in shared} == {"phq9-severe", "phq9-moderate", "pain-up-major", "pain-up"}
+    assert all(set(r["programs"]) == PROGRAMS for r in shared)
+    # A program's own rule may tighten a shared one (taper-pain-up: the same rise, "soon"),
+    # but never copy it: no two rules share both condition and priority.
+    pairs = [(r["condition"], r["priority"]) for r in read_all() if r["trigger"] == "checkin"]
+    assert len(pairs) == len(set(pairs))
+
+
 @pytest.mark.parametrize(
     ("change", "error"),
     [
@@ -48,6 +58,7 @@ def test_the_shipped_rule_files_are_valid():
         (('advise = "d"\n', ""), "t.toml, rule t-one, message.advise"),
         (("{{score.hbi}}", "{{nope.hbi}}"), "unknown placeholder {nope.hbi}"),
         (("title", "titel"), "unknown key(s) titel"),
+        (('priority = "soon"', 'priority = "soon"\ngroup = "Mood!"'), "group must be lowercase"),
     ],
 )
 def test_it_names_the_file_and_rule_in_errors(tmp_path, change, error):

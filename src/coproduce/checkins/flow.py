@@ -15,6 +15,7 @@ from django.db import transaction
 
 from coproduce.audit.services import record
 from coproduce.checkins.models import Invitation, InvitationStatus
+from coproduce.checkins.services import MAX_FREE_TEXT, clean_free_text
 from coproduce.instruments.definitions import Definition, Item
 from coproduce.instruments.library import get_definition
 from coproduce.instruments.results import InvalidResponse
@@ -129,7 +130,7 @@ def save_page(
         mine.update(answers or {})
         all_answers[step.instrument] = mine
     if free_text is not None:
-        draft["free_text"] = free_text.strip()[:4000]
+        draft["free_text"] = clean_free_text(free_text)[:MAX_FREE_TEXT]
     draft["answers"] = all_answers
     draft["saved_at"] = now.isoformat()
     invitation.draft = draft

@@ -30,6 +30,7 @@ from coproduce.instruments.results import InvalidResponse
 from coproduce.instruments.scoring import score_definition, validate_answers
 from coproduce.people.models import CareTeam, Patient, Role, Site, User
 from coproduce.platform import clock
+from coproduce.platform.text import clean_text
 from coproduce.safetynet.engine import item9_positive
 
 if TYPE_CHECKING:
@@ -84,6 +85,14 @@ class SubmitResult:
     messages: list[Any] = field(default_factory=list)
     crisis: bool = False
     safetynet_failed: bool = False
+
+
+MAX_FREE_TEXT = 4000
+
+
+def clean_free_text(text: Any) -> str:
+    """The patient's note as it is stored: storable characters only, without outer spaces."""
+    return clean_text(text if isinstance(text, str) else "").strip()
 
 
 def web_idempotency_key(invitation: Invitation) -> str:
@@ -266,9 +275,9 @@ def submit_checkin(
         screening = False
     if not instruments:
         raise CheckinInvalid("No answers were given.")
-    free_text = (free_text or "").strip()
-    if len(free_text) > 4000:
-        raise CheckinInvalid("The message to your team is longer than 4000 characters.")
+    free_text = clean_free_text(free_text)
+    if len(free_text) > MAX_FREE_TEXT:
+        raise CheckinInvalid(f"The message to your team is longer than {MAX_FREE_TEXT} characters.")
     cleaned, versions = clean_answers(instruments, answers, screening=screening)
 
     response = CheckinResponse(

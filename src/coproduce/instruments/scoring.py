@@ -26,6 +26,7 @@ from coproduce.instruments.results import (
     band_of,
 )
 from coproduce.instruments.rules import PATIENT_RULES, result, score_unscored
+from coproduce.platform.text import clean_data
 
 __all__ = [
     "INDEX_IDS",
@@ -168,6 +169,9 @@ def _clean_one(item: Item, raw: Any) -> tuple[Any, Number | None]:
 def _clean(definition: Definition, answers: Any) -> tuple[dict[str, Any], dict[str, Number]]:
     if not isinstance(answers, Mapping):
         raise InvalidResponse("", "answers must be an object mapping linkId to answer")
+    # Every way in (web pages, JSON API, FHIR, CLI) parses answers here, so text is made
+    # storable here once: no NUL, no lone surrogate (see platform/text.py).
+    answers = clean_data(dict(answers))
     item_map = definition.item_map
     cleaned: dict[str, Any] = {}
     values: dict[str, Number] = {}

@@ -13,6 +13,7 @@ from coproduce.instruments.importer import (
     instrument_identity,
 )
 from coproduce.instruments.models import InstrumentVersion
+from coproduce.platform.text import clean_data
 
 
 def record_version(definition: Definition) -> InstrumentVersion:
@@ -49,6 +50,7 @@ def import_questionnaire(
     scoring: Any = None,
 ) -> InstrumentVersion:
     """Check and store an imported Questionnaire; ImportRefused says why it was not stored."""
+    data, scoring = clean_data(data), clean_data(scoring)  # storable text only (platform/text.py)
     questionnaire, warnings = check_questionnaire(data)
     table = check_scoring(scoring)
     key_id, key_version = instrument_identity(questionnaire, instrument_id, version)

@@ -21,6 +21,7 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from coproduce.checkins.models import CheckinResponse, Score
 from coproduce.instruments.definitions import NS, Definition
 from coproduce.instruments.library import get_definition, shipped
+from coproduce.platform.text import clean_data
 
 # The identifier system of registry IDs. The database primary key never leaves the system.
 REGISTRY_ID_SYSTEM = "https://coproduce.org/fhir/sid/registry-id"
@@ -279,6 +280,7 @@ class ParsedResponse:
 
 def parse_questionnaire_response(data: dict[str, Any]) -> ParsedResponse:
     """Check a QuestionnaireResponse and read it into answers; FhirInvalid names the problem."""
+    data = clean_data(data)  # the R4B model cannot read a lone surrogate
     try:
         QuestionnaireResponse.model_validate(data)
     except pydantic.ValidationError as exc:

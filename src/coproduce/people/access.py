@@ -14,6 +14,7 @@ from django.http import Http404
 from coproduce.audit.services import record
 from coproduce.people.models import CARE_ROLES, Patient, ProxyKind, Role, User
 from coproduce.platform import clock
+from coproduce.platform.text import clean_text
 
 
 def majority_cutoff(today: dt.date) -> dt.date:
@@ -56,6 +57,10 @@ def get_patient_for(
     today: dt.date | None = None,
 ) -> Patient:
     """Return the patient if `user` may see them and audit the read; else raise Http404."""
+    if clean_text(registry_id) != registry_id:
+        # No registry ID holds a NUL or a lone surrogate, and PostgreSQL cannot even compare
+        # one: such an ID is simply not found (never cleaned into someone else's ID).
+        raise Http404("No such patient.")
     try:
         patient = (
             patients_visible_to(user, today=today)

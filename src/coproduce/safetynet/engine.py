@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import DatabaseError
+from django.utils import dateformat
+from django.utils.translation import gettext
 
 from coproduce.audit.events import register
 from coproduce.audit.models import AuditEvent
@@ -79,6 +81,7 @@ BUILTIN_CRISIS: dict[str, Any] = {
     "title": "Thoughts of self-harm (PHQ-9 item 9)",
     "priority": "urgent",
     "crisis": True,
+    "group": "mood",
     "reason": "PHQ-9 item 9 above 0: thoughts of being better off dead or of self-harm",
     "message": {
         "acknowledge": "Thank you for telling us you have had thoughts of hurting yourself.",
@@ -138,7 +141,7 @@ def is_crisis(response: CheckinResponse, scores: list[Score]) -> bool:
 
 def _fmt(value: Any) -> str:
     if value is None:
-        return "not known"
+        return gettext("not known")
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else f"{value:.1f}"
     return str(value)
@@ -156,14 +159,15 @@ def _ack_by_text(due: dt.datetime, now: dt.datetime, patient: Patient) -> str:
     zone = patient.care_team.site.zone
     local, today = due.astimezone(zone), now.astimezone(zone).date()
     if local.date() == today:
-        return f"{local:%H:%M} today"
+        return gettext("%(time)s today") % {"time": f"{local:%H:%M}"}
     if local.date() == today + dt.timedelta(days=1):
-        return f"{local:%H:%M} tomorrow"
-    return f"{local:%A %-d %B}"
+        return gettext("%(time)s tomorrow") % {"time": f"{local:%H:%M}"}
+    return dateformat.format(local, "l j F")  # weekday and month in the active language
 
 
 def render(template: str, facts: Facts | None, ack_by: str) -> str:
-    """Fill {score.peg}-style placeholders and {ack_by} in a rule's text."""
+    """Fill {score.peg}-style placeholders and {ack_by} in a rule's text (translated first:
+    a rule's text is its own message id, so a catalogue can carry the rule files' texts)."""
 
     def fill(m: Any) -> str:
         name, arg = m.group(1), m.group(2)
@@ -172,9 +176,57 @@ def render(template: str, facts: Facts | None, ack_by: str) -> str:
         try:
             return _fmt(facts(name, arg)) if facts is not None else "not known"
         except Exception:  # a message must still reach the patient
-            return "not known"
+            return gettext("not known")
 
-    return PLACEHOLDER.sub(fill, template)
+    return PLACEHOLDER.sub(fill, gettext(template) if template else template)
+
+
+def _definitions_or_none(snapshot: Snapshot) -> list[dict[str, Any]]:
+    try:
+        return snapshot.rules_for_programs()
+    except DatabaseError:
+        raise
+    except Exception:  # already logged by the rules' evaluation; the crisis must still go
+        return []
+
+
+def most_urgent_per_group(fired: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The fired rules in order of priority, keeping only the most urgent of each group.
+
+    Rules of one group (e.g. "mood", "pain") are tiers of one concern, so the patient gets
+    one message and the team one alert for it. Between rules of equal priority a program's
+    own rule (naming fewer programs) is preferred over a rule shared by every program.
+    """
+    kept, seen = [], set()
+    for rule in sorted(
+        fired, key=lambda r: (PRIORITIES[r["priority"]], len(r.get("programs", [])))
+    ):
+        group = rule.get("group")
+        if group and group in seen:
+            continue
+        seen.add(group)
+        kept.append(rule)
+    return kept
+
+
+def open_alert(
+    rule: dict[str, Any], snapshot: Snapshot, groups: dict[str, str | None]
+) -> tuple[int, dt.datetime | None] | None:
+    """The (priority, due time) of an unresolved alert that makes a new one for `rule` noise:
+    one from the same rule, or from its group at the same or a higher priority."""
+    priority, group = PRIORITIES[rule["priority"]], rule.get("group")
+    found = [
+        entry
+        for rule_id, entry in snapshot.open_alerts.items()
+        if rule_id == rule["id"]
+        or (group and groups.get(rule_id) == group and entry[0] <= priority)
+    ]
+    if not found and rule["id"] in snapshot.unresolved:
+        return (priority, None)  # (a snapshot built without due times)
+    if not found:
+        return None
+    dues = [due for _, due in found if due is not None]
+    return (min(p for p, _ in found), min(dues) if dues else None)
 
 
 def snapshot_instruments(answered: set[str]) -> set[str]:
@@ -345,14 +397,20 @@ def plan_safetynet(
     if plan.crisis and not any(r.get("crisis") for r in fired):
         fired.append(BUILTIN_CRISIS | {"version": 0, "data": {"phq9 item 9": "above 0"}})
 
-    fired.sort(key=lambda r: PRIORITIES[r["priority"]])
-    for rule in fired:
+    # Which group each rule of the patient's programs is in (for the open alerts it raised).
+    groups = {r["id"]: r.get("group") for r in [*_definitions_or_none(snapshot), *fired]}
+    for rule in most_urgent_per_group(fired):
         crisis = bool(rule.get("crisis"))
         if rule["id"] in snapshot.snoozed and not crisis:  # crisis alerts cannot be snoozed
             continue
         priority = PRIORITIES[rule["priority"]]
+        # One open alert per rule (or per group, at this priority or a higher one) and
+        # patient is enough for the team; urgent ones always go. The patient is then promised
+        # the time the open alert is due, if that is still ahead.
+        still_open = None if priority == Priority.URGENT else open_alert(rule, snapshot, groups)
         due = _ack_due(priority, now)
-        ack_by = _ack_by_text(due, now, patient)
+        promised = still_open[1] if still_open and still_open[1] and still_open[1] > now else due
+        ack_by = _ack_by_text(promised, now, patient)
         parts = {k: render(v, facts, ack_by) for k, v in rule["message"].items()}
         plan.messages.append(
             PatientMessage(
@@ -364,8 +422,7 @@ def plan_safetynet(
                 **parts,
             )
         )
-        # One open alert per rule and patient is enough for the team; urgent ones always go.
-        if rule["id"] in snapshot.unresolved and priority != Priority.URGENT:
+        if still_open is not None:
             continue
         alert = Alert(
             patient=patient,

@@ -91,7 +91,9 @@ class Snapshot:
     programs: dict[str, dt.date] = field(default_factory=dict)  # slug -> started_on
     history: dict[str, list[tuple[dt.datetime, float]]] = field(default_factory=dict)
     snoozed: set[str] = field(default_factory=set)
-    unresolved: set[str] = field(default_factory=set)
+    unresolved: set[str] = field(default_factory=set)  # rules with an alert not yet resolved
+    # Of each rule's unresolved alerts: the most urgent priority and the earliest due time.
+    open_alerts: dict[str, tuple[int, dt.datetime | None]] = field(default_factory=dict)
     last_visit: dt.datetime | None = None
     members: list[User] = field(default_factory=list)  # care roles with an e-mail address
     asked: set[str] = field(default_factory=set)  # instruments whose history was read
@@ -140,7 +142,8 @@ def _snapshot_sql(vendor: str, n_instruments: int) -> str:
         "WHERE e.patient_id = %s AND e.ended_on IS NULL",
         f"SELECT 'snooze', rule_id, NULL, until, NULL, NULL FROM {_table(Snooze)} "
         "WHERE patient_id = %s AND until > %s",
-        f"SELECT 'open', rule_id, NULL, NULL, NULL, NULL FROM {_table(Alert)} "
+        f"SELECT 'open', rule_id, NULL, ack_due_at, CAST(priority AS DOUBLE PRECISION), NULL "
+        f"FROM {_table(Alert)} "
         "WHERE patient_id = %s AND status <> %s",
         f"SELECT 'visit', NULL, NULL, MAX(starts_at), NULL, NULL FROM {_table(Appointment)} "
         "WHERE patient_id = %s AND status = %s AND starts_at <= %s",
@@ -202,6 +205,11 @@ def read_snapshot(rows: list[tuple], instruments: set[str]) -> Snapshot:
             snap.snoozed.add(name)
         elif kind == "open":
             snap.unresolved.add(name)
+            due, before = _aware(at_value), snap.open_alerts.get(name)
+            if before is not None:
+                due = min((d for d in (due, before[1]) if d is not None), default=None)
+            priority = int(num) if before is None else min(int(num), before[0])
+            snap.open_alerts[name] = (priority, due)
         elif kind == "visit":
             snap.last_visit = _aware(at_value)
         elif kind == "member":

@@ -21,7 +21,7 @@ TRIGGERS = frozenset({"checkin", "silence"})
 MESSAGE_PARTS = ("acknowledge", "validate", "advise", "clinic_will")
 RULE_KEYS = frozenset(
     {"id", "title", "programs", "priority", "crisis", "trigger", "condition", "silent_days"}
-    | {"reason", "message", "notes", "source"}
+    | {"reason", "message", "notes", "source", "group"}
 )
 # {score.peg}, {baseline.hbi}, ... and {ack_by} (when the clinic will have acted).
 PLACEHOLDER = re.compile(r"\{([\w]+)(?:\.([\w-]+))?\}")
@@ -65,6 +65,9 @@ def _check_rule(raw: dict[str, Any], defaults: dict[str, Any], where: str) -> di
     programs = rule["programs"]
     if not isinstance(programs, list) or not programs or set(programs) - PROGRAMS:
         raise RuleFileError(f"{where}: programs must list some of {', '.join(sorted(PROGRAMS))}")
+    group = rule.get("group")
+    if group is not None and (not isinstance(group, str) or not RULE_ID.match(group)):
+        raise RuleFileError(f"{where}: group must be lowercase letters, digits and dashes")
     rule["trigger"] = rule.get("trigger", "checkin")
     rule["crisis"] = bool(rule.get("crisis", False))
     if rule["trigger"] not in TRIGGERS:
