@@ -26,12 +26,21 @@ MODE = env_choice("COPRODUCE_MODE", "production", ("production", "demo", "test")
 RELAXED = MODE in ("demo", "test")
 
 DEBUG = env_bool("COPRODUCE_DEBUG", default=False)
+if DEBUG and not RELAXED:
+    # Debug pages show settings, SQL and stack frames full of patient data to anyone.
+    raise ImproperlyConfigured(
+        "COPRODUCE_DEBUG=true is refused in production: debug pages expose patient data. "
+        "Unset it (or use COPRODUCE_MODE=demo on a machine with invented data only)."
+    )
+PUBLIC_INSECURE_KEY = "insecure-demo-and-test-only-key-never-use-in-production"
 SECRET_KEY = env_secret(
-    "COPRODUCE_SECRET_KEY",
-    insecure_fallback="insecure-demo-and-test-only-key-never-use-in-production"
-    if RELAXED
-    else None,
+    "COPRODUCE_SECRET_KEY", insecure_fallback=PUBLIC_INSECURE_KEY if RELAXED else None
 )
+if SECRET_KEY == PUBLIC_INSECURE_KEY and not RELAXED:
+    raise ImproperlyConfigured(
+        "COPRODUCE_SECRET_KEY is the public demo/test key: anyone could forge sessions. "
+        "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 ALLOWED_HOSTS = env_list(
     "COPRODUCE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if RELAXED else []
 )

@@ -42,3 +42,33 @@ def test_it_needs_the_public_address_for_links_in_production():
 def test_it_refuses_a_short_secret():
     result = run_settings({"COPRODUCE_SECRET_KEY": "short"})
     assert "at least 32 characters" in result.stderr
+
+
+def test_it_refuses_debug_pages_in_production():
+    # Issue 12: production accepted COPRODUCE_DEBUG=true.
+    result = run_settings(
+        {
+            "COPRODUCE_SECRET_KEY": "x" * 40,
+            "COPRODUCE_BASE_URL": "https://care.example.org",
+            "COPRODUCE_DEBUG": "true",
+        }
+    )
+    assert result.returncode != 0
+    assert "COPRODUCE_DEBUG=true is refused in production" in result.stderr
+
+
+def test_it_allows_debug_pages_in_demo_mode():
+    result = run_settings({"COPRODUCE_MODE": "demo", "COPRODUCE_DEBUG": "true"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("True")
+
+
+def test_it_refuses_the_public_demo_key_in_production():
+    result = run_settings(
+        {
+            "COPRODUCE_SECRET_KEY": "insecure-demo-and-test-only-key-never-use-in-production",
+            "COPRODUCE_BASE_URL": "https://care.example.org",
+        }
+    )
+    assert result.returncode != 0
+    assert "is the public demo/test key" in result.stderr

@@ -1,0 +1,33 @@
+"""The `coproduce` command on a database that was never set up."""
+
+import os
+import subprocess
+import sys
+
+
+def run_cli(args: list[str], var_dir) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COPRODUCE_", "DATABASE_"))}
+    env.update({"COPRODUCE_MODE": "demo", "COPRODUCE_VAR_DIR": str(var_dir)})
+    return subprocess.run(
+        [sys.executable, "-m", "coproduce.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def test_it_says_run_migrate_instead_of_a_traceback_on_a_new_database(tmp_path):
+    # Issue 12: any command on a never-migrated database printed a Python traceback.
+    result = run_cli(["instruments", "list"], tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "the database is not set up: run coproduce migrate" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_it_keeps_other_errors_as_they_are(tmp_path):
+    assert run_cli(["migrate", "--verbosity", "0"], tmp_path).returncode == 0
+    result = run_cli(["instruments", "list"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "the database is not set up" not in result.stderr
