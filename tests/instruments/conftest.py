@@ -8,7 +8,9 @@ import pytest
 
 from coproduce.instruments.library import forget_imported
 
-EXTERNAL = Path("/work/shared/external/fhir-questionnaires")
+FILES = Path(__file__).parent / "files"
+EXTERNAL = FILES / "fhir"
+REDCAP = FILES / "redcap"
 
 
 @pytest.fixture(autouse=True)
