@@ -51,7 +51,7 @@ def steps_for(invitation: Invitation) -> list[Step]:
             asked = [
                 i
                 for i in page.items
-                if i.answerable and definition.is_enabled(i, given, screening=invitation.screening)
+                if i.asked and definition.is_enabled(i, given, screening=invitation.screening)
             ]
             for start in range(0, len(asked), MAX_ITEMS_PER_PAGE):
                 steps.append(

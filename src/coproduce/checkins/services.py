@@ -27,7 +27,7 @@ from coproduce.checkins.models import (
 from coproduce.checkins.outbox import drop_unsent_reminders
 from coproduce.instruments.library import get_definition
 from coproduce.instruments.results import InvalidResponse
-from coproduce.instruments.scoring import score_definition, validate_answers
+from coproduce.instruments.scoring import score_definition, validate_answers, with_calculated
 from coproduce.people.models import CareTeam, Patient, Role, Site, User
 from coproduce.platform import clock
 from coproduce.platform.text import clean_text
@@ -130,9 +130,11 @@ def clean_answers(
                 link_id=exc.link_id,
             ) from None
         asked = {i.link_id for i in definition.enabled_items(values, screening=screening)}
+        values = with_calculated(definition, {k: v for k, v in values.items() if k in asked})
         values = {k: v for k, v in values.items() if k in asked}
         for item in definition.items:
-            if item.required and item.link_id in asked and item.link_id not in values:
+            unanswered = item.link_id in asked and item.link_id not in values
+            if item.required and item.asked and unanswered:
                 raise CheckinInvalid(
                     f"{definition.title}, question {item.link_id} (“{item.text}”) needs an answer.",
                     instrument=instrument_id,

@@ -50,6 +50,16 @@ ANSWER_TYPES = frozenset(
     }
 )
 ITEM_TYPES = ANSWER_TYPES | {"group", "display", "question"}
+# Answer types a check-in cannot take: refused at import, by name (never a number box).
+UNSUPPORTED_TYPES = {
+    "attachment": "files",
+    "reference": "references to other FHIR resources",
+}
+SDC = "http://hl7.org/fhir/uv/sdc/StructureDefinition/"
+CALCULATED_URL = SDC + "sdc-questionnaire-calculatedExpression"
+VARIABLE_URL = "http://hl7.org/fhir/StructureDefinition/variable"
+# FHIRPath expressions coproduce evaluates; their syntax is checked at import.
+EXPRESSION_URLS = (CALCULATED_URL, VARIABLE_URL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +70,8 @@ class Option:
     display: str
     weight: float | int | None = None
     system: str | None = None
+    value_key: str = "valueCoding"  # the answerOption's value[x]: valueInteger, valueDate...
+    value: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +111,11 @@ class Item:
     render: str | None = None
     anchors: tuple[str, str] | None = None
     page: str | None = None
+    read_only: bool = False
+    calculated: str | None = None  # an SDC calculatedExpression (FHIRPath)
+    variables: tuple[tuple[str, str], ...] = ()
+    initial: Any = None
+    unit: dict[str, str] | None = None  # a quantity's unit: {"unit", "system", "code"}
     by_code: dict[str, Option] = field(default_factory=dict, repr=False)
     by_weight: dict[float | int, list[Option]] = field(default_factory=dict, repr=False)
 
@@ -109,6 +126,11 @@ class Item:
     @property
     def answerable(self) -> bool:
         return self.type in ANSWER_TYPES
+
+    @property
+    def asked(self) -> bool:
+        """Answered by the person: read-only and calculated items are computed instead."""
+        return self.answerable and not self.read_only
 
 
 @dataclass(frozen=True, eq=False)
@@ -139,6 +161,7 @@ class Definition:
     screening: ScreeningRule | None = None
     confidential: bool = False
     scoring: dict[str, Any] = field(default_factory=dict, repr=False)
+    variables: tuple[tuple[str, str], ...] = ()
     item_map: dict[str, Item] = field(default_factory=dict, repr=False)
 
     @property
@@ -274,7 +297,7 @@ def _option_from_answer_option(option: Mapping[str, Any]) -> Option:
     for key in ("valueInteger", "valueString", "valueDate", "valueTime"):
         if key in option:
             value = option[key]
-            return Option(str(value), str(value), weight)
+            return Option(str(value), str(value), weight, value_key=key, value=value)
     raise ValueError("answerOption without a value")
 
 
@@ -306,6 +329,42 @@ def _contained_value_sets(questionnaire: Mapping[str, Any]) -> dict[str, Mapping
             if res.get("url"):
                 found[str(res["url"])] = res
     return found
+
+
+UNIT_URL = "http://hl7.org/fhir/StructureDefinition/questionnaire-unit"
+UNIT_OPTION_URL = "http://hl7.org/fhir/StructureDefinition/questionnaire-unitOption"
+
+
+def _variables(element: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    found = []
+    for ext in element.get("extension", ()) or ():
+        if isinstance(ext, dict) and ext.get("url") == VARIABLE_URL:
+            expression = ext.get("valueExpression") or {}
+            if expression.get("name") and expression.get("expression"):
+                found.append((str(expression["name"]), str(expression["expression"])))
+    return tuple(found)
+
+
+def _unit(raw: Mapping[str, Any]) -> dict[str, str] | None:
+    coding = _ext_value(raw, UNIT_URL) or _ext_value(raw, UNIT_OPTION_URL)
+    if not isinstance(coding, dict):
+        return None
+    unit = {
+        "unit": coding.get("display") or coding.get("code"),
+        "system": coding.get("system"),
+        "code": coding.get("code"),
+    }
+    return {k: str(v) for k, v in unit.items() if v}
+
+
+def _initial(raw: Mapping[str, Any]) -> Any:
+    for entry in raw.get("initial", ()) or ():
+        for key, value in entry.items():
+            if key == "valueCoding":
+                return str(value.get("code"))
+            if key.startswith("value"):
+                return value
+    return None
 
 
 def _parse_item(
@@ -344,6 +403,11 @@ def _parse_item(
         render=_ext_value(raw, RENDER_URL),
         anchors=(str(low or ""), str(high or "")) if (low or high) else None,
         page=page,
+        read_only=bool(raw.get("readOnly")) or _ext(raw, CALCULATED_URL) is not None,
+        calculated=(_ext_value(raw, CALCULATED_URL) or {}).get("expression"),
+        variables=_variables(raw),
+        initial=_initial(raw),
+        unit=_unit(raw) if raw.get("type") == "quantity" else None,
         by_code={o.code: o for o in options},
         by_weight=by_weight,
     )
@@ -429,5 +493,6 @@ def parse_questionnaire(
         screening=screening,
         confidential=bool(_ext_value(questionnaire, CONFIDENTIAL_URL)),
         scoring=dict(scoring or {}),
+        variables=_variables(questionnaire),
         item_map=item_map,
     )

@@ -4,14 +4,24 @@ Two layers: coproduce's own checks (what the FHIR models do not enforce: require
 bindings, unique linkIds, numeric weights, integer ``answerInteger`` values, resolvable
 references) and the ``fhir.resources`` R4B models (R4 content validates against R4B).
 
-Two R4B rejections are tolerated, each with a warning stored on the imported version:
+Before either, a file is refused whole when it is not R4 at all (STU3 elements such as
+``option`` are recognised and named) or carries a ``modifierExtension`` (FHIR forbids
+ignoring one, and coproduce knows none). After the models accept it, every value is
+compared with what the models made of it: a JSON string where FHIR wants a boolean or a
+number (``"true"``, ``"5"``) is refused, not silently coerced.
+
+Tolerated, each with a warning stored on the imported version:
 
 - ``Expression.name`` values such as ``q1_value``: R4 types the name as ``id`` (no
   underscore) while FHIRPath variable names cannot contain ``-``; SDC Questionnaires
-  in the wild use underscores and R5 relaxed the type. coproduce never evaluates these
-  expressions (it scores from weights), so the name's spelling cannot matter.
+  in the wild use underscores and R5 relaxed the type. FHIRPath refers to the variable as
+  ``%q1_value`` either way.
 - A ``text`` narrative without ``div``: the narrative is dropped on import (coproduce
   renders from the items), so what is stored validates.
+
+Accepted without a warning: a primitive extension on an extension's value (``_valueString``
+beside ``valueString``, e.g. a translation), which R4 allows but the R4B models reject; its
+extensions are checked with the R4B ``Extension`` model instead.
 """
 
 from __future__ import annotations
@@ -22,13 +32,36 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from coproduce.instruments.definitions import ANSWER_TYPES, ITEM_TYPES, WEIGHT_URLS
+from coproduce.instruments.definitions import (
+    ANSWER_TYPES,
+    EXPRESSION_URLS,
+    ITEM_TYPES,
+    UNSUPPORTED_TYPES,
+    WEIGHT_URLS,
+)
 
 STATUSES = {"draft", "active", "retired", "unknown"}
 OPERATORS = {"exists", "=", "!=", ">", "<", ">=", "<="}
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9.-]{0,63}$")
 VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 MAX_ERRORS = 12
+# Elements that exist in STU3 Questionnaires and were renamed or removed in R4.
+STU3_ITEM_KEYS = {
+    "option": "answerOption",
+    "options": "answerValueSet",
+    **{f"initial{t}": "initial" for t in (
+        "Boolean", "Decimal", "Integer", "Date", "DateTime", "Time", "String", "Uri",
+        "Attachment", "Coding", "Quantity", "Reference",
+    )},
+}  # fmt: skip
+# The answerOption value[x] that each item type may carry (R4 que-5 and the value types).
+OPTION_VALUE_FOR = {
+    "integer": "valueInteger",
+    "date": "valueDate",
+    "time": "valueTime",
+    "string": "valueString",
+    "text": "valueString",
+}
 
 
 class ImportRefused(ValueError):
@@ -69,7 +102,9 @@ def _own_checks(q: dict[str, Any]) -> list[str]:
     problems: list[str] = []
     if q.get("resourceType") != "Questionnaire":
         return [f"resourceType is {q.get('resourceType')!r}, not 'Questionnaire'"]
-    if q.get("status") not in STATUSES:
+    if q.get("status") in (None, ""):
+        problems.append("status is required (draft, active, retired or unknown)")
+    elif q.get("status") not in STATUSES:
         problems.append(
             f"status {q.get('status')!r} is not one of {', '.join(sorted(STATUSES))} "
             "(a required binding)"
@@ -103,16 +138,31 @@ def _own_checks(q: dict[str, Any]) -> list[str]:
             kind = item.get("type")
             if kind not in ITEM_TYPES:
                 problems.append(f"{where}: type {kind!r} is not a Questionnaire item type")
+            elif kind in UNSUPPORTED_TYPES:
+                problems.append(
+                    f"{where}: {kind} items are not supported (a check-in cannot take "
+                    f"{UNSUPPORTED_TYPES[kind]}); remove the item or import without it"
+                )
             if kind in ("choice", "open-choice"):
                 ref = item.get("answerValueSet")
-                if not item.get("answerOption") and not ref:
-                    problems.append(f"{where}: a {kind} item needs answerOption or answerValueSet")
+                if kind == "choice" and not item.get("answerOption") and not ref:
+                    problems.append(f"{where}: a choice item needs answerOption or answerValueSet")
                 if isinstance(ref, str) and ref.startswith("#") and ref not in contained:
                     problems.append(f"{where}: answerValueSet {ref} is not a contained ValueSet")
             for m, option in enumerate(item.get("answerOption", ()) or ()):
                 values = [k for k in option if k.startswith("value")]
                 if len(values) != 1:
                     problems.append(f"{where} answerOption {m + 1}: needs exactly one value[x]")
+                expected = OPTION_VALUE_FOR.get(str(kind))
+                if values and expected and values[0] != expected:
+                    problems.append(
+                        f"{where} answerOption {m + 1}: a {kind} item's options are "
+                        f"{expected}, not {values[0]}"
+                    )
+                if values and kind in ("choice", "open-choice") and values[0] not in (
+                    "valueCoding", "valueString", "valueInteger", "valueDate", "valueTime"
+                ):  # fmt: skip
+                    problems.append(f"{where} answerOption {m + 1}: {values[0]} is not allowed")
                 if "valueInteger" in option and not _is_int(option["valueInteger"]):
                     problems.append(
                         f"{where} answerOption {m + 1}: valueInteger "
@@ -180,10 +230,132 @@ def _read_r5_coding_as_choice(items: Any) -> list[str]:
     return changed
 
 
+def _nodes(node: Any, path: str = "") -> Any:
+    """Every JSON object in ``node`` with its path (``item[0].answerOption[1]``)."""
+    if isinstance(node, dict):
+        yield path, node
+        for key, value in node.items():
+            yield from _nodes(value, f"{path}.{key}" if path else key)
+    elif isinstance(node, list):
+        for n, value in enumerate(node):
+            yield from _nodes(value, f"{path}[{n}]")
+
+
+def _where(node: dict, path: str) -> str:
+    return f"item {node['linkId']!r}" if isinstance(node.get("linkId"), str) else path or "root"
+
+
+def _not_r4_problems(q: dict[str, Any]) -> list[str]:
+    """STU3 elements, and modifierExtensions (which coproduce must not ignore)."""
+    stu3: list[str] = []
+    modifiers: list[str] = []
+    for path, node in _nodes(q):
+        for ext in node.get("modifierExtension", ()) or ():
+            url = ext.get("url") if isinstance(ext, dict) else None
+            modifiers.append(
+                f"{_where(node, path)}: modifierExtension {url!r} is not understood by "
+                "coproduce, and FHIR forbids ignoring a modifier"
+            )
+        if "linkId" in node:
+            for key, r4 in STU3_ITEM_KEYS.items():
+                if key in node:
+                    stu3.append(f"{_where(node, path)} uses {key!r} (R4: {r4})")
+            for ew in node.get("enableWhen", ()) or ():
+                if isinstance(ew, dict) and "hasAnswer" in ew:
+                    stu3.append(f"{_where(node, path)}: enableWhen uses 'hasAnswer' (R4: operator)")
+    if stu3:
+        return [
+            "this is a FHIR STU3 Questionnaire, and coproduce imports R4: convert it to R4 first "
+            f"({'; '.join(stu3[:3])}{'; ...' if len(stu3) > 3 else ''})"
+        ]
+    return modifiers
+
+
+def _set_aside_primitive_extensions(q: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Remove ``_value[x]`` from extensions (R4 allows it, the R4B models do not)."""
+    found = []
+    for path, node in list(_nodes(q)):
+        if isinstance(node.get("url"), str):
+            for key in [k for k in node if k.startswith("_value")]:
+                found.append((f"{path}.{key}", node.pop(key)))
+    return found
+
+
+def _primitive_extension_problems(found: list[tuple[str, Any]]) -> list[str]:
+    from fhir.resources.R4B.extension import Extension
+
+    problems = []
+    for path, element in found:
+        if not isinstance(element, dict) or set(element) - {"id", "extension"}:
+            problems.append(f"{path}: a primitive extension holds only id and extension")
+            continue
+        for n, ext in enumerate(element.get("extension", ()) or ()):
+            try:
+                Extension.model_validate(ext)
+            except ValidationError as exc:
+                problems.append(f"{path}.extension[{n}]: {exc.errors()[0]['msg']}")
+    return problems
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "other"
+
+
+def _join(path: str, key: str) -> str:
+    if not path:
+        return key
+    return f"{path}: {key}" if path.endswith("'") else f"{path}.{key}"
+
+
+def _coerced(given: Any, read: Any, path: str = "") -> list[str]:
+    """Values whose JSON type the models changed: ``"true"`` for a boolean, ``"5"``..."""
+    if isinstance(given, dict) and isinstance(read, dict):
+        if isinstance(given.get("linkId"), str):
+            path = f"item {given['linkId']!r}"
+        return [
+            p
+            for key in given.keys() & read.keys()
+            for p in _coerced(given[key], read[key], _join(path, key))
+        ]
+    if isinstance(given, list) and isinstance(read, list):
+        pairs = enumerate(zip(given, read, strict=False))
+        return [p for n, (a, b) in pairs for p in _coerced(a, b, f"{path}[{n}]")]
+    kinds = _json_kind(given), _json_kind(read)
+    if "other" not in kinds and kinds[0] != kinds[1]:
+        return [f"{path}: {given!r} is a JSON {kinds[0]}; FHIR wants a {kinds[1]} here"]
+    return []
+
+
+def _expression_problems(q: dict[str, Any]) -> list[str]:
+    """FHIRPath expressions coproduce evaluates must at least parse."""
+    from coproduce.instruments.expressions import ExpressionError, compile_expression
+
+    problems = []
+    for path, node in _nodes(q):
+        if node.get("url") in EXPRESSION_URLS:
+            expression = (node.get("valueExpression") or {}).get("expression")
+            try:
+                compile_expression(expression)
+            except ExpressionError as exc:
+                problems.append(f"{path}: {exc}")
+    return problems
+
+
 def check_questionnaire(data: Any) -> tuple[dict[str, Any], list[str]]:
     """The Questionnaire to store and the warnings; ImportRefused when it is invalid."""
     if not isinstance(data, dict):
         raise ImportRefused(["the file is not a JSON object"])
+    if data.get("resourceType") != "Questionnaire":
+        raise ImportRefused([f"resourceType is {data.get('resourceType')!r}, not 'Questionnaire'"])
+    not_r4 = _not_r4_problems(data)
+    if not_r4:
+        raise ImportRefused(not_r4)
     q = copy.deepcopy(data)
     warnings: list[str] = []
     text = q.get("text")
@@ -203,8 +375,10 @@ def check_questionnaire(data: Any) -> tuple[dict[str, Any], list[str]]:
         raise ImportRefused(problems)
     from fhir.resources.R4B.questionnaire import Questionnaire
 
+    for_model = copy.deepcopy(q)
+    problems = _primitive_extension_problems(_set_aside_primitive_extensions(for_model))
     try:
-        Questionnaire.model_validate(q)
+        model = Questionnaire.model_validate(for_model)
     except ValidationError as exc:
         names = []
         for error in exc.errors():
@@ -219,8 +393,19 @@ def check_questionnaire(data: Any) -> tuple[dict[str, Any], list[str]]:
             raise ImportRefused(problems) from None
         warnings.append(
             f"Expression names {', '.join(sorted(set(names)))} break the R4 'id' pattern "
-            "(R5 allows them); accepted because coproduce does not evaluate expressions."
+            "(R5 allows them); accepted: FHIRPath names them the same either way."
         )
+        for _, node in _nodes(for_model):  # read the rest with names the models accept
+            expression = node.get("valueExpression")
+            if isinstance(expression, dict) and expression.get("name"):
+                expression["name"] = re.sub(r"[^A-Za-z0-9.-]", "-", str(expression["name"]))
+        model = Questionnaire.model_validate(for_model)
+    if model is not None:
+        read = model.model_dump(mode="json", by_alias=True, exclude_none=True)
+        problems += _coerced(for_model, read)
+    problems += _expression_problems(q)
+    if problems:
+        raise ImportRefused(problems)
     return q, warnings
 
 
@@ -231,7 +416,7 @@ def check_scoring(scoring: Any) -> dict[str, Any]:
     problems = []
     if not isinstance(scoring, dict):
         raise ImportRefused(["the scoring file is not a JSON object"])
-    unknown = set(scoring) - {"method", "raw_to_t", "bands", "source"}
+    unknown = set(scoring) - {"method", "raw_to_t", "bands", "source", "total_item"}
     if unknown:
         problems.append(f"scoring: unknown keys {', '.join(sorted(unknown))}")
     if scoring.get("method", "sum") not in ("sum", "mean"):

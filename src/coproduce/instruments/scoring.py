@@ -7,13 +7,18 @@ every response. FHIR validation happens once, when a Questionnaire is imported.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.utils import timezone
+
 from coproduce.instruments.definitions import Definition, Item
+from coproduce.instruments.expressions import calculated_values
 from coproduce.instruments.indices import INDEX_IDS, INDEX_RULES
 from coproduce.instruments.library import UnknownInstrument, get_definition
 from coproduce.instruments.results import (
@@ -40,11 +45,13 @@ __all__ = [
     "score",
     "score_definition",
     "validate_answers",
+    "with_calculated",
 ]
 
 RULES: dict[str, Rule] = {**PATIENT_RULES, **INDEX_RULES}
 MAX_TEXT = 10_000
 _INT = re.compile(r"^[+-]?\d+$")
+_PARTIAL_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]))?$")
 _TRUE = {"true", "yes", "1"}
 _FALSE = {"false", "no", "0"}
 
@@ -107,10 +114,81 @@ def _choice(item: Item, raw: Any) -> tuple[str, Number | None]:
     raise InvalidResponse(item.link_id, f"{_describe(item)}: {raw!r} is not {allowed}")
 
 
+def _one_of_the_options(item: Item, value: Any, raw: Any) -> Any:
+    """An integer, date, time or string item with answerOption takes only those values."""
+    if item.options and str(value) not in item.by_code:
+        allowed = ", ".join(o.code for o in item.options)
+        raise InvalidResponse(item.link_id, f"{_describe(item)}: {raw!r} is not one of {allowed}")
+    return value
+
+
 def _clean_one(item: Item, raw: Any) -> tuple[Any, Number | None]:
+    value, number = _clean_value(item, raw)
+    if item.type not in ("choice", "open-choice"):
+        _one_of_the_options(item, value, raw)
+        option = item.by_code.get(str(value))
+        if option is not None and option.weight is not None:
+            number = option.weight
+    return value, number
+
+
+def _needs(item: Item, what: str, raw: Any) -> InvalidResponse:
+    return InvalidResponse(item.link_id, f"{_describe(item)} needs {what}; got {raw!r}")
+
+
+def _clean_dates(item: Item, raw: Any) -> str:
+    """FHIR date, dateTime and time values from what a person or a client sends."""
+    text = raw.strip() if isinstance(raw, str) else ""
+    kind = item.type
+    try:
+        if kind == "date":
+            if _PARTIAL_DATE.match(text):  # FHIR allows a year, or a year and month
+                return text
+            return dt.date.fromisoformat(text).isoformat()
+        if kind == "time":
+            return dt.time.fromisoformat(text).replace(microsecond=0).isoformat(timespec="seconds")
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        what = {"date": "a date (YYYY-MM-DD)", "time": "a time (HH:MM)"}.get(
+            kind, "a date and time (YYYY-MM-DDTHH:MM)"
+        )
+        raise _needs(item, what, raw) from None
+    if timezone.is_naive(moment):  # a browser's datetime-local: the clinic's own zone
+        moment = timezone.make_aware(moment, timezone.get_current_timezone())
+    return moment.replace(microsecond=0).isoformat(timespec="seconds")
+
+
+def _clean_quantity(item: Item, raw: Any) -> tuple[dict[str, Any], Number | None]:
+    given = raw.get("value") if isinstance(raw, dict) else raw
+    value, number = _clean_value(Item(item.link_id, "decimal", item.text, min_value=item.min_value,
+                                      max_value=item.max_value), given)  # fmt: skip
+    unit = dict(item.unit or {})
+    if isinstance(raw, dict):
+        sent = raw.get("code") or raw.get("unit")
+        if sent and unit and sent not in (unit.get("code"), unit.get("unit")):
+            raise InvalidResponse(
+                item.link_id, f"{_describe(item)} is in {unit.get('unit')}, not {sent}"
+            )
+        if not unit and raw.get("unit"):
+            unit = {k: str(raw[k]) for k in ("unit", "system", "code") if raw.get(k)}
+    return {"value": value, **unit}, number
+
+
+def _clean_value(item: Item, raw: Any) -> tuple[Any, Number | None]:
     kind = item.type
     if kind in ("choice", "open-choice"):
         return _choice(item, raw)
+    if kind in ("date", "dateTime", "time"):
+        return _clean_dates(item, raw), None
+    if kind == "quantity":
+        return _clean_quantity(item, raw)
+    if kind == "url":
+        text = raw.strip() if isinstance(raw, str) else raw
+        try:
+            URLValidator()(text)
+        except (ValidationError, TypeError):
+            raise _needs(item, "a web address (https://...)", raw) from None
+        return text, None
     if kind == "integer":
         value: Any = raw
         if isinstance(raw, str) and _INT.match(raw.strip()):
@@ -150,20 +228,13 @@ def _clean_one(item: Item, raw: Any) -> tuple[Any, Number | None]:
             flag = raw.strip().lower() in _TRUE
             return flag, int(flag)
         raise InvalidResponse(item.link_id, f"{_describe(item)} needs yes or no; got {raw!r}")
-    if kind in ("string", "text", "url", "dateTime", "time"):
+    if kind in ("string", "text"):
         if not isinstance(raw, str):
             raise InvalidResponse(item.link_id, f"{_describe(item)} needs text; got {raw!r}")
         if len(raw) > MAX_TEXT:
             raise InvalidResponse(item.link_id, f"answer is longer than {MAX_TEXT} characters")
         return raw, None
-    if kind == "date":
-        try:
-            return date.fromisoformat(str(raw)).isoformat(), None
-        except ValueError:
-            raise InvalidResponse(
-                item.link_id, f"{_describe(item)} needs a date (YYYY-MM-DD); got {raw!r}"
-            ) from None
-    return raw, None
+    raise InvalidResponse(item.link_id, f"{_describe(item)}: {kind} answers are not taken")
 
 
 def _clean(definition: Definition, answers: Any) -> tuple[dict[str, Any], dict[str, Number]]:
@@ -185,16 +256,12 @@ def _clean(definition: Definition, answers: Any) -> tuple[dict[str, Any], dict[s
                 link_id,
                 f"no such question in {definition.id} version {definition.version}",
             )
-        if raw is None or raw == "" or raw == []:
-            continue
+        if raw is None or raw == "" or raw == [] or item.read_only:
+            continue  # read-only items are computed (with_calculated), never taken as given
         if item.repeats and isinstance(raw, list):
             cleaned[link_id] = [_clean_one(item, r)[0] for r in raw if r not in (None, "")]
             continue
-        if isinstance(raw, list | dict) and item.type not in (
-            "attachment",
-            "reference",
-            "quantity",
-        ):
+        if isinstance(raw, list | dict) and item.type != "quantity":
             raise InvalidResponse(link_id, f"{_describe(item)} takes one answer; got {raw!r}")
         value, number = _clean_one(item, raw)
         cleaned[link_id] = value
@@ -223,29 +290,46 @@ def validate_answers(definition: Definition, answers: Mapping[str, Any]) -> dict
     return _clean(definition, answers)[0]
 
 
+def with_calculated(definition: Definition, cleaned: Mapping[str, Any]) -> dict[str, Any]:
+    """Cleaned answers plus the Questionnaire's own computed items (FHIRPath, readOnly)."""
+    return {**cleaned, **calculated_values(definition, cleaned)}
+
+
 # Scoring ------------------------------------------------------------------------------
 
 
 def _generic(definition: Definition, values: Mapping[str, Number], cleaned: Any) -> ScoreResult:
-    """Imported instruments: sum (or mean) of answer weights, optional raw-to-T table."""
+    """Imported instruments: the Questionnaire's own calculated total if it has one, else the
+    sum (or mean) of answer weights; then an optional raw-to-T table and bands."""
+    total = _own_total(definition)
     weighted = [i for i in definition.items if i.weighted and not i.repeats]
-    if not weighted:
+    if total is None and not weighted:
         return score_unscored(definition, values, cleaned)
-    asked = [i for i in weighted if definition.is_enabled(i, cleaned)]
-    missing = [i.link_id for i in asked if i.link_id not in values]
+    needed = weighted if total is None else [i for i in definition.items
+                                             if (i.weighted or i.required) and i.asked]  # fmt: skip
+    asked = [i for i in needed if definition.is_enabled(i, cleaned)]
+    missing = [i.link_id for i in asked if i.link_id not in cleaned]
     if missing:
         reason = (
             f"Not answered: {', '.join(missing)}. No missing-item rule is recorded for this "
             "imported instrument, so no score is given."
         )
         return result(definition, None, reason=reason, values=values)
-    raw: Number = sum(values[i.link_id] for i in asked)
+    derived: dict[str, Any] = {}
+    if total is not None:
+        derived["total_item"] = total.link_id
+        if total.link_id not in values:
+            reason = f"The Questionnaire's own total ({total.link_id}) gave no value."
+            return result(definition, None, reason=reason, derived=derived, values=values)
+        raw: Number = values[total.link_id]
+    else:
+        raw = sum(values[i.link_id] for i in asked)
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
+    derived["raw"] = raw
     scoring = definition.scoring
     score: Number = raw
-    derived: dict[str, Any] = {"raw": raw}
-    if scoring.get("method") == "mean" and asked:
+    if scoring.get("method") == "mean" and asked and total is None:
         score = round(raw / len(asked), 4)
     table = scoring.get("raw_to_t")
     if table:
@@ -266,6 +350,19 @@ def _generic(definition: Definition, values: Mapping[str, Number], cleaned: Any)
     return result(definition, score, bands, derived=derived, values=values)
 
 
+def _own_total(definition: Definition) -> Item | None:
+    """The last calculated number item: SDC forms put their total score after the items."""
+    numeric = [
+        i
+        for i in definition.items
+        if i.calculated and i.type in ("integer", "decimal", "quantity") and not i.repeats
+    ]
+    chosen = definition.scoring.get("total_item")
+    if chosen:
+        return next((i for i in numeric if i.link_id == chosen), None)
+    return numeric[-1] if numeric else None
+
+
 GENERIC = Rule(_generic, (), (), None)
 
 
@@ -281,6 +378,13 @@ def rule_for(definition: Definition) -> Rule:
 
 def score_definition(definition: Definition, answers: Mapping[str, Any]) -> ScoreResult:
     cleaned, values = _clean(definition, answers)
+    if definition.kind == "imported":
+        computed = calculated_values(definition, cleaned)
+        cleaned = {**cleaned, **computed}
+        for link_id, value in computed.items():
+            number = value.get("value") if isinstance(value, dict) else value
+            if isinstance(number, int | float) and not isinstance(number, bool):
+                values[link_id] = number
     return rule_for(definition).scorer(definition, values, cleaned)
 
 
