@@ -38,9 +38,6 @@ VALID = [
     ("sdc-profile-example-PHQ9.json", "sdc-phq9"),
     ("sdc-profile-example-hunger-vital-signs.json", "sdc-hunger"),
     ("sdc-profile-example-weight-height.json", "sdc-weight-height"),
-    ("sdc-test-enablewhen.json", "sdc-enablewhen"),
-    ("sdc-test-repeatable-nested-groups.json", "sdc-nested"),
-    ("sdc-test-required-field.json", "sdc-required"),
 ]
 # lforms files whose Duration values are JSON strings ("value": "1"): refused as they are
 # (test_import_checks.py); these tests read them with that one value written as a number.

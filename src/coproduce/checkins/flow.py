@@ -12,11 +12,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from coproduce.audit.services import record
 from coproduce.checkins.models import Invitation, InvitationStatus
 from coproduce.checkins.services import MAX_FREE_TEXT, clean_free_text
 from coproduce.instruments.definitions import Definition, Item
+from coproduce.instruments.expressions import calculated_values
 from coproduce.instruments.library import get_definition
 from coproduce.instruments.results import InvalidResponse
 from coproduce.instruments.scoring import validate_answers
@@ -24,6 +28,7 @@ from coproduce.platform import clock
 
 MAX_ITEMS_PER_PAGE = 4
 OTHER = "__other"
+UNIT = "__unit"  # the unit chosen for a quantity with several unitOptions
 
 
 @dataclass
@@ -78,6 +83,9 @@ def _raw_from_post(item: Item, post) -> Any:
             values.append(other)
         return values
     value = (post.get(name) or "").strip()
+    unit = (post.get(name + UNIT) or "").strip()
+    if item.type == "quantity" and value and unit:
+        return {"value": value, "code": unit}
     if item.type == "open-choice" and other and value in ("", OTHER):
         return other
     return "" if value == OTHER else value
@@ -162,14 +170,39 @@ def display_answer(item: Item, value: Any) -> str:
     if option is not None:
         return option.display
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, dict):  # a quantity
+        return f"{value.get('value', '')} {value.get('unit', '')}".strip()
+    if item.type == "dateTime" and isinstance(value, str):
+        return date_format(timezone.localtime(dt.datetime.fromisoformat(value)), "DATETIME_FORMAT")
     return str(value)
 
 
+def _calculated_rows(last_step: Step, given: dict[str, Any]) -> list[dict[str, Any]]:
+    definition = last_step.definition
+    assert definition is not None
+    try:
+        computed = calculated_values(definition, validate_answers(definition, given))
+    except InvalidResponse:
+        return []
+    return [
+        {
+            "step": None,
+            "text": item.text,
+            "answer": display_answer(item, computed[item.link_id]),
+            "required": False,
+            "calculated": True,
+        }
+        for item in definition.items
+        if item.read_only and item.link_id in computed
+    ]
+
+
 def review_rows(invitation: Invitation, steps: list[Step]) -> list[dict[str, Any]]:
+    """Each asked item with its answer, then each instrument's computed items (read-only)."""
     answers = draft_answers(invitation)
-    rows = []
-    for step in steps:
+    rows: list[dict[str, Any]] = []
+    for n, step in enumerate(steps):
         if step.kind != "questions":
             continue
         given = answers.get(step.instrument) or {}
@@ -183,4 +216,6 @@ def review_rows(invitation: Invitation, steps: list[Step]) -> list[dict[str, Any
                     "required": item.required,
                 }
             )
+        if n + 1 == len(steps) or steps[n + 1].instrument != step.instrument:
+            rows += _calculated_rows(step, given)
     return rows

@@ -5,6 +5,7 @@ Views parse the form and delegate: the flow module saves drafts, `submit_checkin
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -12,6 +13,8 @@ from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -67,8 +70,41 @@ def _open(request, token: str) -> Invitation:
     return invitation_for_token(token, now=clock.now())
 
 
+# The HTML input of each typed (non-choice) answer; "text" is a textarea.
+INPUT_TYPES = {
+    "string": "text",
+    "open-choice": "text",
+    "url": "url",
+    "date": "date",
+    "dateTime": "datetime-local",
+    "time": "time",
+    "integer": "number",
+    "decimal": "number",
+    "quantity": "number",
+}
+
+
+def _typed_value(item, value: Any) -> Any:
+    """A stored answer as its HTML input shows it (quantity: the number; dateTime: local)."""
+    if isinstance(value, dict):
+        return value.get("value", "")  # its unit is shown by the unit select
+    if item.type == "dateTime" and isinstance(value, str) and "T" in value:
+        moment = dt.datetime.fromisoformat(value)
+        if timezone.is_aware(moment):
+            moment = timezone.localtime(moment)
+        return moment.strftime("%Y-%m-%dT%H:%M")
+    if item.type == "time" and isinstance(value, str):
+        return value[:5]
+    return value
+
+
 def _item_context(item, value: Any, error: str | None) -> dict[str, Any]:
-    if item.render == "buttons" or (
+    input_type = ""
+    unit_chosen = value.get("code") if isinstance(value, dict) else None
+    if item.options and item.type not in ("choice", "open-choice"):
+        kind = "multi" if item.repeats else "choice"  # integer/date/time/string answerOption
+        choices = [(o.code, o.display) for o in item.options]
+    elif item.render == "buttons" or (
         item.type == "integer"
         and item.min_value is not None
         and item.max_value is not None
@@ -76,28 +112,37 @@ def _item_context(item, value: Any, error: str | None) -> dict[str, Any]:
     ):
         kind = "scale"
         choices = [(str(n), str(n)) for n in range(int(item.min_value), int(item.max_value) + 1)]
-    elif item.type in ("choice", "open-choice"):
+    elif item.type in ("choice", "open-choice") and item.options:
         kind = "multi" if item.repeats else "choice"
         choices = [(o.code, o.display) for o in item.options]
     elif item.type == "boolean":
-        kind, choices = "choice", [("true", "Yes"), ("false", "No")]
+        kind, choices = "choice", [("true", gettext("Yes")), ("false", gettext("No"))]
         value = {True: "true", False: "false"}.get(value, value)
-    elif item.type in ("text", "string"):
+    elif item.type == "text":
         kind, choices = "text", []
     else:
-        kind, choices = "number", []
+        kind, choices, input_type = "input", [], INPUT_TYPES.get(item.type, "text")
+        value = _typed_value(item, value)
     codes = {c for c, _ in choices}
     chosen = [str(v) for v in value] if isinstance(value, list) else [str(value)]
     other = ""
-    if item.type == "open-choice":
+    if item.type == "open-choice" and choices:
         other = ", ".join(v for v in chosen if v not in codes and v != "None")
     return {
         "item": item,
         "kind": kind,
+        "input_type": input_type,
+        "step": "1" if item.type == "integer" else "any",
+        "unit": (item.unit or {}).get("unit", "") if len(item.units) < 2 else "",
+        "units": [
+            (u.get("code", ""), u.get("unit", ""), u.get("code") == unit_chosen) for u in item.units
+        ]
+        if len(item.units) > 1
+        else [],
         "choices": [(c, label, c in chosen) for c, label in choices],
         "value": "" if value is None else value,
         "other": other,
-        "open": item.type == "open-choice",
+        "open": item.type == "open-choice" and bool(choices),
         "error": error,
         "anchors": (
             [(choices[0][1], item.anchors[0]), (choices[-1][1], item.anchors[1])]

@@ -116,6 +116,7 @@ class Item:
     variables: tuple[tuple[str, str], ...] = ()
     initial: Any = None
     unit: dict[str, str] | None = None  # a quantity's unit: {"unit", "system", "code"}
+    units: tuple[dict[str, str], ...] = ()  # every questionnaire-unitOption, if several
     by_code: dict[str, Option] = field(default_factory=dict, repr=False)
     by_weight: dict[float | int, list[Option]] = field(default_factory=dict, repr=False)
 
@@ -345,8 +346,7 @@ def _variables(element: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
-def _unit(raw: Mapping[str, Any]) -> dict[str, str] | None:
-    coding = _ext_value(raw, UNIT_URL) or _ext_value(raw, UNIT_OPTION_URL)
+def _as_unit(coding: Any) -> dict[str, str] | None:
     if not isinstance(coding, dict):
         return None
     unit = {
@@ -355,6 +355,18 @@ def _unit(raw: Mapping[str, Any]) -> dict[str, str] | None:
         "code": coding.get("code"),
     }
     return {k: str(v) for k, v in unit.items() if v}
+
+
+def _units(raw: Mapping[str, Any]) -> tuple[dict[str, str], ...]:
+    """The item's unit (questionnaire-unit), else its unitOptions, in the file's order."""
+    found = [_as_unit(_ext_value(raw, UNIT_URL))]
+    if found[0] is None:
+        found = [
+            _as_unit(ext.get("valueCoding"))
+            for ext in raw.get("extension", ()) or ()
+            if isinstance(ext, dict) and ext.get("url") == UNIT_OPTION_URL
+        ]
+    return tuple(u for u in found if u)
 
 
 def _initial(raw: Mapping[str, Any]) -> Any:
@@ -407,7 +419,8 @@ def _parse_item(
         calculated=(_ext_value(raw, CALCULATED_URL) or {}).get("expression"),
         variables=_variables(raw),
         initial=_initial(raw),
-        unit=_unit(raw) if raw.get("type") == "quantity" else None,
+        unit=(_units(raw) or (None,))[0],
+        units=_units(raw) if raw.get("type") == "quantity" else (),
         by_code={o.code: o for o in options},
         by_weight=by_weight,
     )

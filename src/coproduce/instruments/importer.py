@@ -114,6 +114,7 @@ def _own_checks(q: dict[str, Any]) -> list[str]:
         for r in q.get("contained", ()) or ()
         if isinstance(r, dict) and r.get("resourceType") == "ValueSet"
     }
+    contained_urls = {str(vs.get("url")) for vs in contained.values() if vs.get("url")}
     for ref, vs in contained.items():
         for n, concept in enumerate((vs.get("expansion") or {}).get("contains", ()) or ()):
             problems += _weight_problems(concept, f"ValueSet {ref} concept {n + 1}")
@@ -149,6 +150,17 @@ def _own_checks(q: dict[str, Any]) -> list[str]:
                     problems.append(f"{where}: a choice item needs answerOption or answerValueSet")
                 if isinstance(ref, str) and ref.startswith("#") and ref not in contained:
                     problems.append(f"{where}: answerValueSet {ref} is not a contained ValueSet")
+                elif (
+                    kind == "choice"
+                    and isinstance(ref, str)
+                    and not item.get("answerOption")
+                    and ref not in contained
+                    and ref not in contained_urls
+                ):
+                    problems.append(
+                        f"{where}: answerValueSet {ref} is not in the file, and coproduce makes "
+                        "no calls to terminology servers; add it to contained, with its codes"
+                    )
             for m, option in enumerate(item.get("answerOption", ()) or ()):
                 values = [k for k in option if k.startswith("value")]
                 if len(values) != 1:

@@ -159,18 +159,27 @@ def _clean_dates(item: Item, raw: Any) -> str:
 
 
 def _clean_quantity(item: Item, raw: Any) -> tuple[dict[str, Any], Number | None]:
+    """A FHIR Quantity: the number, and the item's unit (one of its unitOptions if several)."""
     given = raw.get("value") if isinstance(raw, dict) else raw
-    value, number = _clean_value(Item(item.link_id, "decimal", item.text, min_value=item.min_value,
-                                      max_value=item.max_value), given)  # fmt: skip
-    unit = dict(item.unit or {})
-    if isinstance(raw, dict):
-        sent = raw.get("code") or raw.get("unit")
-        if sent and unit and sent not in (unit.get("code"), unit.get("unit")):
-            raise InvalidResponse(
-                item.link_id, f"{_describe(item)} is in {unit.get('unit')}, not {sent}"
-            )
-        if not unit and raw.get("unit"):
+    number_item = Item(item.link_id, "decimal", item.text, min_value=item.min_value,
+                       max_value=item.max_value)  # fmt: skip
+    value, number = _clean_value(number_item, given)
+    if isinstance(value, float) and value.is_integer():
+        value = number = int(value)
+    units = item.units or ((item.unit,) if item.unit else ())
+    sent = (raw.get("code") or raw.get("unit")) if isinstance(raw, dict) else None
+    if sent:
+        unit = next((u for u in units if sent in (u.get("code"), u.get("unit"))), None)
+        if unit is None and units:
+            allowed = ", ".join(u.get("unit", "") for u in units)
+            raise InvalidResponse(item.link_id, f"{_describe(item)} is in {allowed}, not {sent}")
+        if unit is None:  # the Questionnaire names no unit: keep the one given
             unit = {k: str(raw[k]) for k in ("unit", "system", "code") if raw.get(k)}
+    elif len(units) > 1:
+        allowed = ", ".join(u.get("unit", "") for u in units)
+        raise InvalidResponse(item.link_id, f"{_describe(item)}: choose the unit ({allowed})")
+    else:
+        unit = units[0] if units else {}
     return {"value": value, **unit}, number
 
 
