@@ -20,7 +20,7 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from coproduce.checkins.models import CheckinResponse, Score
 from coproduce.instruments.definitions import NS, Definition
-from coproduce.instruments.library import get_definition, shipped
+from coproduce.instruments.library import get_definition, list_definitions
 from coproduce.platform.text import clean_data
 
 # The identifier system of registry IDs. The database primary key never leaves the system.
@@ -310,12 +310,18 @@ def _definition_for(canonical: str) -> Definition:
     url, _, version = canonical.partition("|")
     matches = [
         d
-        for d in shipped().values()
+        for d in list_definitions()
         if canonical_url(d) == url or url in (f"Questionnaire/{d.id}", d.id)
     ]
     if not matches:
         raise FhirInvalid(
-            [issue(f"{url} is not an instrument shipped with coproduce.", where, "not-supported")]
+            [
+                issue(
+                    f"{url} is not an instrument known here (shipped or imported).",
+                    where,
+                    "not-supported",
+                )
+            ]
         )
     current = get_definition(matches[0].id)
     if version and version != current.version:
