@@ -58,8 +58,9 @@ UNSUPPORTED_TYPES = {
 SDC = "http://hl7.org/fhir/uv/sdc/StructureDefinition/"
 CALCULATED_URL = SDC + "sdc-questionnaire-calculatedExpression"
 VARIABLE_URL = "http://hl7.org/fhir/StructureDefinition/variable"
+ENABLE_EXPRESSION_URL = SDC + "sdc-questionnaire-enableWhenExpression"
 # FHIRPath expressions coproduce evaluates; their syntax is checked at import.
-EXPRESSION_URLS = (CALCULATED_URL, VARIABLE_URL)
+EXPRESSION_URLS = (CALCULATED_URL, VARIABLE_URL, ENABLE_EXPRESSION_URL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +114,7 @@ class Item:
     page: str | None = None
     read_only: bool = False
     calculated: str | None = None  # an SDC calculatedExpression (FHIRPath)
+    enable_expression: str | None = None  # an SDC enableWhenExpression (FHIRPath)
     variables: tuple[tuple[str, str], ...] = ()
     initial: Any = None
     unit: dict[str, str] | None = None  # a quantity's unit: {"unit", "system", "code"}
@@ -190,12 +192,21 @@ class Definition:
             if total < self.screening.threshold:
                 return False
         conditions = list(item.enable_when)
+        expressions = [item.enable_expression]
         if item.page and item.page in self.item_map:
             conditions += self.item_map[item.page].enable_when
+            expressions.append(self.item_map[item.page].enable_expression)
+        if any(e and not self._expression_holds(e, answers) for e in expressions):
+            return False
         if not conditions:
             return True
         results = [_condition_holds(c, answers) for c in conditions]
         return any(results) if item.enable_behavior == "any" else all(results)
+
+    def _expression_holds(self, expression: str, answers: Mapping[str, Any]) -> bool:
+        from coproduce.instruments.expressions import holds
+
+        return holds(self, expression, answers)
 
     def enabled_items(self, answers: Mapping[str, Any], *, screening: bool = False) -> list[Item]:
         return [i for i in self.items if self.is_enabled(i, answers, screening=screening)]
@@ -228,9 +239,12 @@ def _weight_of(item: Item, answer: Any) -> float | int | None:
 def _condition_holds(cond: EnableWhen, answers: Mapping[str, Any]) -> bool:
     given = answers.get(cond.question)
     if cond.operator == "exists":
-        return (given is not None) == bool(cond.answer)
+        return (given not in (None, [])) == bool(cond.answer)
     if given is None:
         return False
+    if isinstance(given, list):  # a repeating question: "=" any answer, "!=" no answer
+        one = [_condition_holds(cond, {cond.question: g}) for g in given]
+        return all(one) if cond.operator == "!=" else any(one)
     expected = cond.answer
     if isinstance(expected, dict):  # a Coding: compare codes
         expected = expected.get("code")
@@ -417,6 +431,7 @@ def _parse_item(
         page=page,
         read_only=bool(raw.get("readOnly")) or _ext(raw, CALCULATED_URL) is not None,
         calculated=(_ext_value(raw, CALCULATED_URL) or {}).get("expression"),
+        enable_expression=(_ext_value(raw, ENABLE_EXPRESSION_URL) or {}).get("expression"),
         variables=_variables(raw),
         initial=_initial(raw),
         unit=(_units(raw) or (None,))[0],

@@ -208,18 +208,30 @@ def _fitted(item: Item, value: Any) -> Any:
     return value if isinstance(value, str) else None
 
 
-def calculated_values(definition: Definition, answers: Mapping[str, Any]) -> dict[str, Any]:
-    """The value of every read-only item: its calculatedExpression, else its initial value."""
-    computed = [i for i in definition.item_map.values() if i.read_only and i.answerable]
-    if not computed:
-        return {}
-    options = {
+def _options(definition: Definition) -> dict[str, Any]:
+    return {
         "userInvocationTable": {
             "weight": {"fn": _weights(definition)},
             "ordinal": {"fn": _weights(definition)},
             "answers": {"fn": _answers},
         }
     }
+
+
+def holds(definition: Definition, expression: str, answers: Mapping[str, Any]) -> bool:
+    """Whether an enableWhenExpression is true for these answers (empty or an error: no)."""
+    response = response_json(definition, answers)
+    context = {"resource": response, "questionnaire": definition.questionnaire}
+    result = _run(expression, response, context, _options(definition))
+    return result == [True]
+
+
+def calculated_values(definition: Definition, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The value of every read-only item: its calculatedExpression, else its initial value."""
+    computed = [i for i in definition.item_map.values() if i.read_only and i.answerable]
+    if not computed:
+        return {}
+    options = _options(definition)
     values = {k: v for k, v in answers.items() if k not in {i.link_id for i in computed}}
     out: dict[str, Any] = {i.link_id: i.initial for i in computed if i.initial is not None}
     for _ in range(MAX_PASSES):  # later items may feed earlier ones
