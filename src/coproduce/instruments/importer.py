@@ -42,7 +42,7 @@ from coproduce.instruments.definitions import (
 
 STATUSES = {"draft", "active", "retired", "unknown"}
 OPERATORS = {"exists", "=", "!=", ">", "<", ">=", "<="}
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9.-]{0,63}$")
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")  # "_": REDCap form names
 VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 MAX_ERRORS = 12
 # Elements that exist in STU3 Questionnaires and were renamed or removed in R4.
@@ -453,7 +453,7 @@ def instrument_identity(
 ) -> tuple[str, str]:
     """The (id, version) to store under: given, else from the file, else from its title."""
     raw_id = instrument_id or q.get("id") or q.get("name") or q.get("title") or ""
-    slug = re.sub(r"[^a-z0-9.]+", "-", str(raw_id).lower()).strip("-")[:64]
+    slug = re.sub(r"[^a-z0-9._]+", "-", str(raw_id).lower()).strip("-")[:64]
     chosen_version = str(version or q.get("version") or "1")
     problems = []
     if not ID_PATTERN.match(slug):
