@@ -28,6 +28,7 @@ class Command(BaseCommand):
         which.add_argument("--study", default=None)
         which.add_argument("--program", default=None)
         rec.add_argument("--out", required=True)
+        rec.add_argument("--event", default="", help="redcap_event_name (longitudinal projects)")
 
     def handle(self, *args, **options):
         getattr(self, "do_" + options["action"])(options)
@@ -60,7 +61,10 @@ class Command(BaseCommand):
 
         try:
             count = export_records(
-                study=options["study"], program=options["program"], out=Path(options["out"])
+                study=options["study"],
+                program=options["program"],
+                out=Path(options["out"]),
+                event=options["event"],
             )
         except RecordsRefused as exc:
             raise CommandError(str(exc)) from None

@@ -1,0 +1,97 @@
+"""Check-in answers written as REDCap records (flat import format), audited."""
+
+import csv
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import transaction
+
+from coproduce.audit.models import AuditEvent
+from coproduce.checkins.models import Enrollment, Program
+from coproduce.checkins.services import submit_checkin
+from coproduce.instruments.library import forget_imported
+from tests.instruments.conftest import REDCAP
+
+pytestmark = pytest.mark.django_db
+# Tuesday 3 March 2026 and the week after, noon UTC: well inside the enrollment.
+FIRST = dt.datetime(2026, 3, 3, 12, 0, tzinfo=dt.UTC)
+SECOND = FIRST + dt.timedelta(days=7)
+
+
+@pytest.fixture(autouse=True)
+def _forget():
+    yield
+    forget_imported()
+
+
+@pytest.fixture
+def program(world):
+    taper = Program.objects.create(slug="taper", name="Opioid taper")
+    Enrollment.objects.create(patient=world.alice, program=taper, started_on=dt.date(2026, 3, 1))
+    return taper
+
+
+def submit(patient, answers, key, when):
+    with transaction.atomic():
+        return submit_checkin(patient=patient, answers=answers, idempotency_key=key,
+                              source="cli", now=when)  # fmt: skip
+
+
+def records(tmp_path, *args):
+    out = tmp_path / "records.csv"
+    call_command("redcap", "records", *args, "--out", str(out), stdout=StringIO())
+    return list(csv.DictReader(open(out, encoding="utf-8")))
+
+
+def test_it_writes_each_check_in_as_a_repeating_instance(tmp_path, world, program):
+    call_command("redcap", "import", str(REDCAP / "redcapr-survey.csv"), stdout=StringIO())
+    survey = {"dob": "1980-05-17", "email": "a@example.org", "has_diabetes": True,
+              "consent": ["1"]}  # fmt: skip
+    submit(world.alice, {"prescreening_survey": survey, "peg": {"peg-1": 4, "peg-2": 5,
+           "peg-3": 6}}, "one", FIRST)  # fmt: skip
+    submit(world.alice, {"peg": {"peg-1": 3, "peg-2": 3, "peg-3": 3}}, "two", SECOND)
+    rows = records(tmp_path, "--program", "taper")
+    assert [(r["redcap_repeat_instrument"], r["redcap_repeat_instance"]) for r in rows] == [
+        ("prescreening_survey", "1"), ("peg", "1"), ("peg", "2"),
+    ]  # fmt: skip
+    assert {r["record_id"] for r in rows} == {world.alice.registry_id}
+    first = rows[0]
+    assert (first["dob"], first["has_diabetes"], first["consent___1"]) == ("1980-05-17", "1", "1")
+    assert first["prescreening_survey_complete"] == "2"
+    assert (rows[1]["peg_1"], rows[2]["peg_1"], rows[2]["peg_complete"]) == ("4", "3", "2")
+    assert list(rows[0])[:3] == ["record_id", "redcap_repeat_instrument", "redcap_repeat_instance"]
+    audit = AuditEvent.objects.get(event="redcap.records_exported")
+    assert (audit.patient, audit.detail["responses"]) == (world.alice, 2)
+
+
+def test_it_leaves_out_answers_from_outside_the_enrollment(tmp_path, world, program):
+    submit(world.alice, {"peg": {"peg-1": 4, "peg-2": 5, "peg-3": 6}}, "early",
+           FIRST - dt.timedelta(days=30))  # fmt: skip
+    submit(world.tom, {"peg": {"peg-1": 4, "peg-2": 5, "peg-3": 6}}, "tom", FIRST)
+    assert records(tmp_path, "--program", "taper") == []
+    assert not AuditEvent.objects.filter(event="redcap.records_exported").exists()
+
+
+def test_it_names_the_event_of_a_longitudinal_project(tmp_path, world, program):
+    submit(world.alice, {"peg": {"peg-1": 4, "peg-2": 5, "peg-3": 6}}, "one", FIRST)
+    (row,) = records(tmp_path, "--program", "taper", "--event", "week_1_arm_1")
+    assert row["redcap_event_name"] == "week_1_arm_1"
+
+
+def test_it_says_studies_are_not_available_yet(tmp_path, world):
+    with pytest.raises(CommandError, match="studies are not available yet"):
+        records(tmp_path, "--study", "empower")
+    assert not (tmp_path / "records.csv").exists()
+
+
+def test_it_refuses_an_unknown_program_naming_the_known_ones(tmp_path, program):
+    with pytest.raises(CommandError, match="no program 'tapr'; programs: taper"):
+        records(tmp_path, "--program", "tapr")
+
+
+def test_it_needs_study_or_program(tmp_path):
+    with pytest.raises(CommandError):
+        call_command("redcap", "records", "--out", str(tmp_path / "x.csv"))
