@@ -171,8 +171,10 @@ def display_answer(item: Item, value: Any) -> str:
         return option.display
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
+    if isinstance(value, float):
+        return f"{value:g}"
     if isinstance(value, dict):  # a quantity
-        return f"{value.get('value', '')} {value.get('unit', '')}".strip()
+        return f"{display_answer(item, value.get('value', ''))} {value.get('unit', '')}".strip()
     if item.type == "dateTime" and isinstance(value, str):
         return date_format(timezone.localtime(dt.datetime.fromisoformat(value)), "DATETIME_FORMAT")
     return str(value)
