@@ -23,7 +23,8 @@ from tests.instruments.conftest import REDCAP
 @pytest.fixture
 def demographics(transactional_db, tmp_path):
     """The REDCap example dictionary without its file-upload field (refused: see README)."""
-    rows = list(csv.reader(open(REDCAP / "redcapr-longitudinal.csv", encoding="utf-8-sig")))
+    text = (REDCAP / "redcapr-longitudinal.csv").read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(StringIO(text)))
     path = tmp_path / "longitudinal.csv"
     with open(path, "w", newline="", encoding="utf-8") as out:
         csv.writer(out).writerows([r for r in rows if r[3] != "file"])
