@@ -55,13 +55,13 @@ def test_it_writes_each_check_in_as_a_repeating_instance(tmp_path, world, progra
     submit(world.alice, {"peg": {"peg-1": 3, "peg-2": 3, "peg-3": 3}}, "two", SECOND)
     rows = records(tmp_path, "--program", "taper")
     assert [(r["redcap_repeat_instrument"], r["redcap_repeat_instance"]) for r in rows] == [
-        ("prescreening_survey", "1"), ("peg", "1"), ("peg", "2"),
+        ("peg", "1"), ("prescreening_survey", "1"), ("peg", "2"),
     ]  # fmt: skip
     assert {r["record_id"] for r in rows} == {world.alice.registry_id}
-    first = rows[0]
+    first = rows[1]
     assert (first["dob"], first["has_diabetes"], first["consent___1"]) == ("1980-05-17", "1", "1")
     assert first["prescreening_survey_complete"] == "2"
-    assert (rows[1]["peg_1"], rows[2]["peg_1"], rows[2]["peg_complete"]) == ("4", "3", "2")
+    assert (rows[0]["peg_1"], rows[2]["peg_1"], rows[2]["peg_complete"]) == ("4", "3", "2")
     assert list(rows[0])[:3] == ["record_id", "redcap_repeat_instrument", "redcap_repeat_instance"]
     audit = AuditEvent.objects.get(event="redcap.records_exported")
     assert (audit.patient, audit.detail["responses"]) == (world.alice, 2)

@@ -107,7 +107,8 @@ def export_records(
     instances: dict[tuple[str, str], int] = {}
     for response in responses:
         complete = {s.instrument_id: s.complete for s in response.scores.all()}
-        for instrument_id, answers in response.answers.items():
+        for instrument_id in sorted(response.answers):  # JSON key order differs by database
+            answers = response.answers[instrument_id]
             version = response.versions.get(instrument_id)
             key = (instrument_id, str(version))
             if key not in layout:
