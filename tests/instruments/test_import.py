@@ -175,3 +175,28 @@ def test_it_refuses_what_the_fhir_models_let_through(change, problem):
     with pytest.raises(ImportRefused, match=problem):
         import_questionnaire(data)
     assert InstrumentVersion.objects.count() == 0
+
+
+def test_it_scores_the_sdc_phq9_example_by_its_own_fhirpath_total():
+    """SDC's PHQ-9 example: total = %resource.answers().value.ordinal().sum()."""
+    import_questionnaire(json.loads((EXTERNAL / "sdc-profile-example-PHQ9.json").read_text()),
+                         instrument_id="sdc-phq9")  # fmt: skip
+    codes = ["Not-at-all", "Several-days", "More than half the days", "Nearly every day"]
+    answers = {f"H1/T1/Q{n}": codes[(n - 1) % 4] for n in range(1, 10)}
+    result = score("sdc-phq9", None, answers)
+    assert (result.score, result.derived["total_item"]) == (
+        0 + 1 + 2 + 3 + 0 + 1 + 2 + 3 + 0,
+        "H1/TS",
+    )
+    partial = score("sdc-phq9", None, {"H1/T1/Q1": "Nearly every day"})
+    assert partial.score is None and "Not answered: H1/T1/Q2" in partial.reason
+
+
+def test_it_scores_the_lforms_phq9_by_its_variables():
+    """lforms' PHQ-9: each item's ordinalValue read by a FHIRPath variable, then summed."""
+    import_questionnaire(durations_as_numbers("lforms-R4-phq9.json"), instrument_id="lf-phq9")
+    codes = ["LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9"]
+    items = ["44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5",
+             "44253-3", "44260-8"]  # fmt: skip
+    answers = {f"/{code}": codes[3] for code in items}
+    assert score("lf-phq9", None, answers).score == 27

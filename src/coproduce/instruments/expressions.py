@@ -145,12 +145,15 @@ def _weights(definition: Definition):
 
 
 def _answers(inputs: list[Any]) -> list[Any]:
+    """lforms' ``answers()``: every answer below the inputs, typed so ``.value`` resolves."""
+    from fhirpathpy.engine.nodes import ResourceNode
+
     found: list[Any] = []
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
             for answer in node.get("answer", ()) or ():
-                found.append(answer)
+                found.append(ResourceNode(answer, "QuestionnaireResponse.item.answer"))
                 walk(answer)
             for child in node.get("item", ()) or ():
                 walk(child)
