@@ -176,3 +176,24 @@ def test_it_computes_the_bmi_of_the_sdc_example_and_shows_it_on_the_review(clien
     response = CheckinResponse.objects.get(invitation=inv)
     assert response.answers["sdc-wh"]["/39156-5"] == 22.8
     assert float(Score.objects.get(response=response).score) == 22.8
+
+
+def test_it_asks_what_a_calculated_score_opens(client, world):
+    """lforms: the interpretation shown depends on fruitScore, a FHIRPath total (>= 4 positive)."""
+    import_questionnaire(real("lforms-R4-enableWhenOnCalculatedValueFromFHIRPath.json"),
+                         instrument_id="fruit")  # fmt: skip
+    _, token = open_checkin(world.alice, "fruit")
+    fruits = ["Q1apples", "Q2berries", "Q3cherries", "Q4dates", "Q5figs"]
+    yes, no = "LA33-6", "LA32-8"
+    client.post(f"/c/{token}/1/", {f: yes for f in fruits[:4]} | {"action": "next"})
+    client.post(f"/c/{token}/2/", {"Q5figs": no, "action": "next"})
+    html = client.get(f"/c/{token}/3/").content.decode()
+    assert "posResultInterpretation" not in html  # read-only: shown, never asked
+    from coproduce.instruments.library import get_definition
+    from coproduce.instruments.scoring import with_calculated
+
+    definition = get_definition("fruit")
+    answers = with_calculated(definition, {f: yes for f in fruits[:4]} | {"Q5figs": no})
+    assert answers["fruitScore"] == 4
+    assert definition.is_enabled(definition.item("posResultInterpretation"), answers)
+    assert not definition.is_enabled(definition.item("negResultInterpretation"), answers)

@@ -23,7 +23,7 @@ from coproduce.instruments.definitions import Definition, Item
 from coproduce.instruments.expressions import calculated_values
 from coproduce.instruments.library import get_definition
 from coproduce.instruments.results import InvalidResponse
-from coproduce.instruments.scoring import validate_answers
+from coproduce.instruments.scoring import validate_answers, with_calculated
 from coproduce.platform import clock
 
 MAX_ITEMS_PER_PAGE = 4
@@ -51,7 +51,7 @@ def steps_for(invitation: Invitation) -> list[Step]:
     steps: list[Step] = []
     for instrument_id in invitation.instruments:
         definition = get_definition(instrument_id)
-        given = answers.get(instrument_id) or {}
+        given = with_calculated(definition, answers.get(instrument_id) or {})
         for page in definition.pages:
             asked = [
                 i

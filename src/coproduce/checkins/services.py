@@ -129,6 +129,9 @@ def clean_answers(
                 instrument=instrument_id,
                 link_id=exc.link_id,
             ) from None
+        # Computed items may open questions (enableWhen on a calculated value), and are
+        # computed again from the answers that stay, so a dropped answer cannot count.
+        values = with_calculated(definition, values)
         asked = {i.link_id for i in definition.enabled_items(values, screening=screening)}
         values = with_calculated(definition, {k: v for k, v in values.items() if k in asked})
         values = {k: v for k, v in values.items() if k in asked}
