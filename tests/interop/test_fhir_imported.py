@@ -1,12 +1,19 @@
 """Imported instruments are answered through the FHIR QuestionnaireResponse create too."""
 
 import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from fhir.resources.R4B.questionnaire import Questionnaire
 
 from coproduce.checkins.models import CheckinResponse
+from coproduce.instruments.importer import check_questionnaire
 from coproduce.instruments.library import forget_imported
 from coproduce.instruments.services import import_questionnaire
 from coproduce.interop.fhir import REGISTRY_ID_SYSTEM
-from tests.instruments.conftest import EXTERNAL
+from tests.instruments.conftest import EXTERNAL, REDCAP
+from tests.instruments.test_import import VALID
 from tests.interop.conftest import post
 from tests.interop.test_fhir_submit import URL
 
@@ -50,3 +57,32 @@ def test_it_still_refuses_an_instrument_it_does_not_know(client, world):
     res = post(client, URL, _response(world.alice, "https://example.org/Questionnaire/nope"))
     assert res.status_code in (400, 422), res.content
     assert "is not an instrument known here" in res.content.decode()
+
+
+QUESTIONNAIRE = URL.rsplit("/", 1)[0] + "/Questionnaire"
+
+
+@pytest.mark.parametrize(("name", "instrument_id"), VALID)
+def test_it_serves_each_imported_questionnaire_back_valid(client, world, name, instrument_id):
+    try:
+        import_questionnaire(json.loads((EXTERNAL / name).read_text()), instrument_id=instrument_id)
+        client.force_login(world.nina)
+        res = client.get(f"{QUESTIONNAIRE}/{instrument_id}")
+        assert res.status_code == 200, res.content
+        served = res.json()
+        Questionnaire.model_validate(served)
+        check_questionnaire(served)  # no value of the wrong JSON type, nothing STU3
+    finally:
+        forget_imported()
+
+
+def test_it_serves_redcap_forms_back_valid(client, world):
+    try:
+        call_command("redcap", "import", str(REDCAP / "redcapr-survey.csv"), stdout=StringIO())
+        client.force_login(world.nina)
+        for form in ("prescreening_survey", "participant_info_survey"):
+            res = client.get(f"{QUESTIONNAIRE}/{form}")
+            assert res.status_code == 200, res.content
+            Questionnaire.model_validate(res.json())
+    finally:
+        forget_imported()
