@@ -86,3 +86,21 @@ def test_it_serves_redcap_forms_back_valid(client, world):
             Questionnaire.model_validate(res.json())
     finally:
         forget_imported()
+
+
+def test_it_serves_a_primitive_extension_on_an_extension_value_as_imported(client, world):
+    """Valid R4 that the R4B models reject (see test_import_checks): served, not refused."""
+    data = json.loads((EXTERNAL / "sdc-profile-example-weight-height.json").read_text())
+    translation = {"url": "http://hl7.org/fhir/StructureDefinition/translation", "extension": [
+        {"url": "lang", "valueCode": "sv"}, {"url": "content", "valueString": "Vikt"}]}  # fmt: skip
+    extension = {"url": "http://hl7.org/fhir/StructureDefinition/entryFormat",
+                 "valueString": "kg", "_valueString": {"extension": [translation]}}  # fmt: skip
+    data["item"][0].setdefault("extension", []).append(extension)
+    try:
+        import_questionnaire(data, instrument_id="wh-sv")
+        client.force_login(world.nina)
+        res = client.get(f"{QUESTIONNAIRE}/wh-sv")
+        assert res.status_code == 200, res.content
+        assert res.json()["item"][0]["extension"][-1] == extension
+    finally:
+        forget_imported()

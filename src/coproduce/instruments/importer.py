@@ -293,6 +293,14 @@ def _set_aside_primitive_extensions(q: dict[str, Any]) -> list[tuple[str, Any]]:
     return found
 
 
+def r4b_readable(q: dict[str, Any]) -> dict[str, Any]:
+    """A copy the R4B models can validate: primitive extensions on extension values, valid R4
+    that R4B rejects, set aside (the import checked them with the Extension model)."""
+    copied = copy.deepcopy(q)
+    _set_aside_primitive_extensions(copied)
+    return copied
+
+
 def _primitive_extension_problems(found: list[tuple[str, Any]]) -> list[str]:
     from fhir.resources.R4B.extension import Extension
 

@@ -20,6 +20,7 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from coproduce.checkins.models import CheckinResponse, Score
 from coproduce.instruments.definitions import NS, Definition
+from coproduce.instruments.importer import r4b_readable
 from coproduce.instruments.library import get_definition, list_definitions
 from coproduce.platform.text import clean_data
 
@@ -142,7 +143,7 @@ def questionnaire_json(definition: Definition) -> dict[str, Any]:
     """
     data = without_empty(copy.deepcopy(definition.questionnaire))
     try:
-        Questionnaire.model_validate(data)
+        Questionnaire.model_validate(r4b_readable(data))
     except pydantic.ValidationError as exc:
         raise FhirInvalid(validation_issues(exc, data, "Questionnaire")) from exc
     return data
