@@ -95,3 +95,17 @@ def test_it_refuses_an_unknown_program_naming_the_known_ones(tmp_path, program):
 def test_it_needs_study_or_program(tmp_path):
     with pytest.raises(CommandError):
         call_command("redcap", "records", "--out", str(tmp_path / "x.csv"))
+
+
+def test_it_leaves_redcap_calculations_to_redcap(tmp_path, world, program):
+    rows = list(
+        csv.reader(StringIO((REDCAP / "redcapr-simple.csv").read_text(encoding="utf-8-sig")))
+    )
+    path = tmp_path / "simple.csv"
+    with open(path, "w", newline="", encoding="utf-8") as out:
+        csv.writer(out).writerows([r for r in rows if r[3] != "file"])
+    call_command("redcap", "import", str(path), stdout=StringIO())
+    submit(world.alice, {"health": {"height": 175, "weight": 70}}, "one", FIRST)
+    (row,) = records(tmp_path, "--program", "taper")
+    assert (row["height"], row["weight"]) == ("175", "70")
+    assert "bmi" not in row  # stored in coproduce (22.9), computed by REDCap there

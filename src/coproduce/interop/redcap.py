@@ -372,16 +372,17 @@ def write_dictionary(rows: list[list[str]]) -> str:
 
 def variables_of(definition: Definition) -> dict[str, str]:
     """linkId -> REDCap variable name, as ``dictionary_rows`` names them."""
-    mapping = {}
+    return {link_id: row[VAR] for link_id, row in fields_of(definition)}
+
+
+def fields_of(definition: Definition) -> list[tuple[str, list[str]]]:
+    """(linkId, dictionary row) of every field, in the exported order."""
+    found = []
     for row in dictionary_rows(definition)[1:]:
         note = row[ANNOTATION]
-        link_id = (
-            note.removeprefix("coproduce linkId ")
-            if note.startswith("coproduce linkId ")
-            else row[VAR]
-        )
-        mapping[link_id] = row[VAR]
-    return mapping
+        generated = note.startswith("coproduce linkId ")
+        found.append((note.removeprefix("coproduce linkId ") if generated else row[VAR], row))
+    return found
 
 
 # Import -----------------------------------------------------------------------------------

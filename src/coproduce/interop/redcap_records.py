@@ -28,7 +28,7 @@ from coproduce.audit.services import audit_event
 from coproduce.checkins.models import CheckinResponse, Enrollment, Program
 from coproduce.instruments.definitions import Definition
 from coproduce.instruments.library import UnknownInstrument, get_definition
-from coproduce.interop.redcap import FORM, dictionary_rows, variables_of
+from coproduce.interop.redcap import FORM, TYPE, VAR, dictionary_rows, fields_of
 
 COMPLETE, INCOMPLETE = "2", "0"
 
@@ -39,14 +39,13 @@ class RecordsRefused(ValueError):
 
 def _columns(definition: Definition) -> tuple[str, list[tuple[str, str, str | None]]]:
     """(form name, [(column, linkId, checkbox code or None)])."""
-    rows = dictionary_rows(definition)
-    form = rows[0][FORM]
-    names = variables_of(definition)
+    form = dictionary_rows(definition)[0][FORM]
     columns: list[tuple[str, str, str | None]] = []
-    for link_id, name in names.items():
+    for link_id, row in fields_of(definition):
         item = definition.item_map.get(link_id)
-        if item is None or not item.answerable:
-            continue
+        if item is None or not item.answerable or row[TYPE] == "calc":
+            continue  # REDCap computes its calculated fields itself (Data Quality rule H)
+        name = row[VAR]
         if item.repeats and item.options:
             columns += [(f"{name}___{o.code.lower()}", link_id, o.code) for o in item.options]
         else:
