@@ -4,6 +4,8 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("coproduce.web.urls")),
+    path("", include("coproduce.accounts.urls")),
+    path("oidc/", include("coproduce.accounts.oidc_urls")),
     path("", include("coproduce.people.urls")),
     path("", include("coproduce.audit.urls")),
     path("", include("coproduce.checkins.urls")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import django_otp
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.db import connection
@@ -10,7 +11,9 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from coproduce.people.auth import LoginForm
+from coproduce.accounts import mfa, oidc
+from coproduce.accounts.login import LoginForm
+from coproduce.accounts.middleware import mfa_exempt
 from coproduce.people.models import Role
 from coproduce.registry.summary import site_condition_counts
 from coproduce.web.decorators import role_required
@@ -39,6 +42,9 @@ def login_view(request):
     if request.method == "POST" and form.is_valid():
         assert form.user is not None
         login(request, form.user)
+        if form.device is not None:
+            mfa.audit_code_use(form.user, form.device)
+            django_otp.login(request, form.device)
         target = request.POST.get("next") or request.GET.get("next") or ""
         if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
             return redirect(target)
@@ -47,11 +53,12 @@ def login_view(request):
     return render(
         request,
         "web/login.html",
-        {"form": form, "next": request.GET.get("next", "")},
+        {"form": form, "next": request.GET.get("next", ""), "sso": oidc.button_label()},
         status=status,
     )
 
 
+@mfa_exempt
 @require_POST
 def logout_view(request):
     logout(request)
