@@ -74,10 +74,11 @@ INSTALLED_APPS = [
     "coproduce.registry",
     "coproduce.interop",
     "coproduce.web",
-    "coproduce.accounts",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # After django-otp's apps: its admin unregisters theirs (they would show secrets).
+    "coproduce.accounts",
     "csp",
     # Listed so the API docs page uses ninja's own templates and static files, not a CDN.
     "ninja",

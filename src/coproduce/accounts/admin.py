@@ -7,6 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coproduce.accounts import mfa
 from coproduce.accounts.login import unlock_account
@@ -72,6 +74,11 @@ def unlock(modeladmin, request, queryset):
     else:
         modeladmin.message_user(request, _("Failed logins cleared."))
 
+
+# django-otp's own admin would show authenticator secrets; resets go through the action below.
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
 
 _user_admin = admin.site.get_model_admin(User)
 _user_admin.actions = [*(_user_admin.actions or []), reset_second_factor, unlock]
