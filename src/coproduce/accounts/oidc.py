@@ -63,7 +63,7 @@ def mapped_access(claims: dict[str, Any]) -> tuple[str | None, set[int], set[int
         if mapping.care_team_id:
             managed.add(mapping.care_team_id)
         if mapping.value in claim_values(claims, mapping.claim):
-            if mapping.role:
+            if mapping.role in STAFF_ROLES:  # single sign-on is for staff only
                 roles.add(mapping.role)
             if mapping.care_team_id:
                 teams.add(mapping.care_team_id)
