@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from coproduce.accounts import login as throttle
 from coproduce.accounts import mfa
 from coproduce.audit.models import AuditEvent
 from coproduce.people.models import LoginFailure
+from coproduce.platform import clock
 from tests.accounts.conftest import code_for, enrol
 
 RIGHT = "pw-for-tests"
@@ -22,7 +22,7 @@ def attempt(client, username, password, ip, **extra):
 
 
 def failures_from_many_addresses(username: str, n: int) -> None:
-    now = timezone.now()
+    now = clock.now()
     LoginFailure.objects.bulk_create(
         LoginFailure(username=username, ip=f"10.9.{i // 250}.{i % 250 + 1}", at=now)
         for i in range(n)

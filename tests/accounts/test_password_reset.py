@@ -8,13 +8,13 @@ import re
 import pytest
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import mail
-from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from coproduce.audit.models import AuditEvent
 from coproduce.checkins import outbox, sms
 from coproduce.people.models import LoginFailure
+from coproduce.platform import clock
 from coproduce.safetynet.models import Notification
 from tests.accounts.conftest import log_in
 
@@ -31,7 +31,7 @@ def ask(client, identifier: str):
 
 
 def sent() -> None:
-    outbox.send_pending(timezone.now() + dt.timedelta(seconds=1))
+    outbox.send_pending(clock.now() + dt.timedelta(seconds=1))
 
 
 def test_the_login_page_offers_a_reset(client, db):

@@ -6,12 +6,12 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from django.utils import timezone
 from oidc_provider_mock import run_server_in_thread
 
 from coproduce.accounts.models import ClaimMapping, ProviderIdentity
 from coproduce.audit.models import AuditEvent
 from coproduce.people.models import CareTeamMembership, Role, User
+from coproduce.platform import clock
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,7 @@ def sign_in(client, provider: str, sub: str, next_url: str = ""):
 
 
 def approved(**fields) -> ClaimMapping:
-    return ClaimMapping.objects.create(approved_at=timezone.now(), **fields)
+    return ClaimMapping.objects.create(approved_at=clock.now(), **fields)
 
 
 def test_the_login_page_offers_single_sign_on_when_set_up(client, db, sso):

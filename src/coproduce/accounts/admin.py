@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -15,6 +14,7 @@ from coproduce.accounts.login import unlock_account
 from coproduce.accounts.models import ClaimMapping
 from coproduce.audit.services import record
 from coproduce.people.models import Role, User
+from coproduce.platform import clock
 
 
 @admin.register(ClaimMapping)
@@ -35,7 +35,7 @@ class ClaimMappingAdmin(admin.ModelAdmin):
             return
         with transaction.atomic():
             for mapping in queryset.filter(approved_at__isnull=True):
-                mapping.approved_by, mapping.approved_at = request.user, timezone.now()
+                mapping.approved_by, mapping.approved_at = request.user, clock.now()
                 mapping.save(update_fields=["approved_by", "approved_at"])
                 record(
                     "claim_mapping.approved",

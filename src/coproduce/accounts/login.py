@@ -20,7 +20,6 @@ import math
 from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -28,10 +27,11 @@ from coproduce.accounts import mfa
 from coproduce.audit.services import record
 from coproduce.people.auth import client_ip
 from coproduce.people.models import LoginFailure, Role, User
+from coproduce.platform import clock
 
 
 def _recent():
-    start = timezone.now() - dt.timedelta(minutes=settings.LOGIN_FAILURE_WINDOW_MINUTES)
+    start = clock.now() - dt.timedelta(minutes=settings.LOGIN_FAILURE_WINDOW_MINUTES)
     return LoginFailure.objects.filter(at__gte=start)
 
 
@@ -45,7 +45,7 @@ def delay_after(failures: int) -> int:
 
 def wait_seconds(username: str, ip: str | None, now: dt.datetime | None = None) -> int:
     """Return how long this address must wait before trying `username` again (0: try now)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     recent = _recent()
     if ip and recent.filter(ip=ip).count() >= settings.LOGIN_MAX_FAILURES_PER_IP:
         first = recent.filter(ip=ip).earliest("at").at

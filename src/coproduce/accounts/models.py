@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coproduce.people.models import Role
+from coproduce.platform import clock
 
 
 class ProviderIdentity(models.Model):
@@ -18,7 +18,7 @@ class ProviderIdentity(models.Model):
     )
     issuer = models.CharField(max_length=300)
     subject = models.CharField(max_length=255)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     last_login_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -14,13 +14,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from coproduce.accounts.models import ClaimMapping, ProviderIdentity
 from coproduce.audit.services import record
 from coproduce.people.models import STAFF_ROLES, CareTeamMembership, Role, User
+from coproduce.platform import clock
 
 # Precedence when mappings grant several roles: the broadest clinical access wins last.
 ROLE_ORDER: list[str] = [
@@ -111,7 +111,7 @@ def apply_login(claims: dict[str, Any], *, issuer: str) -> User | None:
         user.role = role
         user.save(update_fields=["role", "is_staff"])
     _apply_teams(user, teams, managed)
-    identity.last_login_at = timezone.now()
+    identity.last_login_at = clock.now()
     identity.save(update_fields=["last_login_at"])
     record("oidc.login", actor=user, detail={"issuer": issuer, "amr": claims.get("amr")})
     return user

@@ -16,13 +16,13 @@ from django.contrib.auth.tokens import default_token_generator
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from coproduce.audit.services import record
 from coproduce.people.models import Channel, LoginFailure, Patient, Role, User
+from coproduce.platform import clock
 from coproduce.safetynet.models import Notification
 
 
@@ -92,7 +92,7 @@ def request_reset(identifier: str, *, ip: str | None) -> None:
     minutes = settings.PASSWORD_RESET_TIMEOUT // 60
     context = {"user": user, "link": reset_link(user), "minutes": minutes}
     kind = "sms" if destination.channel == Channel.SMS else "email"
-    now = timezone.now()
+    now = clock.now()
     Notification.objects.create(
         channel=destination.channel,
         to=destination.to,
