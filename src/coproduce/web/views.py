@@ -1,4 +1,4 @@
-"""Login, logout and the home page each role lands on."""
+"""Login, logout, the home page each role lands on, and a patient's record to take away."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import django_otp
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -16,6 +16,7 @@ from coproduce.accounts.login import LoginForm
 from coproduce.accounts.middleware import mfa_exempt
 from coproduce.people.models import Role
 from coproduce.registry.summary import site_condition_counts
+from coproduce.web import record
 from coproduce.web.decorators import role_required
 
 HOME_BY_ROLE = {
@@ -87,3 +88,19 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return HttpResponse("ok", content_type="text/plain")
+
+
+@login_required
+def record_pdf(request, registry_id: str):
+    patient = record.patient_for_download(request.user, registry_id, "pdf")
+    response = HttpResponse(record.record_pdf(patient), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="record-{patient.registry_id}.pdf"'
+    return response
+
+
+@login_required
+def record_fhir(request, registry_id: str):
+    patient = record.patient_for_download(request.user, registry_id, "fhir")
+    response = JsonResponse(record.record_bundle(patient), content_type="application/fhir+json")
+    response["Content-Disposition"] = f'attachment; filename="record-{patient.registry_id}.json"'
+    return response
