@@ -50,3 +50,10 @@ def test_log_out_everywhere_needs_a_post(client, world):
 
 def test_hsts_is_off_in_test_mode_over_plain_http(client, db):
     assert "Strict-Transport-Security" not in client.get("/login/")
+
+
+def test_the_admin_has_no_login_form_of_its_own(client, db):
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302
+    assert response["Location"] == "/login/?next=/admin/"
+    assert client.get("/admin/", follow=True).redirect_chain[-1][0] == "/login/?next=%2Fadmin%2F"
