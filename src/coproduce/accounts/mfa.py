@@ -56,7 +56,9 @@ def pending_device(user: User) -> TOTPDevice:
 
 def qr_svg(device: TOTPDevice) -> str:
     """Return the otpauth:// address of a device as an inline SVG QR code."""
-    return segno.make(device.config_url, error="m").svg_inline(scale=5, title="QR code")
+    return segno.make(device.config_url, error="m").svg_inline(
+        scale=5, title=_("QR code to scan with your authenticator app")
+    )
 
 
 def confirm_device(request, device: TOTPDevice, token: str) -> list[str] | None:
