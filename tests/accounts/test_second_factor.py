@@ -175,3 +175,10 @@ def test_the_admin_action_resets_and_refuses_the_admins_own(client, world):
     assert "You cannot reset your own second factor" in body
     assert not TOTPDevice.objects.filter(user=world.nina).exists()
     assert TOTPDevice.objects.filter(user=world.adam).exists()
+
+
+def test_the_menu_is_hidden_until_the_second_factor_is_given(client, world, required):
+    log_in(client, "nina")
+    page = client.get("/account/second-factor/setup/").content.decode()
+    assert 'aria-label="Main"' not in page and 'href="/team/patients/"' not in page
+    assert "Log out" in page

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import django_otp
 import segno
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -39,6 +40,16 @@ def is_verified(request) -> bool:
     """Return whether this session passed a second factor (ours or the provider's)."""
     verified = getattr(request.user, "is_verified", None)
     return bool((verified is not None and verified()) or request.session.get(PROVIDER_KEY))
+
+
+def second_factor_pending(request) -> bool:
+    """Return whether this staff session must still give (or set up) a second factor."""
+    user = getattr(request, "user", None)
+    if user is None or not hasattr(request, "session"):
+        return False
+    if not (user.is_authenticated and user.is_staff_role) or is_verified(request):
+        return False
+    return is_enrolled(request) or settings.STAFF_MFA == "required"
 
 
 def remember_enrolment(request, user: User) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -54,14 +53,9 @@ class StaffSecondFactorMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        user = request.user
-        if not (user.is_authenticated and user.is_staff_role):
-            return None
-        if getattr(view_func, "mfa_exempt", False) or mfa.is_verified(request):
+        if getattr(view_func, "mfa_exempt", False) or not mfa.second_factor_pending(request):
             return None
         enrolled = mfa.is_enrolled(request)
-        if not enrolled and settings.STAFF_MFA != "required":
-            return None
         if request.path.startswith(API_PREFIXES):
             return JsonResponse(
                 {"detail": _("Finish signing in with your second factor first.")}, status=403
