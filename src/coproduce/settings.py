@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 from coproduce.conf import (
@@ -73,19 +74,31 @@ INSTALLED_APPS = [
     "coproduce.registry",
     "coproduce.interop",
     "coproduce.web",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    # After django-otp's apps: its admin unregisters theirs (they would show secrets).
+    "coproduce.accounts",
+    "csp",
+    # Listed so the API docs page uses ninja's own templates and static files, not a CDN.
+    "ninja",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "coproduce.accounts.middleware.NoStoreMiddleware",
     "coproduce.audit.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "coproduce.people.middleware.ClinicTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "coproduce.people.middleware.StaffIdleTimeoutMiddleware",
+    "coproduce.accounts.middleware.StaffSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -160,12 +173,19 @@ AUTH_PASSWORD_VALIDATORS = (
         {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     ]
 )
+# A reset link works once (its token signs the password hash) and for this long.
+PASSWORD_RESET_TIMEOUT = env_int("COPRODUCE_PASSWORD_RESET_MINUTES", 60, minimum=5) * 60
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling: failures counted in the database so every web process sees them.
-LOGIN_MAX_FAILURES_PER_USERNAME = env_int("COPRODUCE_LOGIN_MAX_FAILURES", 5, minimum=1)
+# Login throttling (coproduce.accounts.login): failures counted in the database so every web
+# process sees them. Per account and address: a few free failures, then doubling delays.
+# Per address: a limit over all accounts. Per account from all addresses: past the limit the
+# password alone is not enough (a second factor still lets its owner in).
+LOGIN_FREE_FAILURES = env_int("COPRODUCE_LOGIN_FREE_FAILURES", 3, minimum=1)
+LOGIN_MAX_DELAY_SECONDS = env_int("COPRODUCE_LOGIN_MAX_DELAY_SECONDS", 300, minimum=1)
+LOGIN_MAX_FAILURES_PER_USERNAME = env_int("COPRODUCE_LOGIN_MAX_FAILURES", 10, minimum=1)
 LOGIN_MAX_FAILURES_PER_IP = env_int("COPRODUCE_LOGIN_MAX_FAILURES_PER_IP", 30, minimum=1)
 LOGIN_FAILURE_WINDOW_MINUTES = env_int("COPRODUCE_LOGIN_WINDOW_MINUTES", 15, minimum=1)
 
@@ -178,12 +198,63 @@ SECURE_COOKIES = env_bool("COPRODUCE_SECURE_COOKIES", default=not RELAXED)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SECURE_SSL_REDIRECT = env_bool("COPRODUCE_SSL_REDIRECT", default=False)
-SECURE_HSTS_SECONDS = env_int("COPRODUCE_HSTS_SECONDS", 0, minimum=0)
+# HSTS is sent only over HTTPS (Django checks request.is_secure()); a year by default in
+# production so a browser never again tries the clinic's address over plain HTTP.
+SECURE_HSTS_SECONDS = env_int("COPRODUCE_HSTS_SECONDS", 0 if RELAXED else 31_536_000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("COPRODUCE_HSTS_SUBDOMAINS", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if env_bool("COPRODUCE_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): scripts only from our own static files, styles from
+# our files or a <style> carrying this response's nonce; nothing may frame us.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", NONCE],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# Second factor for staff (django-otp): required in production, optional in demo and test.
+STAFF_MFA = env_choice(
+    "COPRODUCE_STAFF_MFA", "optional" if RELAXED else "required", ("required", "optional")
+)
+OTP_TOTP_ISSUER = env_str("COPRODUCE_TOTP_ISSUER", "coproduce")
+
+# Single sign-on for staff (OpenID Connect, mozilla-django-oidc); off unless a client ID is
+# set. See docs/security.md for Entra ID, Okta and Keycloak.
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+OIDC_RP_CLIENT_ID = env_str("COPRODUCE_OIDC_CLIENT_ID", "") or ""
+if OIDC_RP_CLIENT_ID:
+    AUTHENTICATION_BACKENDS.append("coproduce.accounts.oidc.StaffOIDCBackend")
+OIDC_RP_CLIENT_SECRET = env_str("COPRODUCE_OIDC_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("COPRODUCE_OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env_str("COPRODUCE_OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env_str("COPRODUCE_OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env_str("COPRODUCE_OIDC_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = env_str("COPRODUCE_OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env_str("COPRODUCE_OIDC_SCOPES", "openid email profile")
+OIDC_USE_PKCE = True
+OIDC_CREATE_USER = True
+LOGIN_REDIRECT_URL_FAILURE = "/login/"
+COPRODUCE_OIDC_ISSUER = env_str("COPRODUCE_OIDC_ISSUER", "") or ""
+if OIDC_RP_CLIENT_ID and not COPRODUCE_OIDC_ISSUER and not RELAXED:
+    raise ImproperlyConfigured("COPRODUCE_OIDC_ISSUER must be set when single sign-on is on.")
+COPRODUCE_OIDC_BUTTON = env_str("COPRODUCE_OIDC_BUTTON", "") or ""
+# When the provider's ID token reports a second factor in `amr` (RFC 8176), let it stand
+# for coproduce's own second factor.
+COPRODUCE_OIDC_AMR_SATISFIES_MFA = env_bool("COPRODUCE_OIDC_AMR_SATISFIES_MFA", default=False)
+COPRODUCE_OIDC_MFA_AMR = env_list("COPRODUCE_OIDC_MFA_AMR", ["mfa", "otp", "hwk", "sc"])
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("sv", "Svenska"), ("es", "Español")]

@@ -1,9 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 urlpatterns = [
+    # One way in: the admin's own login form would skip our throttling and second factor.
+    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
     path("", include("coproduce.web.urls")),
+    path("", include("coproduce.accounts.urls")),
+    path("oidc/", include("coproduce.accounts.oidc_urls")),
     path("", include("coproduce.people.urls")),
     path("", include("coproduce.audit.urls")),
     path("", include("coproduce.checkins.urls")),

@@ -20,6 +20,8 @@ from coproduce.checkins.models import (
 # token_urlsafe(32) gives 43 characters; anything far from that is not one of ours.
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 LINK_RE = re.compile(r"/c/[A-Za-z0-9_-]{32,64}/")
+# Password-reset links (coproduce.accounts.reset) leave through the same outbox.
+RESET_LINK_RE = re.compile(r"/account/password-reset/[A-Za-z0-9_-]+/[A-Za-z0-9-]+/")
 
 
 def digest(token: str) -> str:
@@ -43,6 +45,7 @@ def link_for(token: str) -> str:
 
 def scrub_links(text: str) -> str:
     """Remove tokens from text kept after sending, so the database holds digests only."""
+    text = RESET_LINK_RE.sub("/account/password-reset/[link removed after sending]/", text)
     return LINK_RE.sub("/c/[link removed after sending]/", text)
 
 

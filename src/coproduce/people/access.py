@@ -91,3 +91,22 @@ def can_answer_for(user: User, patient: Patient, *, today: dt.date | None = None
         .filter(pk=patient.pk, proxy_links__user=user, proxy_links__kind=ProxyKind.PARENT)
         .exists()
     )
+
+
+def may_download_record(user: User, patient: Patient, *, today: dt.date | None = None) -> bool:
+    """Return whether `user` may download `patient`'s whole record (right of access).
+
+    The patient always may; a parent only while the child is below the site's teen login age
+    (from then on the young person decides). Other family and staff may not.
+    """
+    if user.role == Role.PATIENT:
+        return patient.user_id == user.pk
+    if user.role != Role.FAMILY:
+        return False
+    site = patient.care_team.site
+    day = today or clock.clinic_today(site)
+    if patient.age_on(day) >= site.teen_login_age:
+        return False
+    return patient.proxy_links.filter(
+        user=user, kind=ProxyKind.PARENT, revoked_at__isnull=True
+    ).exists()

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.crypto import salted_hmac
 
 from coproduce.platform import clock
 
@@ -56,6 +57,8 @@ class User(AbstractUser):
     care_teams: models.ManyToManyField = models.ManyToManyField(
         "CareTeam", through="CareTeamMembership", related_name="members", blank=True
     )
+    # Raised by "log out everywhere": every session signed with the old value ends.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     @property
     def is_care_staff(self) -> bool:
@@ -77,6 +80,17 @@ class User(AbstractUser):
         if admin and any(p.startswith(prefix) for p in ADMIN_PERMISSIONS):
             return True
         return super().has_module_perms(app_label)
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django ends a session whose stored hash no longer matches. Besides the password we
+        # sign the role (a change of role ends every session: the next login gets a new
+        # session id) and the generation ("log out everywhere").
+        return salted_hmac(
+            "coproduce.people.User.session",
+            f"{self.password}|{self.role}|{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def save(self, *args, **kwargs):
         # Only registry admins reach the Django admin; the flag follows the role.

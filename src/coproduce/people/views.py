@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 
 from coproduce.audit.services import record
 from coproduce.checkins.selectors import due_for_patient
-from coproduce.people.access import get_patient_for, patients_visible_to
+from coproduce.people.access import get_patient_for, may_download_record, patients_visible_to
 from coproduce.people.models import CARE_ROLES, Role
 from coproduce.people.services import patient_summary
 from coproduce.platform import clock
@@ -28,13 +28,18 @@ def my_home(request):
 
 @role_required(Role.FAMILY)
 def family_home(request):
-    patients = list(patients_visible_to(request.user).order_by("given_name"))
+    patients = list(
+        patients_visible_to(request.user).select_related("care_team__site").order_by("given_name")
+    )
     record(
         "patient.listed",
         actor=request.user,
         detail={"registry_ids": [p.registry_id for p in patients], "page": "family-home"},
     )
-    return render(request, "people/family_home.html", {"patients": patients})
+    downloadable = {p.pk for p in patients if may_download_record(request.user, p)}
+    return render(
+        request, "people/family_home.html", {"patients": patients, "downloadable": downloadable}
+    )
 
 
 @role_required(*CARE_ROLES)

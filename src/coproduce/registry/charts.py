@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import pygal
@@ -30,6 +31,16 @@ def _style(colors: tuple[str, ...]) -> Style:
 # One colour per added series, in order; the unnamed lower limit repeats its upper's colour.
 _SPC_STYLE = _style(("#0b5c8a", "#4a5560", "#a3231b", "#a3231b", "#b35c00"))
 _FUNNEL_STYLE = _style(("#a3231b", "#a3231b", "#b35c00", "#b35c00", "#0b5c8a"))
+
+
+# pygal writes a config <script> for its tooltips (which we do not load) and an inline
+# style on the tooltip group; the CSP forbids both, so they go. Its <style> element gets
+# the response's nonce in the template (|csp_nonce).
+_SCRIPT_RE = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL)
+
+
+def _without_script(svg: str) -> str:
+    return _SCRIPT_RE.sub("", svg).replace(' style="opacity: 0"', "")
 
 
 def _base(cls, title: str | None, style: Style = _SPC_STYLE, width=720, height=320, **kw):
@@ -100,7 +111,7 @@ def spc_svg(
             if 0 <= index < len(points):
                 points[index] = {"value": round(chart.y[index] * scale, 2), "label": text}
         line.add("Change tested (PDSA)", points, stroke=False, dots_size=7)
-    return line.render(is_unicode=True)
+    return _without_script(line.render(is_unicode=True))
 
 
 def funnel_svg(
@@ -132,4 +143,4 @@ def funnel_svg(
         stroke=False,
         dots_size=6,
     )
-    return xy.render(is_unicode=True)
+    return _without_script(xy.render(is_unicode=True))

@@ -9,4 +9,6 @@ urlpatterns = [
     path("research/", views.research_home, name="research-home"),
     path("registry/", views.registry_home, name="registry-home"),
     path("healthz", views.healthz, name="healthz"),
+    path("record/<str:registry_id>/record.pdf", views.record_pdf, name="record-pdf"),
+    path("record/<str:registry_id>/record.json", views.record_fhir, name="record-fhir"),
 ]

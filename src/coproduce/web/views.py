@@ -1,18 +1,22 @@
-"""Login, logout and the home page each role lands on."""
+"""Login, logout, the home page each role lands on, and a patient's record to take away."""
 
 from __future__ import annotations
 
+import django_otp
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from coproduce.people.auth import LoginForm
+from coproduce.accounts import mfa, oidc
+from coproduce.accounts.login import LoginForm
+from coproduce.accounts.middleware import mfa_exempt
 from coproduce.people.models import Role
 from coproduce.registry.summary import site_condition_counts
+from coproduce.web import record
 from coproduce.web.decorators import role_required
 
 HOME_BY_ROLE = {
@@ -39,6 +43,9 @@ def login_view(request):
     if request.method == "POST" and form.is_valid():
         assert form.user is not None
         login(request, form.user)
+        if form.device is not None:
+            mfa.audit_code_use(form.user, form.device)
+            django_otp.login(request, form.device)
         target = request.POST.get("next") or request.GET.get("next") or ""
         if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
             return redirect(target)
@@ -47,11 +54,12 @@ def login_view(request):
     return render(
         request,
         "web/login.html",
-        {"form": form, "next": request.GET.get("next", "")},
+        {"form": form, "next": request.GET.get("next", ""), "sso": oidc.button_label()},
         status=status,
     )
 
 
+@mfa_exempt
 @require_POST
 def logout_view(request):
     logout(request)
@@ -80,3 +88,19 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return HttpResponse("ok", content_type="text/plain")
+
+
+@login_required
+def record_pdf(request, registry_id: str):
+    patient = record.patient_for_download(request.user, registry_id, "pdf")
+    response = HttpResponse(record.record_pdf(patient), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="record-{patient.registry_id}.pdf"'
+    return response
+
+
+@login_required
+def record_fhir(request, registry_id: str):
+    patient = record.patient_for_download(request.user, registry_id, "fhir")
+    response = JsonResponse(record.record_bundle(patient), content_type="application/fhir+json")
+    response["Content-Disposition"] = f'attachment; filename="record-{patient.registry_id}.json"'
+    return response

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "coproduce.accounts"
+    label = "accounts"
+    verbose_name = _("Accounts and sign-in")
+
+    def ready(self) -> None:
+        from coproduce.accounts import events, signals  # noqa: F401  (registers both)
