@@ -138,6 +138,10 @@ def _database() -> dict[str, Any]:
         # cursors bind on the client and never are. Off for poolers that cannot keep them.
         prepare = env_bool("COPRODUCE_DB_PREPARED_STATEMENTS", True)
         config.setdefault("OPTIONS", {})["prepare_threshold"] = 5 if prepare else None
+        # A worker's liveness check must answer, not hang, when the database is unreachable.
+        config["OPTIONS"].setdefault(
+            "connect_timeout", env_int("COPRODUCE_DB_CONNECT_TIMEOUT", 10, minimum=1)
+        )
     if config["ENGINE"].endswith("sqlite3"):
         # WAL lets the worker and the web process read while the other writes;
         # IMMEDIATE transactions take the write lock up front instead of failing mid-way.
@@ -302,6 +306,12 @@ EMAIL_HOST_USER = env_str("COPRODUCE_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = env_str("COPRODUCE_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("COPRODUCE_EMAIL_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("COPRODUCE_FROM_EMAIL", "coproduce@localhost")
+# Without a timeout a mail server that stops answering would hold a sender (and its claimed
+# notifications) for ever.
+EMAIL_TIMEOUT = env_int("COPRODUCE_EMAIL_TIMEOUT", 30, minimum=1)
+# The outbox: rows per claim (one SMTP connection each) and sender threads per worker.
+COPRODUCE_OUTBOX_BATCH = env_int("COPRODUCE_OUTBOX_BATCH", 20, minimum=1)
+COPRODUCE_OUTBOX_SENDERS = env_int("COPRODUCE_OUTBOX_SENDERS", 4, minimum=1)
 
 # Links in invitations point here. Production must say where it is reachable: a link to
 # localhost in a patient's e-mail would fail silently.

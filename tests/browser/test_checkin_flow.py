@@ -8,7 +8,7 @@ import re
 from django.core import mail
 
 from coproduce.audit.models import AuditEvent
-from coproduce.checkins import outbox, sms
+from coproduce.checkins import delivery, outbox, sms
 from coproduce.safetynet.models import Notification
 from tests.browser.conftest import check, log_in
 
@@ -34,7 +34,7 @@ def test_maria_checks_in_across_two_devices_and_gets_crisis_help(demo, browser, 
     mail.outbox = []
     sms.outbox.clear()
     outbox.dispatch_due()
-    outbox.send_pending()
+    delivery.send_pending()
     # What reached Maria, by e-mail or text message (whichever she prefers).
     sent = [m.body for m in mail.outbox] + [m["body"] for m in sms.outbox]
     message = next(

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.core import mail
 
-from coproduce.checkins import outbox, sms
+from coproduce.checkins import delivery, outbox, sms
 from coproduce.checkins.models import Program, Schedule, ScheduleKind
 from coproduce.checkins.scheduling import enroll
 
@@ -66,7 +66,7 @@ def enrolled(alice, weekly, program):
 def sent_link(now=DUE) -> str:
     """Dispatch and send what is due at `now`; return the token of the last e-mailed link."""
     outbox.dispatch_due(now)
-    outbox.send_pending(now)
+    delivery.send_pending(now)
     assert mail.outbox, "no e-mail was sent"
     return LINK.search(mail.outbox[-1].body).group(1)
 

@@ -4,7 +4,7 @@ from django.core import mail
 from django.db import transaction
 from django.test import override_settings
 
-from coproduce.checkins import outbox, sms
+from coproduce.checkins import delivery, outbox, sms
 from coproduce.checkins.models import Invitation, InvitationStatus, InvitationToken
 from coproduce.checkins.services import submit_checkin, web_idempotency_key
 from coproduce.checkins.tokens import digest
@@ -45,7 +45,7 @@ def test_it_sends_by_sms_when_the_patient_prefers_it(enrolled):
     enrolled.phone = "+46 70 111 22 33"
     enrolled.save()
     outbox.dispatch_due(DUE)
-    outbox.send_pending(DUE)
+    delivery.send_pending(DUE)
     assert sms.outbox[0]["to"] == "+46 70 111 22 33"
     assert "/c/" in sms.outbox[0]["body"]
     assert mail.outbox == []
@@ -59,22 +59,22 @@ def test_it_writes_messages_as_plain_text_not_html(enrolled):
     enrolled.phone = "+46 70 111 22 33"
     enrolled.save()
     outbox.dispatch_due(DUE)
-    outbox.send_pending(DUE)
+    delivery.send_pending(DUE)
     assert "from Pain & Rheumatology <North> is ready" in sms.outbox[0]["body"]
 
 
 def test_it_sends_twice_never_when_dispatch_runs_twice(enrolled):
     outbox.dispatch_due(DUE)
     outbox.dispatch_due(DUE)
-    outbox.send_pending(DUE)
-    outbox.send_pending(DUE)
+    delivery.send_pending(DUE)
+    delivery.send_pending(DUE)
     assert len(mail.outbox) == 1
 
 
 def test_it_reminds_on_the_planned_days_with_a_fresh_working_link(enrolled):
     first = sent_link()
     outbox.dispatch_due(DUE + DAY)
-    assert outbox.send_pending(DUE + DAY)["sent"] == 0
+    assert delivery.send_pending(DUE + DAY)["sent"] == 0
     second = sent_link(DUE + 2 * DAY)
     assert "Reminder" in mail.outbox[-1].subject
     assert second != first
@@ -95,7 +95,7 @@ def test_it_stops_reminders_the_moment_the_check_in_is_completed(enrolled):
         )
     for day in range(2, 7):  # the next weekly check-in is due on day 7
         outbox.dispatch_due(DUE + day * DAY)
-        outbox.send_pending(DUE + day * DAY)
+        delivery.send_pending(DUE + day * DAY)
     assert len(mail.outbox) == 1
 
 
@@ -110,7 +110,7 @@ def test_it_drops_a_queued_reminder_when_the_check_in_is_completed_before_it_goe
             idempotency_key=web_idempotency_key(inv),
             now=DUE + 2 * DAY,
         )
-    outbox.send_pending(DUE + 2 * DAY)
+    delivery.send_pending(DUE + 2 * DAY)
     assert len(mail.outbox) == 1
 
 
@@ -129,7 +129,7 @@ def test_it_claims_an_outbox_row_exclusively(enrolled):
     Notification.objects.filter(pk=n.pk).update(
         status=NotificationStatus.SENDING, claimed_until=DUE + dt.timedelta(minutes=5)
     )
-    assert outbox.send_pending(DUE) == {"sent": 0, "failed": 0}
+    assert delivery.send_pending(DUE) == {"sent": 0, "failed": 0}
     assert mail.outbox == []
 
 
@@ -138,7 +138,7 @@ def test_it_takes_over_a_claim_whose_worker_died(enrolled):
     Notification.objects.update(
         status=NotificationStatus.SENDING, claimed_until=DUE - dt.timedelta(minutes=1)
     )
-    assert outbox.send_pending(DUE)["sent"] == 1
+    assert delivery.send_pending(DUE)["sent"] == 1
     assert Notification.objects.get().status == NotificationStatus.SENT
 
 
@@ -151,17 +151,17 @@ def test_it_retries_failed_sends_with_growing_backoff_and_never_drops_them(enrol
     now = DUE
     waits = []
     for _ in range(5):
-        assert outbox.send_pending(now) == {"sent": 0, "failed": 1}
+        assert delivery.send_pending(now) == {"sent": 0, "failed": 1}
         n = Notification.objects.get()
         assert n.status == NotificationStatus.PENDING
         assert "provider unreachable" in n.last_error
         waits.append(n.next_attempt_at - now)
-        assert outbox.send_pending(n.next_attempt_at - dt.timedelta(seconds=1))["failed"] == 0
+        assert delivery.send_pending(n.next_attempt_at - dt.timedelta(seconds=1))["failed"] == 0
         now = n.next_attempt_at
     assert waits == [dt.timedelta(minutes=m) for m in (1, 2, 4, 8, 16)]
-    assert outbox.backoff(30) == dt.timedelta(hours=6)
+    assert delivery.backoff(30) == dt.timedelta(hours=6)
     with override_settings(COPRODUCE_SMS_BACKEND="coproduce.checkins.sms.LocmemBackend"):
-        assert outbox.send_pending(now)["sent"] == 1
+        assert delivery.send_pending(now)["sent"] == 1
     n = Notification.objects.get()
     assert (n.status, n.attempts) == (NotificationStatus.SENT, 6)
 
@@ -173,5 +173,5 @@ def test_it_sends_a_childs_check_in_to_the_parent(world, weekly, program):
     world.paula.save()
     enroll(world.tom, program, actor=None, now=DUE - DAY, started_on=(DUE - DAY).date())
     outbox.dispatch_due(DUE)
-    outbox.send_pending(DUE)
+    delivery.send_pending(DUE)
     assert mail.outbox[0].to == ["paula@example.org"]

@@ -1,7 +1,7 @@
 """Reaching patients: sending due invitations and reminders through the notification outbox.
 
-`dispatch_due` turns due invitations and reminders into outbox rows; `send_pending` sends
-them. Both are safe to run in several workers at once: every step claims its row with a
+`dispatch_due` turns due invitations and reminders into outbox rows (`delivery.send_pending`
+sends them). It is safe to run in several workers at once: every step claims its row with a
 conditional update, and outbox rows have a unique dedupe key.
 """
 
@@ -11,28 +11,17 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F, Q
 from django.template.loader import render_to_string
 
 from coproduce.audit.services import record
 from coproduce.checkins.models import OPEN_STATUSES, Invitation, InvitationStatus
-from coproduce.checkins.sms import send_sms
-from coproduce.checkins.tokens import issue_token, link_for, scrub_links
+from coproduce.checkins.tokens import issue_token, link_for
 from coproduce.people.models import Channel, Patient, ProxyKind
 from coproduce.platform import clock
 from coproduce.safetynet.models import Notification, NotificationStatus
 
 log = logging.getLogger(__name__)
-
-CLAIM_LEASE = dt.timedelta(minutes=5)
-MAX_BACKOFF = dt.timedelta(hours=6)
-
-
-def backoff(attempts: int) -> dt.timedelta:
-    """Return the wait before retry number `attempts` + 1: 1, 2, 4, 8 … minutes, at most 6 h."""
-    return min(dt.timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
 @dataclass(frozen=True)
@@ -167,54 +156,3 @@ def drop_unsent_reminders(invitation_id: int) -> int:
         dedupe_key__startswith=f"reminder:{invitation_id}:", status=NotificationStatus.PENDING
     ).delete()
     return deleted
-
-
-def _deliver(n: Notification) -> None:
-    if n.channel == Channel.SMS:
-        send_sms(n.to, n.body)
-    else:
-        send_mail(n.subject, n.body, None, [n.to], fail_silently=False)
-
-
-def send_pending(now: dt.datetime | None = None, *, limit: int = 200) -> dict[str, int]:
-    """Send outbox rows that are due; return counts of sent and failed."""
-    now = now or clock.now()
-    counts = {"sent": 0, "failed": 0}
-    ready = Q(status=NotificationStatus.PENDING, next_attempt_at__lte=now) | Q(
-        status=NotificationStatus.SENDING,
-        claimed_until__lt=now,  # a worker died mid-send
-    )
-    ids = list(
-        Notification.objects.filter(ready)
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    for pk in ids:
-        claimed = Notification.objects.filter(ready, pk=pk).update(
-            status=NotificationStatus.SENDING,
-            claimed_until=now + CLAIM_LEASE,
-            attempts=F("attempts") + 1,
-        )
-        if not claimed:
-            continue  # another worker has it
-        n = Notification.objects.get(pk=pk)
-        try:
-            _deliver(n)
-        except Exception as exc:
-            log.warning("Sending notification %s failed (attempt %s): %s", pk, n.attempts, exc)
-            Notification.objects.filter(pk=pk).update(
-                status=NotificationStatus.PENDING,
-                claimed_until=None,
-                next_attempt_at=now + backoff(n.attempts),
-                last_error=f"{type(exc).__name__}: {exc}"[:2000],
-            )
-            counts["failed"] += 1
-            continue
-        Notification.objects.filter(pk=pk).update(
-            status=NotificationStatus.SENT,
-            sent_at=now,
-            claimed_until=None,
-            body=scrub_links(n.body),
-        )
-        counts["sent"] += 1
-    return counts

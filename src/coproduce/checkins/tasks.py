@@ -1,4 +1,4 @@
-"""Background jobs on the django.tasks API (run by `coproduce worker`, queued by the scheduler).
+"""Background jobs on the django.tasks API (queued and run by `coproduce worker`).
 
 Every job is safe to run twice or in two workers at once (see outbox.py and scheduling.py).
 """
@@ -18,12 +18,6 @@ def dispatch_due() -> dict[str, int]:
 
 
 @task()
-def send_notifications() -> dict[str, int]:
-    """Send what is waiting in the notification outbox."""
-    return outbox.send_pending()
-
-
-@task()
 def plan_invitations() -> int:
     """Re-plan every enrolled patient's invitations for the rolling horizon."""
     with transaction.atomic():
@@ -40,9 +34,10 @@ def recheck_safetynet() -> int:
 from coproduce.registry import tasks as registry_tasks  # noqa: E402
 from coproduce.safetynet import tasks as safetynet_tasks  # noqa: E402
 
+# The outbox is not here: every worker sends it continuously (`web.worker`), so an urgent
+# notification never waits for the next minute.
 EVERY_MINUTE = (
     dispatch_due,
-    send_notifications,
     recheck_safetynet,
     safetynet_tasks.escalate_overdue,
 )

@@ -296,6 +296,7 @@ def alert_notifications(
             subject=subject[:200],
             body=body,
             purpose=purpose,
+            priority=alert.priority,
             patient=alert.patient,
             next_attempt_at=now,
             created_at=now,

@@ -120,13 +120,17 @@ class NotificationStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
+    # Refused for good (the server answered 5xx for this message): never retried.
+    FAILED = "failed", "Failed"
 
 
 class Notification(models.Model):
     """An outbox row: written in the same transaction as the event that caused it.
 
-    The worker claims a row with a conditional update, sends it, and on failure schedules a
-    retry with backoff; a notification is never dropped.
+    The worker claims rows in priority order (urgent first) with `SELECT ... FOR UPDATE SKIP
+    LOCKED`, sends them, and on a passing failure schedules a retry with backoff. A
+    notification is never dropped; one that keeps failing or was refused for good gets
+    `failed_at` (see `checkins.delivery` and docs/checkins.md, "When sending fails").
     """
 
     channel = models.CharField(max_length=8, help_text="email or sms")
@@ -138,18 +142,24 @@ class Notification(models.Model):
     patient = models.ForeignKey(
         "people.Patient", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Claimed in this order: urgent alerts and their escalations before invitations.
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.ROUTINE)
     status = models.CharField(
         max_length=8, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=clock.now, db_index=True)
     claimed_until = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=100, blank=True, help_text="worker host:pid")
     last_error = models.TextField(blank=True)
+    # Set once: when the server refused it for good (status failed), or when it had failed
+    # FAILING_AFTER_ATTEMPTS times and is still being retried (status pending).
+    failed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=clock.now)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        indexes = [models.Index(fields=["status", "priority", "next_attempt_at"])]
 
     def __str__(self) -> str:
         return f"{self.purpose} by {self.channel} ({self.status})"

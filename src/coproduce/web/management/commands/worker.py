@@ -1,38 +1,21 @@
-"""`coproduce worker`: run the durable database-backed job queue and the check-in scheduler.
+"""`coproduce worker`: send the outbox, queue the periodic jobs and run the queued ones.
 
-The scheduler thread only queues jobs; the jobs themselves claim their rows, so running
-several workers (each with its scheduler) never sends anything twice.
+Run one or several (they claim their work, so nothing is sent twice). `--check` is the
+liveness probe for a service manager (see docs/deployment.md).
 """
 
 from __future__ import annotations
 
-import threading
-import time
+import signal
+import sys
 
-from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
 
-
-def _schedule_forever(stop: threading.Event, interval: float) -> None:
-    from coproduce.checkins.management.commands.scheduler import tick
-
-    n = 0
-    while not stop.is_set():
-        try:
-            tick(n)
-        except Exception:  # a database blip must not stop the schedule
-            import logging
-
-            logging.getLogger(__name__).exception("Scheduler tick failed")
-        finally:
-            close_old_connections()
-        n += 1
-        stop.wait(interval)
+from coproduce.web import worker as worker_loop
 
 
 class Command(BaseCommand):
-    help = "Run background jobs (invitations, reminders, escalations, notifications)."
+    help = "Run background work: notifications, invitations, reminders, escalations."
 
     def add_arguments(self, parser):
         parser.add_argument("--batch", action="store_true", help="run what is due, then exit")
@@ -40,23 +23,24 @@ class Command(BaseCommand):
             "--no-scheduler", action="store_true", help="only run queued jobs, queue none"
         )
         parser.add_argument("--interval", type=float, default=60.0, help="scheduler seconds")
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="print when a worker was last seen; exit 0 fresh, 1 stale, 2 no database",
+        )
+        parser.add_argument(
+            "--max-age", type=float, default=120.0, help="seconds a heartbeat stays fresh"
+        )
 
-    def handle(self, *args, batch: bool, no_scheduler: bool, interval: float, **options):
-        verbosity = options.get("verbosity", 1)
+    def handle(self, *args, batch, no_scheduler, interval, check: bool, max_age, **options):
+        if check:
+            code, message = worker_loop.check(max_age)
+            (self.stdout if code == 0 else self.stderr).write(message)
+            sys.exit(code)
+        worker = worker_loop.Worker(schedule=not no_scheduler, interval=interval)
         if batch:
-            if not no_scheduler:
-                from coproduce.checkins.management.commands.scheduler import tick
-
-                tick(0)
-            call_command("db_worker", batch=True, verbosity=verbosity)
+            worker.once()
             return
-        stop = threading.Event()
-        if not no_scheduler:
-            threading.Thread(
-                target=_schedule_forever, args=(stop, interval), daemon=True, name="scheduler"
-            ).start()
-        try:
-            call_command("db_worker", verbosity=verbosity)
-        finally:
-            stop.set()
-            time.sleep(0)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: worker.stop.set())
+        worker.run()
