@@ -69,3 +69,17 @@ def world(db) -> World:
         quinn=factories.make_user(Role.QI_LEAD, username="quinn"),
         adam=factories.make_user(Role.REGISTRY_ADMIN, username="adam"),
     )
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server (aiosmtpd, tests/smtp.py) on a free loopback port, with Django's
+    e-mail settings pointed at it for this test. `smtp_server.wait_for(n)` waits for n
+    messages; `.messages`, `.to(address)`, `.refuse`, `.fail_next(n)`, `.environ()` (for a
+    `coproduce` subprocess)."""
+    from tests.smtp import SmtpServer
+
+    with SmtpServer() as server:
+        for name, value in server.settings().items():
+            setattr(settings, name, value)
+        yield server

@@ -292,14 +292,15 @@ TASKS = {
     }
 }
 
+# Tests keep mail in memory unless told otherwise (a test that starts a worker process sets
+# COPRODUCE_EMAIL_BACKEND to deliver to its own SMTP server: tests/smtp.py).
 EMAIL_BACKEND = env_str(
     "COPRODUCE_EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
-    if MODE == "demo"
-    else "django.core.mail.backends.smtp.EmailBackend",
+    {
+        "demo": "django.core.mail.backends.console.EmailBackend",
+        "test": "django.core.mail.backends.locmem.EmailBackend",
+    }.get(MODE, "django.core.mail.backends.smtp.EmailBackend"),
 )
-if MODE == "test":
-    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 EMAIL_HOST = env_str("COPRODUCE_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("COPRODUCE_EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("COPRODUCE_EMAIL_USER", "")

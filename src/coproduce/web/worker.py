@@ -20,10 +20,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db import (
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    transaction,
+)
 from django.db.models import Max
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker as TaskRunner
+from django_tasks_db.models import DBTaskResult
 
 from coproduce.checkins import delivery, tasks
 from coproduce.web.models import WorkerHeartbeat
@@ -31,6 +39,7 @@ from coproduce.web.models import WorkerHeartbeat
 log = logging.getLogger(__name__)
 
 BEAT_EVERY = 5.0  # seconds between heartbeat writes
+FRESH = 120.0  # a heartbeat younger than this says a worker is alive (--check's default)
 MAX_RETRY_DELAY = 30.0
 FORGET_AFTER = dt.timedelta(days=7)  # heartbeats of workers gone this long are removed
 TRANSIENT = (OperationalError, InterfaceError)
@@ -66,6 +75,29 @@ def check(max_age: float) -> tuple[int, str]:
     if age > max_age:
         return 1, f"last seen {age:.0f} s ago (stale: more than {max_age:.0f} s)"
     return 0, f"last seen {age:.0f} s ago"
+
+
+def notifications_delayed(max_age: float = FRESH) -> bool:
+    """True when work is due (outbox rows or queued jobs) and no worker was seen lately.
+
+    One statement of three EXISTS, so that every staff page pays one cheap query.
+    """
+    now = timezone.now()
+    parts = [
+        WorkerHeartbeat.objects.filter(seen_at__gte=now - dt.timedelta(seconds=max_age)),
+        delivery.due(),
+        DBTaskResult.objects.ready(),
+    ]
+    sqls, params = [], []
+    for qs in parts:
+        sql, p = qs.order_by().values("pk")[:1].query.sql_with_params()
+        sqls.append(f"EXISTS ({sql})")
+        params.extend(p)
+    with connection.cursor() as cursor:
+        # Only SQL compiled by the ORM is joined here; every value is a bound parameter.
+        cursor.execute(f"SELECT {', '.join(sqls)}", params)
+        fresh, mail_due, jobs_due = cursor.fetchone()
+    return not fresh and bool(mail_due or jobs_due)
 
 
 def _alive(pid: int) -> bool:
@@ -229,6 +261,7 @@ class Worker:
                     log.warning("%s loop: database reachable again after %s tries", name, failures)
                 failures = 0
                 delay = self.poll
+                close_old_connections()  # honours CONN_MAX_AGE, as a request's end does
             self.stop.wait(delay)
         _drop_connection()
 
