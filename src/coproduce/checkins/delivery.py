@@ -22,13 +22,14 @@ import datetime as dt
 import logging
 import smtplib
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.db import InterfaceError, OperationalError, transaction
 from django.db import connection as db_connection
-from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
@@ -44,6 +45,7 @@ MAX_BACKOFF = dt.timedelta(hours=6)
 # An urgent notification is tried again at least this often, however long it has failed.
 URGENT_MAX_BACKOFF = dt.timedelta(minutes=5)
 FAILING_AFTER_ATTEMPTS = 3
+RECORD_RETRY_WAITS = (0.5, 1, 2, 4, 8)  # seconds
 
 
 def backoff(attempts: int, priority: int = Priority.ROUTINE) -> dt.timedelta:
@@ -196,6 +198,21 @@ def _record(
     return counts
 
 
+def _record_soon(
+    rows: list[Notification], outcomes: list[BaseException | None], now: dt.datetime
+) -> dict[str, int]:
+    """Record outcomes, riding out a short database outage: the messages are already out, and
+    a row left claimed would be sent again (or, until its lease ends, not at all)."""
+    for wait in RECORD_RETRY_WAITS:
+        try:
+            return _record(rows, outcomes, now)
+        except (OperationalError, InterfaceError) as exc:
+            log.warning("Recording %s sent notifications failed (%s); retrying", len(rows), exc)
+            db_connection.close()
+            time.sleep(wait)
+    return _record(rows, outcomes, now)
+
+
 @dataclass
 class _Drain:
     clock: Callable[[], dt.datetime]
@@ -212,7 +229,7 @@ class _Drain:
         if not rows:
             return 0
         outcomes = _send_batch(rows)
-        counts = _record(rows, outcomes, self.clock())
+        counts = _record_soon(rows, outcomes, self.clock())
         with self.lock:
             for k, v in counts.items():
                 self.counts[k] += v

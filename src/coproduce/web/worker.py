@@ -297,6 +297,7 @@ class Worker:
             try:
                 self.beat(force=True)
                 self.clean_up_after_the_dead()
+                _drop_connection()  # the loops have their own; this thread only waits
                 return
             except TRANSIENT as exc:
                 log.warning("database unavailable at start (%s); retrying in %.0f s", exc, delay)

@@ -35,7 +35,7 @@ class Command(BaseCommand):
     def handle(self, *args, batch, no_scheduler, interval, check: bool, max_age, **options):
         if check:
             code, message = worker_loop.check(max_age)
-            (self.stdout if code == 0 else self.stderr).write(message)
+            (self.stderr if code == 2 else self.stdout).write(message)
             sys.exit(code)
         worker = worker_loop.Worker(schedule=not no_scheduler, interval=interval)
         if batch:
