@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import (
     DatabaseError,
@@ -88,7 +89,8 @@ def notifications_delayed(max_age: float = FRESH) -> bool:
         delivery.due(),
         DBTaskResult.objects.ready(),
     ]
-    sqls, params = [], []
+    sqls: list[str] = []
+    params: list[Any] = []
     for qs in parts:
         sql, p = qs.order_by().values("pk")[:1].query.sql_with_params()
         sqls.append(f"EXISTS ({sql})")
