@@ -3,6 +3,7 @@
     with SmtpServer() as smtp:            # or the `smtp_server` fixture (tests/conftest.py)
         ...send to 127.0.0.1:smtp.port...
         smtp.wait_for(3)                  # block until 3 messages arrived (or fail)
+        smtp.wait_to("nina@example.org")  # block until one to that address arrived
         smtp.messages[0].to, .subject, .body, .peer
 
 `refuse` holds addresses the server answers "550 mailbox unavailable" for (a permanent
@@ -60,6 +61,8 @@ class _Handler:
         )
         with self.server.arrived:
             self.server.messages.append(received)
+            for address in received.to:
+                self.server._first.setdefault(address, received)
             self.server.arrived.notify_all()
         return "250 Message accepted for delivery"
 
@@ -77,6 +80,7 @@ class SmtpServer:
 
     def __init__(self) -> None:
         self.messages: list[Received] = []
+        self._first: dict[str, Received] = {}  # the first message to each address
         self.refuse: set[str] = set()
         self.transient_failures = 0
         self.lock = threading.Lock()
@@ -121,6 +125,19 @@ class SmtpServer:
                     )
                 self.arrived.wait(left)
             return list(self.messages)
+
+    def wait_to(self, address: str, timeout: float = 10.0) -> Received:
+        """Block until a message to `address` arrived; return the first one."""
+        deadline = time.monotonic() + timeout
+        with self.arrived:
+            while True:
+                got = self._first.get(address)
+                if got is not None:
+                    return got
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"nothing arrived for {address} within {timeout} s")
+                self.arrived.wait(left)
 
     def to(self, address: str) -> list[Received]:
         """Messages delivered to `address`."""
