@@ -70,6 +70,20 @@ def test_the_check_passes_with_a_fresh_heartbeat(db):
     assert code == 0 and out.startswith("last seen 5 s ago")
 
 
+def test_the_check_can_ask_for_this_hosts_workers_only(db):
+    beat(5, "elsewhere:1")
+    assert check("--this-host") == (1, "no worker has been seen on this host\n")
+    WorkerHeartbeat.objects.create(
+        worker_id=f"{socket.gethostname()}:7",
+        host=socket.gethostname(),
+        pid=7,
+        started_at=timezone.now(),
+        seen_at=timezone.now() - dt.timedelta(seconds=30),
+    )
+    code, out = check("--this-host")
+    assert code == 0 and out.startswith("last seen 30 s ago")
+
+
 def test_the_check_fails_when_the_heartbeat_is_stale(db):
     beat(300)
     code, out = check()

@@ -59,19 +59,22 @@ def tick(n: int, *, inline: bool = False) -> list[str]:
     return [job.name for job in due]
 
 
-def last_seen() -> dt.datetime | None:
-    """Return when any worker last touched its heartbeat (None if none ever did)."""
-    return WorkerHeartbeat.objects.aggregate(last=Max("seen_at"))["last"]
+def last_seen(host: str | None = None) -> dt.datetime | None:
+    """Return when any worker (on `host`) last touched its heartbeat (None if none did)."""
+    beats = (
+        WorkerHeartbeat.objects.all() if host is None else WorkerHeartbeat.objects.filter(host=host)
+    )
+    return beats.aggregate(last=Max("seen_at"))["last"]
 
 
-def check(max_age: float) -> tuple[int, str]:
+def check(max_age: float, *, this_host: bool = False) -> tuple[int, str]:
     """The liveness probe: (0, …) fresh, (1, …) stale or never seen, (2, …) no database."""
     try:
-        seen = last_seen()
+        seen = last_seen(_identity()[1] if this_host else None)
     except DatabaseError as exc:
         return 2, f"database unreachable: {exc}".strip()
     if seen is None:
-        return 1, "no worker has been seen"
+        return 1, "no worker has been seen" + (" on this host" if this_host else "")
     age = max((timezone.now() - seen).total_seconds(), 0.0)
     if age > max_age:
         return 1, f"last seen {age:.0f} s ago (stale: more than {max_age:.0f} s)"

@@ -31,10 +31,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--max-age", type=float, default=120.0, help="seconds a heartbeat stays fresh"
         )
+        parser.add_argument(
+            "--this-host", action="store_true", help="with --check: only workers on this host"
+        )
 
-    def handle(self, *args, batch, no_scheduler, interval, check: bool, max_age, **options):
+    def handle(self, *args, batch, no_scheduler, interval, check, max_age, this_host, **options):
         if check:
-            code, message = worker_loop.check(max_age)
+            code, message = worker_loop.check(max_age, this_host=this_host)
             (self.stderr if code == 2 else self.stdout).write(message)
             sys.exit(code)
         worker = worker_loop.Worker(schedule=not no_scheduler, interval=interval)
