@@ -74,8 +74,8 @@ os.environ.update(SMTP.environ())
 import bench_submit as common  # noqa: E402  (sets up Django on DATABASE_URL)
 from django.core.management import call_command  # noqa: E402
 from django.db import connections, transaction  # noqa: E402
-from django.utils import timezone  # noqa: E402
 
+from coproduce.platform import clock  # noqa: E402
 from coproduce.safetynet.models import Notification, NotificationStatus, Priority  # noqa: E402
 from coproduce.web.models import WorkerHeartbeat  # noqa: E402
 
@@ -84,7 +84,7 @@ _serial = 0
 
 def rows(n: int, *, priority: int, tag: str) -> list[Notification]:
     global _serial
-    now = timezone.now()
+    now = clock.now()
     out = []
     for _ in range(n):
         _serial += 1

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
-
+from coproduce.platform import clock
 from coproduce.safetynet.models import Notification, Priority
 from tests.browser.conftest import assert_accessible, log_in, log_out, screenshot
 
 
 def test_staff_see_the_delay_and_patients_do_not(demo, page):
-    at = timezone.now() - dt.timedelta(minutes=10)
+    at = clock.now() - dt.timedelta(minutes=10)
     Notification.objects.create(
         channel="email",
         to="oncall@example.org",

@@ -14,9 +14,9 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from coproduce.checkins import tasks
+from coproduce.platform import clock
 from coproduce.safetynet.models import Notification, NotificationStatus, Priority
 from coproduce.web.models import WorkerHeartbeat
 from coproduce.web.worker import Worker
@@ -25,7 +25,7 @@ DELAYED = "Notifications are delayed"
 
 
 def beat(seconds_ago: float, worker_id: str = "host-a:1") -> None:
-    seen = timezone.now() - dt.timedelta(seconds=seconds_ago)
+    seen = clock.now() - dt.timedelta(seconds=seconds_ago)
     WorkerHeartbeat.objects.update_or_create(
         worker_id=worker_id,
         defaults={"host": "host-a", "pid": 1, "started_at": seen, "seen_at": seen},
@@ -33,7 +33,7 @@ def beat(seconds_ago: float, worker_id: str = "host-a:1") -> None:
 
 
 def queue(to: str = "nina@example.org", *, due_in: float = 0, key: str = "k1") -> Notification:
-    at = timezone.now() + dt.timedelta(seconds=due_in)
+    at = clock.now() + dt.timedelta(seconds=due_in)
     return Notification.objects.create(
         channel="email",
         to=to,
@@ -77,8 +77,8 @@ def test_the_check_can_ask_for_this_hosts_workers_only(db):
         worker_id=f"{socket.gethostname()}:7",
         host=socket.gethostname(),
         pid=7,
-        started_at=timezone.now(),
-        seen_at=timezone.now() - dt.timedelta(seconds=30),
+        started_at=clock.now(),
+        seen_at=clock.now() - dt.timedelta(seconds=30),
     )
     code, out = check("--this-host")
     assert code == 0 and out.startswith("last seen 30 s ago")
@@ -136,13 +136,13 @@ def test_a_new_worker_takes_over_the_claims_of_a_dead_one_on_its_host(db):
     Notification.objects.filter(pk=n.pk).update(
         status=NotificationStatus.SENDING,
         claimed_by=f"{socket.gethostname()}:{dead.pid}",
-        claimed_until=timezone.now() + dt.timedelta(minutes=5),
+        claimed_until=clock.now() + dt.timedelta(minutes=5),
     )
     other_host = queue(key="k2")
     Notification.objects.filter(pk=other_host.pk).update(
         status=NotificationStatus.SENDING,
         claimed_by="elsewhere:1",
-        claimed_until=timezone.now() + dt.timedelta(minutes=5),
+        claimed_until=clock.now() + dt.timedelta(minutes=5),
     )
     Worker().clean_up_after_the_dead()
     n.refresh_from_db()
@@ -244,7 +244,7 @@ def test_the_worker_survives_its_database_connections_being_terminated(smtp_serv
                 " WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
             assert len(cursor.fetchall()) >= 1  # the worker's connections
-        terminated_at = timezone.now()
+        terminated_at = clock.now()
 
         queue("after@example.org", key="after")
         smtp_server.wait_for(2, timeout=30)

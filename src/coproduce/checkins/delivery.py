@@ -31,11 +31,11 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import InterfaceError, OperationalError, transaction
 from django.db import connection as db_connection
 from django.db.models import F, Q, QuerySet
-from django.utils import timezone
 
 from coproduce.checkins.sms import send_sms
 from coproduce.checkins.tokens import scrub_links
 from coproduce.people.models import Channel
+from coproduce.platform import clock
 from coproduce.safetynet.models import Notification, NotificationStatus, Priority
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def _ready(now: dt.datetime) -> Q:
 
 def due() -> QuerySet[Notification]:
     """Rows waiting to be sent now (what a running worker would be sending)."""
-    return Notification.objects.filter(_ready(timezone.now()))
+    return Notification.objects.filter(_ready(clock.now()))
 
 
 def claim(now: dt.datetime, *, limit: int, by: str = "") -> list[Notification]:
@@ -215,7 +215,7 @@ def _record_soon(
 
 @dataclass
 class _Drain:
-    clock: Callable[[], dt.datetime]
+    read_clock: Callable[[], dt.datetime]
     batch_size: int
     by: str
     stop: threading.Event | None
@@ -225,11 +225,11 @@ class _Drain:
 
     def one_batch(self) -> int:
         """Claim, send and record one batch; return how many rows it had."""
-        rows = claim(self.clock(), limit=self.batch_size, by=self.by)
+        rows = claim(self.read_clock(), limit=self.batch_size, by=self.by)
         if not rows:
             return 0
         outcomes = _send_batch(rows)
-        counts = _record_soon(rows, outcomes, self.clock())
+        counts = _record_soon(rows, outcomes, self.read_clock())
         with self.lock:
             for k, v in counts.items():
                 self.counts[k] += v
@@ -263,7 +263,7 @@ def send_pending(
     start only when the first batch is full, so a quiet outbox costs one query.
     """
     drain = _Drain(
-        clock=(lambda: now) if now is not None else timezone.now,
+        read_clock=(lambda: now) if now is not None else clock.now,
         batch_size=batch_size or settings.COPRODUCE_OUTBOX_BATCH,
         by=by,
         stop=stop,

@@ -30,11 +30,11 @@ from django.db import (
     transaction,
 )
 from django.db.models import Max
-from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker as TaskRunner
 from django_tasks_db.models import DBTaskResult
 
 from coproduce.checkins import delivery, tasks
+from coproduce.platform import clock
 from coproduce.web.models import WorkerHeartbeat
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def check(max_age: float, *, this_host: bool = False) -> tuple[int, str]:
         return 2, f"database unreachable: {exc}".strip()
     if seen is None:
         return 1, "no worker has been seen" + (" on this host" if this_host else "")
-    age = max((timezone.now() - seen).total_seconds(), 0.0)
+    age = max((clock.now() - seen).total_seconds(), 0.0)
     if age > max_age:
         return 1, f"last seen {age:.0f} s ago (stale: more than {max_age:.0f} s)"
     return 0, f"last seen {age:.0f} s ago"
@@ -86,7 +86,7 @@ def notifications_delayed(max_age: float = FRESH) -> bool:
 
     One statement of three EXISTS, so that every staff page pays one cheap query.
     """
-    now = timezone.now()
+    now = clock.now()
     parts = [
         WorkerHeartbeat.objects.filter(seen_at__gte=now - dt.timedelta(seconds=max_age)),
         delivery.due(),
@@ -162,7 +162,7 @@ class Worker:
 
     def __post_init__(self) -> None:
         self.worker_id, self.host, self.pid = _identity()
-        self.started_at = timezone.now()
+        self.started_at = clock.now()
         self._last_beat = 0.0
         self._beat_lock = threading.Lock()
         self._round = 0
@@ -180,7 +180,7 @@ class Worker:
         with self._beat_lock:
             if not force and time.monotonic() - self._last_beat < BEAT_EVERY:
                 return
-            now = timezone.now()
+            now = clock.now()
             if not WorkerHeartbeat.objects.filter(worker_id=self.worker_id).update(seen_at=now):
                 WorkerHeartbeat.objects.update_or_create(
                     worker_id=self.worker_id,
@@ -206,7 +206,7 @@ class Worker:
         if released := delivery.release_claims(dead):
             log.warning("Took over %s notifications claimed by dead workers %s", released, dead)
         with transaction.atomic():
-            WorkerHeartbeat.objects.filter(seen_at__lt=timezone.now() - FORGET_AFTER).delete()
+            WorkerHeartbeat.objects.filter(seen_at__lt=clock.now() - FORGET_AFTER).delete()
 
     # -- one round of each loop -------------------------------------------------------------
 
