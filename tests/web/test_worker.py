@@ -266,3 +266,29 @@ def test_the_worker_survives_its_database_connections_being_terminated(smtp_serv
     assert "database reachable again" in text
     # Including the one whose outcome was being recorded when its connection was cut.
     assert Notification.objects.filter(status=NotificationStatus.SENT).count() == 2
+
+
+def test_the_worker_waits_for_a_database_that_is_down_at_start(tmp_path):
+    with socket.socket() as s:  # a loopback port where no database listens
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = os.environ | {
+        "COPRODUCE_MODE": "test",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{port}/nothing",
+    }
+    log = tmp_path / "worker.log"
+    with log.open("w") as out:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "coproduce.cli", "worker"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=tmp_path,
+        )
+    try:
+        _wait(lambda: "retrying in 2 s" in log.read_text(), 60, "a second try")
+        assert worker.poll() is None, log.read_text()
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=60) == 0, log.read_text()
+    assert "database unavailable at start" in log.read_text()

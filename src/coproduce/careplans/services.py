@@ -165,6 +165,7 @@ def request_change(
                 f"Please reply by {outcome.respond_by:%Y-%m-%d}."
             ),
             purpose="alert",
+            priority=alert.priority,
             dedupe_key=f"taper-request:{request.pk}:{member.pk}",
             patient=patient,
         )

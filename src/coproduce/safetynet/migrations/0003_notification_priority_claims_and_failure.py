@@ -4,9 +4,14 @@ from django.db import migrations, models
 
 
 def urgent_alert_mail_first(apps, schema_editor):
-    # Until now only urgent alerts (and their escalations) were e-mailed to the team.
+    # Until now the safety net e-mailed the team for urgent alerts only (keys "alert:r…"),
+    # and escalations are of urgent alerts; other mail (taper requests…) stays routine.
+    from django.db.models import Q
+
     Notification = apps.get_model("safetynet", "Notification")
-    Notification.objects.filter(purpose__in=["alert", "escalation"]).update(priority=1)
+    Notification.objects.filter(
+        Q(dedupe_key__startswith="alert:") | Q(dedupe_key__startswith="escalation:")
+    ).update(priority=1)
 
 
 class Migration(migrations.Migration):
