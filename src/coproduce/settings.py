@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "coproduce.visits",
     "coproduce.careplans",
     "coproduce.registry",
+    "coproduce.research",
     "coproduce.interop",
     "coproduce.web",
 ]

@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
@@ -173,7 +173,10 @@ def _deliver(n: Notification) -> None:
     if n.channel == Channel.SMS:
         send_sms(n.to, n.body)
     else:
-        send_mail(n.subject, n.body, None, [n.to], fail_silently=False)
+        message = EmailMessage(n.subject, n.body, None, [n.to])
+        if n.attachment_name and n.attachment is not None:
+            message.attach(n.attachment_name, bytes(n.attachment), n.attachment_type or None)
+        message.send(fail_silently=False)
 
 
 def send_pending(now: dt.datetime | None = None, *, limit: int = 200) -> dict[str, int]:
@@ -215,6 +218,7 @@ def send_pending(now: dt.datetime | None = None, *, limit: int = 200) -> dict[st
             sent_at=now,
             claimed_until=None,
             body=scrub_links(n.body),
+            attachment=None,  # the attachment's owner keeps the original (e.g. the consent)
         )
         counts["sent"] += 1
     return counts

@@ -138,6 +138,9 @@ class Notification(models.Model):
     patient = models.ForeignKey(
         "people.Patient", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    attachment_name = models.CharField(max_length=120, blank=True, help_text="e-mail only")
+    attachment_type = models.CharField(max_length=80, blank=True)
+    attachment = models.BinaryField(null=True, blank=True)
     status = models.CharField(
         max_length=8, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
     )
