@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from coproduce.research.urls import public_patterns as research_public
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("coproduce.web.urls")),
@@ -13,4 +15,6 @@ urlpatterns = [
     path("", include("coproduce.registry.urls")),
     path("", include("coproduce.instruments.urls")),
     path("", include("coproduce.interop.urls")),
+    path("", include("coproduce.research.urls")),
+    path("", include(research_public)),
 ]

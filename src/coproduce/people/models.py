@@ -52,6 +52,11 @@ ADMIN_PERMISSIONS = frozenset(
     | _crud("safetynet.rule", ("view",))
     | _crud("instruments.instrumentversion", ("view",))
     | _crud("audit.auditevent", ("view",))
+    | _crud("research.study", ("view", "add", "change"))
+    | _crud("research.arm")
+    | _crud("research.confirmedcriterion")
+    | _crud("research.studystaff")
+    | _crud("research.consentdocument", ("view", "add", "change"))
 )
 
 
