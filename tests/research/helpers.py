@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.utils import timezone
 
 from coproduce.checkins.scheduling import enroll
@@ -10,7 +12,7 @@ from coproduce.research.participants import Participant
 
 
 def screened(trial, patient, by) -> Participant:
-    enroll(patient, trial.care, actor=by)
+    enroll(patient, trial.care, actor=by, started_on=dt.date(2025, 1, 6))
     return screening.screen(trial.study, patient, by=by)
 
 

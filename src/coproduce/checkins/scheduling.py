@@ -104,13 +104,16 @@ def _week(p: Planned, zone) -> tuple[int, int]:
     return year, week
 
 
-def ask_once(planned: list[Planned], zone) -> list[Planned]:
+def ask_once(
+    planned: list[Planned], zone, asked: dict[tuple[int, int], set[str]] | None = None
+) -> list[Planned]:
     """Drop from `ask_once_per_week` schedules what another program asks the same week.
 
     A study assessment due in the week of the patient's care check-in is asked once, in the
-    care check-in; the study counts that answer (research.assessments looks for the score).
+    care check-in; the study counts that answer (research.followup looks for the score).
+    `asked` holds what earlier invitations of the week (before the horizon) already ask.
     """
-    others: dict[tuple[int, int], set[str]] = {}
+    others: dict[tuple[int, int], set[str]] = {k: set(v) for k, v in (asked or {}).items()}
     for p in planned:
         if not p.schedule.ask_once_per_week:
             others.setdefault(_week(p, zone), set()).update(p.schedule.instruments)
@@ -158,7 +161,25 @@ def plan(patient: Patient, *, now: dt.datetime, horizon: dt.timedelta = HORIZON)
             else:
                 appts = []
             planned += due_times(schedule, enrollment, start=now, end=end, appointments=appts)
-    return ask_once(planned, patient.care_team.site.zone)
+    zone = patient.care_team.site.zone
+    if not any(p.schedule.ask_once_per_week for p in planned):
+        return planned
+    return ask_once(planned, zone, _asked_this_week(patient, now, zone))
+
+
+def _asked_this_week(patient: Patient, now: dt.datetime, zone) -> dict[tuple[int, int], set]:
+    """Instruments that invitations due earlier in the current week already ask."""
+    asked: dict[tuple[int, int], set] = {}
+    earlier = Invitation.objects.filter(
+        patient=patient,
+        due_at__gte=now - dt.timedelta(days=7),
+        due_at__lt=now,
+        schedule__ask_once_per_week=False,
+    ).exclude(status=InvitationStatus.CANCELLED)
+    for due_at, instruments in earlier.values_list("due_at", "instruments"):
+        year, week, _ = due_at.astimezone(zone).isocalendar()
+        asked.setdefault((year, week), set()).update(instruments)
+    return asked
 
 
 def _fields(p: Planned) -> dict:
