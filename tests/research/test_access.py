@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from coproduce.checkins.tokens import LinkRefused
 from coproduce.people.access import patients_visible_to
 from coproduce.people.models import Role
 from coproduce.research import consent
@@ -195,5 +196,5 @@ def test_a_signing_link_opens_without_login_and_only_once(world, trial):
     assert client.get(url).status_code == 302  # to the signed page, not the form
     assert client.get(reverse("consent-sign", args=["y" * 43])).status_code == 404
     later = timezone.now() + dt.timedelta(hours=consent.COPY_HOURS + 1)
-    with pytest.raises(Exception):
+    with pytest.raises(LinkRefused):
         consent.copy_for_token(token, now=later)
