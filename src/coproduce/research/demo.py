@@ -13,9 +13,18 @@ from decimal import Decimal
 from django.utils import timezone
 
 from coproduce.careplans import services as careplans
-from coproduce.checkins.models import Enrollment, Program, Schedule, ScheduleKind
+from coproduce.checkins import demo as checkins_demo
+from coproduce.checkins.models import (
+    CheckinResponse,
+    Enrollment,
+    Program,
+    Schedule,
+    ScheduleKind,
+    Score,
+)
 from coproduce.checkins.scheduling import sync_patient
 from coproduce.demo import DemoContext
+from coproduce.instruments.scoring import score
 from coproduce.people.models import CareTeam, Condition, Patient, PatientCondition, User
 from coproduce.research import consent, followup, screening
 from coproduce.research.models import (
@@ -110,6 +119,7 @@ def seed(ctx: DemoContext) -> None:
     stages = [stage for stage, n in STAGES for _ in range(n)]
     for index, (patient, stage) in enumerate(zip(pool, stages, strict=False)):
         _walk(ctx, study, patient, stage, index, coordinator, now)
+    _answers_so_far(ctx, study, now)
     for patient in pool:
         sync_patient(patient, now=now)
     # A new consent version is waiting for the PI: re-consent will be asked once signed off.
@@ -301,3 +311,40 @@ def _walk(ctx, study, patient, stage, index, by, now) -> Participant:
             now=now - dt.timedelta(days=5),
         )
     return p
+
+
+def _answers_so_far(ctx: DemoContext, study: Study, now: dt.datetime) -> None:
+    """Study surveys answered like people do: most, not all; the last week's partly open."""
+    responses, pending = [], []
+    for p in Participant.objects.filter(study=study, randomised_at__isnull=False):
+        for due in followup.assessments_due(p, now=now):
+            if due.state not in ("missed", "overdue"):
+                continue
+            if ctx.rng.random() > (0.5 if due.state == "overdue" else 0.85):
+                continue
+            at = due.due_at + dt.timedelta(hours=ctx.rng.randint(1, 30))
+            if at >= now:
+                continue
+            level = ctx.rng.uniform(3, 8)
+            answers = {i: checkins_demo._answers(ctx, i, level) for i in due.instruments}
+            results = [score(i, None, answers[i]) for i in due.instruments]
+            responses.append(
+                CheckinResponse(
+                    patient=p.patient,
+                    source="demo",
+                    answers=answers,
+                    versions={r.instrument_id: r.version for r in results},
+                    idempotency_key=f"demo-study:{p.pk}:{due.name}:{due.due_at:%Y%m%d}",
+                    submitted_at=at,
+                )
+            )
+            pending.append(results)
+    CheckinResponse.objects.bulk_create(responses, batch_size=500)
+    Score.objects.bulk_create(
+        [
+            Score.from_result(r, x)
+            for r, results in zip(responses, pending, strict=True)
+            for x in results
+        ],
+        batch_size=1000,
+    )

@@ -234,8 +234,7 @@ def assessments_due(participant: Participant, *, now: dt.datetime) -> list[Due]:
     for schedule in study.assessments.schedules.filter(active=True).order_by("pk"):
         if schedule.kind in (ScheduleKind.PREVISIT, ScheduleKind.POSTVISIT, ScheduleKind.ON_DEMAND):
             continue
-        horizon = end + dt.timedelta(days=1)
-        for planned in due_times(schedule, _open(enrollment), start=start, end=horizon):
+        for planned in due_times(schedule, _open(enrollment), start=start, end=end):
             local = planned.due_at.astimezone(zone).date()
             week_start = dt.datetime.combine(
                 local - dt.timedelta(days=local.weekday()), dt.time(0), tzinfo=zone
