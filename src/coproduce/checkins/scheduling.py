@@ -122,8 +122,8 @@ def ask_once(
         if not p.schedule.ask_once_per_week:
             out.append(p)
             continue
-        asked = others.get(_week(p, zone), set())
-        left = tuple(i for i in p.schedule.instruments if i not in asked)
+        already = others.get(_week(p, zone), set())
+        left = tuple(i for i in p.schedule.instruments if i not in already)
         if left:
             out.append(Planned(p.schedule, p.due_at, p.appointment, left))
     return out

@@ -174,7 +174,7 @@ def _study(ctx: DemoContext, pi: User) -> Study:
         ("taper-only", "Taper only", 0),
     ):
         Arm.objects.create(study=study, code=code, name=name, ratio=1, sessions=sessions)
-    for order, (kind, text) in enumerate(
+    for order, (criterion, text) in enumerate(
         [
             (CriterionKind.INCLUSION, "Agrees to taper at a pace set with their clinician"),
             (CriterionKind.INCLUSION, "Can join sessions by video, phone or in person"),
@@ -182,7 +182,7 @@ def _study(ctx: DemoContext, pi: User) -> Study:
             (CriterionKind.EXCLUSION, "Pain from cancer or a terminal illness"),
         ]
     ):
-        ConfirmedCriterion.objects.create(study=study, kind=kind, text=text, order=order)
+        ConfirmedCriterion.objects.create(study=study, kind=criterion, text=text, order=order)
     approved = ctx.today - dt.timedelta(days=400)
     for signer, title, body in (
         (Signer.ADULT, "EMPOWER: information and consent", ADULT_TEXT),

@@ -51,7 +51,7 @@ def randomise_and_start(
     study = participant.study
     zone = participant.site.zone
     start = now.astimezone(zone).date()
-    if study.assessments_id:
+    if study.assessments is not None:
         enroll(participant.patient, study.assessments, actor=by, now=now, started_on=start)
     first = dt.datetime.combine(start + dt.timedelta(days=7), dt.time(10), tzinfo=zone)
     TreatmentSession.objects.bulk_create(
@@ -103,15 +103,17 @@ def withdraw(
     )
     # Future sessions end with any withdrawal; attended ones stay on record.
     participant.sessions.filter(starts_at__gt=now, attended__isnull=True).delete()
+    program_id = participant.study.assessments_id
     if scope in (WithdrawalScope.FOLLOW_UP, WithdrawalScope.DATA):
+        participant.contact_tasks.filter(done_at__isnull=True).delete()
+    if scope in (WithdrawalScope.FOLLOW_UP, WithdrawalScope.DATA) and program_id is not None:
         study_enrollment = Enrollment.objects.filter(
             patient=participant.patient,
-            program_id=participant.study.assessments_id,
+            program_id=program_id,
             ended_on__isnull=True,
         ).first()
         if study_enrollment is not None:
             end_enrollment(study_enrollment, actor=by, now=now)
-        participant.contact_tasks.filter(done_at__isnull=True).delete()
     participant.status = Status.WITHDRAWN
     participant.withdrawn_at = participant.withdrawn_at or now
     participant.save(update_fields=["status", "withdrawn_at"])
@@ -209,10 +211,11 @@ def assessments_due(participant: Participant, *, now: dt.datetime) -> list[Due]:
     instrument that week counts for the study too.
     """
     study = participant.study
-    if participant.randomised_at is None or not study.assessments_id:
+    program = study.assessments
+    if participant.randomised_at is None or program is None:
         return []
     enrollment = (
-        Enrollment.objects.filter(patient=participant.patient, program_id=study.assessments_id)
+        Enrollment.objects.filter(patient=participant.patient, program=program)
         .select_related("patient__care_team__site")
         .first()
     )
@@ -231,7 +234,7 @@ def assessments_due(participant: Participant, *, now: dt.datetime) -> list[Due]:
         ).values_list("instrument_id", "at")
     )
     out = []
-    for schedule in study.assessments.schedules.filter(active=True).order_by("pk"):
+    for schedule in program.schedules.filter(active=True).order_by("pk"):
         if schedule.kind in (ScheduleKind.PREVISIT, ScheduleKind.POSTVISIT, ScheduleKind.ON_DEMAND):
             continue
         for planned in due_times(schedule, _open(enrollment), start=start, end=end):

@@ -67,13 +67,14 @@ def screen(
     found = registry_eligible(study, site, on=now.date()).filter(pk=patient.pk).first()
     if found is None:
         raise ValidationError(_("This patient does not meet the study's registry criteria."))
+    mme = getattr(found, "mme", None)  # annotated by registry_eligible
     participant = Participant.objects.create(
         study=study,
         patient=patient,
         site=site,
         screened_at=now,
         screened_by=by,
-        baseline_mme=Decimal(str(round(found.mme, 2))) if found.mme is not None else None,
+        baseline_mme=Decimal(str(round(mme, 2))) if mme is not None else None,
     )
     record("research.screened", actor=by, patient=patient, obj=participant)
     return participant

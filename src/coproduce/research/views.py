@@ -6,6 +6,7 @@ Every page answers 404 to anyone who may not see it (access.get_study_for and fr
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -47,7 +48,10 @@ def study_list(request):
 def study_home(request, slug: str):
     study = access.get_study_for(request.user, slug)
     now = timezone.now()
-    context = {"study": study, "pending_versions": consent.pending_versions(study)}
+    context: dict[str, Any] = {
+        "study": study,
+        "pending_versions": consent.pending_versions(study),
+    }
     if request.user.role == Role.COORDINATOR:
         participants = access.participants_for(request.user, study)
         rows = workspace.followed_rows(participants, now=now)
