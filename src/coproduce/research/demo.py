@@ -288,6 +288,12 @@ def _walk(ctx, study, patient, stage, index, by, now) -> Participant:
     p.refresh_from_db()
     followup.randomise_and_start(p, by=by, now=randomised_at)
     p.refresh_from_db()
+    if index % 2:  # half meet by video
+        for session in p.sessions.all():
+            session.telehealth_link = (
+                f"https://telehealth.example.org/empower/{p.pk}-{session.number}"
+            )
+            session.save(update_fields=["telehealth_link"])
     for session in p.sessions.filter(starts_at__lt=now).order_by("number"):
         if status == "randomised":
             break
