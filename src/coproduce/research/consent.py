@@ -11,13 +11,13 @@ import datetime as dt
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coproduce.audit.services import record
 from coproduce.checkins.outbox import Recipient, recipient_for
 from coproduce.checkins.tokens import LinkRefused, new_token, token_digest_for
 from coproduce.people.models import Channel, Patient, ProxyKind, Role, User
+from coproduce.platform import clock
 from coproduce.research.models import ConsentDocument, Signer, Study
 from coproduce.research.participants import (
     IN_STUDY,
@@ -79,7 +79,7 @@ def valid_consent(participant: Participant, signer: str) -> Consent | None:
 
 def consent_problems(participant: Participant, *, on: dt.date | None = None) -> list[str]:
     """Return why the participant's consent is not valid now (empty: it is)."""
-    on = on or timezone.localdate()
+    on = on or clock.today()
     if participant.withdrawn_at is not None:
         return [_("The participant has withdrawn.")]
     problems = []
@@ -114,7 +114,7 @@ def issue_link(
     participant: Participant, signer: str, *, by: User | None, now: dt.datetime | None = None
 ) -> str:
     """Create a signing link for the current document, send it, return the token (once)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     document = current_document(participant.study, signer)
     if document is None:
         raise ValidationError(_("There is no consent document in force for this signer."))
@@ -202,7 +202,7 @@ def sign(
     now: dt.datetime | None = None,
 ) -> Consent:
     """Record a signature through a link (used once), make the PDF copy and e-mail it."""
-    now = now or timezone.now()
+    now = now or clock.now()
     typed_name = " ".join((typed_name or "").split())
     errors = {}
     if len(typed_name) < 2:
@@ -284,7 +284,7 @@ def sign_off(document: ConsentDocument, *, by: User, now: dt.datetime | None = N
     Only a version marked `reconsent_required` asks participants to sign again; a minor
     wording change takes effect for new signers only.
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     from coproduce.research.access import is_study_staff
 
     if by.role != Role.INVESTIGATOR or not is_study_staff(by, document.study):

@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.utils import timezone
-
 from coproduce.careplans import services as careplans
 from coproduce.checkins import demo as checkins_demo
 from coproduce.checkins.models import (
@@ -26,6 +24,7 @@ from coproduce.checkins.scheduling import sync_patient
 from coproduce.demo import DemoContext
 from coproduce.instruments.scoring import score
 from coproduce.people.models import CareTeam, Condition, Patient, PatientCondition, User
+from coproduce.platform import clock
 from coproduce.research import consent, followup, screening
 from coproduce.research.models import (
     Arm,
@@ -115,7 +114,7 @@ def seed(ctx: DemoContext) -> None:
     for team in teams:
         StudyStaff.objects.create(study=study, user=coordinator, site=team.site)
     pool = _pool(ctx, study, teams, clinician)
-    now = timezone.now()
+    now = clock.now()
     stages = [stage for stage, n in STAGES for _ in range(n)]
     for index, (patient, stage) in enumerate(zip(pool, stages, strict=False)):
         _walk(ctx, study, patient, stage, index, coordinator, now)
@@ -197,7 +196,7 @@ def _study(ctx: DemoContext, pi: User) -> Study:
             title=title,
             body=body,
             signed_off_by=pi,
-            signed_off_at=timezone.now() - dt.timedelta(days=399),
+            signed_off_at=clock.now() - dt.timedelta(days=399),
         )
     return study
 

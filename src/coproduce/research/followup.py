@@ -12,7 +12,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -20,6 +19,7 @@ from coproduce.audit.services import record
 from coproduce.checkins.models import Enrollment, ScheduleKind, Score
 from coproduce.checkins.scheduling import due_times, end_enrollment, enroll
 from coproduce.people.models import User
+from coproduce.platform import clock
 from coproduce.research.participants import (
     SCOPE_ORDER,
     Allocation,
@@ -45,7 +45,7 @@ def randomise_and_start(
     participant: Participant, *, by: User, now: dt.datetime | None = None
 ) -> Allocation:
     """Randomise, then start follow-up: assessments, the arm's sessions, follow-up calls."""
-    now = now or timezone.now()
+    now = now or clock.now()
     allocation = randomise(participant, by=by, now=now)
     participant.refresh_from_db()
     study = participant.study
@@ -97,7 +97,7 @@ def withdraw(
         raise ValidationError(_("Only a participant who has joined the study can withdraw."))
     if scope in scopes_of(participant):
         raise ValidationError(_("The participant has already withdrawn this far."))
-    now = now or timezone.now()
+    now = now or clock.now()
     withdrawal = Withdrawal.objects.create(
         participant=participant, scope=scope, reason=reason.strip()[:300], at=now, by=by
     )
@@ -131,7 +131,7 @@ def complete(participant: Participant, *, by: User, now: dt.datetime | None = No
     """Mark the end of the participant's follow-up."""
     if participant.status not in (Status.RANDOMISED, Status.ACTIVE):
         raise ValidationError(_("Only a randomised participant can complete the study."))
-    now = now or timezone.now()
+    now = now or clock.now()
     participant.status = Status.COMPLETED
     participant.completed_at = now
     participant.save(update_fields=["status", "completed_at"])
@@ -142,7 +142,7 @@ def record_attendance(
     session: TreatmentSession, *, attended: bool, by: User, now: dt.datetime | None = None
 ) -> None:
     """Record whether the participant came to a session; the first attendance makes them active."""
-    now = now or timezone.now()
+    now = now or clock.now()
     if session.starts_at > now:
         raise ValidationError(_("Attendance can be recorded once the session has started."))
     session.attended = attended
@@ -176,7 +176,7 @@ def log_contact(
         raise ValidationError({"outcome": _("Choose how the contact went.")})
     if task is not None and task.participant_id != participant.pk:
         raise ValidationError(_("That task belongs to someone else."))
-    now = now or timezone.now()
+    now = now or clock.now()
     entry = ContactLog.objects.create(
         participant=participant, task=task, at=now, by=by, outcome=outcome, note=note.strip()[:500]
     )

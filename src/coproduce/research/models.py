@@ -9,10 +9,10 @@ from __future__ import annotations
 import secrets
 
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coproduce.people.models import Condition
+from coproduce.platform import clock
 
 
 class StrataFactor(models.TextChoices):
@@ -167,7 +167,7 @@ class ConsentDocument(models.Model):
         "people.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     signed_off_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["study", "signer", "approved_on", "pk"]

@@ -6,9 +6,9 @@ Imported by models.py so Django sees these models as part of the research app.
 from __future__ import annotations
 
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coproduce.platform import clock
 from coproduce.research.models import Arm, ConsentDocument, Signer, Study
 
 
@@ -45,7 +45,7 @@ class Participant(models.Model):
     )
     site = models.ForeignKey("people.Site", on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.SCREENED)
-    screened_at = models.DateTimeField(default=timezone.now)
+    screened_at = models.DateTimeField(default=clock.now)
     screened_by = models.ForeignKey(
         "people.User", null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -84,7 +84,7 @@ class ConsentLink(models.Model):
     document = models.ForeignKey(ConsentDocument, on_delete=models.PROTECT, related_name="+")
     digest = models.CharField(max_length=64, unique=True)
     sent_to = models.CharField(max_length=254, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
 
@@ -103,7 +103,7 @@ class Consent(models.Model):
     )
     typed_name = models.CharField(max_length=200)
     agreed = models.BooleanField()
-    signed_at = models.DateTimeField(default=timezone.now)
+    signed_at = models.DateTimeField(default=clock.now)
     device = models.CharField(max_length=300, blank=True, help_text="the browser's user agent")
     ip = models.GenericIPAddressField(null=True, blank=True)
     pdf = models.BinaryField(help_text="the signed copy the signer was sent")
@@ -141,7 +141,7 @@ class Allocation(models.Model):
     stratum = models.CharField(max_length=200)
     position = models.PositiveIntegerField()
     arm = models.ForeignKey(Arm, on_delete=models.PROTECT, related_name="+")
-    allocated_at = models.DateTimeField(default=timezone.now)
+    allocated_at = models.DateTimeField(default=clock.now)
     allocated_by = models.ForeignKey(
         "people.User", null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -174,7 +174,7 @@ class Withdrawal(models.Model):
     )
     scope = models.CharField(max_length=12, choices=WithdrawalScope.choices)
     reason = models.CharField(max_length=300, blank=True)
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=clock.now)
     by = models.ForeignKey("people.User", null=True, on_delete=models.PROTECT, related_name="+")
 
     def __str__(self) -> str:
@@ -210,7 +210,7 @@ class ContactLog(models.Model):
     task = models.ForeignKey(
         ContactTask, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
     )
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=clock.now)
     by = models.ForeignKey("people.User", on_delete=models.PROTECT, related_name="+")
     outcome = models.CharField(max_length=12, choices=ContactOutcome.choices)
     note = models.CharField(max_length=500, blank=True)

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coproduce.audit.services import record
 from coproduce.people.models import User
+from coproduce.platform import clock
 from coproduce.research.models import Arm, StrataFactor, Study
 from coproduce.research.participants import (
     Allocation,
@@ -115,7 +115,7 @@ def randomise(participant: Participant, *, by: User, now: dt.datetime | None = N
     """
     from coproduce.research.consent import consent_problems  # consent builds on models only
 
-    now = now or timezone.now()
+    now = now or clock.now()
     # Lock the participant first: two requests for the same person queue here.
     participant = (
         Participant.objects.select_for_update(of=("self",))

@@ -10,11 +10,11 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coproduce.audit.services import record
 from coproduce.people.models import Patient, Site, User
+from coproduce.platform import clock
 from coproduce.registry.mme_sql import current_mme_subquery
 from coproduce.research.models import CriterionKind, Study
 from coproduce.research.participants import DeclineReason, Participant, Status
@@ -58,7 +58,7 @@ def screen(
     study: Study, patient: Patient, *, by: User, now: dt.datetime | None = None
 ) -> Participant:
     """Enter an eligible candidate in the screening log."""
-    now = now or timezone.now()
+    now = now or clock.now()
     site = patient.care_team.site
     if not study.sites.filter(pk=site.pk).exists():
         raise ValidationError(_("This patient's clinic does not take part in the study."))
@@ -85,7 +85,7 @@ def approach(participant: Participant, *, by: User, now: dt.datetime | None = No
     if participant.status != Status.SCREENED:
         raise ValidationError(_("Only a screened patient can be marked as approached."))
     participant.status = Status.APPROACHED
-    participant.approached_at = now or timezone.now()
+    participant.approached_at = now or clock.now()
     participant.save(update_fields=["status", "approached_at"])
     record("research.approached", actor=by, patient=participant.patient, obj=participant)
 
@@ -105,7 +105,7 @@ def decline(
         raise ValidationError({"note": _("Say what the other reason is.")})
     if participant.status not in (Status.SCREENED, Status.APPROACHED):
         raise ValidationError(_("Only a patient who has not joined can decline."))
-    now = now or timezone.now()
+    now = now or clock.now()
     participant.status = Status.DECLINED
     participant.declined_at = now
     participant.approached_at = participant.approached_at or now
@@ -131,7 +131,7 @@ def confirm_eligibility(
     now: dt.datetime | None = None,
 ) -> bool:
     """Record the coordinator's answer to every confirmed criterion; return whether eligible."""
-    now = now or timezone.now()
+    now = now or clock.now()
     criteria = list(participant.study.confirmed_criteria.all())
     missing = [c for c in criteria if str(c.pk) not in answers]
     if missing:

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from coproduce.audit.services import record
 from coproduce.checkins.tokens import LinkRefused
 from coproduce.people.models import Patient, Role
+from coproduce.platform import clock
 from coproduce.research import access, consent, consort, followup, screening, workspace
 from coproduce.research.models import ConsentDocument, Signer
 from coproduce.research.participants import (
@@ -47,7 +48,7 @@ def study_list(request):
 @role_required(*STUDY_ROLES)
 def study_home(request, slug: str):
     study = access.get_study_for(request.user, slug)
-    now = timezone.now()
+    now = clock.now()
     context: dict[str, Any] = {
         "study": study,
         "pending_versions": consent.pending_versions(study),
@@ -55,7 +56,7 @@ def study_home(request, slug: str):
     if request.user.role == Role.COORDINATOR:
         participants = access.participants_for(request.user, study)
         rows = workspace.followed_rows(participants, now=now)
-        today = timezone.localdate()
+        today = clock.today()
         start = dt.datetime.combine(today, dt.time(0), tzinfo=timezone.get_current_timezone())
         context.update(
             statuses=workspace.by_status(participants),
@@ -80,7 +81,7 @@ def study_home(request, slug: str):
 def screening_log(request, slug: str):
     study = access.get_study_for(request.user, slug, roles=COORDINATOR)
     sites = list(access.sites_for(request.user, study))
-    today = timezone.localdate()
+    today = clock.today()
     candidates = [p for site in sites for p in screening.candidates(study, site, on=today)]
     log = access.participants_for(request.user, study).select_related("patient", "site")
     log = log.order_by("-screened_at")
@@ -125,8 +126,8 @@ def screen(request, slug: str):
 def participant_detail(request, slug: str, pk: int):
     study = access.get_study_for(request.user, slug, roles=COORDINATOR)
     participant = access.get_participant_for(request.user, study, pk, event="patient.viewed")
-    now = timezone.now()
-    today = timezone.localdate()
+    now = clock.now()
+    today = clock.today()
     signers = consent.signers_needed(participant, on=today)
     consents = [
         (
@@ -184,7 +185,7 @@ def _act(request, participant, action: str) -> str:
         return _("Eligibility confirmed.") if eligible else _("Not eligible: recorded.")
     if action == "consent-link":
         signer = post.get("signer", "")
-        if signer not in consent.signers_needed(participant, on=timezone.localdate()):
+        if signer not in consent.signers_needed(participant, on=clock.today()):
             raise ValidationError(_("Choose who signs."))
         consent.issue_link(participant, signer, by=by)
         return _("A signing link was sent.")
@@ -288,7 +289,7 @@ def _refused(request, exc: LinkRefused):
 @never_cache
 def consent_sign(request, token: str):
     """The patient's (or parent's) signing page, opened from the single-use link."""
-    now = timezone.now()
+    now = clock.now()
     try:
         link = consent.link_for_token(token, now=now)
     except LinkRefused as exc:
@@ -331,7 +332,7 @@ def consent_sign(request, token: str):
 @never_cache
 def consent_done(request, token: str):
     try:
-        signed = consent.copy_for_token(token, now=timezone.now())
+        signed = consent.copy_for_token(token, now=clock.now())
     except LinkRefused as exc:
         return _refused(request, exc)
     return render(request, "research/consent_done.html", {"consent": signed, "token": token})
@@ -340,7 +341,7 @@ def consent_done(request, token: str):
 @never_cache
 def consent_copy(request, token: str):
     try:
-        signed = consent.copy_for_token(token, now=timezone.now())
+        signed = consent.copy_for_token(token, now=clock.now())
     except LinkRefused as exc:
         return _refused(request, exc)
     record("research.consent_copy", patient=signed.participant.patient, obj=signed)
