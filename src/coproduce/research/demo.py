@@ -68,7 +68,7 @@ ADULT_TEXT = "\n\n".join(
         ),
         (
             "Taking part is your choice. You can stop the sessions, stop the surveys, or ask us "
-            "not to use your data, at any time, without giving a reason. Your care, your check- "
+            "not to use your data, at any time, without giving a reason. Your care, your check-"
             "ins and the safety net that answers them do not change whatever you decide."
         ),
     ]
