@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "coproduce.visits",
     "coproduce.careplans",
     "coproduce.registry",
+    "coproduce.research",
     "coproduce.interop",
     "coproduce.web",
     "django_otp",

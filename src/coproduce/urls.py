@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from coproduce.research.urls import public_patterns as research_public
+
 urlpatterns = [
     # One way in: the admin's own login form would skip our throttling and second factor.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
@@ -18,4 +20,6 @@ urlpatterns = [
     path("", include("coproduce.registry.urls")),
     path("", include("coproduce.instruments.urls")),
     path("", include("coproduce.interop.urls")),
+    path("", include("coproduce.research.urls")),
+    path("", include(research_public)),
 ]

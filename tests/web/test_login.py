@@ -61,7 +61,7 @@ def test_it_clears_the_failure_count_after_a_successful_login(client, world):
         ("paula", "/family/"),
         ("nina", "/team/patients/"),
         ("carl", "/team/patients/"),
-        ("cora", "/team/patients/"),
+        ("cora", "/research/studies/"),
         ("ruth", "/research/"),
         ("quinn", "/registry/"),
         ("adam", "/audit/"),

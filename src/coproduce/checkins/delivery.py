@@ -143,7 +143,12 @@ def _send_batch(rows: list[Notification]) -> list[BaseException | None]:
                     if mail is None:
                         mail = get_connection(fail_silently=False)
                         mail.open()
-                    EmailMessage(n.subject, n.body, None, [n.to], connection=mail).send()
+                    message = EmailMessage(n.subject, n.body, None, [n.to], connection=mail)
+                    if n.attachment_name and n.attachment is not None:
+                        message.attach(
+                            n.attachment_name, bytes(n.attachment), n.attachment_type or None
+                        )
+                    message.send()
             except Exception as exc:
                 outcomes.append(exc)
                 if mail is not None and not refused_for_good(exc):
@@ -168,6 +173,7 @@ def _record(
             n.status = NotificationStatus.SENT
             n.sent_at = now
             n.body = scrub_links(n.body)
+            n.attachment = None  # the attachment's owner keeps the original (e.g. the consent)
             counts["sent"] += 1
             continue
         counts["failed"] += 1
@@ -193,6 +199,7 @@ def _record(
             "last_error",
             "next_attempt_at",
             "failed_at",
+            "attachment",
         ],
     )
     return counts

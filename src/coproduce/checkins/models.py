@@ -46,6 +46,7 @@ class ScheduleKind(models.TextChoices):
     PREVISIT = "previsit", "Before each appointment"
     POSTVISIT = "postvisit", "After each visit"
     ON_DEMAND = "on_demand", "On demand"
+    AFTER_START = "after_start", "Once, days after the start of the enrollment"
 
 
 class Schedule(models.Model):
@@ -64,6 +65,14 @@ class Schedule(models.Model):
     )
     hours_after = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="post-visit: hours after the appointment"
+    )
+    days_after_start = models.PositiveIntegerField(
+        null=True, blank=True, help_text="once: days after the enrollment starts (0 = baseline)"
+    )
+    ask_once_per_week = models.BooleanField(
+        default=False,
+        help_text="leave out instruments another program already asks the same week "
+        "(study assessments: one answer counts for both)",
     )
     local_time = models.TimeField(default="09:00", help_text="clinic-local time it is due")
     reminder_days = models.JSONField(default=list, help_text="days after due, e.g. [2, 4]")

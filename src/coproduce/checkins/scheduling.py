@@ -34,6 +34,11 @@ class Planned:
     schedule: Schedule
     due_at: dt.datetime
     appointment: Appointment | None = None
+    instruments: tuple[str, ...] | None = None  # None: the schedule's own list
+
+    @property
+    def asks(self) -> list[str]:
+        return list(self.schedule.instruments if self.instruments is None else self.instruments)
 
 
 def _at_local(day: dt.date, schedule: Schedule, zone) -> dt.datetime:
@@ -87,7 +92,41 @@ def due_times(
         for appt in appointments:
             ends = appt.starts_at + dt.timedelta(minutes=appt.minutes)
             out.append(Planned(schedule, ends + after, appt))
+    elif schedule.kind == ScheduleKind.AFTER_START:
+        day = enrollment.started_on + dt.timedelta(days=schedule.days_after_start or 0)
+        if first <= day <= last:
+            out.append(Planned(schedule, _at_local(day, schedule, zone)))
     return [p for p in out if start <= p.due_at < end]
+
+
+def _week(p: Planned, zone) -> tuple[int, int]:
+    year, week, _ = p.due_at.astimezone(zone).isocalendar()
+    return year, week
+
+
+def ask_once(
+    planned: list[Planned], zone, asked: dict[tuple[int, int], set[str]] | None = None
+) -> list[Planned]:
+    """Drop from `ask_once_per_week` schedules what another program asks the same week.
+
+    A study assessment due in the week of the patient's care check-in is asked once, in the
+    care check-in; the study counts that answer (research.followup looks for the score).
+    `asked` holds what earlier invitations of the week (before the horizon) already ask.
+    """
+    others: dict[tuple[int, int], set[str]] = {k: set(v) for k, v in (asked or {}).items()}
+    for p in planned:
+        if not p.schedule.ask_once_per_week:
+            others.setdefault(_week(p, zone), set()).update(p.schedule.instruments)
+    out = []
+    for p in planned:
+        if not p.schedule.ask_once_per_week:
+            out.append(p)
+            continue
+        already = others.get(_week(p, zone), set())
+        left = tuple(i for i in p.schedule.instruments if i not in already)
+        if left:
+            out.append(Planned(p.schedule, p.due_at, p.appointment, left))
+    return out
 
 
 def _appointments(patient: Patient, start: dt.datetime, end: dt.datetime) -> list[Appointment]:
@@ -122,13 +161,31 @@ def plan(patient: Patient, *, now: dt.datetime, horizon: dt.timedelta = HORIZON)
             else:
                 appts = []
             planned += due_times(schedule, enrollment, start=now, end=end, appointments=appts)
-    return planned
+    zone = patient.care_team.site.zone
+    if not any(p.schedule.ask_once_per_week for p in planned):
+        return planned
+    return ask_once(planned, zone, _asked_this_week(patient, now, zone))
+
+
+def _asked_this_week(patient: Patient, now: dt.datetime, zone) -> dict[tuple[int, int], set]:
+    """Instruments that invitations due earlier in the current week already ask."""
+    asked: dict[tuple[int, int], set] = {}
+    earlier = Invitation.objects.filter(
+        patient=patient,
+        due_at__gte=now - dt.timedelta(days=7),
+        due_at__lt=now,
+        schedule__ask_once_per_week=False,
+    ).exclude(status=InvitationStatus.CANCELLED)
+    for due_at, instruments in earlier.values_list("due_at", "instruments"):
+        year, week, _ = due_at.astimezone(zone).isocalendar()
+        asked.setdefault((year, week), set()).update(instruments)
+    return asked
 
 
 def _fields(p: Planned) -> dict:
     s = p.schedule
     return {
-        "instruments": list(s.instruments),
+        "instruments": p.asks,
         "reminder_days": list(s.reminder_days),
         "expires_at": p.due_at + dt.timedelta(days=s.expires_after_days),
         "appointment_id": p.appointment.pk if p.appointment else None,

@@ -25,6 +25,7 @@ SEEDERS: list[str] = [
     "coproduce.careplans.demo",
     "coproduce.safetynet.demo",
     "coproduce.registry.demo",
+    "coproduce.research.demo",
 ]
 
 DEMO_PASSWORD = "demo"  # noqa: S105  (public by design; demo mode only)

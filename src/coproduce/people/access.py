@@ -7,6 +7,7 @@ registry IDs cannot be probed.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -25,12 +26,25 @@ def majority_cutoff(today: dt.date) -> dt.date:
         return today.replace(year=today.year - 18, month=2, day=28)
 
 
+# Apps above people add who else a user may see (research: a coordinator's consented
+# participants) without people importing them. Each returns a queryset of patient ids.
+_EXTENSIONS: list[Callable[[User], QuerySet]] = []
+
+
+def extend_visibility(extra: Callable[[User], QuerySet]) -> None:
+    """Let `extra(user)` (a queryset of patient pks) add patients `user` may see."""
+    if extra not in _EXTENSIONS:
+        _EXTENSIONS.append(extra)
+
+
 def patients_visible_to(user: User, *, today: dt.date | None = None) -> QuerySet[Patient]:
     """Return the patients whose data `user` may see (not audited: audit what you show)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Patient.objects.none()
     if user.role in CARE_ROLES:
-        return Patient.objects.filter(care_team__in=user.care_teams.all())
+        # A coordinator is a care-team member only where a site made them one (a membership
+        # row); otherwise they see the consented participants of their studies, no more.
+        return Patient.objects.filter(Q(care_team__in=user.care_teams.all()) | _extra(user))
     if user.role == Role.PATIENT:
         return Patient.objects.filter(user=user)
     if user.role == Role.FAMILY:
@@ -44,8 +58,16 @@ def patients_visible_to(user: User, *, today: dt.date | None = None) -> QuerySet
             proxy_links__user=user,
             proxy_links__revoked_at__isnull=True,
         ).distinct()
-    # Researchers, QI leads and registry admins work with de-identified or aggregate data.
+    # Investigators, researchers, statisticians, QI leads and registry admins work with
+    # de-identified or aggregate data.
     return Patient.objects.none()
+
+
+def _extra(user: User) -> Q:
+    extra = Q(pk__in=[])
+    for extension in _EXTENSIONS:
+        extra |= Q(pk__in=extension(user))
+    return extra
 
 
 def get_patient_for(

@@ -64,15 +64,13 @@ STAFF = [
             ("riverside", "Pediatric IBD team"),
         ],
     ),
-    (
-        "coordinator",
-        Role.COORDINATOR,
-        "Cecilia",
-        "Ek",
-        [("north", "Pain team"), ("harbour", "Chronic pain team")],
-    ),
+    # The coordinator is on no care team: she sees her study's consented participants
+    # (research.StudyStaff, seeded by research.demo), not the teams' crisis alerts.
+    ("coordinator", Role.COORDINATOR, "Cecilia", "Ek", []),
     ("researcher", Role.RESEARCHER, "Ravi", "Shah", []),
     ("qi", Role.QI_LEAD, "Quinn", "Adeyemi", []),
+    ("pi", Role.INVESTIGATOR, "Priya", "Natarajan", []),
+    ("statistician", Role.STATISTICIAN, "Samuel", "Okafor", []),
     ("admin", Role.REGISTRY_ADMIN, "Ada", "Holm", []),
     (
         "nurse.harbour",

@@ -19,6 +19,8 @@ class Role(models.TextChoices):
     COORDINATOR = "coordinator", "Research coordinator"
     RESEARCHER = "researcher", "Researcher"
     QI_LEAD = "qi_lead", "QI lead"
+    INVESTIGATOR = "investigator", "Principal investigator"
+    STATISTICIAN = "statistician", "Unblinded statistician"
     REGISTRY_ADMIN = "registry_admin", "Registry admin"
     PATIENT = "patient", "Patient"
     FAMILY = "family", "Parent, guardian or family member"
@@ -26,7 +28,11 @@ class Role(models.TextChoices):
 
 # Roles that care for patients of their own care teams.
 CARE_ROLES = frozenset({Role.CLINICIAN, Role.NURSE, Role.COORDINATOR})
-STAFF_ROLES = CARE_ROLES | {Role.RESEARCHER, Role.QI_LEAD, Role.REGISTRY_ADMIN}
+# Research roles are per study: a StudyStaff row says which studies (and sites) they work on.
+RESEARCH_ROLES = frozenset(
+    {Role.COORDINATOR, Role.INVESTIGATOR, Role.STATISTICIAN, Role.RESEARCHER}
+)
+STAFF_ROLES = CARE_ROLES | RESEARCH_ROLES | {Role.QI_LEAD, Role.REGISTRY_ADMIN}
 
 
 def _crud(app_model: str, actions=("view", "add", "change", "delete")) -> set[str]:
@@ -47,6 +53,11 @@ ADMIN_PERMISSIONS = frozenset(
     | _crud("safetynet.rule", ("view",))
     | _crud("instruments.instrumentversion", ("view",))
     | _crud("audit.auditevent", ("view",))
+    | _crud("research.study", ("view", "add", "change"))
+    | _crud("research.arm")
+    | _crud("research.confirmedcriterion")
+    | _crud("research.studystaff")
+    | _crud("research.consentdocument", ("view", "add", "change"))
 )
 
 

@@ -144,6 +144,9 @@ class Notification(models.Model):
     )
     # Claimed in this order: urgent alerts and their escalations before invitations.
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.ROUTINE)
+    attachment_name = models.CharField(max_length=120, blank=True, help_text="e-mail only")
+    attachment_type = models.CharField(max_length=80, blank=True)
+    attachment = models.BinaryField(null=True, blank=True)
     status = models.CharField(
         max_length=8, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
     )

@@ -1,0 +1,271 @@
+"""After randomisation: study assessments, treatment sessions, follow-up calls, withdrawal.
+
+Study assessments run on the check-in machinery: randomisation enrolls the participant in
+the study's assessments program, whose schedules plan the invitations (an instrument due in
+the week of a care check-in is asked once, see checkins.scheduling.ask_once). Withdrawal
+ends only that enrollment: the patient's care programs, check-ins and safety net go on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from coproduce.audit.services import record
+from coproduce.checkins.models import Enrollment, ScheduleKind, Score
+from coproduce.checkins.scheduling import due_times, end_enrollment, enroll
+from coproduce.people.models import User
+from coproduce.platform import clock
+from coproduce.research.participants import (
+    SCOPE_ORDER,
+    Allocation,
+    ContactLog,
+    ContactOutcome,
+    ContactTask,
+    Participant,
+    Status,
+    TreatmentSession,
+    Withdrawal,
+    WithdrawalScope,
+)
+from coproduce.research.randomisation import randomise
+
+FOLLOW_UP_CALLS = (
+    (91, gettext_lazy("3-month follow-up call")),
+    (182, gettext_lazy("6-month follow-up call")),
+    (365, gettext_lazy("12-month follow-up call")),
+)
+
+
+def randomise_and_start(
+    participant: Participant, *, by: User, now: dt.datetime | None = None
+) -> Allocation:
+    """Randomise, then start follow-up: assessments, the arm's sessions, follow-up calls."""
+    now = now or clock.now()
+    allocation = randomise(participant, by=by, now=now)
+    participant.refresh_from_db()
+    study = participant.study
+    zone = participant.site.zone
+    start = now.astimezone(zone).date()
+    if study.assessments is not None:
+        enroll(participant.patient, study.assessments, actor=by, now=now, started_on=start)
+    first = dt.datetime.combine(start + dt.timedelta(days=7), dt.time(10), tzinfo=zone)
+    TreatmentSession.objects.bulk_create(
+        TreatmentSession(
+            participant=participant, number=n + 1, starts_at=first + dt.timedelta(weeks=n)
+        )
+        for n in range(allocation.arm.sessions)
+    )
+    ContactTask.objects.bulk_create(
+        ContactTask(
+            participant=participant, label=str(label), due_on=start + dt.timedelta(days=days)
+        )
+        for days, label in FOLLOW_UP_CALLS
+    )
+    return allocation
+
+
+def scopes_of(participant: Participant) -> set[str]:
+    """Every scope the participant's withdrawals cover (each scope includes the lesser)."""
+    widest = -1
+    for scope in participant.withdrawals.values_list("scope", flat=True):
+        widest = max(widest, SCOPE_ORDER.index(WithdrawalScope(scope)))
+    return {s.value for s in SCOPE_ORDER[: widest + 1]}
+
+
+def withdraw(
+    participant: Participant,
+    *,
+    scope: str,
+    reason: str = "",
+    by: User,
+    now: dt.datetime | None = None,
+) -> Withdrawal:
+    """Record a withdrawal and act on its scope; clinical care is never touched."""
+    if scope not in WithdrawalScope.values:
+        raise ValidationError({"scope": _("Choose what the participant withdraws from.")})
+    if participant.status not in (
+        Status.CONSENTED,
+        Status.RANDOMISED,
+        Status.ACTIVE,
+        Status.WITHDRAWN,
+    ):
+        raise ValidationError(_("Only a participant who has joined the study can withdraw."))
+    if scope in scopes_of(participant):
+        raise ValidationError(_("The participant has already withdrawn this far."))
+    now = now or clock.now()
+    withdrawal = Withdrawal.objects.create(
+        participant=participant, scope=scope, reason=reason.strip()[:300], at=now, by=by
+    )
+    # Future sessions end with any withdrawal; attended ones stay on record.
+    participant.sessions.filter(starts_at__gt=now, attended__isnull=True).delete()
+    program_id = participant.study.assessments_id
+    if scope in (WithdrawalScope.FOLLOW_UP, WithdrawalScope.DATA):
+        participant.contact_tasks.filter(done_at__isnull=True).delete()
+    if scope in (WithdrawalScope.FOLLOW_UP, WithdrawalScope.DATA) and program_id is not None:
+        study_enrollment = Enrollment.objects.filter(
+            patient=participant.patient,
+            program_id=program_id,
+            ended_on__isnull=True,
+        ).first()
+        if study_enrollment is not None:
+            end_enrollment(study_enrollment, actor=by, now=now)
+    participant.status = Status.WITHDRAWN
+    participant.withdrawn_at = participant.withdrawn_at or now
+    participant.save(update_fields=["status", "withdrawn_at"])
+    record(
+        "research.withdrawn",
+        actor=by,
+        patient=participant.patient,
+        obj=withdrawal,
+        detail={"study": participant.study.slug, "scope": scope},
+    )
+    return withdrawal
+
+
+def complete(participant: Participant, *, by: User, now: dt.datetime | None = None) -> None:
+    """Mark the end of the participant's follow-up."""
+    if participant.status not in (Status.RANDOMISED, Status.ACTIVE):
+        raise ValidationError(_("Only a randomised participant can complete the study."))
+    now = now or clock.now()
+    participant.status = Status.COMPLETED
+    participant.completed_at = now
+    participant.save(update_fields=["status", "completed_at"])
+    record("research.completed", actor=by, patient=participant.patient, obj=participant)
+
+
+def record_attendance(
+    session: TreatmentSession, *, attended: bool, by: User, now: dt.datetime | None = None
+) -> None:
+    """Record whether the participant came to a session; the first attendance makes them active."""
+    now = now or clock.now()
+    if session.starts_at > now:
+        raise ValidationError(_("Attendance can be recorded once the session has started."))
+    session.attended = attended
+    session.recorded_by = by
+    session.save(update_fields=["attended", "recorded_by"])
+    participant = session.participant
+    if attended and participant.status == Status.RANDOMISED:
+        participant.status = Status.ACTIVE
+        participant.active_at = now
+        participant.save(update_fields=["status", "active_at"])
+    record(
+        "research.session_recorded",
+        actor=by,
+        patient=participant.patient,
+        obj=session,
+        detail={"number": session.number, "attended": attended},
+    )
+
+
+def log_contact(
+    participant: Participant,
+    *,
+    outcome: str,
+    note: str = "",
+    task: ContactTask | None = None,
+    by: User,
+    now: dt.datetime | None = None,
+) -> ContactLog:
+    """Log a call or message; reaching the participant closes the task it was for."""
+    if outcome not in ContactOutcome.values:
+        raise ValidationError({"outcome": _("Choose how the contact went.")})
+    if task is not None and task.participant_id != participant.pk:
+        raise ValidationError(_("That task belongs to someone else."))
+    now = now or clock.now()
+    entry = ContactLog.objects.create(
+        participant=participant, task=task, at=now, by=by, outcome=outcome, note=note.strip()[:500]
+    )
+    if task is not None and outcome == ContactOutcome.REACHED:
+        task.done_at = now
+        task.save(update_fields=["done_at"])
+    record(
+        "research.contact_logged",
+        actor=by,
+        patient=participant.patient,
+        obj=entry,
+        detail={"outcome": outcome},
+    )
+    return entry
+
+
+@dataclass(frozen=True)
+class Due:
+    """One study assessment a participant owed: when, what, and whether it was answered."""
+
+    name: str
+    due_at: dt.datetime
+    instruments: tuple[str, ...]
+    state: str  # "done", "overdue", "missed", "upcoming"
+
+
+def assessments_due(participant: Participant, *, now: dt.datetime) -> list[Due]:
+    """Every study assessment due from randomisation to now (or the end of follow-up).
+
+    An assessment is done when every instrument it asks was answered between the start of
+    its ISO week and its expiry, from any invitation: a care check-in that asked the same
+    instrument that week counts for the study too.
+    """
+    study = participant.study
+    program = study.assessments
+    if participant.randomised_at is None or program is None:
+        return []
+    enrollment = (
+        Enrollment.objects.filter(patient=participant.patient, program=program)
+        .select_related("patient__care_team__site")
+        .first()
+    )
+    if enrollment is None:
+        return []
+    end = now
+    if WithdrawalScope.FOLLOW_UP in scopes_of(participant) and participant.withdrawn_at:
+        end = min(end, participant.withdrawn_at)
+    if participant.completed_at:
+        end = min(end, participant.completed_at)
+    zone = participant.site.zone
+    start = dt.datetime.combine(enrollment.started_on, dt.time(0), tzinfo=zone)
+    scores = list(
+        Score.objects.filter(
+            patient=participant.patient, at__gte=start - dt.timedelta(days=7)
+        ).values_list("instrument_id", "at")
+    )
+    out = []
+    for schedule in program.schedules.filter(active=True).order_by("pk"):
+        if schedule.kind in (ScheduleKind.PREVISIT, ScheduleKind.POSTVISIT, ScheduleKind.ON_DEMAND):
+            continue
+        for planned in due_times(schedule, _open(enrollment), start=start, end=end):
+            local = planned.due_at.astimezone(zone).date()
+            week_start = dt.datetime.combine(
+                local - dt.timedelta(days=local.weekday()), dt.time(0), tzinfo=zone
+            )
+            expires = planned.due_at + dt.timedelta(days=schedule.expires_after_days)
+            done = all(
+                any(i == inst and week_start <= at < expires for inst, at in scores)
+                for i in schedule.instruments
+            )
+            if done:
+                state = "done"
+            elif planned.due_at > now:
+                state = "upcoming"
+            elif expires > now:
+                state = "overdue"
+            else:
+                state = "missed"
+            out.append(Due(schedule.name, planned.due_at, tuple(schedule.instruments), state))
+    return sorted(out, key=lambda d: d.due_at)
+
+
+def _open(enrollment: Enrollment) -> Enrollment:
+    # due_times stops at ended_on; the end of follow-up is applied by the caller instead.
+    enrollment.ended_on = None
+    return enrollment
+
+
+def completion(participant: Participant, *, now: dt.datetime) -> tuple[int, int]:
+    """Return (answered, owed) study assessments up to now."""
+    owed = [d for d in assessments_due(participant, now=now) if d.state != "upcoming"]
+    return sum(d.state == "done" for d in owed), len(owed)

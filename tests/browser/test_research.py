@@ -1,0 +1,92 @@
+"""The coordinator's day in a browser: screen, consent on a phone, randomise, CONSORT."""
+
+from __future__ import annotations
+
+import re
+
+from coproduce.research.participants import Allocation, Consent, Participant
+from coproduce.safetynet.models import Notification
+from tests.browser.conftest import check, log_in, log_out
+
+LINK = re.compile(r"(/consent/[A-Za-z0-9_-]{32,64}/)")
+
+
+def test_the_coordinator_screens_consents_and_randomises_maria(demo, page, phone):
+    log_in(page, "coordinator")
+    page.get_by_role("link", name="EMPOWER").click()
+    assert page.get_by_role("heading", name="Participants by status").is_visible()
+    assert page.get_by_role("heading", name="Follow-up calls due").is_visible()
+    check(page, "research-workspace")
+
+    page.get_by_role("link", name="Screening log").click()
+    check(page, "research-screening")
+    page.get_by_role("button", name="Add Maria Lindqvist to the screening log").click()
+    page.wait_for_url("**/participants/*/")
+    page.get_by_role("button", name="Mark as approached").click()
+    page.wait_for_load_state("domcontentloaded")
+    for group in page.locator("fieldset").all():
+        legend = group.locator("legend").inner_text()
+        answer = "No" if legend.startswith("Exclusion") else "Yes"
+        group.get_by_label(answer, exact=True).check()
+    page.get_by_role("button", name="Confirm eligibility").click()
+    page.wait_for_load_state("domcontentloaded")
+    assert page.get_by_text("Eligibility confirmed.").is_visible()
+    page.get_by_role("button", name="Send signing link").click()
+    page.wait_for_load_state("domcontentloaded")
+    check(page, "research-participant-link-sent")
+
+    # Maria signs on her phone through the single-use link she was sent.
+    body = Notification.objects.filter(purpose="consent_link").latest("pk").body
+    link = LINK.search(body).group(1)
+    phone.goto(link)
+    assert phone.get_by_role("heading", name="EMPOWER: information and consent").is_visible()
+    check(phone, "research-consent-phone")
+    phone.get_by_role("button", name="Sign").click()
+    assert phone.get_by_text("Type your full name to sign.").is_visible()
+    check(phone, "research-consent-phone-errors")
+    phone.get_by_label("I have read this information and I agree to take part.").check()
+    phone.get_by_label("Type your full name to sign").fill("Maria Lindqvist")
+    phone.get_by_role("button", name="Sign").click()
+    phone.wait_for_url("**/signed/")
+    check(phone, "research-consent-signed")
+    with phone.expect_download() as download:
+        phone.get_by_role("link", name="Download your signed copy (PDF)").click()
+    with open(download.value.path(), "rb") as f:
+        assert f.read(5) == b"%PDF-"
+    signed = Consent.objects.get(participant__patient__registry_id="CP-DEMOPAT1")
+    assert signed.typed_name == "Maria Lindqvist"
+    assert signed.device == phone.evaluate("navigator.userAgent")
+    phone.goto(link)  # the link does not sign twice
+    phone.wait_for_url("**/signed/")
+
+    page.reload()
+    assert page.locator("#status").inner_text() == "Consented"
+    page.get_by_role("button", name="Randomise").click()
+    page.wait_for_load_state("domcontentloaded")
+    participant = Participant.objects.get(patient__registry_id="CP-DEMOPAT1")
+    arm = Allocation.objects.get(participant=participant).arm.name
+    assert page.locator("#arm").inner_text() == arm
+    check(page, "research-participant-randomised")
+
+    page.get_by_role("link", name="EMPOWER").first.click()
+    page.get_by_role("link", name="CONSORT flow").click()
+    assert page.locator("figure svg").count() == 1
+    assert page.locator("#consort-table").get_by_text("Assessed for eligibility").is_visible()
+    check(page, "research-consort")
+    log_out(page)
+
+
+def test_the_pi_signs_off_the_new_version_and_the_statistician_sees_the_list(demo, page):
+    log_in(page, "pi")
+    page.get_by_role("link", name="EMPOWER").click()
+    check(page, "research-pi")
+    page.get_by_role("button", name="Sign off this version").click()
+    page.wait_for_load_state("domcontentloaded")
+    assert page.get_by_text("re-consent link(s) sent").is_visible()
+    assert page.locator("#arm").count() == 0
+    log_out(page)
+    log_in(page, "statistician")
+    page.get_by_role("link", name="EMPOWER").click()
+    page.get_by_role("link", name="Allocation list (unblinded)").click()
+    assert page.locator("tbody tr").count() == Allocation.objects.count()
+    check(page, "research-allocations")

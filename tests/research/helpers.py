@@ -1,0 +1,38 @@
+"""Walking a patient through the study by its public services."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from coproduce.checkins.scheduling import enroll
+from coproduce.research import consent, screening
+from coproduce.research.participants import Participant
+
+
+def screened(trial, patient, by) -> Participant:
+    enroll(patient, trial.care, actor=by, started_on=dt.date(2025, 1, 6))
+    return screening.screen(trial.study, patient, by=by)
+
+
+def eligible(participant, by) -> Participant:
+    answers = {}
+    for c in participant.study.confirmed_criteria.all():
+        answers[str(c.pk)] = c.kind == "inclusion"
+    assert screening.confirm_eligibility(participant, answers, by=by)
+    return participant
+
+
+def signed(participant, signer, by, *, name="Alice Example") -> None:
+    token = consent.issue_link(participant, signer, by=by)
+    link = consent.link_for_token(token, now=timezone.now())
+    consent.sign(link, typed_name=name, agreed=True, device="pytest phone")
+
+
+def consented(trial, patient, by) -> Participant:
+    p = eligible(screened(trial, patient, by), by)
+    for signer in consent.signers_needed(p, on=timezone.localdate()):
+        signed(p, signer, by)
+    p.refresh_from_db()
+    return p

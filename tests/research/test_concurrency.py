@@ -1,0 +1,80 @@
+"""Randomisation under real parallel transactions (PostgreSQL: row locks are real there)."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection, connections, transaction
+
+from coproduce.research.participants import Allocation, Participant
+from coproduce.research.randomisation import (
+    RandomisationRefused,
+    arm_ratios,
+    randomise,
+    sequence,
+)
+from tests import factories
+from tests.research.helpers import consented
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="parallel row locks need PostgreSQL"
+)
+
+
+def _race(targets, by):
+    barrier = threading.Barrier(len(targets))
+    done, refused, errors = [], [], []
+
+    def go(pk):
+        try:
+            barrier.wait(timeout=10)
+            with transaction.atomic():
+                done.append(randomise(Participant.objects.get(pk=pk), by=by))
+        except RandomisationRefused:
+            refused.append(pk)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=go, args=(pk,)) for pk in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    return done, refused
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_the_same_participant_sent_six_times_at_once_is_randomised_once(world, trial):
+    p = consented(trial, world.alice, world.cora)
+    done, refused = _race([p.pk] * 6, world.cora)
+    assert len(done) == 1 and len(refused) == 5
+    assert Allocation.objects.filter(participant=p).count() == 1
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_parallel_participants_of_one_stratum_take_each_position_once(world, trial):
+    people = [consented(trial, world.alice, world.cora)]
+    for _ in range(11):
+        people.append(consented(trial, factories.make_patient(world.team_a), world.cora))
+    done, refused = _race([p.pk for p in people], world.cora)
+    assert len(done) == 12 and not refused
+    rows = list(Allocation.objects.all())
+    assert sorted(a.position for a in rows) == list(range(12))
+    stratum = rows[0].stratum
+    expected = sequence(
+        trial.study.randomisation_seed,
+        stratum,
+        arm_ratios(trial.study),
+        trial.study.block_multipliers,
+        12,
+    )
+    by_position = {a.position: a.arm.code for a in rows}
+    assert [by_position[n] for n in range(12)] == expected
+    assert Counter(expected) == Counter(a.arm.code for a in rows)
