@@ -23,6 +23,7 @@ from coproduce.checkins.tokens import issue_token, link_for, scrub_links
 from coproduce.people.models import Channel, Patient, ProxyKind
 from coproduce.platform import clock
 from coproduce.safetynet.models import Notification, NotificationStatus
+from coproduce.safetynet.reach import escalate_failed_send
 
 log = logging.getLogger(__name__)
 
@@ -208,6 +209,7 @@ def send_pending(now: dt.datetime | None = None, *, limit: int = 200) -> dict[st
                 next_attempt_at=now + backoff(n.attempts),
                 last_error=f"{type(exc).__name__}: {exc}"[:2000],
             )
+            escalate_failed_send(n, exc, now)  # an urgent alert that reaches nobody
             counts["failed"] += 1
             continue
         Notification.objects.filter(pk=pk).update(

@@ -1,0 +1,106 @@
+"""Telling people about an urgent alert after the submit, and noticing when nobody is told.
+
+The submit decides in its plan (engine.py); the jobs start from a stored alert: escalation
+(`tell`), and the outbox when an urgent message keeps failing (`escalate_failed_send`).
+Either way, an alert that can reach nobody is marked *unreached* once (`mark_unreached`):
+the registry admins are e-mailed, the audit log says why, and staff pages show it until a
+team member acknowledges it (`unreached_banner`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import smtplib
+from typing import Any
+
+from coproduce.audit.services import record
+from coproduce.people.models import CARE_ROLES, Role
+from coproduce.safetynet.engine import notify
+from coproduce.safetynet.models import (
+    Alert,
+    AlertStatus,
+    Notification,
+    NotificationStatus,
+    Priority,
+)
+from coproduce.safetynet.recipients import Contacts, admin_addresses, load_contacts, who_hears
+
+log = logging.getLogger(__name__)
+
+# An urgent message that failed this many times (1 + 2 minutes of backoff between them), or
+# that the mail server refused for good, counts as not delivered. The outbox keeps trying.
+URGENT_SEND_ATTEMPTS = 3
+URGENT_PURPOSES = frozenset({"alert", "escalation"})
+
+
+def tell(alert: Alert, level: int, *, purpose: str, key: str, now: dt.datetime) -> int:
+    """Write outbox rows telling whoever hears `alert` at `level`; mark it unreached if that
+    is only the registry admins. Return how many rows were written."""
+    contacts = load_contacts(alert.care_team_id)
+    hearers = who_hears(contacts, level)
+    if hearers.reached:
+        return notify(alert, hearers.addresses, purpose=purpose, key=key, now=now)
+    mark_unreached(alert, why="no address", now=now, contacts=contacts)
+    return 0
+
+
+def mark_unreached(
+    alert: Alert, *, why: str, now: dt.datetime, contacts: Contacts | None = None
+) -> bool:
+    """Flag `alert` as reaching nobody and tell the registry admins (once per alert)."""
+    if not Alert.objects.filter(pk=alert.pk, unreached_at__isnull=True).update(unreached_at=now):
+        return False  # flagged already (the admins were told then)
+    alert.unreached_at = now
+    admins = admin_addresses(contacts or load_contacts(alert.care_team_id))
+    notify(alert, admins, purpose="unreached", key=f"unreached:a{alert.pk}", now=now)
+    log.error("urgent alert %s reached nobody (%s); registry admins told", alert.pk, why)
+    record(
+        "alert.unreached",
+        patient=alert.patient,
+        obj=alert,
+        detail={"why": why, "admins": len(admins)},
+    )
+    return True
+
+
+def refused_for_good(exc: BaseException) -> bool:
+    """Whether the mail server refused a message permanently (a 5xx reply)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return bool(exc.recipients) and all(code >= 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500
+    return False
+
+
+def escalate_failed_send(notification: Notification, exc: BaseException, now: dt.datetime) -> bool:
+    """After a failed send: an urgent alert's message refused for good or failing again and
+    again, with nothing else of that alert delivered, escalates like a missing address."""
+    if notification.alert_id is None or notification.purpose not in URGENT_PURPOSES:
+        return False
+    if notification.attempts < URGENT_SEND_ATTEMPTS and not refused_for_good(exc):
+        return False
+    delivered = Notification.objects.filter(
+        alert_id=notification.alert_id,
+        purpose__in=URGENT_PURPOSES,
+        status=NotificationStatus.SENT,
+    ).exists()
+    if delivered:
+        return False
+    alert = Alert.objects.select_related("patient", "care_team__site").get(pk=notification.alert_id)
+    if alert.status != AlertStatus.OPEN:
+        return False  # a person has it already
+    return mark_unreached(alert, why=f"sending failed: {type(exc).__name__}", now=now)
+
+
+def unreached_banner(user: Any) -> int:
+    """How many open urgent alerts reached nobody, for the banner on staff pages (one query):
+    those of the user's teams for care staff, every site's for the other staff roles."""
+    if not getattr(user, "is_authenticated", False) or user.role in (Role.PATIENT, Role.FAMILY):
+        return 0
+    alerts = Alert.objects.filter(
+        status=AlertStatus.OPEN, priority=Priority.URGENT, unreached_at__isnull=False
+    )
+    if user.role in CARE_ROLES:
+        alerts = alerts.filter(care_team__memberships__user=user)
+    return alerts.count()
