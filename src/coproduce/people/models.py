@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -128,6 +129,12 @@ class Site(models.Model):
         _("urgent contact phone"),
         max_length=32,
         blank=True,
+        validators=[
+            RegexValidator(
+                r"^\+?[0-9][0-9 ()-]{5,30}$",
+                _("Give a phone number of digits, spaces and dashes, e.g. +46 70 123 45 67."),
+            )
+        ],
         help_text=_("An on-call mobile number; urgent alerts are sent to it by text message."),
     )
 

@@ -14,8 +14,11 @@ import logging
 import smtplib
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
+
 from coproduce.audit.services import record
-from coproduce.people.models import CARE_ROLES, Role
+from coproduce.people.models import CARE_ROLES, Role, Site
 from coproduce.safetynet.engine import notify
 from coproduce.safetynet.models import (
     Alert,
@@ -24,7 +27,14 @@ from coproduce.safetynet.models import (
     NotificationStatus,
     Priority,
 )
-from coproduce.safetynet.recipients import Contacts, admin_addresses, load_contacts, who_hears
+from coproduce.safetynet.recipients import (
+    Address,
+    Contacts,
+    admin_addresses,
+    load_contacts,
+    site_addresses,
+    who_hears,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +72,52 @@ def mark_unreached(
         detail={"why": why, "admins": len(admins)},
     )
     return True
+
+
+def send_test_alert(*, actor: Any, site: Site, now: dt.datetime) -> list[Address]:
+    """Queue a test message to `site`'s urgent contact through the outbox, and audit it.
+
+    Refused (ValidationError) for anyone who may not manage sites, and for a site with no
+    urgent contact that can be reached here.
+    """
+    if not getattr(actor, "is_authenticated", False) or not actor.has_perm("people.change_site"):
+        raise PermissionDenied
+    addresses = site_addresses(
+        Contacts(site_id=site.pk, site_email=site.urgent_email, site_phone=site.urgent_phone)
+    )
+    if not addresses:
+        raise ValidationError(
+            _(
+                "This site has no urgent contact that can be reached: give an on-call e-mail "
+                "address (or a phone number, once a text-message provider is set up)."
+            )
+        )
+    subject = str(_("Test alert from coproduce for %(site)s") % {"site": site.name})
+    body = str(
+        _(
+            "This is a test of the urgent contact of %(site)s, sent by %(who)s. Urgent alerts "
+            "about this site's patients come to this address. Nothing needs doing; if you did "
+            "not expect it, tell your registry admin."
+        )
+        % {"site": site.name, "who": actor.get_full_name() or actor.username}
+    )
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                channel=a.channel,
+                to=a.to,
+                subject=subject[:200],
+                body=body,
+                purpose="test-alert",
+                dedupe_key=f"test-alert:s{site.pk}:{now.isoformat()}:{a.key}"[:120],
+                next_attempt_at=now,
+                created_at=now,
+            )
+            for a in addresses
+        ]
+    )
+    record("site.test_alert_sent", actor=actor, obj=site, detail={"to": [a.to for a in addresses]})
+    return addresses
 
 
 def refused_for_good(exc: BaseException) -> bool:

@@ -77,14 +77,20 @@ def user_address(user: User) -> Address:
 
 def who_hears(contacts: Contacts, level: int = 0) -> Hearers:
     """The addresses an urgent alert goes to at `level`, and whether the team is reached."""
-    out = [user_address(u) for u in rung(contacts.members, level)]
+    out = [user_address(u) for u in rung(contacts.members, level)] + site_addresses(contacts)
+    if out:
+        return Hearers(out, reached=True)
+    return Hearers(admin_addresses(contacts), reached=False)
+
+
+def site_addresses(contacts: Contacts) -> list[Address]:
+    """The site's urgent contact: its e-mail, and its phone where an SMS reaches a phone."""
+    out = []
     if contacts.site_email:
         out.append(Address(f"s{contacts.site_id}", Channel.EMAIL, contacts.site_email))
     if contacts.site_phone and delivers_to_people():
         out.append(Address(f"s{contacts.site_id}p", Channel.SMS, contacts.site_phone))
-    if out:
-        return Hearers(out, reached=True)
-    return Hearers(admin_addresses(contacts), reached=False)
+    return out
 
 
 def admin_addresses(contacts: Contacts) -> list[Address]:
