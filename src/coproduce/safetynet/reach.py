@@ -15,6 +15,7 @@ import smtplib
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from coproduce.audit.services import record
@@ -131,19 +132,20 @@ def refused_for_good(exc: BaseException) -> bool:
 
 def escalate_failed_send(notification: Notification, exc: BaseException, now: dt.datetime) -> bool:
     """After a failed send: an urgent alert's message refused for good or failing again and
-    again, with nothing else of that alert delivered, escalates like a missing address."""
+    again escalates like a missing address, unless another message of that alert was
+    delivered or is still to be tried (an early escalation is the safe way to err)."""
     if notification.alert_id is None or notification.purpose not in URGENT_PURPOSES:
         return False
     if notification.attempts < URGENT_SEND_ATTEMPTS and not refused_for_good(exc):
         return False
-    delivered = Notification.objects.filter(
-        alert_id=notification.alert_id,
-        purpose__in=URGENT_PURPOSES,
-        status=NotificationStatus.SENT,
-    ).exists()
-    if delivered:
+    others = Notification.objects.filter(
+        alert_id=notification.alert_id, purpose__in=URGENT_PURPOSES
+    ).exclude(pk=notification.pk)
+    if others.filter(Q(status=NotificationStatus.SENT) | Q(attempts=0)).exists():
         return False
-    alert = Alert.objects.select_related("patient", "care_team__site").get(pk=notification.alert_id)
+    alert = Alert.objects.select_related("patient", "care_team__site").get(
+        pk=notification.alert_id
+    )
     if alert.status != AlertStatus.OPEN:
         return False  # a person has it already
     return mark_unreached(alert, why=f"sending failed: {type(exc).__name__}", now=now)
