@@ -108,10 +108,9 @@ def test_with_no_address_the_api_says_so_and_the_registry_admins_are_emailed(
 
 
 def test_the_check_in_page_says_the_team_was_told_only_when_it_was(world, alice):
-    from tests.checkins.test_checkin_pages import _answer_all
-
     from coproduce.checkins.scheduling import on_demand
     from coproduce.checkins.tokens import issue_token
+    from tests.checkins.test_checkin_pages import _answer_all
 
     def send_crisis() -> str:
         inv = on_demand(alice, ["peg", "phq9"], now=clock.now() - dt.timedelta(minutes=1))
@@ -130,9 +129,7 @@ def test_the_check_in_page_says_the_team_was_told_only_when_it_was(world, alice)
     assert TOLD in html and NOT_TOLD not in html
 
 
-def test_the_sites_phone_counts_only_where_a_text_message_reaches_a_phone(
-    alice, site, settings
-):
+def test_the_sites_phone_counts_only_where_a_text_message_reaches_a_phone(alice, site, settings):
     site.urgent_phone = "+46 70 111 22 33"
     site.save()
     result = _crisis(alice, key="sms")  # the test SMS backend delivers (to a list)
@@ -164,9 +161,7 @@ def test_every_staff_page_shows_an_urgent_alert_that_reached_nobody(world, alice
 
 
 @pytest.mark.parametrize("n", [1, 6])
-def test_the_banner_costs_one_query_however_many_alerts(
-    world, alice, django_assert_num_queries, n
-):
+def test_the_banner_costs_one_query_however_many_alerts(world, alice, django_assert_num_queries, n):
     for i in range(n):
         patient = factories.make_patient(world.team_a)
         _crisis(patient, key=f"b{i}")
@@ -176,7 +171,10 @@ def test_the_banner_costs_one_query_however_many_alerts(
 
 
 def test_a_refused_urgent_email_escalates_like_a_missing_address(
-    world, alice, admin_mail, smtp_server  # noqa: F811
+    world,
+    alice,
+    admin_mail,
+    smtp_server,  # noqa: F811
 ):
     world.nina.email = "nina@example.org"
     world.nina.save()
@@ -218,7 +216,11 @@ def test_a_temporary_failure_escalates_only_when_it_keeps_failing(
 
 
 def test_a_refused_address_does_not_escalate_when_the_site_contact_got_it(
-    world, alice, site, admin_mail, smtp_server  # noqa: F811
+    world,
+    alice,
+    site,
+    admin_mail,
+    smtp_server,  # noqa: F811
 ):
     world.nina.email = "nina@example.org"
     world.nina.save()

@@ -93,6 +93,12 @@ CLINIC_NOT_REACHED = _(
     "you told us here. If you feel very unwell or unsafe, call your emergency number."
 )
 
+UNREACHED_NOTICE = _(
+    "Nobody in the care team or at the site's urgent contact could be reached about this "
+    "urgent alert. Please make sure someone at the clinic acts on it now, and give the site "
+    "an urgent contact that works."
+)
+
 # The built-in crisis rule, used when no crisis rule from the files fired (or none loaded).
 BUILTIN_CRISIS: dict[str, Any] = {
     "id": CRISIS_RULE_ID,
@@ -298,11 +304,7 @@ def alert_notifications(
         f"and acknowledge it by {due:%Y-%m-%d %H:%M %Z}."
     )
     if purpose == "unreached":
-        body = (
-            "Nobody in the care team or at the site's urgent contact could be reached about "
-            "this urgent alert. Please make sure someone at the clinic acts on it now, and "
-            "give the site an urgent contact that works.\n\n" + body
-        )
+        body = f"{UNREACHED_NOTICE}\n\n{body}"
     return [
         Notification(
             channel=a.channel,

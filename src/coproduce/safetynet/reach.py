@@ -143,9 +143,7 @@ def escalate_failed_send(notification: Notification, exc: BaseException, now: dt
     ).exclude(pk=notification.pk)
     if others.filter(Q(status=NotificationStatus.SENT) | Q(attempts=0)).exists():
         return False
-    alert = Alert.objects.select_related("patient", "care_team__site").get(
-        pk=notification.alert_id
-    )
+    alert = Alert.objects.select_related("patient", "care_team__site").get(pk=notification.alert_id)
     if alert.status != AlertStatus.OPEN:
         return False  # a person has it already
     return mark_unreached(alert, why=f"sending failed: {type(exc).__name__}", now=now)
