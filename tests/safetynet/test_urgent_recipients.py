@@ -70,13 +70,9 @@ def test_the_submit_and_the_jobs_agree_on_who_hears(world, case, site_case):
         assert hearers.reached
 
 
-def test_an_escalation_reaches_the_clinicians_and_the_sites_urgent_contact(world):
-    _set_up(
-        world,
-        [("nurse", "a@x.org", True), ("clinician", "b@x.org", True)],
-        {"urgent_email": "on-call@x.org"},
-    )
-    alert = Alert.objects.create(
+def _overdue(world) -> Alert:
+    """An open urgent alert of Alice's, due an hour after T0."""
+    return Alert.objects.create(
         patient=world.alice,
         care_team=world.team_a,
         rule_id="crisis-phq9-item9",
@@ -85,6 +81,15 @@ def test_an_escalation_reaches_the_clinicians_and_the_sites_urgent_contact(world
         created_at=T0,
         ack_due_at=T0 + dt.timedelta(hours=1),
     )
+
+
+def test_an_escalation_reaches_the_clinicians_and_the_sites_urgent_contact(world):
+    _set_up(
+        world,
+        [("nurse", "a@x.org", True), ("clinician", "b@x.org", True)],
+        {"urgent_email": "on-call@x.org"},
+    )
+    alert = _overdue(world)
     assert escalate_overdue(T0 + dt.timedelta(hours=1)) == [alert]
     told = Notification.objects.filter(alert=alert, purpose="escalation")
     assert sorted(told.values_list("to", flat=True)) == ["b@x.org", "on-call@x.org"]
@@ -92,15 +97,7 @@ def test_an_escalation_reaches_the_clinicians_and_the_sites_urgent_contact(world
 
 def test_an_escalation_with_nobody_to_tell_goes_to_the_registry_admins_once(world):
     _set_up(world, [], {})
-    alert = Alert.objects.create(
-        patient=world.alice,
-        care_team=world.team_a,
-        rule_id="crisis-phq9-item9",
-        priority=Priority.URGENT,
-        reason="PHQ-9 item 9 above 0",
-        created_at=T0,
-        ack_due_at=T0 + dt.timedelta(hours=1),
-    )
+    alert = _overdue(world)
     escalate_overdue(T0 + dt.timedelta(hours=1))
     escalate_overdue(T0 + dt.timedelta(hours=2))  # the next level: still nobody
     alert.refresh_from_db()
