@@ -135,7 +135,10 @@ class Site(models.Model):
                 _("Give a phone number of digits, spaces and dashes, e.g. +46 70 123 45 67."),
             )
         ],
-        help_text=_("An on-call mobile number; urgent alerts are sent to it by text message."),
+        help_text=_(
+            "An on-call mobile number; urgent alerts are sent to it by text message where a "
+            "text-message provider is set up."
+        ),
     )
 
     class Meta:
