@@ -156,6 +156,8 @@ def test_every_staff_page_shows_an_urgent_alert_that_reached_nobody(world, alice
     assert banner not in carl.get("/alerts/").content.decode()  # another site's team
     assert banner not in patient.get("/me/").content.decode()
     alert = _urgent(alice)
+    assert "Nobody was told" in nina.get("/alerts/").content.decode()
+    assert "The registry admins were told" in nina.get(f"/alerts/{alert.pk}/").content.decode()
     nina.post(f"/alerts/{alert.pk}/acknowledge/")
     assert banner not in nina.get("/alerts/").content.decode()  # a person has it now
 
