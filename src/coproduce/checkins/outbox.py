@@ -209,7 +209,8 @@ def send_pending(now: dt.datetime | None = None, *, limit: int = 200) -> dict[st
                 next_attempt_at=now + backoff(n.attempts),
                 last_error=f"{type(exc).__name__}: {exc}"[:2000],
             )
-            escalate_failed_send(n, exc, now)  # an urgent alert that reaches nobody
+            with transaction.atomic():  # an urgent alert that reaches nobody
+                escalate_failed_send(n, exc, now)
             counts["failed"] += 1
             continue
         Notification.objects.filter(pk=pk).update(
