@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("people", "0002_defaults_from_the_application_clock"),
+        ("people", "0003_user_session_generation"),
     ]
 
     operations = [
