@@ -12,7 +12,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from coproduce.audit.models import AuditEvent
-from coproduce.checkins import outbox, sms
+from coproduce.checkins import delivery, sms
 from coproduce.people.models import LoginFailure
 from coproduce.platform import clock
 from coproduce.safetynet.models import Notification
@@ -31,7 +31,7 @@ def ask(client, identifier: str):
 
 
 def sent() -> None:
-    outbox.send_pending(clock.now() + dt.timedelta(seconds=1))
+    delivery.send_pending(clock.now() + dt.timedelta(seconds=1))
 
 
 def test_the_login_page_offers_a_reset(client, db):

@@ -13,7 +13,7 @@ from django.core import mail
 from django_otp.oath import totp
 
 from coproduce.accounts.models import ClaimMapping
-from coproduce.checkins import outbox
+from coproduce.checkins import delivery
 from coproduce.people.models import Role, User
 from coproduce.platform import clock
 from tests.browser.conftest import check, log_in, log_out
@@ -74,7 +74,7 @@ def test_forgot_password_by_email(demo, page):
     page.get_by_role("button", name="Send the link").click()
     assert page.locator("h1").inner_text() == "Check your messages"
     check(page, "password-reset-sent")
-    outbox.send_pending(clock.now() + dt.timedelta(seconds=1))
+    delivery.send_pending(clock.now() + dt.timedelta(seconds=1))
     link = re.search(r"https?://\S+/account/password-reset/\S+/", mail.outbox[-1].body).group(0)
     page.goto(re.sub(r"^https?://[^/]+", "", link))
     check(page, "password-reset-choose")

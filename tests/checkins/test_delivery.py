@@ -12,6 +12,7 @@ from django.db import connection
 from coproduce.checkins import delivery
 from coproduce.safetynet.engine import notify
 from coproduce.safetynet.models import Alert, Notification, NotificationStatus, Priority
+from coproduce.safetynet.recipients import Address
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -71,7 +72,8 @@ def test_alert_e_mails_carry_the_alerts_priority(world):
         created_at=NOW,
         ack_due_at=NOW + dt.timedelta(hours=1),
     )
-    notify(alert, [world.nina], purpose="escalation", key="k", now=NOW)
+    nina = Address(key=f"user:{world.nina.pk}", channel="email", to=world.nina.email)
+    notify(alert, [nina], purpose="escalation", key="k", now=NOW)
     assert Notification.objects.get().priority == Priority.URGENT
 
 

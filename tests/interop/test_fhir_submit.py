@@ -227,3 +227,24 @@ def test_it_answers_malformed_json_with_an_operation_outcome(client, world):
         URL, "{not json", content_type="application/json", headers={"Idempotency-Key": "x"}
     )
     _outcome(res)
+
+
+def test_its_crisis_resources_say_the_team_was_told_only_when_it_was(client, world, answered):
+    submit(world.tom, "tom-crisis", {"phq9": answers(item9=2)["phq9"]})
+    client.force_login(world.paula)
+    bundle = client.get(f"{URL}?patient={world.tom.registry_id}").json()
+    crisis = next(e["resource"] for e in bundle["entry"] if e["resource"]["id"].endswith("-phq9"))
+
+    def crisis_text(key: str) -> str:
+        res = post(client, URL, crisis, key=key)
+        assert res.status_code == 201, res.content
+        return next(x for x in res.json()["extension"] if x["url"] == CRISIS_RESOURCES_URL)[
+            "valueString"
+        ]
+
+    nobody = crisis_text("nobody-to-tell")  # no address in the team, no site contact
+    assert "could not alert your care team" in nobody and "has been told" not in nobody
+    site = world.tom.care_team.site
+    site.urgent_email = "on-call@north.example.org"
+    site.save()
+    assert "Your care team has been told" in crisis_text("on-call-told")

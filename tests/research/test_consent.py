@@ -9,7 +9,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from coproduce.checkins.outbox import send_pending
+from coproduce.checkins.delivery import send_pending
 from coproduce.checkins.tokens import LinkRefused
 from coproduce.research import consent
 from coproduce.research.models import ConsentDocument, Signer

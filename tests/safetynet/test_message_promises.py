@@ -83,6 +83,8 @@ def test_every_check_in_rule_of_every_shipped_file_has_a_scenario():
 @pytest.mark.parametrize("rule_id", sorted(SCENARIOS))
 def test_the_message_promises_the_time_its_alert_is_due(world, rule_id):
     program, scenario = SCENARIOS[rule_id]
+    world.nina.email = "nina@example.org"  # someone hears urgent alerts (issue 11.4)
+    world.nina.save()
     enroll(world.alice, program)
     for ago, scores in scenario.get("before", []):
         checkin(world.alice, T0 - weeks(ago), scores=scores)
@@ -105,3 +107,17 @@ def test_the_message_promises_the_time_its_alert_is_due(world, rule_id):
     )
     assert set(others) <= allowed
     assert "{" not in text and "not known" not in message.clinic_will
+
+
+@pytest.mark.parametrize("rule_id", ["taper-mood-crisis", CRISIS_RULE_ID])
+def test_an_urgent_message_promises_no_time_when_nobody_can_be_told(world, rule_id):
+    program, scenario = SCENARIOS[rule_id]  # no address in the team, no site contact
+    enroll(world.alice, program)
+    response, scores = checkin(
+        world.alice, T0, scores=scenario.get("scores"), items=scenario.get("items")
+    )
+    outcome = evaluate_and_record(response, scores, now=T0)
+    message = next(m for m in outcome.messages if m.rule_id == rule_id)
+    text = " ".join([message.acknowledge, message.validate, message.advise, message.clinic_will])
+    assert PROMISE[Priority.URGENT] not in text and not PROMISES.findall(text)
+    assert "call your clinic" in message.clinic_will

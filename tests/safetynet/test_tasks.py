@@ -28,6 +28,7 @@ def test_it_escalates_overdue_alerts_from_the_scheduler(world):
 def test_it_tells_staff_the_acknowledgement_time_on_the_clinics_clock(world):
     from coproduce.safetynet.engine import notify
     from coproduce.safetynet.models import Notification
+    from coproduce.safetynet.recipients import user_address
 
     site = world.team_a.site
     site.time_zone = "America/New_York"
@@ -44,7 +45,7 @@ def test_it_tells_staff_the_acknowledgement_time_on_the_clinics_clock(world):
         created_at=due,
         ack_due_at=due,
     )
-    notify(alert, [world.nina], purpose="alert", key="k", now=due)
+    notify(alert, [user_address(world.nina)], purpose="alert", key="k", now=due)
     body = Notification.objects.get(dedupe_key=f"k:u{world.nina.pk}").body
     assert "by 2026-07-01 10:00 EDT" in body
 

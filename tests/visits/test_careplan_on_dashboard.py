@@ -114,7 +114,6 @@ def test_it_keeps_the_query_count_with_a_care_plan_and_ten_years(client, world, 
         visit(patient, 30)
     client.force_login(world.nina)
     _count_queries(client, short)
-    # The pinned 18 plus the open plan's next step and its open requests.
-    # 21 with the staff pages' "notifications delayed?" query
-    assert _count_queries(client, short) == 21
-    assert _count_queries(client, long) == 21
+    # The pinned dashboard plus the open plan's next step and its open requests.
+    assert _count_queries(client, short) == 22
+    assert _count_queries(client, long) == 22

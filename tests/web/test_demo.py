@@ -110,3 +110,33 @@ def test_it_seeds_as_of_the_day_it_is_given(db, capsys):
     finally:
         clock.restore(previous)
     assert "Seeded as of Tuesday 29 February 2028" in capsys.readouterr().out
+
+
+def test_the_demo_shows_an_urgent_alerts_whole_path(db):
+    """Demo staff have addresses and demo sites urgent contacts (issue 11.4): a crisis
+    check-in of the demo patient is e-mailed to her nurse and her site's on-call address."""
+    from django.db import transaction
+
+    from coproduce.checkins.services import submit_checkin
+    from coproduce.people.models import STAFF_ROLES, Site, User
+    from coproduce.platform import clock
+    from coproduce.safetynet.models import Notification
+    from tests.checkins.conftest import full_answers
+
+    ctx = seed_all()
+    staff = User.objects.filter(role__in=STAFF_ROLES)
+    assert staff.exists() and not staff.exclude(email__endswith="@example.org").exists()
+    assert not Site.objects.filter(urgent_email="", urgent_phone="").exists()
+    patient = ctx.objects["named"]["patient"]
+    with transaction.atomic():
+        result = submit_checkin(
+            patient=patient,
+            answers=full_answers(item9=1),
+            idempotency_key="demo-crisis",
+            now=clock.now(),
+        )
+    assert result.team_told
+    told = set(
+        Notification.objects.filter(alert__response=result.response).values_list("to", flat=True)
+    )
+    assert {"nurse@example.org", "on-call.north@example.org"} <= told

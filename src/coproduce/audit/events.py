@@ -14,6 +14,8 @@ EVENT_TYPES: dict[str, str] = {
     "proxy.revoked": "Access to a patient's data was withdrawn.",
     "audit.searched": "The audit log was searched.",
     "admin.viewed": "A registry admin opened an object in the admin.",
+    "site.created": "A site was set up (with its urgent contact).",
+    "site.test_alert_sent": "A test alert was sent to a site's urgent contact.",
 }
 
 

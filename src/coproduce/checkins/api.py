@@ -20,7 +20,6 @@ from coproduce.checkins.services import (
     CheckinInvalid,
     SubmitResult,
     crisis_help_when_not_stored,
-    crisis_resources,
     submit_checkin,
 )
 from coproduce.people.access import can_answer_for, get_patient_for
@@ -104,7 +103,7 @@ def _out(result: SubmitResult) -> dict[str, Any]:
             for m in result.messages
         ],
         "crisis": result.crisis,
-        "crisis_resources": crisis_resources() if result.crisis else "",
+        "crisis_resources": result.crisis_text(),
     }
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import smtplib
 import threading
 import time
 from collections.abc import Callable
@@ -36,7 +35,9 @@ from coproduce.checkins.sms import send_sms
 from coproduce.checkins.tokens import scrub_links
 from coproduce.people.models import Channel
 from coproduce.platform import clock
+from coproduce.platform.mail import refused_for_good
 from coproduce.safetynet.models import Notification, NotificationStatus, Priority
+from coproduce.safetynet.reach import escalate_failed_send
 
 log = logging.getLogger(__name__)
 
@@ -111,16 +112,6 @@ def claimed_by_host(host: str) -> list[str]:
         .values_list("claimed_by", flat=True)
         .distinct()
     )
-
-
-def refused_for_good(exc: BaseException) -> bool:
-    """True when the mail server refused this very message permanently (a 5xx reply)."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return bool(exc.recipients) and all(code >= 500 for code, _ in exc.recipients.values())
-    if isinstance(exc, smtplib.SMTPDataError):
-        return exc.smtp_code >= 500
-    # A refused sender is our configuration, not this message: keep retrying.
-    return False
 
 
 def _close_quietly(conn) -> None:
@@ -202,6 +193,10 @@ def _record(
             "attachment",
         ],
     )
+    for n, exc in zip(rows, outcomes, strict=True):
+        if exc is not None:
+            with transaction.atomic():  # an urgent alert whose message reaches nobody
+                escalate_failed_send(n, exc, now)
     return counts
 
 

@@ -48,20 +48,40 @@ FALLBACK_CRISIS_RESOURCES = (
 )
 
 
-def crisis_resources(*, team_told: bool = True) -> str:
-    """The crisis text; `team_told=False` when the check-in was not stored (nobody knows)."""
+def crisis_resources(*, team_told: bool, stored: bool = True) -> str:
+    """The crisis text. It says the team has been told only when `team_told` (an urgent
+    message to a real address was queued); `stored=False` when the check-in was not stored."""
     try:
-        from coproduce.safetynet.engine import CRISIS_RESOURCES, CRISIS_RESOURCES_NOT_SENT
+        from coproduce.safetynet.engine import (
+            CRISIS_RESOURCES,
+            CRISIS_RESOURCES_NOT_REACHED,
+            CRISIS_RESOURCES_NOT_SENT,
+        )
     except Exception:  # the crisis text must show even if the safety net will not import
         return FALLBACK_CRISIS_RESOURCES
-    return CRISIS_RESOURCES if team_told else CRISIS_RESOURCES_NOT_SENT
+    if not stored:
+        return CRISIS_RESOURCES_NOT_SENT
+    return CRISIS_RESOURCES if team_told else str(CRISIS_RESOURCES_NOT_REACHED)
+
+
+def told_team(response: CheckinResponse) -> bool:
+    """Whether a stored check-in's urgent alerts reached the team or the site's urgent
+    contact (False when it raised none, e.g. while its safety-net check is pending)."""
+    from coproduce.safetynet.models import Alert, Priority
+
+    unreached = list(
+        Alert.objects.filter(response=response, priority=Priority.URGENT).values_list(
+            "unreached_at", flat=True
+        )
+    )
+    return bool(unreached) and all(at is None for at in unreached)
 
 
 def crisis_help_when_not_stored(answers: Any) -> str:
     """Crisis text for a check-in that could not be stored, from the answers alone ("" unless
     PHQ-9 item 9 is above 0); it says the team has not been told."""
     positive = item9_positive(answers if isinstance(answers, dict) else {})
-    return crisis_resources(team_told=False) if positive else ""
+    return crisis_resources(team_told=False, stored=False) if positive else ""
 
 
 class CheckinInvalid(ValueError):
@@ -85,6 +105,11 @@ class SubmitResult:
     messages: list[Any] = field(default_factory=list)
     crisis: bool = False
     safetynet_failed: bool = False
+    team_told: bool = False  # an urgent alert reached the team or the site's urgent contact
+
+    def crisis_text(self) -> str:
+        """The crisis resources to show with this result ("" unless it is a crisis)."""
+        return crisis_resources(team_told=self.team_told) if self.crisis else ""
 
 
 MAX_FREE_TEXT = 4000
@@ -160,6 +185,7 @@ def _existing(key: str) -> SubmitResult | None:
         scores=list(response.scores.all()),
         messages=messages,
         crisis=crisis,
+        team_told=told_team(response) if crisis else False,
     )
 
 
@@ -364,6 +390,7 @@ def submit_checkin(
         messages=list(plan.messages) if plan else [],
         crisis=crisis,
         safetynet_failed=plan is None,
+        team_told=plan is not None and plan.team_told,
     )
 
 

@@ -63,3 +63,10 @@ def _backend_class(path: str) -> type:
 def send_sms(to: str, body: str) -> None:
     path = getattr(settings, "COPRODUCE_SMS_BACKEND", "") or default_backend()
     _backend_class(path)().send(to, body)
+
+
+def delivers_to_people() -> bool:
+    """Whether a text message reaches a phone here: not when it is only printed or filed
+    (the console and file backends), so nobody counts on an SMS that goes nowhere."""
+    path = getattr(settings, "COPRODUCE_SMS_BACKEND", "") or default_backend()
+    return not issubclass(_backend_class(path), ConsoleBackend | FileBackend)

@@ -28,6 +28,7 @@ from coproduce.checkins.services import (
     crisis_help_when_not_stored,
     crisis_resources,
     submit_checkin,
+    told_team,
     web_idempotency_key,
 )
 from coproduce.checkins.tokens import LinkRefused, invitation_for_token, issue_token
@@ -338,7 +339,7 @@ def done(request):
             "patient": response.patient,
             "messages_": messages,
             "crisis": crisis,
-            "crisis_resources": crisis_resources() if crisis else "",
+            "crisis_resources": crisis_resources(team_told=told_team(response)) if crisis else "",
         },
     )
 

@@ -10,7 +10,7 @@ from ninja import Header, Router, Schema
 from pydantic import ConfigDict
 
 from coproduce.checkins.models import CheckinResponse
-from coproduce.checkins.services import SubmitResult, crisis_resources
+from coproduce.checkins.services import SubmitResult
 from coproduce.instruments.library import UnknownInstrument, get_definition
 from coproduce.interop import fhir
 from coproduce.interop.services import submit_questionnaire_response
@@ -136,7 +136,7 @@ def _created(request: HttpRequest, result: SubmitResult, instrument_id: str) -> 
     )
     if result.crisis:
         qr["extension"].append(
-            {"url": fhir.CRISIS_RESOURCES_URL, "valueString": crisis_resources()}
+            {"url": fhir.CRISIS_RESOURCES_URL, "valueString": result.crisis_text()}
         )
     location = _base(request) + qr["id"]
     return fhir_response(qr, 201 if result.created else 200, Location=location)

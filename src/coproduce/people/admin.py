@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from coproduce.people.models import CareTeam, CareTeamMembership, Network, Site, User
 
@@ -15,8 +16,28 @@ class NetworkAdmin(admin.ModelAdmin):
 
 @admin.register(Site)
 class SiteAdmin(admin.ModelAdmin):
-    list_display = ("name", "network", "time_zone", "teen_login_age")
+    list_display = ("name", "network", "time_zone", "teen_login_age", "urgent_contact")
     prepopulated_fields = {"slug": ("name",)}
+    fieldsets = (
+        (None, {"fields": ("network", "name", "slug", "time_zone", "teen_login_age")}),
+        (
+            _("Urgent contact"),
+            {
+                "fields": ("urgent_email", "urgent_phone"),
+                "description": _(
+                    "Required: urgent alerts (such as thoughts of self-harm) go here as well as "
+                    "to the care team. Use an address or phone someone on call reads at all "
+                    "times, then send a test alert."
+                ),
+            },
+        ),
+    )
+    # The "send a test alert" button (a POST to the safety net's own view).
+    change_form_template = "admin/people/site/change_form.html"
+
+    @admin.display(description=_("urgent contact"))
+    def urgent_contact(self, site: Site) -> str:
+        return site.urgent_contact or str(_("none: urgent alerts reach only the team"))
 
 
 class MembershipInline(admin.TabularInline):

@@ -19,6 +19,7 @@ from coproduce.people.models import (
     Site,
     User,
 )
+from coproduce.people.services import set_up_site
 
 SITES = [
     (
@@ -125,8 +126,12 @@ PATIENTS_PER_TEAM = 10
 
 
 def _user(ctx: DemoContext, username: str, role: str, first: str, last: str) -> User:
+    # Staff have addresses so that the demo shows an urgent alert's whole path (outbox,
+    # e-mail); patients' own addresses are on their Patient rows.
+    email = f"{username}@example.org" if role not in (Role.PATIENT, Role.FAMILY) else ""
     user, created = User.objects.get_or_create(
-        username=username, defaults={"role": role, "first_name": first, "last_name": last}
+        username=username,
+        defaults={"role": role, "first_name": first, "last_name": last, "email": email},
     )
     if created:
         user.set_password(DEMO_PASSWORD)
@@ -170,8 +175,14 @@ def seed(ctx: DemoContext) -> None:
     network, _ = Network.objects.get_or_create(name="coproduce demo network")
     teams: dict[tuple[str, str], CareTeam] = {}
     for slug, name, zone, team_specs in SITES:
-        site, _ = Site.objects.get_or_create(
-            slug=slug, defaults={"network": network, "name": name, "time_zone": zone}
+        site = Site.objects.filter(slug=slug).first() or set_up_site(
+            actor=None,
+            network=network,
+            name=name,
+            slug=slug,
+            time_zone=zone,
+            urgent_email=f"on-call.{slug}@example.org",
+            urgent_phone=f"+46 8 {100 + len(slug)} 00 00",
         )
         for team_name, condition in team_specs:
             team, _ = CareTeam.objects.get_or_create(site=site, name=team_name)

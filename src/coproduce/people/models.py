@@ -7,8 +7,11 @@ import secrets
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
 
 from coproduce.platform import clock
 
@@ -126,6 +129,28 @@ class Site(models.Model):
     teen_login_age = models.PositiveSmallIntegerField(
         default=12, help_text="Age from which a young patient may have a login of their own."
     )
+    # Who hears an urgent alert besides the team (see safetynet/recipients.py). Blank on
+    # sites set up before these fields existed; `clean` refuses a site without either.
+    urgent_email = models.EmailField(
+        _("urgent contact e-mail"),
+        blank=True,
+        help_text=_("An on-call address that is read at all times; told of every urgent alert."),
+    )
+    urgent_phone = models.CharField(
+        _("urgent contact phone"),
+        max_length=32,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^\+?[0-9][0-9 ()-]{5,30}$",
+                _("Give a phone number of digits, spaces and dashes, e.g. +46 70 123 45 67."),
+            )
+        ],
+        help_text=_(
+            "An on-call mobile number; urgent alerts are sent to it by text message where a "
+            "text-message provider is set up."
+        ),
+    )
 
     class Meta:
         constraints = [
@@ -134,6 +159,21 @@ class Site(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        self.urgent_email = (self.urgent_email or "").strip()
+        self.urgent_phone = (self.urgent_phone or "").strip()
+        if not self.urgent_email and not self.urgent_phone:
+            message = _(
+                "Give an urgent contact (an on-call e-mail address, a phone number, or both): "
+                "urgent alerts about this site's patients go there as well as to the team."
+            )
+            raise ValidationError({"urgent_email": message, "urgent_phone": message})
+
+    @property
+    def urgent_contact(self) -> str:
+        return ", ".join(c for c in (self.urgent_email, self.urgent_phone) if c)
 
     @property
     def zone(self) -> ZoneInfo:

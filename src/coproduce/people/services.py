@@ -11,14 +11,35 @@ from coproduce.audit.services import record
 from coproduce.people.models import (
     CareTeam,
     Condition,
+    Network,
     Patient,
     PatientCondition,
     ProxyKind,
     ProxyLink,
     Role,
+    Site,
     User,
 )
 from coproduce.platform import clock
+
+
+def site_to_set_up(*, network: Network, name: str, slug: str, **fields: Any) -> Site:
+    """An unsaved, checked site: refused (ValidationError) without an urgent contact."""
+    site = Site(network=network, name=name, slug=slug, **fields)
+    site.full_clean(validate_unique=False, validate_constraints=False)
+    return site
+
+
+def set_up_site(
+    *, actor: User | None, network: Network, name: str, slug: str, **fields: Any
+) -> Site:
+    """Create a site (unique name and slug, an urgent contact: e-mail, phone or both)."""
+    site = site_to_set_up(network=network, name=name, slug=slug, **fields)
+    site.validate_unique()
+    site.validate_constraints()
+    site.save()
+    record("site.created", actor=actor, obj=site, detail={"urgent_contact": site.urgent_contact})
+    return site
 
 
 def register_patient(

@@ -20,6 +20,7 @@ from django.db.models import Max, Model
 from coproduce.careplans.models import Medication
 from coproduce.checkins.models import CheckinResponse, Enrollment, Invitation, Program, Score
 from coproduce.people.models import CareTeam, Network, Patient, PatientCondition, Site
+from coproduce.people.services import site_to_set_up
 from coproduce.platform import clock
 from coproduce.safetynet.models import Alert
 
@@ -185,7 +186,15 @@ def generate(
     with transaction.atomic():
         net = Network.objects.create(name=NETWORK_NAME)
         site_rows = Site.objects.bulk_create(
-            [Site(network=net, name=f"Site {i:03d}", slug=f"synth-{i:03d}") for i in range(sites)]
+            [
+                site_to_set_up(
+                    network=net,
+                    name=f"Site {i:03d}",
+                    slug=f"synth-{i:03d}",
+                    urgent_email=f"on-call@synth-{i:03d}.example.org",
+                )
+                for i in range(sites)
+            ]
         )
         if not site_rows[0].pk:  # backends that do not return ids from bulk_create
             site_rows = list(Site.objects.filter(network=net).order_by("name"))

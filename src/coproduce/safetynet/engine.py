@@ -19,7 +19,9 @@ from typing import Any
 
 from django.db import DatabaseError
 from django.utils import dateformat
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from coproduce.audit.events import register
 from coproduce.audit.models import AuditEvent
@@ -27,7 +29,7 @@ from coproduce.audit.services import audit_event
 from coproduce.batch import Batch, Ref, ref_or_value
 from coproduce.checkins.models import CheckinResponse, Score
 from coproduce.instruments.library import get_definition
-from coproduce.people.models import CARE_ROLES, Patient, User
+from coproduce.people.models import Patient
 from coproduce.platform import clock
 from coproduce.safetynet.expressions import calls, evaluate
 from coproduce.safetynet.facts import (
@@ -39,9 +41,9 @@ from coproduce.safetynet.facts import (
     needs,
     number,
     parsed,
-    rung,
 )
 from coproduce.safetynet.models import Alert, Notification, PatientMessage, Priority
+from coproduce.safetynet.recipients import Address, who_hears
 from coproduce.safetynet.rules import PLACEHOLDER, PRIORITIES
 
 log = logging.getLogger(__name__)
@@ -75,6 +77,28 @@ CRISIS_RESOURCES_NOT_SENT = CRISIS_HELP_NOW + (
     "clinic. Do not wait for us if you feel unsafe."
 )
 
+# When an urgent alert could reach nobody (no address for the team or the site's urgent
+# contact), the patient must not be promised a call: say plainly what to do instead.
+CRISIS_RESOURCES_NOT_REACHED = format_lazy(
+    "{}{}",
+    CRISIS_HELP_NOW,
+    _(
+        "- We could not alert your care team automatically just now. Please call your clinic "
+        "and tell them what you told us here. Do not wait for us if you feel unsafe."
+    ),
+)
+CLINIC_NOT_REACHED = _(
+    "We could not alert your care team automatically just now, so they may not see this "
+    "until they next open the alert queue. Please call your clinic today and tell them what "
+    "you told us here. If you feel very unwell or unsafe, call your emergency number."
+)
+
+UNREACHED_NOTICE = _(
+    "Nobody in the care team or at the site's urgent contact could be reached about this "
+    "urgent alert. Please make sure someone at the clinic acts on it now, and give the site "
+    "an urgent contact that works."
+)
+
 # The built-in crisis rule, used when no crisis rule from the files fired (or none loaded).
 BUILTIN_CRISIS: dict[str, Any] = {
     "id": CRISIS_RULE_ID,
@@ -101,6 +125,8 @@ for _event, _text in {
     "alert.reassigned": "An alert was reassigned to another team member.",
     "alert.snoozed": "A rule was snoozed for a patient for a number of days.",
     "alert.escalated": "An urgent alert was not acknowledged in time and was escalated.",
+    "alert.unreached": "An urgent alert could reach nobody (no address, or its sends kept "
+    "failing); the registry admins were told.",
 }.items():
     register(_event, _text)
 
@@ -265,20 +291,10 @@ def _fired_rules(
     return fired, facts
 
 
-def team_recipients(team_id: int, level: int) -> list[User]:
-    """Return who hears about an urgent alert at an escalation level (see `facts.rung`)."""
-    members = list(
-        User.objects.filter(memberships__care_team_id=team_id, is_active=True, role__in=CARE_ROLES)
-        .exclude(email="")
-        .order_by("pk")
-    )
-    return rung(members, level)
-
-
 def alert_notifications(
-    alert: Alert, users: list[User], *, purpose: str, now: dt.datetime
+    alert: Alert, addresses: list[Address], *, purpose: str, now: dt.datetime
 ) -> list[Notification]:
-    """Unsaved outbox rows telling `users` about `alert` (the caller sets the dedupe keys)."""
+    """Unsaved outbox rows telling `addresses` about `alert` (the caller sets the dedupe keys)."""
     subject = f"{alert.get_priority_display()} alert: {alert.patient.registry_id}"
     due = alert.ack_due_at
     if due is not None:
@@ -287,37 +303,41 @@ def alert_notifications(
         f"{alert.reason}\n\nPatient {alert.patient.registry_id}. Please open the alert queue "
         f"and acknowledge it by {due:%Y-%m-%d %H:%M %Z}."
     )
-    if not users:
-        log.warning("alert %s: no team member with an e-mail address to notify", alert.pk)
+    if purpose == "unreached":
+        body = f"{UNREACHED_NOTICE}\n\n{body}"
     return [
         Notification(
-            channel="email",
-            to=u.email,
+            channel=a.channel,
+            to=a.to,
             subject=subject[:200],
             body=body,
             purpose=purpose,
             priority=alert.priority,
             patient=alert.patient,
+            alert=alert,
             next_attempt_at=now,
             created_at=now,
         )
-        for u in users
+        for a in addresses
     ]
 
 
-def notify(alert: Alert, users: list[User], *, purpose: str, key: str, now: dt.datetime) -> int:
-    """Write outbox rows for `users`; a dedupe key already used is skipped, not duplicated."""
-    rows = alert_notifications(alert, users, purpose=purpose, now=now)
-    for row, user in zip(rows, users, strict=True):
-        row.dedupe_key = f"{key}:u{user.pk}"[:120]
+def notify(
+    alert: Alert, addresses: list[Address], *, purpose: str, key: str, now: dt.datetime
+) -> int:
+    """Write outbox rows for `addresses`; a dedupe key already used is skipped, not duplicated."""
+    rows = alert_notifications(alert, addresses, purpose=purpose, now=now)
+    for row, address in zip(rows, addresses, strict=True):
+        row.dedupe_key = f"{key}:{address.key}"[:120]
     return len(Notification.objects.bulk_create(rows, ignore_conflicts=True))
 
 
 @dataclass
 class PlannedAlert:
     alert: Alert
-    event: AuditEvent
-    recipients: list[User]  # e-mailed at once (urgent alerts only)
+    events: list[AuditEvent]
+    recipients: list[Address]  # told at once (urgent alerts only; see recipients.py)
+    purpose: str = "alert"  # "unreached" when only the registry admins could be told
 
 
 @dataclass
@@ -340,18 +360,30 @@ class SafetyPlan:
         for planned in self.alerts:
             alert = planned.alert
             batch.insert(alert)
-            batch.insert(planned.event, refs={"object_id": Ref(alert)})
+            for event in planned.events:
+                batch.insert(event, refs={"object_id": Ref(alert)})
             if not planned.recipients:
                 continue
-            rows = alert_notifications(alert, planned.recipients, purpose="alert", now=self.now)
-            for row, user in zip(rows, planned.recipients, strict=True):
-                # One e-mail per person per rule and check-in, even if it is evaluated again.
-                key = ref_or_value(self.response, "alert:r", f":{alert.rule_id[:70]}:u{user.pk}")
+            rows = alert_notifications(
+                alert, planned.recipients, purpose=planned.purpose, now=self.now
+            )
+            for row, address in zip(rows, planned.recipients, strict=True):
+                # One message per address per rule and check-in, even if it is evaluated again.
+                key = ref_or_value(self.response, "alert:r", f":{alert.rule_id[:70]}:{address.key}")
                 if isinstance(key, Ref):
                     batch.insert(row, refs={"dedupe_key": key}, ignore_conflicts=True)
                 else:
                     row.dedupe_key = key
                     batch.insert(row, ignore_conflicts=True)
+
+    @property
+    def team_told(self) -> bool:
+        """Whether every urgent alert reached the team or the site's urgent contact (and a
+        crisis raised one): only then may the patient read that the team has been told."""
+        urgent = [p for p in self.alerts if p.alert.priority == Priority.URGENT]
+        if self.crisis and not urgent:
+            return False
+        return all(p.alert.unreached_at is None for p in urgent)
 
     def outcome(self) -> SafetyOutcome:
         return SafetyOutcome(
@@ -437,15 +469,38 @@ def plan_safetynet(
             created_at=now,
             ack_due_at=due,
         )
-        event = audit_event("alert.raised", patient=patient, obj=alert, detail={"rule": rule["id"]})
-        users = rung(snapshot.members, 0) if priority == Priority.URGENT else []
-        if priority == Priority.URGENT and not users:
-            log.warning(
-                "urgent alert %s for patient %s: no team member with an e-mail address to notify",
-                rule["id"],
-                patient.pk,
+        events = [
+            audit_event("alert.raised", patient=patient, obj=alert, detail={"rule": rule["id"]})
+        ]
+        if priority != Priority.URGENT:
+            plan.alerts.append(PlannedAlert(alert, events, []))
+            continue
+        hearers = who_hears(snapshot.contacts, 0)
+        if hearers.reached:
+            plan.alerts.append(PlannedAlert(alert, events, hearers.addresses))
+            continue
+        # Nobody to tell: say so to the patient, tell the registry admins, flag the alert.
+        log.error(
+            "urgent alert %s for patient %s: no address in the team or the site's urgent "
+            "contact; %d registry admin(s) told",
+            rule["id"],
+            patient.pk,
+            len(hearers.addresses),
+        )
+        alert.unreached_at = now
+        message = plan.messages[-1]
+        message.clinic_will = str(CLINIC_NOT_REACHED)
+        if crisis:
+            message.advise = str(CRISIS_RESOURCES_NOT_REACHED)
+        events.append(
+            audit_event(
+                "alert.unreached",
+                patient=patient,
+                obj=alert,
+                detail={"why": "no address", "admins": len(hearers.addresses)},
             )
-        plan.alerts.append(PlannedAlert(alert, event, users))
+        )
+        plan.alerts.append(PlannedAlert(alert, events, hearers.addresses, purpose="unreached"))
     return plan
 
 

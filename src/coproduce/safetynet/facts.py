@@ -1,7 +1,7 @@
 """What the safety-net rules can ask about a check-in, read in one query.
 
 Checking a new check-in needs the active rules, the patient's programs, their score history,
-snoozes, open alerts, the last attended visit and who in the team hears urgent alerts. On a
+snoozes, open alerts, the last attended visit and who hears urgent alerts (recipients.py). On a
 busy server each round trip costs more than the checking itself, so `load_snapshot` reads
 all of it in one `UNION ALL` query (plain SQL that SQLite and PostgreSQL both run). Rule
 definitions never change within a version, so each process keeps them once read.
@@ -19,9 +19,16 @@ from django.db.models import Q
 
 from coproduce.batch import prepared_cursor
 from coproduce.checkins.models import CheckinResponse, Enrollment, Program, Score
-from coproduce.people.models import CARE_ROLES, CareTeamMembership, Patient, Role, User
+from coproduce.people.models import Patient
 from coproduce.safetynet.expressions import calls, parse
 from coproduce.safetynet.models import Alert, AlertStatus, Rule, Snooze
+from coproduce.safetynet.recipients import (
+    CONTACT_KINDS,
+    Contacts,
+    contact_params,
+    contact_sql,
+    read_contact,
+)
 from coproduce.visits.models import Appointment, AppointmentStatus
 
 
@@ -95,7 +102,7 @@ class Snapshot:
     # Of each rule's unresolved alerts: the most urgent priority and the earliest due time.
     open_alerts: dict[str, tuple[int, dt.datetime | None]] = field(default_factory=dict)
     last_visit: dt.datetime | None = None
-    members: list[User] = field(default_factory=list)  # care roles with an e-mail address
+    contacts: Contacts = field(default_factory=Contacts)  # who may hear an urgent alert
     asked: set[str] = field(default_factory=set)  # instruments whose history was read
 
     def rules_for_programs(self) -> list[dict[str, Any]]:
@@ -131,7 +138,6 @@ def _aware(value: Any) -> dt.datetime | None:
 @lru_cache(maxsize=64)
 def _snapshot_sql(vendor: str, n_instruments: int) -> str:
     """The snapshot statement (its text depends only on how many instruments it reads)."""
-    roles = ", ".join(["%s"] * len(CARE_ROLES))
     parts = [
         # The first branch names the column types (PostgreSQL types a bare NULL as text).
         "SELECT 'rule', rule_id, CAST(NULL AS TEXT), CAST(NULL AS TIMESTAMP WITH TIME ZONE), "
@@ -147,10 +153,7 @@ def _snapshot_sql(vendor: str, n_instruments: int) -> str:
         "WHERE patient_id = %s AND status <> %s",
         f"SELECT 'visit', NULL, NULL, MAX(starts_at), NULL, NULL FROM {_table(Appointment)} "
         "WHERE patient_id = %s AND status = %s AND starts_at <= %s",
-        f"SELECT 'member', u.email, u.role, NULL, NULL, u.id FROM {_table(User)} u "
-        f"JOIN {_table(CareTeamMembership)} m ON m.user_id = u.id "
-        f"WHERE m.care_team_id = (SELECT care_team_id FROM {_table(Patient)} WHERE id = %s) "
-        f"AND u.is_active = %s AND u.email <> '' AND u.role IN ({roles})",
+        *contact_sql(f"(SELECT care_team_id FROM {_table(Patient)} WHERE id = %s)"),
     ]
     if n_instruments:
         marks = ", ".join(["%s"] * n_instruments)
@@ -183,9 +186,7 @@ def snapshot_query(
         patient_id,
         AppointmentStatus.ATTENDED.value,
         when,
-        patient_id,
-        True,
-        *sorted(CARE_ROLES),
+        *contact_params(patient_id),
     ]
     if instruments:
         params += [patient_id, *sorted(instruments), when, exclude_response or 0]
@@ -212,12 +213,11 @@ def read_snapshot(rows: list[tuple], instruments: set[str]) -> Snapshot:
             snap.open_alerts[name] = (priority, due)
         elif kind == "visit":
             snap.last_visit = _aware(at_value)
-        elif kind == "member":
-            snap.members.append(User(pk=int(row_id), email=name, role=text))
+        elif kind in CONTACT_KINDS:
+            read_contact(snap.contacts, kind, name, text, row_id)
         else:
             scores.append((_aware(at_value), int(row_id), name, float(num)))  # type: ignore[arg-type]
     snap.rules.sort()
-    snap.members.sort(key=lambda u: u.pk)
     for at_value, _, instrument, value in sorted(scores):
         snap.history.setdefault(instrument, []).append((at_value, value))
     return snap
@@ -259,16 +259,6 @@ def add_history(
     for instrument, when, value in rows:
         snap.history.setdefault(instrument, []).append((when, value))  # type: ignore[arg-type]
     snap.asked |= instruments
-
-
-def rung(members: list[User], level: int) -> list[User]:
-    """Who hears an urgent alert at an escalation level: 0 nurses, 1 clinicians, 2 everyone.
-
-    An empty rung falls through to every member, so an alert never goes nowhere.
-    """
-    wanted = {0: {Role.NURSE}, 1: {Role.CLINICIAN}}.get(level)
-    chosen = [u for u in members if wanted is None or u.role in wanted]
-    return chosen or members
 
 
 class Facts:

@@ -15,13 +15,9 @@ from coproduce.audit.services import record
 from coproduce.checkins.models import Enrollment
 from coproduce.people.models import Patient
 from coproduce.platform import clock
-from coproduce.safetynet.engine import (
-    ROUTINE_ACK_HOURS,
-    URGENT_ACK_MINUTES,
-    notify,
-    team_recipients,
-)
+from coproduce.safetynet.engine import ROUTINE_ACK_HOURS, URGENT_ACK_MINUTES
 from coproduce.safetynet.models import Alert, AlertStatus, Priority, Rule
+from coproduce.safetynet.reach import tell
 
 # After the nurses (level 0) come the clinicians (1), then the whole team (2).
 MAX_ESCALATION_LEVEL = 2
@@ -53,9 +49,9 @@ def escalate_overdue(now: dt.datetime | None = None) -> list[Alert]:
             if not claimed:
                 continue
             alert = Alert.objects.select_related("patient", "care_team__site").get(pk=pk)
-            notify(
+            tell(
                 alert,
-                team_recipients(alert.care_team_id, alert.escalation_level),
+                alert.escalation_level,
                 purpose="escalation",
                 key=f"escalation:a{alert.pk}:l{alert.escalation_level}",
                 now=now,

@@ -94,6 +94,9 @@ class Alert(models.Model):
     action_taken = models.BooleanField(null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(default=0)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    # Set when an urgent alert could reach nobody (no address, or its sends kept failing):
+    # the registry admins are told and staff pages show it until it is acknowledged.
+    unreached_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["care_team", "status", "priority", "created_at"])]
@@ -147,6 +150,9 @@ class Notification(models.Model):
     attachment_name = models.CharField(max_length=120, blank=True, help_text="e-mail only")
     attachment_type = models.CharField(max_length=80, blank=True)
     attachment = models.BinaryField(null=True, blank=True)
+    alert = models.ForeignKey(
+        Alert, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
     status = models.CharField(
         max_length=8, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
     )

@@ -16,6 +16,7 @@ from coproduce.people.models import CARE_ROLES, CareTeam, User
 from coproduce.platform import clock
 from coproduce.safetynet.engine import CRISIS_RULE_ID, notify
 from coproduce.safetynet.models import Alert, AlertStatus, Priority, Snooze
+from coproduce.safetynet.recipients import user_address
 
 MAX_SNOOZE_DAYS = 30  # UAB let nurses snooze an expected symptom for up to a month
 BURDEN_DAYS = 30
@@ -180,7 +181,7 @@ def reassign(
     if alert.priority == Priority.URGENT and to_user.email:
         notify(
             alert,
-            [to_user],
+            [user_address(to_user)],
             purpose="alert",
             key=f"reassign:a{alert.pk}:{(now or clock.now()).isoformat()}",
             now=now or clock.now(),

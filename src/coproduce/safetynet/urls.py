@@ -9,4 +9,5 @@ urlpatterns = [
     path("alerts/<int:pk>/resolve/", views.resolve, name="alert-resolve"),
     path("alerts/<int:pk>/snooze/", views.snooze, name="alert-snooze"),
     path("alerts/<int:pk>/reassign/", views.reassign, name="alert-reassign"),
+    path("sites/<int:pk>/test-alert/", views.site_test_alert, name="site-test-alert"),
 ]

@@ -5,12 +5,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.shortcuts import redirect, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from coproduce.audit.services import record
-from coproduce.people.models import Role
-from coproduce.safetynet import services
+from coproduce.people.models import Role, Site
+from coproduce.platform import clock
+from coproduce.safetynet import reach, services
 from coproduce.safetynet.models import AlertStatus
 from coproduce.web.decorators import role_required
 
@@ -138,3 +141,23 @@ def reassign(request, pk: int):
         lambda a: services.reassign(actor=request.user, alert=a, to_user_id=request.POST.get("to")),
         "Alert reassigned.",
     )
+
+
+@require_POST
+def site_test_alert(request, pk: int):
+    """The "send a test alert" button of a site's settings (in the admin)."""
+    if not request.user.has_perm("people.change_site"):
+        raise Http404("No such site.")  # as for a site that does not exist
+    site = get_object_or_404(Site, pk=pk)
+    try:
+        with transaction.atomic():
+            sent = reach.send_test_alert(actor=request.user, site=site, now=clock.now())
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        to = ", ".join(a.to for a in sent)
+        messages.success(
+            request,
+            _("A test alert to %(to)s is in the outbox; it goes out within a minute.") % {"to": to},
+        )
+    return redirect("admin:people_site_change", site.pk)

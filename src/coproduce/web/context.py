@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.conf import settings
 
 from coproduce.accounts import mfa
+from coproduce.safetynet.reach import unreached_banner
 from coproduce.web.worker import notifications_delayed
 
 
 def site_chrome(request) -> dict:
-    # Staff still owing a second factor see no menu: every link would lead back to it.
+    user = getattr(request, "user", None)
+    # Staff still owing a second factor see no menu: every link would lead back to it. The
+    # banner of unreached urgent alerts is counted only if the page shows it, and once.
     return {
         "demo_mode": settings.MODE == "demo",
         "mfa_pending": mfa.second_factor_pending(request),
         # Called by the template only where it is shown (staff pages): one query then.
         "notifications_delayed": lambda: _notifications_delayed(request),
+        "unreached_alerts": cache(lambda: unreached_banner(user)),
     }
 
 
