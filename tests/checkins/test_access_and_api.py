@@ -79,6 +79,27 @@ def test_the_api_submits_once_per_idempotency_key(client, alice):
     assert first.json()["scores"][0]["score"] == 6
 
 
+def test_a_retry_of_a_stored_check_in_gets_what_was_stored_not_404(client, alice):
+    # Found by bench/fault_run.py: the first try was stored but its reply lost; the retry with
+    # the same key found the invitation closed and answered 404 (and no crisis help).
+    inv = _due(alice, ("phq9",))
+    client.force_login(alice.user)
+    answers = {"phq9": {f"phq9-{n}": 2 if n == 9 else 1 for n in range(1, 10)}}
+    body = json.dumps({"invitation_id": inv.pk, "answers": answers})
+    headers = {"Idempotency-Key": "lost-reply"}
+    first = client.post("/api/v1/checkins/", body, content_type="application/json", headers=headers)
+    assert first.status_code == 201, first.content
+    again = client.post("/api/v1/checkins/", body, content_type="application/json", headers=headers)
+    assert again.status_code == 200, again.content
+    assert again.json()["id"] == first.json()["id"] and again.json()["crisis"] is True
+    assert CheckinResponse.objects.count() == 1
+    # Another key for the closed check-in is still refused, and nobody else replays it.
+    other = client.post(
+        "/api/v1/checkins/", body, content_type="application/json", headers={"Idempotency-Key": "x"}
+    )
+    assert other.status_code in (404, 409)
+
+
 def test_the_api_answers_503_with_crisis_help_when_the_database_fails(
     client, alice, broken_database
 ):

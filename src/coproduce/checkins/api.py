@@ -20,6 +20,7 @@ from coproduce.checkins.services import (
     CheckinInvalid,
     SubmitResult,
     crisis_help_when_not_stored,
+    existing_result,
     submit_checkin,
 )
 from coproduce.people.access import can_answer_for, get_patient_for
@@ -139,7 +140,12 @@ def post_checkin(
             if not can_answer_for(user, patient):
                 raise Http404
     except Http404:
-        return Status(404, {"detail": "No such check-in or patient."})
+        # A retry whose first try was stored (its reply lost) finds the invitation closed:
+        # answer with what was stored, crisis help included, not "no such check-in".
+        stored = existing_result(key)
+        if stored is None or not can_answer_for(user, stored.response.patient):
+            return Status(404, {"detail": "No such check-in or patient."})
+        return Status(200, _out(stored))
     try:
         with transaction.atomic():
             result = submit_checkin(

@@ -173,7 +173,8 @@ def clean_answers(
     return cleaned, versions
 
 
-def _existing(key: str) -> SubmitResult | None:
+def existing_result(key: str) -> SubmitResult | None:
+    """Return the stored result of a submission made with `key`, or None (for a retry)."""
     response = CheckinResponse.objects.filter(idempotency_key=key).first()
     if response is None:
         return None
@@ -287,11 +288,11 @@ def submit_checkin(
     if invitation is not None:
         invitation, key_used, snapshot = _lock_open_invitation(invitation, idempotency_key, now)
         if key_used:
-            return _existing(idempotency_key)  # type: ignore[return-value]
+            return existing_result(idempotency_key)  # type: ignore[return-value]
         if invitation.status not in OPEN_STATUSES or invitation.expires_at <= now:
             done = CheckinResponse.objects.filter(invitation=invitation).first()
             if done is not None:  # submitted already (another key, another device)
-                return _existing(done.idempotency_key)  # type: ignore[return-value]
+                return existing_result(done.idempotency_key)  # type: ignore[return-value]
             raise CheckinClosed("This check-in is closed.")
         patient = invitation.patient
         instruments = list(invitation.instruments)
@@ -299,7 +300,7 @@ def submit_checkin(
     else:
         if patient is None:
             raise ValueError("submit_checkin needs an invitation or a patient")
-        previous = _existing(idempotency_key)
+        previous = existing_result(idempotency_key)
         if previous is not None:
             return previous
         instruments = list(answers) if isinstance(answers, dict) else []
@@ -372,10 +373,10 @@ def submit_checkin(
     batch.insert(event, refs={"object_id": Ref(response)})
     if not batch.write():
         # The key or the invitation was used by a submit that committed meanwhile.
-        previous = _existing(idempotency_key)
+        previous = existing_result(idempotency_key)
         if previous is None and invitation is not None:
             done = CheckinResponse.objects.filter(invitation=invitation).first()
-            previous = _existing(done.idempotency_key) if done is not None else None
+            previous = existing_result(done.idempotency_key) if done is not None else None
         if previous is None:
             raise IntegrityError("the check-in could not be stored; please send it again")
         return previous
