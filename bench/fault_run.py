@@ -117,17 +117,23 @@ class Processes:
 
     def __init__(self) -> None:
         self.started: list[subprocess.Popen] = []
+        self.lock = threading.Lock()
+        self.closed = False
 
     def start(self, name: str, command: list[str]) -> subprocess.Popen:
-        log = (LOG_DIR / f"{name}.log").open("ab")
-        proc = subprocess.Popen(
-            command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        log.close()
-        self.started.append(proc)
+        with self.lock:  # a fault thread may restart something while the run is ending
+            if self.closed:
+                raise RuntimeError(f"not starting {name}: the run is ending")
+            with (LOG_DIR / f"{name}.log").open("ab") as log:
+                proc = subprocess.Popen(
+                    command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                )
+            self.started.append(proc)
         return proc
 
     def stop_all(self) -> None:
+        with self.lock:
+            self.closed = True
         # A new session per process: its group id is its pid, and holds any orphaned child.
         for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
             for proc in self.started:
@@ -268,6 +274,7 @@ def kill_web_master(stack: Stack) -> None:
 def kill_worker(stack: Stack) -> None:
     assert stack.worker is not None
     if stack.worker.poll() is None:
+        stack.worker_exit_seen = True  # this exit is ours, not the worker's
         os.kill(stack.worker.pid, signal.SIGKILL)
         stack.worker.wait()
         event(f"kill -9 coproduce worker {stack.worker.pid}")
@@ -278,8 +285,8 @@ def kill_worker(stack: Stack) -> None:
     event(f"  coproduce worker started again ({stack.worker.pid}): the worker is back")
 
 
-def terminate_connections(url: str) -> None:
-    admin, name = common._maintenance(url)
+def terminate_connections(stack: Stack) -> None:
+    admin, name = common._maintenance(ARGS.database_url)
     with psycopg.connect(admin, autocommit=True) as conn:
         rows = conn.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
@@ -429,15 +436,16 @@ def run(stack: Stack, sink: SmtpSink, clients: list[list[Patient]]) -> list[Subm
     try:
         for t in threads:
             t.start()
-        faults = (kill_web_worker, kill_web_master, kill_worker)
+        # Each fault starts on time in its own thread: a slow restart must not delay the next.
+        faults = (kill_web_worker, kill_web_master, kill_worker, terminate_connections)
+        running = []
         for i, fault in enumerate(faults, start=1):
             sleep_until(T0[0] + seconds * i / 6, stack)
-            fault(stack)
-        sleep_until(T0[0] + seconds * 4 / 6, stack)
-        terminate_connections(ARGS.database_url)
+            running.append(threading.Thread(target=fault, args=(stack,), daemon=True))
+            running[-1].start()
         sleep_until(end, stack)
-        for t in threads:
-            while t.is_alive() and time.time() < hard_end + 25:
+        for t in [*threads, *running]:
+            while t.is_alive() and time.time() < hard_end + 60:
                 stack.watch()
                 t.join(0.2)
     finally:
@@ -455,6 +463,25 @@ def run(stack: Stack, sink: SmtpSink, clients: list[list[Patient]]) -> list[Subm
         time.sleep(1.0)
     event(f"waited for urgent mail: {d.in_time + d.late} of {d.alerts} alerts' mail received")
     return [s for mine in clients for p in mine for s in p.plan]
+
+
+def log_figures() -> dict[str, int]:
+    """Errors the servers logged (their logs stay in LOG_DIR)."""
+
+    def lines(name: str, text: str) -> int:
+        path = LOG_DIR / f"{name}.log"
+        return path.read_text(errors="replace").count(text) if path.exists() else 0
+
+    return {
+        "web: requests that failed with a server error (log)": lines(
+            "gunicorn", "Internal Server Error"
+        ),
+        "web: submits answered 'not stored' (log)": lines(
+            "gunicorn", "Could not store an API check-in"
+        ),
+        "worker: tasks FAILED (log)": lines("worker", "state=FAILED"),
+        "worker: scheduler ticks failed (log)": lines("worker", "Scheduler tick failed"),
+    }
 
 
 def _interrupt(signum, frame) -> None:
@@ -496,6 +523,7 @@ def main() -> int:
             common.drop_database(url)
     print(f"\nfigures ({common.load()} at the end):")
     figures["worker running at the end"] = "yes" if alive else "no"
+    figures.update(log_figures())
     for name, value in figures.items():
         print(f"  {name:<55} {f'{value:,}' if isinstance(value, int) else value}")
     print("\nchecks:")
