@@ -12,6 +12,7 @@ import email.policy
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -185,6 +186,11 @@ def stored_ids(user_ids: list[int]) -> list[int]:
     )
 
 
+def _by_status(statuses: Iterable[int]) -> str:
+    counts = Counter(statuses)
+    return ", ".join(f"{'no reply' if k == 0 else k}: {v}" for k, v in sorted(counts.items()))
+
+
 def count(
     subs: list[Submission], user_ids: list[int], worker_back: float, within: float,
     messages: list[Received],
@@ -201,15 +207,16 @@ def count(
     expected_keys = {s.stored_key(): s for s in tried}
     figures: dict[str, Any] = {"submissions tried": len(tried), "accepted (2xx)": len(accepted)}
     figures["tries (incl. retries)"] = sum(len(s.tries) for s in tried)
-    statuses = Counter(status for s in tried for _, status in s.tries)
-    figures["replies by status"] = ", ".join(
-        f"{'no reply' if k == 0 else k}: {v}" for k, v in sorted(statuses.items())
+    figures["replies by status"] = _by_status(status for s in tried for _, status in s.tries)
+    unacked = [s for s in tried if not s.accepted]
+    figures["never acknowledged, by last reply"] = (
+        f"{len(unacked)} ({_by_status(s.tries[-1][1] for s in unacked)})" if unacked else "0"
     )
-    figures["never acknowledged (gave up)"] = sum(1 for s in tried if not s.accepted)
     figures["responses stored"] = len(stored)
-    figures["stored, client never told"] = sum(
+    stored_unacked = sum(
         1 for r in stored if (s := expected_keys.get(r["idempotency_key"])) and not s.accepted
     )
+    figures["stored, client never told"] = stored_unacked
 
     # 1. accepted = stored: the id in each 2xx exists, for the invitation and key sent.
     missing = wrong = 0
@@ -278,6 +285,17 @@ def count(
             none == more == 0,
             f"{len(flagged)} red-flag responses: {one} with one, {none} with none, "
             f"{more} with more",
+        )
+    )
+
+    # Beyond the four: a retry (same key) of a check-in that was stored while its reply
+    # was lost must be answered with the stored id, not refused; else the client never knows.
+    checks.append(
+        Check(
+            "every submission acknowledged (a retry of a stored one gets its id)",
+            not unacked,
+            f"{len(tried) - len(unacked)} of {len(tried)} acknowledged; {stored_unacked} of "
+            f"the {len(unacked)} others were stored without the client being told",
         )
     )
 
