@@ -111,6 +111,7 @@ class Delivery:
     rows_by_status: Counter = field(default_factory=Counter)
     rows_sent_not_received: int = 0
     latencies: list[float] = field(default_factory=list)  # s after max(worker back, raised)
+    never_raised: list[float] = field(default_factory=list)  # when alerts never received rose
     last_deadline: float = 0.0
 
     @property
@@ -169,6 +170,7 @@ def delivery(
                 d.rows_sent_not_received += 1
         if any(a is None for a in arrivals):
             d.never += 1
+            d.never_raised.append(alert.created_at.timestamp())
             continue
         last = max(a for a in arrivals if a is not None)
         d.latencies.append(last - start)
@@ -193,7 +195,7 @@ def _by_status(statuses: Iterable[int]) -> str:
 
 def count(
     subs: list[Submission], user_ids: list[int], worker_back: float, within: float,
-    messages: list[Received],
+    messages: list[Received], t0: float,
 ) -> tuple[list[Check], dict[str, Any]]:  # fmt: skip
     """Count from the database: accepted = stored, duplicates, one alert per red flag, delivery."""
     stored = list(
@@ -306,6 +308,11 @@ def count(
     figures["their outbox rows (by status)"] = f"{d.rows} ({dict(d.rows_by_status) or '-'})"
     figures["rows 'sent' but never received"] = d.rows_sent_not_received
     figures["SMTP messages received"] = len(messages)
+    if d.never_raised:
+        figures["alerts never received were raised at"] = (
+            f"t=+{min(d.never_raised) - t0:.1f} .. +{max(d.never_raised) - t0:.1f} s "
+            f"(the worker was back at t=+{worker_back - t0:.1f} s)"
+        )
     if lat:
         figures["delivery s after max(worker back, raised): p50 / max"] = (
             f"{lat[len(lat) // 2]:.1f} / {lat[-1]:.1f}"

@@ -514,7 +514,9 @@ def main() -> int:
         stack.watch()
         alive = stack.worker is not None and stack.worker.poll() is None
         procs.stop_all()
-        checks, figures = count(subs, user_ids, stack.worker_back, ARGS.within, sink.snapshot())
+        checks, figures = count(
+            subs, user_ids, stack.worker_back, ARGS.within, sink.snapshot(), T0[0]
+        )
     finally:
         procs.stop_all()
         sink.stop()
