@@ -527,7 +527,7 @@ def main() -> int:
     figures["worker running at the end"] = "yes" if alive else "no"
     figures.update(log_figures())
     for name, value in figures.items():
-        print(f"  {name:<55} {f'{value:,}' if isinstance(value, int) else value}")
+        print(f"  {name:<60} {f'{value:,}' if isinstance(value, int) else value}")
     print("\nchecks:")
     for c in checks:
         print(f"  {'PASS' if c.ok else 'FAIL'}  {c.name}: {c.detail}")
