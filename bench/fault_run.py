@@ -296,6 +296,13 @@ def terminate_connections(stack: Stack) -> None:
     event(f"pg_terminate_backend: {sum(1 for (ok,) in rows if ok)} connections of the app")
 
 
+def _fault(fault, stack: Stack) -> None:
+    try:
+        fault(stack)
+    except Exception as exc:  # e.g. gunicorn not starting again: the checks will show it
+        event(f"{fault.__name__} FAILED: {type(exc).__name__}: {exc}")
+
+
 # --- the clinic and its clients ---------------------------------------------------------
 
 
@@ -441,7 +448,7 @@ def run(stack: Stack, sink: SmtpSink, clients: list[list[Patient]]) -> list[Subm
         running = []
         for i, fault in enumerate(faults, start=1):
             sleep_until(T0[0] + seconds * i / 6, stack)
-            running.append(threading.Thread(target=fault, args=(stack,), daemon=True))
+            running.append(threading.Thread(target=_fault, args=(fault, stack), daemon=True))
             running[-1].start()
         sleep_until(end, stack)
         for t in [*threads, *running]:
