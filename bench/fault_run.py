@@ -99,6 +99,7 @@ from django.test import Client as DjangoClient  # noqa: E402
 from fault_checks import SmtpSink, Submission, count, delivery, stored_ids  # noqa: E402
 
 from coproduce.checkins.models import Invitation  # noqa: E402
+from coproduce.platform import clock  # noqa: E402
 
 T0 = [time.time()]  # start of the load; event times are printed relative to it
 EVENTS: list[tuple[float, str]] = []
@@ -317,7 +318,7 @@ def prepare() -> list[list[Patient]]:
     common.sync_rules()
     n = ARGS.clients * ARGS.patients_per_client
     weeks = ARGS.invitations
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     patients = common.build_world(
         n,
         weeks,
