@@ -489,6 +489,7 @@ def log_figures() -> dict[str, int]:
         ),
         "worker: tasks FAILED (log)": lines("worker", "state=FAILED"),
         "worker: scheduler ticks failed (log)": lines("worker", "Scheduler tick failed"),
+        "worker: database reconnects (log)": lines("worker", "reconnecting"),
     }
 
 
