@@ -277,3 +277,16 @@ def test_an_expired_revoked_or_unknown_token_is_refused(client, world, answered)
     assert client.get(url, **bearer(token)).status_code == 200
     apiclient("revoke", "lab")
     assert client.get(url, **bearer(token)).status_code == 401
+
+
+def test_a_system_pages_through_a_patients_observations_as_docs_api_md_shows(client, world, record):
+    made = create(scope="system/Observation.read")
+    token = _token(client, made, "system/Observation.read")
+    url = f"/fhir/R4/Observation?patient={world.alice.registry_id}&_count=3"
+    seen = []
+    while url:
+        bundle = client.get(url.removeprefix("http://testserver"), **bearer(token)).json()
+        seen += [e["resource"]["id"] for e in bundle.get("entry", [])]
+        url = next((lk["url"] for lk in bundle["link"] if lk["relation"] == "next"), None)
+    assert len(seen) == len(set(seen)) == bundle["total"] == 7
+    assert AuditEvent.objects.filter(event="apiclient.token_used").count() == 3
