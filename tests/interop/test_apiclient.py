@@ -129,7 +129,9 @@ def test_with_a_key_set_there_is_no_secret_and_private_keys_are_refused(world, t
     assert "client_secret" not in made
     assert ApiClient.objects.get().secret_digest == ""
     with pytest.raises(CommandError, match="private key"):
-        create("leaky", jwks={"keys": [key.as_dict(private=True)]}, tmp_path=tmp_path)
+        create(
+            "leaky", jwks={"keys": [{**key.as_dict(private=True), "kid": "k"}]}, tmp_path=tmp_path
+        )
     with pytest.raises(CommandError, match="P-384"):
         create("p256", jwks=public_set(ECKey.generate_key("P-256")), tmp_path=tmp_path)
 

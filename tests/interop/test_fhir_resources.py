@@ -210,3 +210,19 @@ def test_the_schema_check_finds_a_broken_resource(emitted):
     broken = {**observation, "status": "done", "colour": "blue"}
     errors = r4_schema_errors(broken)
     assert any("status" in e for e in errors) and any("colour" in e for e in errors)
+
+
+def test_the_observation_search_costs_the_same_queries_for_many_scores(
+    client, world, record, django_assert_num_queries
+):
+    from tests.interop.conftest import submit
+
+    client.force_login(world.nina)
+    url = f"{BASE}Observation?patient={world.alice.registry_id}"
+    client.get(url)  # warm the session and caches
+    with django_assert_num_queries(9) as few:
+        assert client.get(url).json()["total"] == 7
+    for n in range(5):
+        submit(world.alice, f"more-{n}")
+    with django_assert_num_queries(len(few.captured_queries)):
+        assert client.get(url).json()["total"] == 17

@@ -62,6 +62,8 @@ def read_jwks(data: Any) -> dict[str, Any]:
     for key in data["keys"]:
         if not isinstance(key, dict):
             raise ClientError(_("Each key in the key set must be a JSON object."))
+        if not key.get("kid"):
+            raise ClientError(_("Each key needs a kid (the client's assertions name it)."))
         if "d" in key:
             raise ClientError(_("The key set holds a private key: register the public key only."))
         if key.get("alg") not in (None, *ALGORITHMS):

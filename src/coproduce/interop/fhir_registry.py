@@ -135,5 +135,3 @@ RESOURCES: tuple[ResourceType, ...] = (
         documentation="Medication lines; opioids carry their daily MME as an extension.",
     ),
 )
-
-BY_NAME = {resource.name: resource for resource in RESOURCES}

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -114,6 +115,27 @@ def _pk(resource_id: str) -> int:
     if not resource_id.isdigit():
         raise Http404
     return int(resource_id)
+
+
+def _read_row(caller: Caller, model: type[Any], resource_id: str, resource: str) -> Any:
+    """The row with this id if its patient is visible to the caller (audited), else 404."""
+    row = model.objects.select_related("patient").filter(pk=_pk(resource_id)).first()
+    if row is None:
+        raise Http404
+    _read_patient_of(caller, row.patient.registry_id, resource)
+    return row
+
+
+def _rows_of(caller: Caller, query: Query, model: type[Any]) -> QuerySet:
+    return model.objects.filter(patient=_searched_patient(caller, query)).select_related("patient")
+
+
+def _by_status(rows: QuerySet, query: Query, name: str, codes: dict[Any, str]) -> QuerySet:
+    """Filter by a token parameter whose FHIR codes map from our status values."""
+    wanted = {code for _s, code in tokens(query.get(name))}
+    if not wanted:
+        return rows
+    return rows.filter(status__in=[ours for ours, code in codes.items() if code in wanted])
 
 
 # Patient -----------------------------------------------------------------------------------
@@ -308,16 +330,11 @@ def observation_resource(score: Score) -> dict[str, Any]:
 
 
 def read_observation(caller: Caller, resource_id: str) -> dict[str, Any]:
-    score = Score.objects.select_related("patient").filter(pk=_pk(resource_id)).first()
-    if score is None:
-        raise Http404
-    _read_patient_of(caller, score.patient.registry_id, "Observation")
-    return observation_resource(score)
+    return observation_resource(_read_row(caller, Score, resource_id, "Observation"))
 
 
 def search_observations(caller: Caller, query: Query) -> Page:
-    patient = _searched_patient(caller, query)
-    scores = Score.objects.filter(patient=patient).select_related("patient")
+    scores = _rows_of(caller, query, Score)
     wanted = query.get("code")
     if wanted:
         instruments: set[str] = set()
@@ -376,19 +393,11 @@ def goal_resource(goal: Goal) -> dict[str, Any]:
 
 
 def read_goal(caller: Caller, resource_id: str) -> dict[str, Any]:
-    goal = Goal.objects.select_related("patient").filter(pk=_pk(resource_id)).first()
-    if goal is None:
-        raise Http404
-    _read_patient_of(caller, goal.patient.registry_id, "Goal")
-    return goal_resource(goal)
+    return goal_resource(_read_row(caller, Goal, resource_id, "Goal"))
 
 
 def search_goals(caller: Caller, query: Query) -> Page:
-    patient = _searched_patient(caller, query)
-    goals = Goal.objects.filter(patient=patient).select_related("patient")
-    wanted = [code for _s, code in tokens(query.get("lifecycle-status"))]
-    if wanted:
-        goals = goals.filter(status__in=[k for k, v in _GOAL_STATUS.items() if v in wanted])
+    goals = _by_status(_rows_of(caller, query, Goal), query, "lifecycle-status", _GOAL_STATUS)
     return query.window(goals.order_by("-created_at", "-pk"), goal_resource)
 
 
@@ -447,19 +456,11 @@ def care_plan_resource(plan: TaperPlan) -> dict[str, Any]:
 
 
 def read_care_plan(caller: Caller, resource_id: str) -> dict[str, Any]:
-    plan = TaperPlan.objects.select_related("patient").filter(pk=_pk(resource_id)).first()
-    if plan is None:
-        raise Http404
-    _read_patient_of(caller, plan.patient.registry_id, "CarePlan")
-    return care_plan_resource(plan)
+    return care_plan_resource(_read_row(caller, TaperPlan, resource_id, "CarePlan"))
 
 
 def search_care_plans(caller: Caller, query: Query) -> Page:
-    patient = _searched_patient(caller, query)
-    plans = TaperPlan.objects.filter(patient=patient).select_related("patient")
-    wanted = [code for _s, code in tokens(query.get("status"))]
-    if wanted:
-        plans = plans.filter(status__in=[k for k, v in _PLAN_STATUS.items() if v in wanted])
+    plans = _by_status(_rows_of(caller, query, TaperPlan), query, "status", _PLAN_STATUS)
     plans = plans.prefetch_related("steps").order_by("-start_on", "-pk")
     return query.window(plans, care_plan_resource)
 
@@ -519,16 +520,12 @@ def medication_statement_resource(medication: Medication) -> dict[str, Any]:
 
 
 def read_medication_statement(caller: Caller, resource_id: str) -> dict[str, Any]:
-    medication = Medication.objects.select_related("patient").filter(pk=_pk(resource_id)).first()
-    if medication is None:
-        raise Http404
-    _read_patient_of(caller, medication.patient.registry_id, "MedicationStatement")
+    medication = _read_row(caller, Medication, resource_id, "MedicationStatement")
     return medication_statement_resource(medication)
 
 
 def search_medication_statements(caller: Caller, query: Query) -> Page:
-    patient = _searched_patient(caller, query)
-    medications = Medication.objects.filter(patient=patient).select_related("patient")
+    medications = _rows_of(caller, query, Medication)
     wanted = {code for _s, code in tokens(query.get("status"))}
     ordered = medications.order_by("-started_on", "-pk")
     if wanted:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -73,16 +73,9 @@ class Query:
     count: int = DEFAULT_COUNT
     offset: int = 0
     pretty: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
 
     def get(self, name: str) -> list[str]:
         return self.values.get(name, [])
-
-    def one(self, name: str) -> str | None:
-        given = self.get(name)
-        if len(given) > 1:
-            raise FhirInvalid([issue(_("%(name)s may be given once.") % {"name": name})])
-        return given[0] if given else None
 
     def window(self, queryset: QuerySet, build: Callable[[Any], dict[str, Any]]) -> Page:
         """One page of `queryset` (already ordered), each row built into a resource."""
