@@ -97,6 +97,8 @@ class Server(AuthorizationServer):
     def save_token(self, token: dict[str, Any], request) -> AccessToken:
         client = request.client
         now = clock.now()
+        # Expired tokens are of no use to anyone; the audit log keeps what they did.
+        AccessToken.objects.filter(expires_at__lt=now - dt.timedelta(hours=1)).delete()
         saved = AccessToken.objects.create(
             client=client,
             digest=digest(token["access_token"]),
