@@ -156,17 +156,6 @@ def resource_id(response: CheckinResponse, instrument_id: str) -> str:
     return f"{response.pk}-{instrument_id}"
 
 
-def questionnaire_responses(
-    response: CheckinResponse, scores: Iterable[Score] | None = None
-) -> list[dict[str, Any]]:
-    """One QuestionnaireResponse per instrument answered in ``response``."""
-    by_instrument = {s.instrument_id: s for s in (scores or response.scores.all())}
-    return [
-        questionnaire_response(response, instrument_id, by_instrument.get(instrument_id))
-        for instrument_id in response.answers
-    ]
-
-
 def questionnaire_response(
     response: CheckinResponse, instrument_id: str, score: Score | None
 ) -> dict[str, Any]:
@@ -251,22 +240,6 @@ def _answer(definition: Definition, raw: Mapping[str, Any], value: Any) -> dict[
 def _coding(system: str | None, code: str, display: str) -> dict[str, Any]:
     coding = {"system": system, "code": code, "display": display}
     return {k: v for k, v in coding.items() if v}
-
-
-def search_bundle(responses: Iterable[CheckinResponse], base_url: str, self_url: str) -> dict:
-    """A searchset Bundle of every instrument's QuestionnaireResponse in ``responses``."""
-    entries = [
-        {"fullUrl": f"{base_url}{qr['id']}", "resource": qr, "search": {"mode": "match"}}
-        for response in responses
-        for qr in questionnaire_responses(response)
-    ]
-    return {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "total": len(entries),
-        "link": [{"relation": "self", "url": self_url}],
-        "entry": entries,
-    }
 
 
 # Import --------------------------------------------------------------------------------------
