@@ -4,7 +4,6 @@ import base64
 import datetime as dt
 import io
 import json
-import time
 import uuid
 
 import pytest
@@ -57,7 +56,7 @@ def bearer(token):
 
 
 def assertion(made, key, alg, **claims):
-    now = int(time.time())
+    now = int(clock.now().timestamp())
     body = {
         "iss": made["client_id"],
         "sub": made["client_id"],
@@ -219,8 +218,8 @@ def test_it_refuses_assertions_it_must_not_trust(client, world, tmp_path):
         assertion(made, key, "RS256"),  # not an algorithm SMART backend services allow here
         assertion(made, other, "RS384"),  # not the registered key
         assertion(made, key, "RS384", aud="https://elsewhere.example/token"),
-        assertion(made, key, "RS384", exp=int(time.time()) - 600),
-        assertion(made, key, "RS384", exp=int(time.time()) + 3600),  # more than 5 minutes
+        assertion(made, key, "RS384", exp=int(clock.now().timestamp()) - 600),
+        assertion(made, key, "RS384", exp=int(clock.now().timestamp()) + 3600),  # > 5 minutes
         assertion(made, key, "RS384", iss="someone-else"),
     ):
         res = jwt_post(client, made, signed)
@@ -270,12 +269,9 @@ def test_an_expired_revoked_or_unknown_token_is_refused(client, world, answered)
     token = _token(client, made, "system/Observation.read")
     url = f"/fhir/R4/Observation?patient={world.alice.registry_id}"
     assert client.get(url, **bearer("made-up")).status_code == 401
-    clock.freeze(clock.now() + dt.timedelta(seconds=301))
-    try:
+    with clock.frozen(clock.now() + dt.timedelta(seconds=301)):
         res = client.get(url, **bearer(token))
         assert res.status_code == 401 and res.json()["issue"][0]["code"] == "login"
-    finally:
-        clock.reset()
     assert client.get(url, **bearer(token)).status_code == 200
     apiclient("revoke", "lab")
     assert client.get(url, **bearer(token)).status_code == 401

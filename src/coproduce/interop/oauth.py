@@ -62,10 +62,27 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
         return token.claims
 
     def verify_claims(self, claims) -> None:
-        super().verify_claims(claims)
+        """authlib's checks (iss = sub, aud, exp, a jti used once) on the application clock."""
+        registry = jwt.JWTClaimsRegistry(
+            now=lambda: int(clock.now().timestamp()),
+            leeway=self.leeway,
+            iss={"essential": True},
+            sub={"essential": True},
+            aud={"essential": True, "values": self.get_audiences()},
+            exp={"essential": True},
+            jti={"essential": True},
+        )
+        try:
+            registry.validate(claims)
+        except JoseError as exc:
+            raise InvalidClientError(description=exc.description) from exc
+        if claims["sub"] != claims["iss"]:
+            raise InvalidClientError(description="Issuer and Subject MUST match.")
         ahead = float(claims["exp"]) - clock.now().timestamp()
         if ahead > ASSERTION_MAX_SECONDS + self.leeway:
             raise InvalidClientError(description="The assertion's exp is too far ahead.")
+        if not self.validate_jti(claims, claims["jti"]):
+            raise InvalidClientError(description="JWT ID is used before.")
 
     def validate_jti(self, claims, jti) -> bool:
         client = ApiClient.objects.get(client_id=claims["sub"])
