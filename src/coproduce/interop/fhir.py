@@ -156,6 +156,17 @@ def resource_id(response: CheckinResponse, instrument_id: str) -> str:
     return f"{response.pk}-{instrument_id}"
 
 
+def questionnaire_responses(
+    response: CheckinResponse, scores: Iterable[Score] | None = None
+) -> list[dict[str, Any]]:
+    """One QuestionnaireResponse per instrument answered in ``response``."""
+    by_instrument = {s.instrument_id: s for s in (scores or response.scores.all())}
+    return [
+        questionnaire_response(response, instrument_id, by_instrument.get(instrument_id))
+        for instrument_id in response.answers
+    ]
+
+
 def questionnaire_response(
     response: CheckinResponse, instrument_id: str, score: Score | None
 ) -> dict[str, Any]:
