@@ -63,8 +63,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    # Only for its static files: the API docs page serves Swagger UI from here, not a CDN.
-    "ninja",
     *TASKS_APPS,
     "coproduce.people",
     "coproduce.audit",
