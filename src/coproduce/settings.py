@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "coproduce.accounts.middleware.NoStoreMiddleware",
     "coproduce.audit.middleware.RequestIdMiddleware",
+    # Outside the rest so that even an error page from below becomes an OperationOutcome.
+    "coproduce.interop.fhir_http.FhirErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

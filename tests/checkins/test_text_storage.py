@@ -178,7 +178,7 @@ def test_fhir_stores_a_questionnaire_response_with_nul_and_a_lone_surrogate(clie
         ],
     }
     res = client.post(
-        "/api/v1/fhir/QuestionnaireResponse",
+        "/fhir/R4/QuestionnaireResponse",
         json.dumps(body),
         content_type="application/fhir+json",
         headers={"Idempotency-Key": "fhir-1"},
@@ -260,6 +260,6 @@ def test_a_registry_id_with_a_nul_is_not_found_rather_than_an_error(client, worl
     body = {"patient": f"{world.alice.registry_id}{NUL}", "answers": {"pain-nrs": {"pain-nrs": 3}}}
     res = post_api(client, body, "nul-id")
     assert res.status_code == 404, res.content
-    search = client.get(f"/api/v1/fhir/QuestionnaireResponse?patient={world.alice.registry_id}%00")
+    search = client.get(f"/fhir/R4/QuestionnaireResponse?patient={world.alice.registry_id}%00")
     assert search.status_code == 404
     assert CheckinResponse.objects.count() == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -36,3 +37,51 @@ def post(client, url: str, body, key: str | None = "k1", **extra):
     return client.post(
         url, json.dumps(body), content_type="application/json", headers=headers, **extra
     )
+
+
+def at(day: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(f"{day}T12:00:00+00:00")
+
+
+def submitted_on(response, day: str):
+    """Move a stored check-in (and its scores) to noon UTC on `day`."""
+    response.__class__.objects.filter(pk=response.pk).update(submitted_at=at(day))
+    response.scores.update(at=at(day))
+    response.refresh_from_db()
+    return response
+
+
+@pytest.fixture
+def record(world):
+    """Alice's record: three PHQ-9 + PEG check-ins, one GAD-7, goals, a taper and medicines."""
+    from coproduce.careplans.goals import add_goal
+    from coproduce.careplans.services import record_medication
+    from tests.careplans.helpers import clinician_for, oxycodone_plan
+
+    for n, day in enumerate(("2026-01-05", "2026-01-19", "2026-02-02")):
+        submitted_on(submit(world.alice, f"rec-{n}", answers(peg=4 + n)), day)
+    gad = {f"gad7-{n}": "LA6570-1" for n in range(1, 8)}
+    submitted_on(submit(world.alice, "rec-gad", {"gad7": gad}), "2026-02-03")
+    doctor = clinician_for(world.team_a)
+    plan = oxycodone_plan(world.alice, doctor, start_on=dt.date(2026, 1, 5))
+    record_medication(
+        world.alice,
+        drug="buprenorphine",
+        strength=10,
+        unit="mcg/hr",
+        started_on=dt.date(2026, 1, 5),
+        by=doctor,
+    )
+    goals = [
+        add_goal(world.alice, by=world.alice.user, kind="patient", text="Walk the dog every day"),
+        add_goal(
+            world.alice,
+            by=doctor,
+            kind="clinical",
+            text="Less pain interference",
+            instrument_id="peg",
+            comparator="<=",
+            target_value=4,
+        ),
+    ]
+    return {"plan": plan, "goals": goals, "doctor": doctor}

@@ -9,7 +9,7 @@ from coproduce.instruments.library import shipped
 from coproduce.interop.fhir import REGISTRY_ID_SYSTEM, SCORE_URL
 from tests.interop.conftest import answers, submit
 
-SEARCH = "/api/v1/fhir/QuestionnaireResponse"
+SEARCH = "/fhir/R4/QuestionnaireResponse"
 
 
 def _bundle(client, patient):
@@ -34,7 +34,7 @@ def _items(qr):
 @pytest.mark.parametrize("key", sorted(shipped()), ids=lambda k: f"{k[0]}-{k[1]}")
 def test_it_serves_every_shipped_questionnaire_valid_for_r4b(client, world, key):
     client.force_login(world.nina)
-    res = client.get(f"/api/v1/fhir/Questionnaire/{key[0]}?version={key[1]}")
+    res = client.get(f"/fhir/R4/Questionnaire/{key[0]}?version={key[1]}")
     assert res.status_code == 200 and res["Content-Type"] == "application/fhir+json"
     questionnaire = Questionnaire.model_validate(res.json())
     assert (questionnaire.id, questionnaire.version) == key
@@ -42,7 +42,7 @@ def test_it_serves_every_shipped_questionnaire_valid_for_r4b(client, world, key)
 
 def test_it_answers_an_unknown_questionnaire_with_an_operation_outcome(client, world):
     client.force_login(world.nina)
-    res = client.get("/api/v1/fhir/Questionnaire/nope")
+    res = client.get("/fhir/R4/Questionnaire/nope")
     assert res.status_code == 404
     outcome = OperationOutcome.model_validate(res.json())
     assert outcome.issue[0].code == "not-found"
@@ -153,7 +153,7 @@ def test_it_audits_the_search(client, world, answered):
     _bundle(client, world.alice)
     event = AuditEvent.objects.get(event="patient.viewed")
     assert (event.actor, event.patient) == (world.nina, world.alice)
-    assert event.detail == {"page": "api fhir search"}
+    assert event.detail == {"page": "fhir search", "resource": "QuestionnaireResponse"}
 
 
 def test_it_reads_one_response_by_the_id_in_the_bundle(client, world, answered):
@@ -191,7 +191,7 @@ def test_the_search_costs_the_same_queries_for_many_responses(
 ):
     client.force_login(world.alice.user)
     client.get(f"{SEARCH}?patient={world.alice.registry_id}")  # warm the session and caches
-    with django_assert_num_queries(6) as one:
+    with django_assert_num_queries(7) as one:
         _bundle(client, world.alice)
     for n in range(5):
         submit(world.alice, f"more-{n}")

@@ -10,7 +10,7 @@ from coproduce.checkins.models import CheckinResponse
 from coproduce.interop.fhir import CRISIS_RESOURCES_URL, REGISTRY_ID_SYSTEM
 from tests.interop.conftest import answers, post, submit
 
-URL = "/api/v1/fhir/QuestionnaireResponse"
+URL = "/fhir/R4/QuestionnaireResponse"
 
 
 def _peg(patient, pain=4):

@@ -20,7 +20,7 @@ def test_it_writes_a_stable_sorted_schema(tmp_path):
     call_command("openapi", path=str(target))
     assert target.read_text() == first
     assert first.index('"components"') < first.index('"info"') < first.index('"paths"')
-    assert '"/api/v1/fhir/QuestionnaireResponse"' in first
+    assert '"/fhir/R4/QuestionnaireResponse"' in first
 
 
 def test_the_check_fails_and_shows_the_drift(tmp_path):

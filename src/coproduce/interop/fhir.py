@@ -253,22 +253,6 @@ def _coding(system: str | None, code: str, display: str) -> dict[str, Any]:
     return {k: v for k, v in coding.items() if v}
 
 
-def search_bundle(responses: Iterable[CheckinResponse], base_url: str, self_url: str) -> dict:
-    """A searchset Bundle of every instrument's QuestionnaireResponse in ``responses``."""
-    entries = [
-        {"fullUrl": f"{base_url}{qr['id']}", "resource": qr, "search": {"mode": "match"}}
-        for response in responses
-        for qr in questionnaire_responses(response)
-    ]
-    return {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "total": len(entries),
-        "link": [{"relation": "self", "url": self_url}],
-        "entry": entries,
-    }
-
-
 # Import --------------------------------------------------------------------------------------
 
 

@@ -1,4 +1,9 @@
-"""/api/v1/fhir/: FHIR R4 Questionnaire and QuestionnaireResponse endpoints."""
+"""The FHIR R4 server at /fhir/R4/: routes made from the registry, auth, errors.
+
+Callers are a logged-in browser (Django's session, CSRF on POST) or a system with a bearer
+token from the token endpoint (SMART Backend Services), which then acts as its staff user
+within its scopes. Every error is an OperationOutcome.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +11,41 @@ from typing import Any, Literal
 
 from django.db import transaction
 from django.http import Http404, HttpRequest, JsonResponse
-from ninja import Header, Router, Schema
+from django.utils.translation import gettext as _
+from ninja import Header, NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import django_auth
 from pydantic import ConfigDict
 
-from coproduce.checkins.models import CheckinResponse
 from coproduce.checkins.services import SubmitResult
-from coproduce.instruments.library import UnknownInstrument, get_definition
 from coproduce.interop import fhir
+from coproduce.interop.clients import ALGORITHMS, token_url
+from coproduce.interop.fhir_http import BASE_PATH, fhir_response, json_body, outcome_response
+from coproduce.interop.fhir_registry import RESOURCES
+from coproduce.interop.fhir_resources import Caller
+from coproduce.interop.fhir_search import (
+    RESULT_PARAMS,
+    NotAcceptable,
+    ResourceType,
+    capability_statement,
+    check_format,
+    parse_query,
+    search_bundle,
+)
+from coproduce.interop.oauth import SystemToken
+from coproduce.interop.scopes import permits
 from coproduce.interop.services import submit_questionnaire_response
-from coproduce.people.access import get_patient_for
+from coproduce.platform import clock
 
-router = Router(tags=["FHIR R4"])
-FHIR_JSON = "application/fhir+json"
+fhir_api = NinjaAPI(
+    title="coproduce FHIR R4",
+    version="R4",
+    description="FHIR R4 server; what it offers is in GET /fhir/R4/metadata. See docs/api.md.",
+    urls_namespace="fhir",
+    auth=[SystemToken(), django_auth],
+    docs_url=None,
+    openapi_url=None,
+)
 
 
 class Resource(Schema):
@@ -46,67 +74,183 @@ class QuestionnaireResponseIn(Schema):
     item: list[ResponseItemIn] = []
 
 
-OUTCOMES = {400: Resource, 404: Resource}
+OUTCOMES = {400: Resource, 401: Resource, 403: Resource, 404: Resource}
 
 
-def fhir_response(resource: dict[str, Any], status: int = 200, **headers: str) -> JsonResponse:
-    return JsonResponse(resource, status=status, content_type=FHIR_JSON, headers=headers or None)
+def base_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri(BASE_PATH)
 
 
-def _base(request: HttpRequest) -> str:
-    return request.build_absolute_uri("/api/v1/fhir/QuestionnaireResponse/")
+def caller_of(request: HttpRequest, resource: str, perm: str) -> Caller:
+    """The caller, after checking a token's scopes allow `perm` (c, r or s) on `resource`."""
+    token = getattr(request, "api_token", None)
+    if token is None:
+        return Caller(request.user)  # type: ignore[arg-type]
+    if not permits(token.scope, resource, perm):
+        raise HttpError(
+            403,
+            _("The token's scope (%(scope)s) does not allow this on %(type)s.")
+            % {"scope": token.scope, "type": resource},
+        )
+    return Caller(token.client.user, token.client.name)
 
 
-@router.get(
-    "/Questionnaire/{instrument_id}",
-    response={200: Resource, **OUTCOMES},
-    summary="Read a Questionnaire",
-)
-def read_questionnaire(request, instrument_id: str, version: str | None = None):
-    """The instrument's Questionnaire (latest version unless asked), validated with R4B."""
-    try:
-        definition = get_definition(instrument_id, version)
-    except UnknownInstrument:
-        raise Http404("No such Questionnaire.") from None
-    return fhir_response(fhir.questionnaire_json(definition))
+# Errors ------------------------------------------------------------------------------------
 
 
-@router.get(
-    "/QuestionnaireResponse",
-    response={200: Resource, **OUTCOMES},
-    summary="Search QuestionnaireResponses by patient",
-)
-def search_questionnaire_responses(request, patient: str):
-    """A searchset Bundle of the patient's responses, newest first (`patient` = registry ID)."""
-    registry_id = patient.removeprefix("Patient/")
-    found = get_patient_for(request.user, registry_id, detail={"page": "api fhir search"})
-    responses = found.checkin_responses.select_related("patient").prefetch_related("scores")
-    bundle = fhir.search_bundle(
-        responses.order_by("-submitted_at", "-pk"), _base(request), request.build_absolute_uri()
+@fhir_api.exception_handler(fhir.FhirInvalid)
+def fhir_invalid(request: HttpRequest, exc: fhir.FhirInvalid) -> JsonResponse:
+    status = 406 if isinstance(exc, NotAcceptable) else 400
+    return fhir_response(fhir.operation_outcome(exc.issues), status)
+
+
+@fhir_api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> JsonResponse:
+    # Forbidden and missing answer alike, so registry IDs cannot be probed.
+    return outcome_response(_("No such resource."), 404, "not-found")
+
+
+@fhir_api.exception_handler(AuthenticationError)
+def not_authenticated(request: HttpRequest, exc: AuthenticationError) -> JsonResponse:
+    return outcome_response(
+        _("Log in, or send a bearer token from %(url)s.") % {"url": token_url()},
+        401,
+        "login",
+        **{"WWW-Authenticate": 'Bearer realm="coproduce"'},
     )
-    return fhir_response(bundle)
 
 
-@router.get(
-    "/QuestionnaireResponse/{resource_id}",
-    response={200: Resource, **OUTCOMES},
-    summary="Read a QuestionnaireResponse",
+@fhir_api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> JsonResponse:
+    # Also a missing CSRF token (403) and a body that is not JSON.
+    return outcome_response(str(exc), exc.status_code)
+
+
+@fhir_api.exception_handler(ValidationError)
+def invalid_input(request: HttpRequest, exc: ValidationError) -> JsonResponse:
+    body = json_body(request)
+    issues = []
+    for error in exc.errors:
+        source, *loc = error.get("loc") or ("body",)
+        if source == "body":
+            loc = loc[1:]  # drop the parameter name
+            where = fhir.describe_loc(body, loc, error.get("msg", "invalid"))
+            issues.append(fhir.issue(where, fhir.fhirpath("QuestionnaireResponse", loc)))
+        else:
+            name = ".".join(str(p) for p in loc)
+            issues.append(fhir.issue(f"{source} {name}: {error.get('msg', 'invalid')}"))
+    return fhir_response(fhir.operation_outcome(issues), 400)
+
+
+# Discovery (no authentication) ---------------------------------------------------------------
+
+
+@fhir_api.get("/metadata", auth=None, response={200: Resource}, summary="CapabilityStatement")
+def metadata(request):
+    """What this server offers: every resource, interaction and search parameter."""
+    pretty = check_format(request.GET)
+    statement = capability_statement(
+        RESOURCES, base_url(request), token_url(), clock.now().isoformat(timespec="seconds")
+    )
+    return fhir_response(statement, pretty=pretty)
+
+
+@fhir_api.get(
+    "/.well-known/smart-configuration",
+    auth=None,
+    response={200: dict[str, Any]},
+    summary="SMART configuration",
 )
-def read_questionnaire_response(request, resource_id: str):
-    """One instrument's answers from one check-in (ids as in the search Bundle)."""
-    pk, _, instrument_id = resource_id.partition("-")
-    response = CheckinResponse.objects.filter(pk=int(pk)).first() if pk.isdigit() else None
-    if response is None or instrument_id not in response.answers:
-        raise Http404("No such QuestionnaireResponse.")
-    get_patient_for(request.user, response.patient.registry_id, detail={"page": "api fhir read"})
-    score = response.scores.filter(instrument_id=instrument_id).first()
-    return fhir_response(fhir.questionnaire_response(response, instrument_id, score))
+def smart_configuration(request):
+    """Where and how a system gets a token (SMART App Launch 2, Backend Services)."""
+    return JsonResponse(
+        {
+            "token_endpoint": token_url(),
+            "grant_types_supported": ["client_credentials"],
+            "token_endpoint_auth_methods_supported": ["private_key_jwt", "client_secret_basic"],
+            "token_endpoint_auth_signing_alg_values_supported": list(ALGORITHMS),
+            "scopes_supported": [
+                "system/*.read",
+                "system/*.rs",
+                *(f"system/{r.name}.read" for r in RESOURCES),
+                *(f"system/{r.name}.rs" for r in RESOURCES),
+            ],
+            "capabilities": [
+                "client-confidential-asymmetric",
+                "client-confidential-symmetric",
+                "permission-v1",
+                "permission-v2",
+            ],
+        }
+    )
 
 
-@router.post(
+# Read and search, one pair of routes per registered resource type ---------------------------
+
+
+def _refuse_unknown(request: HttpRequest, allowed: tuple[str, ...]) -> bool:
+    unknown = [k for k in request.GET if k not in (*RESULT_PARAMS, *allowed)]
+    if unknown:
+        raise fhir.FhirInvalid(
+            [
+                fhir.issue(
+                    _("Parameter %(name)s is not supported here.") % {"name": unknown[0]},
+                    code="not-supported",
+                )
+            ]
+        )
+    return check_format(request.GET)
+
+
+def _add_routes(resource: ResourceType) -> None:
+    name = resource.name
+
+    def read(request, resource_id: str):
+        pretty = _refuse_unknown(request, resource.read_params)
+        caller = caller_of(request, name, "r")
+        options = {p: request.GET[p] for p in resource.read_params if p in request.GET}
+        return fhir_response(resource.read(caller, resource_id, **options), pretty=pretty)
+
+    fhir_api.get(
+        f"/{name}/{{resource_id}}",
+        response={200: Resource, **OUTCOMES},
+        summary=f"Read a {name}",
+        operation_id=f"read_{name}",
+        tags=[name],
+    )(read)
+
+    if resource.search is None:
+        return
+    search_type = resource.search
+
+    def search(request):
+        query = parse_query(resource, request.GET)
+        caller = caller_of(request, name, "s")
+        page = search_type(caller, query)
+        return fhir_response(search_bundle(query, page, base_url(request)), pretty=query.pretty)
+
+    fhir_api.get(
+        f"/{name}",
+        response={200: Resource, **OUTCOMES},
+        summary=f"Search {name}",
+        description=", ".join(p.name for p in resource.params),
+        operation_id=f"search_{name}",
+        tags=[name],
+    )(search)
+
+
+for _resource in RESOURCES:
+    _add_routes(_resource)
+
+
+# Create --------------------------------------------------------------------------------------
+
+
+@fhir_api.post(
     "/QuestionnaireResponse",
     response={200: Resource, 201: Resource, **OUTCOMES},
     summary="Submit a QuestionnaireResponse",
+    tags=["QuestionnaireResponse"],
 )
 def create_questionnaire_response(
     request,
@@ -114,9 +258,10 @@ def create_questionnaire_response(
     idempotency_key: str = Header(..., alias="Idempotency-Key"),
 ):
     """Store a completed response as a check-in; repeat-safe by Idempotency-Key."""
+    caller = caller_of(request, "QuestionnaireResponse", "c")
     with transaction.atomic():
         result, instrument_id = submit_questionnaire_response(
-            request.user, payload.model_dump(exclude_unset=True), idempotency_key
+            caller.user, payload.model_dump(exclude_unset=True), idempotency_key
         )
     return _created(request, result, instrument_id)
 
@@ -138,5 +283,5 @@ def _created(request: HttpRequest, result: SubmitResult, instrument_id: str) -> 
         qr["extension"].append(
             {"url": fhir.CRISIS_RESOURCES_URL, "valueString": result.crisis_text()}
         )
-    location = _base(request) + qr["id"]
+    location = f"{base_url(request)}QuestionnaireResponse/{qr['id']}"
     return fhir_response(qr, 201 if result.created else 200, Location=location)

@@ -1,5 +1,14 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from coproduce.interop.api import api
+from coproduce.interop.fhir_api import fhir_api
+from coproduce.interop.fhir_http import old_route, unknown_route
+from coproduce.interop.oauth import token_endpoint
 
-urlpatterns = [path("api/v1/", api.urls)]
+urlpatterns = [
+    re_path(r"^api/v1/fhir/(?P<rest>.*)$", old_route),
+    path("api/v1/", api.urls),
+    path("fhir/R4/auth/token", token_endpoint, name="fhir-token"),
+    path("fhir/R4/", fhir_api.urls),
+    re_path(r"^fhir/R4/(?P<rest>.*)$", unknown_route),
+]

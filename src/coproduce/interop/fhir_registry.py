@@ -1,0 +1,137 @@
+"""What the FHIR server offers: each resource type, its interactions and search parameters.
+
+The routes (`fhir_api`) and the CapabilityStatement (`/metadata`) are both generated from
+`RESOURCES`, so what the statement lists is exactly what answers.
+"""
+
+from __future__ import annotations
+
+from coproduce.interop import fhir_resources as r
+from coproduce.interop.fhir_search import SPEC, ResourceType, SearchParam
+
+_PATIENT = SearchParam(
+    "patient",
+    "reference",
+    "The patient (registry ID, or Patient/ID); required.",
+    SPEC + "clinical-patient",
+)
+_SUBJECT = SearchParam(
+    "subject", "reference", "Same as patient, as Patient/ID.", SPEC + "Observation-subject"
+)
+_LAST_UPDATED = SearchParam(
+    "_lastUpdated",
+    "date",
+    "When the record was stored (prefixes eq, ne, lt, le, gt, ge).",
+    SPEC + "Resource-lastUpdated",
+)
+
+
+def _status(documentation: str) -> SearchParam:
+    return SearchParam("status", "token", documentation)
+
+
+RESOURCES: tuple[ResourceType, ...] = (
+    ResourceType(
+        "Patient",
+        r.read_patient,
+        r.search_patients,
+        params=(
+            SearchParam(
+                "identifier",
+                "token",
+                "The registry ID (system https://coproduce.org/fhir/sid/registry-id).",
+                SPEC + "Patient-identifier",
+            ),
+            SearchParam("_id", "token", "The registry ID.", SPEC + "Resource-id"),
+        ),
+        documentation="The patients the caller may see; the id is the registry ID.",
+    ),
+    ResourceType(
+        "Questionnaire",
+        r.read_questionnaire,
+        r.search_questionnaires,
+        read_params=("version",),
+        params=(
+            SearchParam(
+                "url",
+                "uri",
+                "The canonical URL, optionally with |version.",
+                SPEC + "Questionnaire-url",
+            ),
+        ),
+        documentation="Every shipped and imported instrument (read takes ?version=).",
+    ),
+    ResourceType(
+        "QuestionnaireResponse",
+        r.read_questionnaire_response,
+        r.search_questionnaire_responses,
+        create=True,
+        params=(
+            _PATIENT,
+            _SUBJECT,
+            SearchParam(
+                "authored",
+                "date",
+                "When the check-in was submitted.",
+                SPEC + "QuestionnaireResponse-authored",
+            ),
+            _LAST_UPDATED,
+            SearchParam(
+                "questionnaire",
+                "reference",
+                "The instrument's canonical URL (or Questionnaire/ID).",
+                SPEC + "QuestionnaireResponse-questionnaire",
+            ),
+        ),
+        documentation="One per instrument answered in a check-in; create stores a check-in.",
+    ),
+    ResourceType(
+        "Observation",
+        r.read_observation,
+        r.search_observations,
+        params=(
+            _PATIENT,
+            _SUBJECT,
+            SearchParam(
+                "code",
+                "token",
+                "LOINC total-score code where the instrument has one, or "
+                "https://coproduce.org/fhir/CodeSystem/instrument|ID.",
+                SPEC + "clinical-code",
+            ),
+            SearchParam("date", "date", "When the score was given.", SPEC + "clinical-date"),
+            _LAST_UPDATED,
+        ),
+        documentation="Each score, with its band as the interpretation.",
+    ),
+    ResourceType(
+        "Goal",
+        r.read_goal,
+        r.search_goals,
+        params=(
+            _PATIENT,
+            _SUBJECT,
+            SearchParam(
+                "lifecycle-status",
+                "token",
+                "active, completed or cancelled.",
+                SPEC + "Goal-lifecycle-status",
+            ),
+        ),
+        documentation="Goals in the patient's words and clinical targets.",
+    ),
+    ResourceType(
+        "CarePlan",
+        r.read_care_plan,
+        r.search_care_plans,
+        params=(_PATIENT, _SUBJECT, _status("active, on-hold, revoked or completed.")),
+        documentation="The opioid taper plan, one activity per step.",
+    ),
+    ResourceType(
+        "MedicationStatement",
+        r.read_medication_statement,
+        r.search_medication_statements,
+        params=(_PATIENT, _SUBJECT, _status("active or completed.")),
+        documentation="Medication lines; opioids carry their daily MME as an extension.",
+    ),
+)

@@ -1,0 +1,228 @@
+"""The resources the FHIR server emits, their search, paging and schema validity."""
+
+import pytest
+
+from coproduce.audit.models import AuditEvent
+from coproduce.interop.fhir import REGISTRY_ID_SYSTEM
+from coproduce.interop.fhir_registry import RESOURCES
+from coproduce.interop.fhir_resources import MME_URL
+from tests.interop.schema import check_r4b, r4_schema_errors
+
+BASE = "/fhir/R4/"
+
+
+def _search(client, resource, **params):
+    res = client.get(BASE + resource, params)
+    assert res.status_code == 200, res.content
+    return res.json()
+
+
+def _all_pages(client, resource, **params):
+    """Follow next links; return the resources and the number of pages."""
+    bundle = _search(client, resource, **params)
+    found, pages = [e["resource"] for e in bundle["entry"]], 1
+    while nxt := next((lk["url"] for lk in bundle["link"] if lk["relation"] == "next"), None):
+        bundle = client.get(nxt.removeprefix("http://testserver")).json()
+        found += [e["resource"] for e in bundle["entry"]]
+        pages += 1
+    return found, pages, bundle["total"]
+
+
+def test_it_pages_through_a_patients_observations_with_next_links(client, world, record):
+    client.force_login(world.nina)
+    found, pages, total = _all_pages(
+        client, "Observation", patient=world.alice.registry_id, _count=2
+    )
+    assert total == 7 and len(found) == 7 and pages == 4  # 3 PHQ-9 + 3 PEG + 1 GAD-7
+    assert len({o["id"] for o in found}) == 7
+    times = [o["effectiveDateTime"] for o in found]
+    assert times == sorted(times, reverse=True)
+    first = _search(client, "Observation", patient=world.alice.registry_id, _count=2)
+    assert [lk["relation"] for lk in first["link"]] == ["self", "next"]
+    assert "_offset=2" in first["link"][1]["url"] and "_count=2" in first["link"][1]["url"]
+
+
+def test_an_observation_carries_the_loinc_code_value_and_band(client, world, record):
+    client.force_login(world.nina)
+    bundle = _search(
+        client, "Observation", patient=world.alice.registry_id, code="http://loinc.org|44261-6"
+    )
+    assert bundle["total"] == 3
+    latest = bundle["entry"][0]["resource"]
+    assert latest["code"]["coding"][0] == {
+        "system": "http://loinc.org",
+        "code": "44261-6",
+        "display": "Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]",
+    }
+    assert latest["valueQuantity"]["value"] == 16  # eight items at 2, item 9 at 0
+    assert latest["interpretation"][0]["coding"][0]["code"] == "moderately_severe"
+    assert latest["subject"] == {
+        "identifier": {"system": REGISTRY_ID_SYSTEM, "value": world.alice.registry_id}
+    }
+    assert latest["derivedFrom"][0]["reference"].startswith("QuestionnaireResponse/")
+    gad = _search(client, "Observation", patient=world.alice.registry_id, code="70274-6")
+    assert [e["resource"]["valueQuantity"]["value"] for e in gad["entry"]] == [14]
+    peg = _search(
+        client,
+        "Observation",
+        patient=world.alice.registry_id,
+        code="https://coproduce.org/fhir/CodeSystem/instrument|peg",
+    )
+    assert sorted(e["resource"]["valueQuantity"]["value"] for e in peg["entry"]) == [4, 5, 6]
+
+
+def test_it_searches_by_date_and_last_updated(client, world, record):
+    client.force_login(world.nina)
+    rid = world.alice.registry_id
+    client_get = lambda **p: _search(client, "Observation", patient=rid, **p)["total"]  # noqa: E731
+    assert client_get(date="2026-01") == 4
+    assert client_get(date="2026-01-19") == 2
+    assert client_get(date=["ge2026-01-10", "lt2026-02-03"]) == 4
+    assert client_get(date="gt2026-02-02") == 1
+    assert client_get(_lastUpdated="le2026-01-05") == 2
+    assert client_get(date="ne2026-01-19") == 5
+    qrs = _search(client, "QuestionnaireResponse", patient=rid, authored="ge2026-02-01")
+    assert qrs["total"] == 3
+
+
+def test_questionnaire_responses_page_one_resource_per_instrument(client, world, record):
+    client.force_login(world.nina)
+    found, pages, total = _all_pages(
+        client, "QuestionnaireResponse", patient=world.alice.registry_id, _count=3
+    )
+    assert (total, len(found), pages) == (7, 7, 3)
+    only_phq = _search(
+        client,
+        "QuestionnaireResponse",
+        patient=world.alice.registry_id,
+        questionnaire="https://coproduce.org/fhir/Questionnaire/phq9",
+    )
+    assert only_phq["total"] == 3
+
+
+def test_it_finds_a_patient_by_identifier_and_lists_only_visible_patients(client, world, record):
+    client.force_login(world.nina)
+    system_and_value = f"{REGISTRY_ID_SYSTEM}|{world.alice.registry_id}"
+    (entry,) = _search(client, "Patient", identifier=system_and_value)["entry"]
+    assert entry["resource"]["name"] == [{"family": world.alice.family_name, "given": ["Alice"]}]
+    assert {e["resource"]["id"] for e in _search(client, "Patient")["entry"]} == {
+        world.alice.registry_id,
+        world.tom.registry_id,
+    }
+    listed = AuditEvent.objects.filter(event="patient.listed").order_by("pk").last()
+    assert set(listed.detail["registry_ids"]) == {world.alice.registry_id, world.tom.registry_id}
+    client.force_login(world.carl)
+    assert _search(client, "Patient", identifier=system_and_value)["total"] == 0
+    assert _search(client, "Patient", identifier=f"other|{world.alice.registry_id}")["total"] == 0
+
+
+def test_goals_care_plan_and_medications(client, world, record):
+    client.force_login(world.nina)
+    rid = world.alice.registry_id
+    goals = {
+        e["resource"]["description"]["text"]: e["resource"]
+        for e in _search(client, "Goal", patient=rid)["entry"]
+    }
+    assert goals["Walk the dog every day"]["category"][0]["coding"][0]["code"] == "patient"
+    target = goals["Less pain interference"]["target"][0]
+    assert target["detailQuantity"]["comparator"] == "<=" and target["detailQuantity"]["value"] == 4
+    (plan,) = [e["resource"] for e in _search(client, "CarePlan", patient=rid)["entry"]]
+    assert plan["status"] == "active" and plan["intent"] == "plan"
+    assert "scheduled" in {a["detail"]["status"] for a in plan["activity"]}
+    assert len(plan["activity"]) == record["plan"].steps.count()
+    meds = {
+        e["resource"]["medicationCodeableConcept"]["text"]: e["resource"]
+        for e in _search(client, "MedicationStatement", patient=rid)["entry"]
+    }
+    oxy = {p["url"]: p for p in meds["oxycodone"]["extension"][0]["extension"]}
+    assert meds["oxycodone"]["extension"][0]["url"] == MME_URL
+    # 20 mg three times a day x 1.5 (CDC 2022 oxycodone factor) = 90 MME/day.
+    assert (oxy["dailyMme"]["valueDecimal"], oxy["factor"]["valueDecimal"]) == (90, 1.5)
+    bup = {p["url"] for p in meds["buprenorphine"]["extension"][0]["extension"]}
+    assert "dailyMme" not in bup and "note" in bup  # shown, never given an MME
+
+
+@pytest.mark.parametrize(
+    "resource", ["Observation", "Goal", "CarePlan", "MedicationStatement", "QuestionnaireResponse"]
+)
+def test_forbidden_reads_and_searches_answer_like_missing_ones(client, world, record, resource):
+    client.force_login(world.nina)
+    entry = _search(client, resource, patient=world.alice.registry_id)["entry"][0]
+    url = entry["fullUrl"].removeprefix("http://testserver")
+    before = AuditEvent.objects.order_by("pk").last().pk
+    for outsider in (world.carl, world.ruth, world.paula):
+        client.force_login(outsider)
+        assert client.get(url).status_code == 404
+        res = client.get(BASE + resource, {"patient": world.alice.registry_id})
+        assert res.status_code == 404
+    assert client.get(BASE + resource + "/999999").json() == client.get(url).json()
+    assert not AuditEvent.objects.filter(event="patient.viewed", pk__gt=before).exists()
+
+
+def test_every_read_is_audited_with_the_resource_type(client, world, record):
+    client.force_login(world.nina)
+    entry = _search(client, "Goal", patient=world.alice.registry_id)["entry"][0]
+    client.get(entry["fullUrl"])
+    events = AuditEvent.objects.filter(event="patient.viewed", patient=world.alice)
+    assert [e.detail for e in events.order_by("pk")][-2:] == [
+        {"page": "fhir search", "resource": "Goal"},
+        {"page": "fhir read", "resource": "Goal"},
+    ]
+
+
+@pytest.fixture
+def emitted(client, world, record):
+    """Every resource the server emits for Alice's record, bundles and outcomes included."""
+    client.force_login(world.nina)
+    out = [client.get(BASE + "metadata").json()]
+    for resource in RESOURCES:
+        query = (
+            {}
+            if resource.name in ("Patient", "Questionnaire")
+            else {"patient": world.alice.registry_id}
+        )
+        bundle = _search(client, resource.name, _count=100, **query)
+        out.append(bundle)
+        out += [e["resource"] for e in bundle["entry"]]
+    out.append(client.get(BASE + "Observation/999999").json())
+    out.append(client.get(BASE + "Observation", {"colour": "x"}).json())
+    return out
+
+
+def test_every_emitted_resource_is_valid_for_the_r4b_models(emitted):
+    kinds = {r["resourceType"] for r in emitted}
+    assert {"Patient", "Observation", "Goal", "CarePlan", "MedicationStatement"} <= kinds
+    for resource in emitted:
+        check_r4b(resource)
+
+
+def test_every_emitted_resource_is_valid_for_the_official_r4_json_schema(emitted):
+    problems = {
+        f"{r['resourceType']}/{r.get('id', '')}": errors
+        for r in emitted
+        if (errors := r4_schema_errors(r))
+    }
+    assert problems == {}
+
+
+def test_the_schema_check_finds_a_broken_resource(emitted):
+    observation = next(r for r in emitted if r["resourceType"] == "Observation")
+    broken = {**observation, "status": "done", "colour": "blue"}
+    errors = r4_schema_errors(broken)
+    assert any("status" in e for e in errors) and any("colour" in e for e in errors)
+
+
+def test_the_observation_search_costs_the_same_queries_for_many_scores(
+    client, world, record, django_assert_num_queries
+):
+    from tests.interop.conftest import submit
+
+    client.force_login(world.nina)
+    url = f"{BASE}Observation?patient={world.alice.registry_id}"
+    client.get(url)  # warm the session and caches
+    with django_assert_num_queries(9) as few:
+        assert client.get(url).json()["total"] == 7
+    for n in range(5):
+        submit(world.alice, f"more-{n}")
+    with django_assert_num_queries(len(few.captured_queries)):
+        assert client.get(url).json()["total"] == 17

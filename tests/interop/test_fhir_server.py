@@ -1,0 +1,153 @@
+"""The FHIR server's shape: base URL, old routes, media type, errors, CapabilityStatement."""
+
+import json
+
+import pytest
+from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+from fhir.resources.R4B.operationoutcome import OperationOutcome
+
+from coproduce.interop.fhir_registry import RESOURCES
+from tests.interop.conftest import post
+
+FHIR_JSON = "application/fhir+json"
+
+
+def _outcome(res, status):
+    assert res.status_code == status, res.content
+    assert res["Content-Type"] == FHIR_JSON
+    assert b"<html" not in res.content.lower()
+    return OperationOutcome.model_validate(res.json())
+
+
+def test_the_old_routes_answer_308_to_the_new_ones(client, world, answered):
+    client.force_login(world.nina)
+    res = client.get(f"/api/v1/fhir/QuestionnaireResponse?patient={world.alice.registry_id}")
+    assert res.status_code == 308
+    assert res["Location"] == f"/fhir/R4/QuestionnaireResponse?patient={world.alice.registry_id}"
+    followed = client.get(res["Location"])
+    assert followed.status_code == 200 and followed.json()["total"] == 2
+    # 308 keeps the method: a POST is sent on, not turned into a GET.
+    moved = post(client, "/api/v1/fhir/QuestionnaireResponse", {"resourceType": "x"})
+    assert (moved.status_code, moved["Location"]) == (308, "/fhir/R4/QuestionnaireResponse")
+
+
+def test_metadata_needs_no_login_and_is_a_capability_statement(client, db):
+    res = client.get("/fhir/R4/metadata")
+    assert res.status_code == 200 and res["Content-Type"] == FHIR_JSON
+    statement = CapabilityStatement.model_validate(res.json())
+    assert statement.fhirVersion == "4.0.1" and statement.format == ["json"]
+    offered = {r.type: r for r in statement.rest[0].resource}
+    assert set(offered) == {
+        "Patient",
+        "Questionnaire",
+        "QuestionnaireResponse",
+        "Observation",
+        "Goal",
+        "CarePlan",
+        "MedicationStatement",
+    }
+    assert [i.code for i in offered["QuestionnaireResponse"].interaction] == [
+        "read",
+        "search-type",
+        "create",
+    ]
+    token = statement.rest[0].security.extension[0].extension[0].valueUri
+    assert token.endswith("/fhir/R4/auth/token")
+
+
+@pytest.mark.parametrize("resource", RESOURCES, ids=lambda r: r.name)
+def test_every_listed_search_parameter_is_accepted_and_others_are_refused(
+    client, world, record, resource
+):
+    client.force_login(world.nina)
+    listed = json.loads(client.get("/fhir/R4/metadata").content)["rest"][0]["resource"]
+    (entry,) = [r for r in listed if r["type"] == resource.name]
+    patient = world.alice.registry_id
+    samples = {
+        "patient": patient,
+        "subject": f"Patient/{patient}",
+        "identifier": patient,
+        "_id": patient,
+        "url": "https://coproduce.org/fhir/Questionnaire/phq9",
+        "questionnaire": "https://coproduce.org/fhir/Questionnaire/phq9",
+        "code": "44261-6",
+        "date": "ge2026-01-01",
+        "authored": "ge2026-01-01",
+        "_lastUpdated": "ge2026-01-01",
+        "lifecycle-status": "active",
+        "status": "active",
+    }
+    needs_patient = "patient" in {p["name"] for p in entry["searchParam"]}
+    for param in entry["searchParam"]:
+        query = {param["name"]: samples[param["name"]]}
+        if needs_patient and param["name"] not in ("patient", "subject"):
+            query["patient"] = patient
+        res = client.get(f"/fhir/R4/{resource.name}", query)
+        assert res.status_code == 200, (param["name"], res.content)
+    query = {"colour": "blue", **({"patient": patient} if needs_patient else {})}
+    refused = client.get(f"/fhir/R4/{resource.name}", query)
+    outcome = _outcome(refused, 400)
+    assert outcome.issue[0].code == "not-supported" and "colour" in outcome.issue[0].diagnostics
+
+
+def test_an_unsupported_parameter_is_refused_not_ignored(client, world, answered):
+    client.force_login(world.nina)
+    res = client.get("/fhir/R4/Observation", {"patient": world.alice.registry_id, "_sort": "date"})
+    assert "_sort" in _outcome(res, 400).issue[0].diagnostics
+    modifier = client.get(
+        "/fhir/R4/Observation", {"patient": world.alice.registry_id, "code:text": "x"}
+    )
+    assert _outcome(modifier, 400).issue[0].code == "not-supported"
+
+
+def test_every_error_is_an_operation_outcome(client, world, answered):
+    assert _outcome(client.get("/fhir/R4/Patient"), 401).issue[0].code == "login"
+    assert client.get("/fhir/R4/Patient")["WWW-Authenticate"].startswith("Bearer")
+    client.force_login(world.nina)
+    assert _outcome(client.get("/fhir/R4/Nothing/here"), 404).issue[0].code == "not-found"
+    assert _outcome(client.get("/fhir/R4/Patient/CP-NOSUCH00"), 404).issue[0].code == "not-found"
+    assert _outcome(client.delete(f"/fhir/R4/Patient/{world.alice.registry_id}"), 405)
+    assert _outcome(
+        client.get("/fhir/R4/Observation", {"patient": world.alice.registry_id, "_count": "lots"}),
+        400,
+    )
+    assert _outcome(
+        client.get(
+            "/fhir/R4/Observation", {"patient": world.alice.registry_id, "date": "yesterday"}
+        ),
+        400,
+    )
+    assert _outcome(
+        client.get("/fhir/R4/Observation", {"patient": world.alice.registry_id, "date": "sa2026"}),
+        400,
+    )
+    assert _outcome(client.get("/fhir/R4/Observation"), 400)  # no patient
+    csrf = type(client)(enforce_csrf_checks=True)
+    csrf.force_login(world.alice.user)
+    assert (
+        _outcome(post(csrf, "/fhir/R4/QuestionnaireResponse", {}), 403).issue[0].code == "forbidden"
+    )
+
+
+def test_only_json_is_offered_and_pretty_printing_is_accepted(client, world, answered):
+    client.force_login(world.nina)
+    url = f"/fhir/R4/Patient/{world.alice.registry_id}"
+    assert _outcome(client.get(url, {"_format": "xml"}), 406).issue[0].code == "not-supported"
+    plain = client.get(url, {"_format": "json"})
+    pretty = client.get(url, {"_format": "application/fhir+json", "_pretty": "true"})
+    assert plain.json() == pretty.json()
+    assert b"\n  " in pretty.content and b"\n" not in plain.content
+    assert _outcome(client.get(url, {"version": "1"}), 400)  # reads refuse unknown parameters too
+
+
+def test_every_fhir_answer_is_fhir_json(client, world, record):
+    client.force_login(world.nina)
+    patient = world.alice.registry_id
+    for resource in RESOURCES:
+        query = {} if resource.name in ("Patient", "Questionnaire") else {"patient": patient}
+        res = client.get(f"/fhir/R4/{resource.name}", query)
+        assert (res.status_code, res["Content-Type"]) == (200, FHIR_JSON), resource.name
+        for entry in res.json()["entry"]:
+            one = client.get(entry["fullUrl"].removeprefix("http://testserver"))
+            assert one.status_code == 200 and one["Content-Type"] == FHIR_JSON
+            assert one.json() == entry["resource"]
