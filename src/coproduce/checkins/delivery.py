@@ -272,9 +272,14 @@ def send_pending(
     )
     if drain.one_batch() < drain.batch_size:
         return drain.counts
+    senders = senders or settings.COPRODUCE_OUTBOX_SENDERS
+    if db_connection.vendor == "sqlite":
+        # SQLite has one writer at a time: extra senders would only wait for its lock (and
+        # an in-memory database refuses a second thread at once: "table is locked").
+        senders = 1
     helpers = [
         threading.Thread(target=drain.in_thread, name=f"outbox-sender-{i}", daemon=True)
-        for i in range(max((senders or settings.COPRODUCE_OUTBOX_SENDERS) - 1, 0))
+        for i in range(max(senders - 1, 0))
     ]
     for t in helpers:
         t.start()
