@@ -10,12 +10,12 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 
 from coproduce.checkins.models import CheckinResponse
 from coproduce.checkins.scheduling import on_demand
 from coproduce.checkins.tokens import issue_token
 from coproduce.instruments.library import forget_imported
+from coproduce.platform import clock
 from tests.browser.conftest import check
 from tests.instruments.conftest import REDCAP
 
@@ -42,7 +42,7 @@ def test_alice_answers_an_imported_instrument_with_a_date_and_a_calculation(
     demographics, phone, world
 ):
     invitation = on_demand(
-        world.alice, [demographics], now=timezone.now() - dt.timedelta(minutes=1)
+        world.alice, [demographics], now=clock.now() - dt.timedelta(minutes=1)
     )
     token = issue_token(invitation, purpose="invitation")
     phone.goto(f"/c/{token}/1/")

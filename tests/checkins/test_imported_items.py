@@ -14,6 +14,7 @@ from coproduce.checkins.tokens import issue_token
 from coproduce.instruments.library import forget_imported
 from coproduce.instruments.services import import_questionnaire
 from coproduce.interop.fhir import questionnaire_responses
+from coproduce.platform import clock
 from tests.instruments.conftest import EXTERNAL
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +46,7 @@ def everything():
 
 
 def open_checkin(patient, instrument_id):
-    inv = on_demand(patient, [instrument_id], now=timezone.now() - dt.timedelta(minutes=1))
+    inv = on_demand(patient, [instrument_id], now=clock.now() - dt.timedelta(minutes=1))
     return inv, issue_token(inv, purpose="invitation")
 
 

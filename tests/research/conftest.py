@@ -6,10 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
-from django.utils import timezone
 
 from coproduce.checkins.models import Program, Schedule, ScheduleKind
 from coproduce.people.models import Role, User
+from coproduce.platform import clock
 from coproduce.research.models import (
     Arm,
     ConfirmedCriterion,
@@ -85,7 +85,7 @@ def make_study(site, *, slug: str = "empower", care: Program | None = None, **fi
             approved_on=dt.date(2026, 1, 10),
             title=f"EMPOWER {signer} information",
             body="What the study is.\n\nWhat taking part means.",
-            signed_off_at=timezone.now(),
+            signed_off_at=clock.now(),
         )
     return study
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
-
 from coproduce.checkins.scheduling import enroll
+from coproduce.platform import clock
 from coproduce.research import consent, screening
 from coproduce.research.participants import Participant
 
@@ -26,13 +25,13 @@ def eligible(participant, by) -> Participant:
 
 def signed(participant, signer, by, *, name="Alice Example") -> None:
     token = consent.issue_link(participant, signer, by=by)
-    link = consent.link_for_token(token, now=timezone.now())
+    link = consent.link_for_token(token, now=clock.now())
     consent.sign(link, typed_name=name, agreed=True, device="pytest phone")
 
 
 def consented(trial, patient, by) -> Participant:
     p = eligible(screened(trial, patient, by), by)
-    for signer in consent.signers_needed(p, on=timezone.localdate()):
+    for signer in consent.signers_needed(p, on=clock.today()):
         signed(p, signer, by)
     p.refresh_from_db()
     return p

@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from coproduce.checkins.tokens import LinkRefused
 from coproduce.people.access import patients_visible_to
 from coproduce.people.models import Role
+from coproduce.platform import clock
 from coproduce.research import consent
 from coproduce.research.followup import randomise_and_start
 from coproduce.research.models import ConsentDocument, Signer, StudyStaff
@@ -195,6 +195,6 @@ def test_a_signing_link_opens_without_login_and_only_once(world, trial):
     assert copy.status_code == 200 and copy["Content-Type"] == "application/pdf"
     assert client.get(url).status_code == 302  # to the signed page, not the form
     assert client.get(reverse("consent-sign", args=["y" * 43])).status_code == 404
-    later = timezone.now() + dt.timedelta(hours=consent.COPY_HOURS + 1)
+    later = clock.now() + dt.timedelta(hours=consent.COPY_HOURS + 1)
     with pytest.raises(LinkRefused):
         consent.copy_for_token(token, now=later)

@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from coproduce.checkins.delivery import send_pending
 from coproduce.checkins.tokens import LinkRefused
+from coproduce.platform import clock
 from coproduce.research import consent
 from coproduce.research.models import ConsentDocument, Signer
 from coproduce.research.participants import Consent, Status
@@ -25,7 +25,7 @@ def test_it_sends_a_link_that_signs_once_and_mails_a_pdf_copy(world, trial):
     token = consent.issue_link(p, Signer.ADULT, by=world.cora)
     link_row = Notification.objects.get(purpose="consent_link")
     assert token in link_row.body and link_row.to == "alice@example.org"
-    link = consent.link_for_token(token, now=timezone.now())
+    link = consent.link_for_token(token, now=clock.now())
     with pytest.raises(ValidationError) as problem:
         consent.sign(link, typed_name=" ", agreed=False)
     assert set(problem.value.message_dict) == {"typed_name", "agreed"}
@@ -34,7 +34,7 @@ def test_it_sends_a_link_that_signs_once_and_mails_a_pdf_copy(world, trial):
     assert signed_row.typed_name == "Alice Example" and signed_row.device == "Phone/1.0"
     assert bytes(signed_row.pdf).startswith(b"%PDF-")
     with pytest.raises(LinkRefused):
-        consent.link_for_token(token, now=timezone.now())
+        consent.link_for_token(token, now=clock.now())
     p.refresh_from_db()
     assert p.status == Status.CONSENTED
     mail.outbox = []
@@ -50,19 +50,19 @@ def test_it_sends_a_link_that_signs_once_and_mails_a_pdf_copy(world, trial):
 def test_it_refuses_an_expired_or_unknown_link(world, trial):
     p = screened(trial, world.alice, world.cora)
     token = consent.issue_link(p, Signer.ADULT, by=world.cora)
-    later = timezone.now() + dt.timedelta(days=consent.LINK_DAYS + 1)
+    later = clock.now() + dt.timedelta(days=consent.LINK_DAYS + 1)
     with pytest.raises(LinkRefused) as refused:
         consent.link_for_token(token, now=later)
     assert refused.value.reason == "expired"
     with pytest.raises(LinkRefused):
-        consent.link_for_token("x" * 43, now=timezone.now())
+        consent.link_for_token("x" * 43, now=clock.now())
 
 
 def test_a_minor_needs_a_parents_permission_and_their_own_assent(world, trial):
     trial.study.min_age = 12
     trial.study.save()
     p = eligible(screened(trial, world.tom, world.nina), world.cora)
-    assert consent.signers_needed(p, on=timezone.localdate()) == [Signer.PARENT, Signer.ASSENT]
+    assert consent.signers_needed(p, on=clock.today()) == [Signer.PARENT, Signer.ASSENT]
     signed(p, Signer.PARENT, world.cora, name="Paula Parent")
     p.refresh_from_db()
     assert p.status != Status.CONSENTED
@@ -75,7 +75,7 @@ def test_a_minor_needs_a_parents_permission_and_their_own_assent(world, trial):
 def test_a_young_child_needs_only_the_parent(world, trial):
     trial.study.min_age = 5
     trial.study.save()
-    today = timezone.localdate()
+    today = clock.today()
     world.tom.date_of_birth = today.replace(year=today.year - 8, day=1)
     world.tom.save()
     p = screened(trial, world.tom, world.cora)

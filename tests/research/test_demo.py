@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from django.utils import timezone
-
 from coproduce.demo import seed_all
 from coproduce.people.models import Role, User
+from coproduce.platform import clock
 from coproduce.research import consent, workspace
 from coproduce.research.access import participants_for
 from coproduce.research.models import Study
@@ -30,8 +29,8 @@ def test_the_demo_study_has_people_at_every_stage_and_work_today(db):
     assert not coordinator.care_teams.exists()
     mine = participants_for(coordinator, study)
     assert mine.count() == rows.count()
-    assert workspace.calls_due(mine, on=timezone.localdate()).exists()
-    followed = workspace.followed_rows(mine, now=timezone.now())
+    assert workspace.calls_due(mine, on=clock.today()).exists()
+    followed = workspace.followed_rows(mine, now=clock.now())
     assert any(r.overdue for r in followed)
     assert User.objects.get(username="pi").role == Role.INVESTIGATOR
     assert User.objects.get(username="statistician").role == Role.STATISTICIAN

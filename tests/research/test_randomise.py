@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 from django.db import transaction
-from django.utils import timezone
 
 from coproduce.audit.models import AuditEvent
+from coproduce.platform import clock
 from coproduce.research import consent
 from coproduce.research.followup import randomise_and_start
 from coproduce.research.models import ConsentDocument, Signer
@@ -71,7 +71,7 @@ def test_it_stratifies_by_site_and_factors(world, trial):
     trial.study.strata_factors = ["age_group"]
     trial.study.save()
     p = consented(trial, world.alice, world.cora)
-    allocation = randomise(p, by=world.cora, now=timezone.now())
-    age = world.alice.age_on(timezone.localdate())
+    allocation = randomise(p, by=world.cora, now=clock.now())
+    age = world.alice.age_on(clock.today())
     group = "50+" if age >= 50 else "<50"
     assert allocation.stratum == f"site={world.team_a.site.slug};age={group}"

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from coproduce.careplans.models import Medication
 from coproduce.checkins.scheduling import enroll
+from coproduce.platform import clock
 from coproduce.research import consort, screening
 from coproduce.research.followup import randomise_and_start, withdraw
 from coproduce.research.participants import DeclineReason, Status
@@ -30,7 +30,7 @@ def test_candidates_meet_age_condition_program_and_mme(world, trial):
     study.max_age = 80
     study.min_baseline_mme = Decimal("20")
     study.save()
-    today = timezone.localdate()
+    today = clock.today()
     ok = _pain_patient(world, trial)
     Medication.objects.create(
         patient=ok,
