@@ -23,7 +23,8 @@ SRC = Path(coproduce.__file__).parent
 THE_ONE_PLACE = SRC / "safetynet" / "alerts.py"
 # An Alert constructed, or created through a manager or in raw SQL.
 MAKES_AN_ALERT = re.compile(
-    r"(?<!class )\bAlert\s*\(|\bAlert\.objects\.(create|bulk_create|get_or_create|update_or_create)\b"
+    r"(?<!class )\bAlert\s*\("
+    r"|\bAlert\.objects\.(create|bulk_create|get_or_create|update_or_create)\b"
     r"|\balerts\.(create|get_or_create|update_or_create)\s*\("
     r"|(?i:insert\s+into\s+\W?safetynet_alert\b)"
 )
@@ -116,6 +117,11 @@ def test_a_taper_request_alert_keeps_the_reply_time_promised_to_the_patient(worl
 def test_a_promised_reply_time_is_kept(world):
     due = NOW + dt.timedelta(days=2)
     alert = raise_alert(
-        patient=world.alice, rule_id="x", priority=Priority.SOON, reason="r", now=NOW, ack_due_at=due
+        patient=world.alice,
+        rule_id="x",
+        priority=Priority.SOON,
+        reason="r",
+        now=NOW,
+        ack_due_at=due,
     )
     assert_raised_properly(alert, now=NOW, due=due - NOW)
