@@ -247,6 +247,6 @@ def test_the_queue_query_count_stays_the_same_with_grouped_and_filtered_items(
     nina = client_for(w.nina)
     queue(nina)  # warm the session
     # As tests/safetynet/test_alert_queue.py counts: the filters and counts add none.
-    with clock.frozen(NOW), django_assert_num_queries(12):
+    with clock.frozen(NOW), django_assert_num_queries(13):
         page = nina.get("/alerts/", {"priority": "3", "mine": "", "patient": "b"})
     assert len(page.context["items"]) == n

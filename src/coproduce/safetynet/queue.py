@@ -1,7 +1,8 @@
 """The care team's alert queue: one item per check-in, filters with counts, one page at a time.
 
-The queue reads every unresolved alert of the user's teams in one query and does the rest in
-Python: grouping, filtering, the counts next to each filter and the page. A nurse's teams
+The queue reads a few columns of every unresolved alert of the user's teams in one query and
+does the rest in Python: grouping, filtering, the counts next to each filter and the page;
+a second query loads the alerts of the page shown. A nurse's teams
 hold a few thousand open alerts at the very most (bench/bench_alert_queue.py measures 2,000),
 and a fixed number of queries whatever the number of alerts keeps the page fast on a busy
 database (tests/safetynet/test_alert_queue.py pins the count).
@@ -11,9 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from coproduce.people.models import User
@@ -30,11 +32,54 @@ AGES: tuple[tuple[str, Any, dt.timedelta, dt.timedelta | None], ...] = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Row:
+    """What the queue needs of an alert to group, filter and count it (no model instance:
+    building 2,000 of them with their patients would cost more than the rest of the page)."""
+
+    pk: int
+    response_id: int | None
+    care_team_id: int
+    priority: int
+    created_at: dt.datetime
+    status: str
+    ack_due_at: dt.datetime | None
+    assigned_to_id: int | None
+    patient_id: int
+    patient_words: str  # given and family name and registry ID, case-folded, for the search
+
+
+ROW_FIELDS = (
+    "pk",
+    "response_id",
+    "care_team_id",
+    "priority",
+    "created_at",
+    "status",
+    "ack_due_at",
+    "assigned_to_id",
+    "patient_id",
+    "patient__given_name",
+    "patient__family_name",
+    "patient__registry_id",
+)
+
+
+def rows_of(alerts: QuerySet[Alert]) -> list[Row]:
+    """One query: the queue's columns of `alerts`."""
+    return [
+        Row(*values[:9], f"{values[9]} {values[10]} {values[11]}".casefold())
+        for values in alerts.values_list(*ROW_FIELDS)
+    ]
+
+
 @dataclass
 class QueueItem:
     """The unresolved alerts one check-in raised (or one alert raised by anything else)."""
 
-    alerts: list[Alert]  # most urgent first, then oldest
+    rows: list[Row]  # most urgent first, then oldest
+    #: The alerts themselves, in the order of `rows`: loaded only for the page shown.
+    alerts: list[Alert] = field(default_factory=list)
     is_overdue: bool = False  # set for the items a page shows (see `overdue`)
 
     @property
@@ -43,7 +88,7 @@ class QueueItem:
 
     @property
     def priority(self) -> int:
-        return self.lead.priority
+        return self.rows[0].priority
 
     @property
     def urgent(self) -> bool:
@@ -55,15 +100,15 @@ class QueueItem:
 
     @property
     def care_team_id(self) -> int:
-        return self.lead.care_team_id
+        return self.rows[0].care_team_id
 
     @property
     def raised_at(self) -> dt.datetime:
-        return min(a.created_at for a in self.alerts)
+        return min(r.created_at for r in self.rows)
 
     @property
     def open(self) -> bool:
-        return any(a.status == AlertStatus.OPEN for a in self.alerts)
+        return any(r.status == AlertStatus.OPEN for r in self.rows)
 
     @property
     def unreached(self) -> bool:
@@ -75,8 +120,8 @@ class QueueItem:
 
     def overdue(self, now: dt.datetime) -> bool:
         return any(
-            a.status == AlertStatus.OPEN and a.ack_due_at is not None and a.ack_due_at < now
-            for a in self.alerts
+            r.status == AlertStatus.OPEN and r.ack_due_at is not None and r.ack_due_at < now
+            for r in self.rows
         )
 
     @property
@@ -90,24 +135,33 @@ class QueueItem:
     @property
     def split(self) -> bool:
         """Whether the alerts of this item are assigned to different people."""
-        return len(self.assignees) > 1
+        return len({r.assigned_to_id for r in self.rows}) > 1
 
     def assigned_to(self, user: User) -> bool:
-        return any(a.assigned_to_id == user.pk for a in self.alerts)
+        return any(r.assigned_to_id == user.pk for r in self.rows)
 
 
-def _order(alert: Alert) -> tuple:
-    return (alert.priority, alert.created_at, alert.pk)
+def _order(row: Row) -> tuple:
+    return (row.priority, row.created_at, row.pk)
 
 
-def group_alerts(alerts: Iterable[Alert]) -> list[QueueItem]:
+def group_alerts(rows: Iterable[Row]) -> list[QueueItem]:
     """One item per check-in, most urgent first, then oldest."""
-    groups: dict[tuple[str, int], list[Alert]] = {}
-    for alert in alerts:
-        key = ("r", alert.response_id) if alert.response_id else ("a", alert.pk)
-        groups.setdefault(key, []).append(alert)
+    groups: dict[tuple[str, int], list[Row]] = {}
+    for row in rows:
+        key = ("r", row.response_id) if row.response_id else ("a", row.pk)
+        groups.setdefault(key, []).append(row)
     items = [QueueItem(sorted(group, key=_order)) for group in groups.values()]
-    return sorted(items, key=lambda item: (item.priority, item.raised_at, item.lead.pk))
+    return sorted(items, key=lambda item: (item.priority, item.raised_at, item.rows[0].pk))
+
+
+def load_alerts(items: list[QueueItem], now: dt.datetime) -> None:
+    """Fill in the alerts of the items a page shows (one query, at most a page's worth)."""
+    wanted = [r.pk for item in items for r in item.rows]
+    alerts = Alert.objects.select_related("patient", "assigned_to").in_bulk(wanted)
+    for item in items:
+        item.alerts = [alerts[r.pk] for r in item.rows if r.pk in alerts]
+        item.is_overdue = item.overdue(now)
 
 
 @dataclass(frozen=True)
@@ -156,12 +210,7 @@ def _tests(
         tests["age"] = lambda item: age_of(item, now) == filters.age
     if filters.patient:
         wanted = filters.patient.casefold()
-        tests["patient"] = lambda item: (
-            wanted
-            in (
-                f"{item.patient.given_name} {item.patient.family_name} {item.patient.registry_id}"
-            ).casefold()
-        )
+        tests["patient"] = lambda item: wanted in item.rows[0].patient_words
     if filters.mine:
         tests["mine"] = lambda item: item.assigned_to(user)
     return tests

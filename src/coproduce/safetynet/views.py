@@ -48,17 +48,14 @@ def _queue(request, *, error: str = "", status: int = 200):
         shown = {a.patient.registry_id for a in resolved}
     else:
         everything = queue.group_alerts(
-            services.alerts_visible_to(user)
-            .exclude(status=AlertStatus.RESOLVED)
-            .select_related("patient", "assigned_to")
+            queue.rows_of(services.alerts_visible_to(user).exclude(status=AlertStatus.RESOLVED))
         )
         filters = queue.Filters.from_query(request.GET, [t.pk for t in teams])
         page = Paginator(queue.apply(everything, filters, user, now), queue.PAGE_SIZE).get_page(
             request.GET.get("page")
         )
         counts = queue.counts(everything, filters, user, now)
-        for item in page.object_list:
-            item.is_overdue = item.overdue(now)
+        queue.load_alerts(page.object_list, now)
         context |= {
             "resolved": False,
             "items": page.object_list,
