@@ -49,8 +49,9 @@ def get_alert_for(user: User, pk: int, *, audit: bool = True) -> Alert:
     return alert
 
 
-def _is_crisis(alert: Alert) -> bool:
-    return alert.rule_id == CRISIS_RULE_ID or (alert.data or {}).get("crisis", False)
+def is_crisis_alert(alert: Alert) -> bool:
+    """Whether `alert` is about thoughts of self-harm (never snoozed)."""
+    return alert.rule_id == CRISIS_RULE_ID or bool((alert.data or {}).get("crisis", False))
 
 
 def acknowledge_alert(*, actor: User, alert: Alert, now: dt.datetime | None = None) -> Alert:
@@ -123,7 +124,7 @@ def snooze(
         raise ValidationError(
             f"A snooze lasts 1 to {MAX_SNOOZE_DAYS} days; after that, look at the symptom again."
         )
-    if _is_crisis(alert):
+    if is_crisis_alert(alert):
         raise ValidationError("Alerts about thoughts of self-harm cannot be snoozed.")
     now = now or clock.now()
     reason = (reason or "").strip() or f"Expected: {alert.reason}"
@@ -254,7 +255,7 @@ def snooze_item(
     """Snooze the rules of `alert`'s check-in, except those about thoughts of self-harm."""
     now = now or clock.now()
     group = alert_group(alert) or [alert]
-    rules = {a.rule_id: a for a in group if not _is_crisis(a)}
+    rules = {a.rule_id: a for a in group if not is_crisis_alert(a)}
     if not rules:  # every alert is a crisis alert: snooze says why not
         return [snooze(actor=actor, alert=alert, days=days, reason=reason, now=now)]
     return [snooze(actor=actor, alert=a, days=days, reason=reason, now=now) for a in rules.values()]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -16,7 +18,7 @@ from django.views.decorators.http import require_POST
 from coproduce.audit.services import record
 from coproduce.people.models import Role, Site
 from coproduce.platform import clock
-from coproduce.safetynet import queue, reach, services
+from coproduce.safetynet import explain, queue, reach, services
 from coproduce.safetynet.models import AlertStatus, Priority
 from coproduce.web.decorators import role_required
 
@@ -107,23 +109,51 @@ def acknowledge_selected(request):
     return redirect(back)
 
 
+def _tel(phone: str) -> str:
+    """A phone number as a tel: link target (digits and a leading +)."""
+    digits = re.sub(r"[^\d+]", "", phone)
+    return f"tel:{digits[0]}{digits[1:].replace('+', '')}" if digits else ""
+
+
 def _detail(request, alert, *, error: str = "", status: int = 200):
     response = alert.response
+    patient = alert.patient
+    zone = patient.care_team.site.zone
     scores = list(response.scores.order_by("instrument_id")) if response else []
-    trends = services.recent_trends(alert.patient, [s.instrument_id for s in scores])
+    trends = services.recent_trends(patient, [s.instrument_id for s in scores])
+    group = services.alert_group(alert)
+    others = [a for a in group if a.pk != alert.pk]
+    answers = explain.answers_of(response, scores)
+    titles = explain.rule_titles([alert, *others])
+    fired_keys = {
+        f"{args[0]}|{args[1]}"
+        for a in (alert, *others)
+        for _key, fact, args, _value in explain.trace_of(a)
+        if fact == "item" and len(args) == 2
+    }
     return render(
         request,
         "safetynet/detail.html",
         {
             "alert": alert,
-            "patient": alert.patient,
+            "patient": patient,
+            "tel": _tel(patient.phone),
             "response": response,
-            "scores": scores,
+            "why": explain.why(alert, answers),
+            "title": titles[alert.pk],
+            "trace": explain.trace_of(alert),
+            "others": [(a, explain.why(a, answers), titles[a.pk]) for a in others],
+            "group": group,
+            "group_open": any(a.status == AlertStatus.OPEN for a in group),
+            "group_snoozable": any(not services.is_crisis_alert(a) for a in group),
+            "answers": explain.answered(scores, answers),
+            "fired_keys": fired_keys,
+            "charts": explain.trend_charts(trends, zone=zone, today=clock.today(zone)),
             "trends": trends,
             "snoozes": services.active_snoozes(alert.patient_id),
             "members": list(services.team_members(alert.care_team_id)),
             "max_snooze": services.MAX_SNOOZE_DAYS,
-            "zone": alert.patient.care_team.site.zone,
+            "zone": zone,
             "error": error,
         },
         status=status,
