@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 import re
 from pathlib import Path
 
@@ -125,3 +128,20 @@ def test_a_promised_reply_time_is_kept(world):
         ack_due_at=due,
     )
     assert_raised_properly(alert, now=NOW, due=due - NOW)
+
+
+def test_a_module_that_raises_alerts_has_the_alert_audit_kinds_without_the_engine():
+    """careplans raises alerts without importing the rules engine (e.g. in a CLI command)."""
+    script = (
+        "import django, sys; django.setup(); import coproduce.careplans.medications; "
+        "from coproduce.audit.events import EVENT_TYPES; "
+        "print('alert.raised' in EVENT_TYPES, 'coproduce.safetynet.engine' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "coproduce.settings"},
+    )
+    assert done.stdout.split() == ["True", "False"]

@@ -23,7 +23,6 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from coproduce.audit.events import register
 from coproduce.audit.models import AuditEvent
 from coproduce.audit.services import audit_event
 from coproduce.batch import Batch, Ref, ref_or_value
@@ -110,19 +109,6 @@ BUILTIN_CRISIS: dict[str, Any] = {
     },
 }
 
-for _event, _text in {
-    "alert.raised": "The safety net raised an alert for the care team.",
-    "alert.viewed": "A care-team member opened an alert (and the check-in behind it).",
-    "alert.listed": "The alert queue was shown (detail lists the registry IDs).",
-    "alert.acknowledged": "A care-team member acknowledged an alert.",
-    "alert.resolved": "A care-team member resolved an alert with a note.",
-    "alert.reassigned": "An alert was reassigned to another team member.",
-    "alert.snoozed": "A rule was snoozed for a patient for a number of days.",
-    "alert.escalated": "An urgent alert was not acknowledged in time and was escalated.",
-    "alert.unreached": "An urgent alert could reach nobody (no address, or its sends kept "
-    "failing); the registry admins were told.",
-}.items():
-    register(_event, _text)
 
 
 @dataclass
