@@ -68,8 +68,11 @@ ROW_FIELDS = (
 def rows_of(alerts: QuerySet[Alert]) -> list[Row]:
     """One query: the queue's columns of `alerts`."""
     return [
-        Row(*values[:9], f"{values[9]} {values[10]} {values[11]}".casefold())
-        for values in alerts.values_list(*ROW_FIELDS)
+        Row(pk, response, team, priority, created, status, due, assigned, patient, words)
+        for (pk, response, team, priority, created, status, due, assigned, patient, *names) in (
+            alerts.values_list(*ROW_FIELDS)
+        )
+        for words in [" ".join(names).casefold()]
     ]
 
 
@@ -155,8 +158,9 @@ def group_alerts(rows: Iterable[Row]) -> list[QueueItem]:
     return sorted(items, key=lambda item: (item.priority, item.raised_at, item.rows[0].pk))
 
 
-def load_alerts(items: list[QueueItem], now: dt.datetime) -> None:
+def load_alerts(items: Iterable[QueueItem], now: dt.datetime) -> None:
     """Fill in the alerts of the items a page shows (one query, at most a page's worth)."""
+    items = list(items)
     wanted = [r.pk for item in items for r in item.rows]
     alerts = Alert.objects.select_related("patient", "assigned_to").in_bulk(wanted)
     for item in items:
