@@ -117,7 +117,7 @@ def test_maria_checks_in_across_two_devices_and_gets_crisis_help(demo, browser, 
     page = third.new_page()
     log_in(page, "nurse")
     page.goto("/alerts/")
-    top = page.locator("tbody tr").first
+    top = page.locator("ol.queue > li").first
     assert "Urgent" in top.inner_text() and "CP-DEMOPAT1" in top.inner_text()
     top.get_by_role("link").click()
     page.wait_for_load_state("domcontentloaded")

@@ -41,7 +41,7 @@ def test_it_lists_urgent_alerts_first_then_oldest(staffed):
     urgent = evaluate_and_record(response, scores).alerts[0]
     page = client_for(staffed.nina).get("/alerts/")
     assert page.status_code == 200
-    assert [a.pk for a in page.context["alerts"]] == [urgent.pk, routine.pk]
+    assert [item.lead.pk for item in page.context["items"]] == [urgent.pk, routine.pk]
     listed = AuditEvent.objects.get(event="alert.listed", actor=staffed.nina)
     assert listed.detail["registry_ids"] == [staffed.alice.registry_id]
 
@@ -49,7 +49,7 @@ def test_it_lists_urgent_alerts_first_then_oldest(staffed):
 def test_it_shows_another_teams_alerts_as_not_found(staffed):
     alert = make_alerts(staffed)[0]
     carl = client_for(staffed.carl)
-    assert carl.get("/alerts/").context["alerts"] == []
+    assert list(carl.get("/alerts/").context["items"]) == []
     assert carl.get(f"/alerts/{alert.pk}/").status_code == 404
     assert carl.post(f"/alerts/{alert.pk}/acknowledge/").status_code == 404
     assert Alert.objects.get(pk=alert.pk).status == AlertStatus.OPEN
@@ -140,11 +140,12 @@ def test_the_queue_query_count_does_not_grow_with_alerts(staffed, django_assert_
     evaluate_and_record(response, scores)
     nina = client_for(staffed.nina)
     nina.get("/alerts/")  # warm the session
-    # session, user, alerts, teams, audit insert, burden check-ins, burden alerts, the
-    # banner of urgent alerts that reached nobody, "notifications delayed?", and the
-    # session's activity stamp (savepoint, update, release)
-    with django_assert_num_queries(12):
-        assert len(nina.get("/alerts/").context["alerts"]) == n + 1
+    # session, user, teams, the queue's columns of every open alert, the alerts of the page
+    # shown, audit insert, burden check-ins, burden alerts, the banner of urgent alerts that
+    # reached nobody, "notifications delayed?", and the session's activity stamp (savepoint,
+    # update, release)
+    with django_assert_num_queries(13):
+        assert len(nina.get("/alerts/").context["items"]) == n + 1
 
 
 def test_the_queue_shows_alert_burden(staffed):

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from coproduce.safetynet.engine import CRISIS_RULE_ID, URGENT_ACK_MINUTES, evaluate_and_record
+from coproduce.safetynet.alerts import URGENT_ACK_MINUTES
+from coproduce.safetynet.engine import CRISIS_RULE_ID, evaluate_and_record
 from coproduce.safetynet.models import Priority
 from coproduce.safetynet.rules import read_all
 from tests.safetynet.factories import T0, checkin, enroll, weeks

@@ -25,7 +25,7 @@ from coproduce.careplans.models import (
 from coproduce.people.access import can_answer_for
 from coproduce.people.models import Patient, Role, User
 from coproduce.platform import clock
-from coproduce.safetynet.engine import ROUTINE_ACK_HOURS
+from coproduce.safetynet.alerts import raise_alert
 from coproduce.safetynet.models import Alert, Priority
 
 DOSE_RULE_ID = "taper-unplanned-dose-change"
@@ -184,15 +184,14 @@ def report_medication_problem(
     now = now or clock.now()
     medication.confirmed_by_patient_at = None
     medication.save(update_fields=["confirmed_by_patient_at"])
-    alert = Alert.objects.create(
+    alert = raise_alert(
         patient=patient,
-        care_team=patient.care_team,
         rule_id=MEDICATION_RULE_ID,
         priority=Priority.ROUTINE,
         reason=f"Medicine list: {patient.given_name} says {medication} is not right",
         data={"medication": medication.pk, "line": str(medication), "note": note},
-        created_at=now,
-        ack_due_at=now + dt.timedelta(hours=ROUTINE_ACK_HOURS),
+        now=now,
+        actor=by,
     )
     record(
         "careplans.medication.disputed",
@@ -279,12 +278,12 @@ def check_dose_change(
     if not findings:
         return None
     finding = findings[-1]
-    alert = Alert.objects.create(
+    alert = raise_alert(
         patient=patient,
-        care_team=patient.care_team,
         rule_id=DOSE_RULE_ID,
         priority=Priority.SOON,
-        reason=finding.message[:300],
+        reason=finding.message,
+        actor=by,
         data={
             "kind": finding.kind.value,
             "on": finding.on.isoformat(),

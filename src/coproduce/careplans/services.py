@@ -72,6 +72,7 @@ from coproduce.checkins.models import Score
 from coproduce.people.access import can_answer_for
 from coproduce.people.models import CARE_ROLES, Patient, Role, User
 from coproduce.platform import clock
+from coproduce.safetynet.alerts import raise_alert
 from coproduce.safetynet.models import Alert, Notification, Priority
 
 register("careplans.medication.recorded", "A medication line was recorded or stopped.")
@@ -130,9 +131,8 @@ def request_change(
         plan.steps.filter(status=StepStatus.PLANNED).update(status=StepStatus.HELD)
     plan.save(update_fields=["status", "target_mme"])
     text = text.strip()
-    alert = Alert.objects.create(
+    alert = raise_alert(
         patient=patient,
-        care_team=patient.care_team,
         rule_id=REQUEST_RULE_ID,
         priority=Priority.SOON,
         reason="Taper change requested",
@@ -142,8 +142,9 @@ def request_change(
             "team_actions": list(outcome.team_actions),
             "respond_by": outcome.respond_by.isoformat(),
         },
-        created_at=now,
+        now=now,
         ack_due_at=now + dt.timedelta(days=taper.TEAM_RESPONSE_DAYS),
+        actor=by,
     )
     request = TaperRequest.objects.create(
         plan=plan,

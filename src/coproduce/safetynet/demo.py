@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from coproduce.batch import Batch, Ref
 from coproduce.checkins.models import Score
 from coproduce.demo import DemoContext
 from coproduce.people.models import CareTeamMembership, Patient, Role
-from coproduce.safetynet.engine import (
-    BUILTIN_CRISIS,
-    CRISIS_RULE_ID,
-    URGENT_ACK_MINUTES,
-    evaluate_and_record,
-)
+from coproduce.safetynet.alerts import URGENT_ACK_MINUTES, plan_alert
+from coproduce.safetynet.engine import BUILTIN_CRISIS, CRISIS_RULE_ID, evaluate_and_record
 from coproduce.safetynet.models import Alert, AlertStatus, PatientMessage, Priority, Rule
 from coproduce.safetynet.rules import sync_rules
 
@@ -79,7 +76,7 @@ def _history(ctx: DemoContext) -> None:
         user__role__in=[Role.NURSE, Role.CLINICIAN]
     ).order_by("pk"):
         staff.setdefault(m.care_team_id, []).append(m.user_id)
-    rows = []
+    batch, n = Batch(), 0
     for s in positive:
         # Drawn for every alert on every run, so a second run draws the same stream.
         in_time = ctx.rng.random() < IN_TIME
@@ -93,28 +90,28 @@ def _history(ctx: DemoContext) -> None:
         members = staff.get(team) or [None]
         by = members[int(who * len(members))]
         acked = s.at + dt.timedelta(minutes=minutes)
-        rows.append(
-            Alert(
-                patient_id=s.patient_id,
-                care_team_id=team,
-                response_id=s.response_id,
-                rule_id=rule_id,
-                rule_version=version.get(rule_id, 0),
-                priority=Priority.URGENT,
-                reason=BUILTIN_CRISIS["reason"],
-                data={"phq9 item 9": "above 0", "crisis": True},
-                status=AlertStatus.RESOLVED,
-                assigned_to_id=by,
-                created_at=s.at,
-                ack_due_at=s.at + dt.timedelta(minutes=URGENT_ACK_MINUTES),
-                acknowledged_at=acked,
-                acknowledged_by_id=by,
-                resolved_at=acked + dt.timedelta(hours=resolve_hours),
-                resolved_by_id=by,
-                resolution_note="Called the patient; safety plan reviewed.",
-                action_taken=True,
-            )
+        # Raised as the engine would have raised it, then worked as the team did.
+        raised = plan_alert(
+            patient=s.patient,
+            rule_id=rule_id,
+            rule_version=version.get(rule_id, 0),
+            priority=Priority.URGENT,
+            reason=BUILTIN_CRISIS["reason"],
+            data={"phq9 item 9": "above 0", "crisis": True},
+            now=s.at,
         )
-    Alert.objects.bulk_create(rows, batch_size=500)
-    for _ in rows:
+        alert = raised.alert
+        alert.response_id = s.response_id
+        alert.status = AlertStatus.RESOLVED
+        alert.assigned_to_id = alert.acknowledged_by_id = alert.resolved_by_id = by
+        alert.acknowledged_at = acked
+        alert.resolved_at = acked + dt.timedelta(hours=resolve_hours)
+        alert.resolution_note = "Called the patient; safety plan reviewed."
+        alert.action_taken = True
+        raised.event.at = s.at
+        batch.insert(alert)
+        batch.insert(raised.event, refs={"object_id": Ref(alert)})
+        n += 1
+    batch.write()
+    for _ in range(n):
         ctx.count("past urgent alerts", True)

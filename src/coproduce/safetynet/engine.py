@@ -23,7 +23,6 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from coproduce.audit.events import register
 from coproduce.audit.models import AuditEvent
 from coproduce.audit.services import audit_event
 from coproduce.batch import Batch, Ref, ref_or_value
@@ -31,6 +30,7 @@ from coproduce.checkins.models import CheckinResponse, Score
 from coproduce.instruments.library import get_definition
 from coproduce.people.models import Patient
 from coproduce.platform import clock
+from coproduce.safetynet.alerts import URGENT_ACK_MINUTES, ack_due, plan_alert
 from coproduce.safetynet.expressions import calls, evaluate
 from coproduce.safetynet.facts import (
     Facts,
@@ -47,13 +47,6 @@ from coproduce.safetynet.recipients import Address, who_hears
 from coproduce.safetynet.rules import PLACEHOLDER, PRIORITIES
 
 log = logging.getLogger(__name__)
-
-# How soon the team must acknowledge an alert. These become per-site settings later (a Site
-# field, added by the lead); until then every site uses the same times. Routine follows
-# PRO-TECT, where a human forwarded alerts within 72 hours.
-URGENT_ACK_MINUTES = 60
-SOON_ACK_HOURS = 24
-ROUTINE_ACK_HOURS = 72
 
 CRISIS_RULE_ID = "crisis-phq9-item9"
 CRISIS_HELP_NOW = (
@@ -116,19 +109,6 @@ BUILTIN_CRISIS: dict[str, Any] = {
     },
 }
 
-for _event, _text in {
-    "alert.raised": "The safety net raised an alert for the care team.",
-    "alert.viewed": "A care-team member opened an alert (and the check-in behind it).",
-    "alert.listed": "The alert queue was shown (detail lists the registry IDs).",
-    "alert.acknowledged": "A care-team member acknowledged an alert.",
-    "alert.resolved": "A care-team member resolved an alert with a note.",
-    "alert.reassigned": "An alert was reassigned to another team member.",
-    "alert.snoozed": "A rule was snoozed for a patient for a number of days.",
-    "alert.escalated": "An urgent alert was not acknowledged in time and was escalated.",
-    "alert.unreached": "An urgent alert could reach nobody (no address, or its sends kept "
-    "failing); the registry admins were told.",
-}.items():
-    register(_event, _text)
 
 
 @dataclass
@@ -171,14 +151,6 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else f"{value:.1f}"
     return str(value)
-
-
-def _ack_due(priority: int, now: dt.datetime) -> dt.datetime:
-    if priority == Priority.URGENT:
-        return now + dt.timedelta(minutes=URGENT_ACK_MINUTES)
-    if priority == Priority.SOON:
-        return now + dt.timedelta(hours=SOON_ACK_HOURS)
-    return now + dt.timedelta(hours=ROUTINE_ACK_HOURS)
 
 
 def _ack_by_text(due: dt.datetime, now: dt.datetime, patient: Patient) -> str:
@@ -441,7 +413,7 @@ def plan_safetynet(
         # patient is enough for the team; urgent ones always go. The patient is then promised
         # the time the open alert is due, if that is still ahead.
         still_open = None if priority == Priority.URGENT else open_alert(rule, snapshot, groups)
-        due = _ack_due(priority, now)
+        due = ack_due(priority, now)
         promised = still_open[1] if still_open and still_open[1] and still_open[1] > now else due
         ack_by = _ack_by_text(promised, now, patient)
         parts = {k: render(v, facts, ack_by) for k, v in rule["message"].items()}
@@ -457,21 +429,18 @@ def plan_safetynet(
         )
         if still_open is not None:
             continue
-        alert = Alert(
+        raised = plan_alert(
             patient=patient,
-            care_team=patient.care_team,
             response=response,
             rule_id=rule["id"],
             rule_version=rule.get("version", 0),
             priority=priority,
-            reason=render(rule["reason"], facts, ack_by)[:300],
+            reason=render(rule["reason"], facts, ack_by),
             data=rule["data"] | ({"crisis": True} if crisis else {}),
-            created_at=now,
+            now=now,
             ack_due_at=due,
         )
-        events = [
-            audit_event("alert.raised", patient=patient, obj=alert, detail={"rule": rule["id"]})
-        ]
+        alert, events = raised.alert, [raised.event]
         if priority != Priority.URGENT:
             plan.alerts.append(PlannedAlert(alert, events, []))
             continue

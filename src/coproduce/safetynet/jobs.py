@@ -15,7 +15,7 @@ from coproduce.audit.services import record
 from coproduce.checkins.models import Enrollment
 from coproduce.people.models import Patient
 from coproduce.platform import clock
-from coproduce.safetynet.engine import ROUTINE_ACK_HOURS, URGENT_ACK_MINUTES
+from coproduce.safetynet.alerts import URGENT_ACK_MINUTES, raise_alert
 from coproduce.safetynet.models import Alert, AlertStatus, Priority, Rule
 from coproduce.safetynet.reach import tell
 
@@ -103,17 +103,14 @@ def find_silent_patients(now: dt.datetime | None = None) -> list[Alert]:
                 patient=patient, rule_id=rule_id, created_at__gt=since
             ).exists():
                 continue  # already raised for this episode
-            alert = Alert.objects.create(
+            alert = raise_alert(
                 patient=patient,
-                care_team_id=patient.care_team_id,
                 rule_id=rule_id,
                 rule_version=version,
                 priority=Priority.ROUTINE,
                 reason=reason,
                 data={"last_checkin": patient.last.isoformat() if patient.last else None},
-                created_at=now,
-                ack_due_at=now + dt.timedelta(hours=ROUTINE_ACK_HOURS),
+                now=now,
             )
-            record("alert.raised", patient=patient, obj=alert, detail={"rule": rule_id})
             raised.append(alert)
     return raised

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from coproduce.audit.services import record
 from coproduce.checkins.models import CheckinResponse, Score
@@ -48,8 +49,9 @@ def get_alert_for(user: User, pk: int, *, audit: bool = True) -> Alert:
     return alert
 
 
-def _is_crisis(alert: Alert) -> bool:
-    return alert.rule_id == CRISIS_RULE_ID or (alert.data or {}).get("crisis", False)
+def is_crisis_alert(alert: Alert) -> bool:
+    """Whether `alert` is about thoughts of self-harm (never snoozed)."""
+    return alert.rule_id == CRISIS_RULE_ID or bool((alert.data or {}).get("crisis", False))
 
 
 def acknowledge_alert(*, actor: User, alert: Alert, now: dt.datetime | None = None) -> Alert:
@@ -122,7 +124,7 @@ def snooze(
         raise ValidationError(
             f"A snooze lasts 1 to {MAX_SNOOZE_DAYS} days; after that, look at the symptom again."
         )
-    if _is_crisis(alert):
+    if is_crisis_alert(alert):
         raise ValidationError("Alerts about thoughts of self-harm cannot be snoozed.")
     now = now or clock.now()
     reason = (reason or "").strip() or f"Expected: {alert.reason}"
@@ -187,6 +189,111 @@ def reassign(
             now=now or clock.now(),
         )
     return alert
+
+
+# --- Acting on a queue item: every unresolved alert of the check-in at once -----------------
+
+
+def alert_group(alert: Alert) -> list[Alert]:
+    """The unresolved alerts raised by `alert`'s check-in (itself first if it is unresolved).
+
+    One check-in's alerts are one item in the queue, so an action on one acts on all of them;
+    each keeps its own audit row. An alert raised without a check-in is a group of one.
+    """
+    if alert.response_id is None:
+        return [alert]
+    others = list(
+        Alert.objects.filter(response_id=alert.response_id, care_team_id=alert.care_team_id)
+        .exclude(pk=alert.pk)
+        .exclude(status=AlertStatus.RESOLVED)
+        .select_related("patient")
+        .order_by("priority", "created_at", "pk")
+    )
+    return [alert, *others] if alert.status != AlertStatus.RESOLVED else others
+
+
+def acknowledge_item(*, actor: User, alert: Alert, now: dt.datetime | None = None) -> list[Alert]:
+    """Acknowledge every open alert of `alert`'s check-in."""
+    now = now or clock.now()
+    opened = [a for a in alert_group(alert) if a.status == AlertStatus.OPEN]
+    if not opened:
+        raise ValidationError(_("This alert has already been acknowledged."))
+    return [acknowledge_alert(actor=actor, alert=a, now=now) for a in opened]
+
+
+def resolve_item(
+    *,
+    actor: User,
+    alert: Alert,
+    note: str,
+    action_taken: bool | None,
+    now: dt.datetime | None = None,
+) -> list[Alert]:
+    """Resolve every unresolved alert of `alert`'s check-in with one note."""
+    now = now or clock.now()
+    group = alert_group(alert)
+    if not group:
+        raise ValidationError(_("This alert is already resolved."))
+    return [
+        resolve_alert(actor=actor, alert=a, note=note, action_taken=action_taken, now=now)
+        for a in group
+    ]
+
+
+def reassign_item(
+    *, actor: User, alert: Alert, to_user_id: Any, now: dt.datetime | None = None
+) -> list[Alert]:
+    """Give every unresolved alert of `alert`'s check-in to one member of the team."""
+    now = now or clock.now()
+    group = alert_group(alert) or [alert]  # (a resolved alert: reassign says why not)
+    return [reassign(actor=actor, alert=a, to_user_id=to_user_id, now=now) for a in group]
+
+
+def snooze_item(
+    *, actor: User, alert: Alert, days: Any, reason: str = "", now: dt.datetime | None = None
+) -> list[Snooze]:
+    """Snooze the rules of `alert`'s check-in, except those about thoughts of self-harm."""
+    now = now or clock.now()
+    group = alert_group(alert) or [alert]
+    rules = {a.rule_id: a for a in group if not is_crisis_alert(a)}
+    if not rules:  # every alert is a crisis alert: snooze says why not
+        return [snooze(actor=actor, alert=alert, days=days, reason=reason, now=now)]
+    return [snooze(actor=actor, alert=a, days=days, reason=reason, now=now) for a in rules.values()]
+
+
+def acknowledge_selected(
+    *, actor: User, alert_ids: list[Any], now: dt.datetime | None = None
+) -> list[Alert]:
+    """Acknowledge the chosen queue items (each with every open alert of its check-in).
+
+    Never urgent ones: an urgent alert is acknowledged on its own page, after reading it.
+    If any chosen item holds an urgent alert, nothing is acknowledged.
+    """
+    try:
+        ids = {int(pk) for pk in alert_ids}
+    except (TypeError, ValueError):
+        raise ValidationError(_("Choose alerts from the queue.")) from None
+    chosen = list(alerts_visible_to(actor).filter(pk__in=ids).exclude(status=AlertStatus.RESOLVED))
+    if not chosen:
+        raise ValidationError(_("Choose at least one alert to acknowledge."))
+    responses = {a.response_id for a in chosen if a.response_id}
+    group = {
+        a.pk: a
+        for a in alerts_visible_to(actor)
+        .filter(Q(pk__in=[a.pk for a in chosen]) | Q(response_id__in=responses))
+        .filter(status=AlertStatus.OPEN)
+        .select_related("patient")
+    }
+    urgent = [a for a in group.values() if a.priority == Priority.URGENT]
+    if urgent or any(a.priority == Priority.URGENT for a in chosen):
+        raise ValidationError(
+            _(
+                "Urgent alerts are never acknowledged in bulk: open each urgent alert and "
+                "acknowledge it there. Nothing was acknowledged."
+            )
+        )
+    now = now or clock.now()
+    return [acknowledge_alert(actor=actor, alert=a, now=now) for a in group.values()]
 
 
 def alert_burden(teams: list[CareTeam], now: dt.datetime | None = None) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ from coproduce.safetynet import views
 
 urlpatterns = [
     path("alerts/", views.alert_queue, name="alert-queue"),
+    path("alerts/acknowledge/", views.acknowledge_selected, name="alert-acknowledge-selected"),
     path("alerts/<int:pk>/", views.alert_detail, name="alert-detail"),
     path("alerts/<int:pk>/acknowledge/", views.acknowledge, name="alert-acknowledge"),
     path("alerts/<int:pk>/resolve/", views.resolve, name="alert-resolve"),

@@ -49,6 +49,7 @@ class ItemAnswer:
     text: str
     answer: str
     level: int | None  # 0..3, None for items without an order (text answers)
+    link_id: str = ""
 
     @property
     def words(self) -> str:
@@ -121,15 +122,18 @@ def previsit_answers(answers: dict, version: str | None) -> dict[str, Any]:
     }
 
 
-def _items(instrument_id: str, version: str, item_values: dict, answers: dict) -> list:
-    """Latest answers item by item, each with its answer in words and a severity level."""
+def answers_in_words(
+    instrument_id: str, version: str, item_values: dict, answers: dict
+) -> list[ItemAnswer]:
+    """Answers item by item, each in words (the instrument's answer option) with a level."""
     try:
         from coproduce.instruments.library import get_definition
 
         definition = get_definition(instrument_id, version or None)
     except (ImportError, LookupError):
         return [
-            ItemAnswer(link_id, _text_of(v, {}), None) for link_id, v in sorted(answers.items())
+            ItemAnswer(link_id, _text_of(v, {}), None, link_id)
+            for link_id, v in sorted(answers.items())
         ]
     out = []
     for item in definition.items:
@@ -149,7 +153,7 @@ def _items(instrument_id: str, version: str, item_values: dict, answers: dict) -
             level = 0 if share == 0 else 1 if share < 0.34 else 2 if share < 0.67 else 3
         if option is None and item.max_value is not None and answer:
             answer = f"{answer} out of {item.max_value:g}"
-        out.append(ItemAnswer(item.text, answer, level))
+        out.append(ItemAnswer(item.text, answer, level, item.link_id))
     return out
 
 
@@ -262,7 +266,7 @@ def build(patient: Patient, *, now: dt.datetime | None = None) -> dict[str, Any]
                 trend.change_from = before[-1][4]
                 trend.change = clinical.change(instrument_id, before[-1][4], last[4])
         item_values, answers = latest_detail.get(last[0], ({}, {}))
-        trend.items = _items(instrument_id, last[2], item_values, answers)
+        trend.items = answers_in_words(instrument_id, last[2], item_values, answers)
         trends.append(trend)
 
     previsit_row = (
