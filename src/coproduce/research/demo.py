@@ -26,6 +26,8 @@ from coproduce.instruments.scoring import score
 from coproduce.people.models import CareTeam, Condition, Patient, PatientCondition, User
 from coproduce.platform import clock
 from coproduce.research import consent, followup, screening
+from coproduce.research.outcomes import TAPERING_SUCCESS
+from coproduce.research.quality import run_checks
 from coproduce.research.models import (
     Arm,
     ConfirmedCriterion,
@@ -132,6 +134,8 @@ def seed(ctx: DemoContext) -> None:
         "about sleep, and study data may be shared, without names, with other pain studies.",
         reconsent_required=True,
     )
+    # The data-quality rules run over what the demo left: missed assessments, a duplicate.
+    run_checks(study, now=now)
     ctx.count("studies", True)
 
 
@@ -165,6 +169,7 @@ def _study(ctx: DemoContext, pi: User) -> Study:
         strata_factors=["age_group"],
         block_multipliers=[1, 2],
         randomisation_seed=SEED,
+        outcomes=[TAPERING_SUCCESS],
     )
     study.sites.add(*[CareTeam.objects.get(site__slug=s, name=t).site for s, t in SITES])
     for code, name, sessions in (
