@@ -23,8 +23,12 @@ START = RANDOMISED.date()
 @pytest.mark.parametrize(
     ("k", "n", "low", "high"),
     # Newcombe (1998), Stat Med 17:857-872, Table I, method 3 (Wilson score, no correction).
-    [(81, 263, 0.2553, 0.3662), (15, 148, 0.0624, 0.1605), (0, 20, 0.0, 0.1611),
-     (1, 29, 0.0061, 0.1718)],
+    [
+        (81, 263, 0.2553, 0.3662),
+        (15, 148, 0.0624, 0.1605),
+        (0, 20, 0.0, 0.1611),
+        (1, 29, 0.0061, 0.1718),
+    ],
 )
 def test_it_reproduces_newcombes_wilson_intervals(k, n, low, high):
     result = wilson_interval(k, n)
@@ -46,8 +50,12 @@ def _pain(patient, day: dt.date, value: float) -> None:
         submitted_at=at,
     )
     Score.objects.create(
-        response=response, patient=patient, instrument_id="pain-nrs", version="1.0",
-        score=value, at=at,
+        response=response,
+        patient=patient,
+        instrument_id="pain-nrs",
+        version="1.0",
+        score=value,
+        at=at,
     )
 
 
@@ -57,15 +65,23 @@ def _participant(trial, world, *, month12_mme: int | None, base_pain, pain12, na
     with clock.frozen(RANDOMISED - dt.timedelta(days=3)):
         p = consented(trial, patient, world.cora)
     dose = record_medication(
-        patient, drug="morphine", strength=50, per_day=2,
-        started_on=START - dt.timedelta(days=60), by=world.nina,
+        patient,
+        drug="morphine",
+        strength=50,
+        per_day=2,
+        started_on=START - dt.timedelta(days=60),
+        by=world.nina,
     )
     if month12_mme is not None and month12_mme != 100:
         later = START + dt.timedelta(days=200)
         stop_medication(dose, on=later, by=world.nina)
         record_medication(
-            patient, drug="morphine", strength=Decimal(month12_mme) / 2, per_day=2,
-            started_on=later, by=world.nina,
+            patient,
+            drug="morphine",
+            strength=Decimal(month12_mme) / 2,
+            per_day=2,
+            started_on=later,
+            by=world.nina,
         )
     followup.randomise_and_start(p, by=world.cora, now=RANDOMISED)
     p.refresh_from_db()
@@ -97,11 +113,13 @@ def test_it_matches_the_hand_worked_cases(cohort, world):
         cohort["e"], scope="follow_up", by=world.cora, now=RANDOMISED + dt.timedelta(days=100)
     )
     today = START + dt.timedelta(days=500)
-    got = {
-        k: outcomes.participant_outcome(p, today=today) for k, p in cohort.items()
-    }
+    got = {k: outcomes.participant_outcome(p, today=today) for k, p in cohort.items()}
     assert {k: o.state for k, o in got.items()} == {
-        "a": "success", "b": "success", "c": "failure", "d": "missing", "e": "missing",
+        "a": "success",
+        "b": "success",
+        "c": "failure",
+        "d": "missing",
+        "e": "missing",
     }
     assert got["a"].result.branch == "mme_halved_pain_stable"
     assert got["b"].result.branch == "pain_improved_no_mme_increase"

@@ -2,7 +2,6 @@ import os
 import subprocess
 import sys
 
-
 PSEUDONYM_KEY = {"COPRODUCE_PSEUDONYM_KEY": "p" * 40}
 
 

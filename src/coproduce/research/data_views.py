@@ -127,9 +127,10 @@ def export_decide(request, slug: str, pk: int):
         messages.error(request, _errors(exc))
     else:
         messages.success(
-            request, _("Approved: the export is ready for the researcher.") if approve else _(
-                "Refused: the researcher sees your note."
-            )
+            request,
+            _("Approved: the export is ready for the researcher.")
+            if approve
+            else _("Refused: the researcher sees your note."),
         )
     return redirect("research:exports", slug=study.slug)
 

@@ -26,8 +26,6 @@ from coproduce.instruments.scoring import score
 from coproduce.people.models import CareTeam, Condition, Patient, PatientCondition, User
 from coproduce.platform import clock
 from coproduce.research import consent, followup, screening
-from coproduce.research.outcomes import TAPERING_SUCCESS
-from coproduce.research.quality import run_checks
 from coproduce.research.models import (
     Arm,
     ConfirmedCriterion,
@@ -37,7 +35,9 @@ from coproduce.research.models import (
     Study,
     StudyStaff,
 )
+from coproduce.research.outcomes import TAPERING_SUCCESS
 from coproduce.research.participants import DeclineReason, Participant, Status
+from coproduce.research.quality import run_checks
 
 SITES = [("north", "Pain team"), ("harbour", "Chronic pain team")]
 SEED = "empower-demo-seed"  # public on purpose: a demo's allocations should be the same each run

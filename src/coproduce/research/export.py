@@ -66,7 +66,7 @@ class Column:
     free_text: bool = False
 
 
-def C(name, type_, label, unit="", allowed="", source="", free_text=False) -> Column:  # noqa: N802
+def C(name, type_, label, unit="", allowed="", source="", free_text=False) -> Column:
     return Column(name, type_, label, unit, allowed, source, free_text)
 
 
@@ -142,10 +142,22 @@ COLUMNS: dict[str, list[Column]] = {
             source="careplans/outcomes.py",
         ),
         C("baseline_mme", "number", _("Daily MME at randomisation"), unit="mg MME/day"),
-        C("baseline_pain", "number", _("Pain at baseline"), unit="0-10", source="pain-nrs or PEG 1"),
+        C(
+            "baseline_pain",
+            "number",
+            _("Pain at baseline"),
+            unit="0-10",
+            source="pain-nrs or PEG 1",
+        ),
         C("month12_mme", "number", _("Daily MME at 12 months"), unit="mg MME/day"),
         C("month12_mme_day", "integer", _("Day of the 12-month MME"), unit=DAY),
-        C("month12_pain", "number", _("Pain at 12 months"), unit="0-10", source="pain-nrs or PEG 1"),
+        C(
+            "month12_pain",
+            "number",
+            _("Pain at 12 months"),
+            unit="0-10",
+            source="pain-nrs or PEG 1",
+        ),
         C("month12_pain_day", "integer", _("Day of the 12-month pain"), unit=DAY),
     ],
     "medications": [
@@ -233,7 +245,7 @@ def subjects(study: Study) -> list[Subject]:
                 participant=p,
                 pid=deid.pseudonym(study.slug, registry_id),
                 offset=deid.date_offset(study.slug, registry_id),
-                enrolled=p.consented_at.astimezone(zone).date(),
+                enrolled=(p.consented_at or p.screened_at).astimezone(zone).date(),
                 cutoff=ended.astimezone(zone).date() if ended else None,
                 zone=zone,
                 names=[p.patient.given_name, p.patient.family_name, registry_id, *staff],
@@ -296,7 +308,7 @@ def _participants(study: Study, people: list[Subject], free: bool) -> Iterable[d
 
 def _responses(s: Subject) -> list[tuple[str, CheckinResponse, dt.date]]:
     since = s.enrolled - dt.timedelta(days=BEFORE_ENROLMENT_DAYS)
-    out = []
+    out: list[tuple[str, CheckinResponse, dt.date]] = []
     for response in CheckinResponse.objects.filter(patient=s.participant.patient).order_by(
         "submitted_at", "pk"
     ):
@@ -509,8 +521,9 @@ def arrow_schema(columns: list[Column]):
         "boolean": pa.bool_(),
         "date": pa.date32(),
     }
-    return pa.schema([pa.field(c.name, types[c.type], nullable=c.name != "participant_id")
-                      for c in columns])
+    return pa.schema(
+        [pa.field(c.name, types[c.type], nullable=c.name != "participant_id") for c in columns]
+    )
 
 
 def _write_parquet(path: Path, columns: list[Column], rows: list[dict]) -> None:
@@ -542,9 +555,7 @@ def dictionary_rows(*, include_free_text: bool, study: Study | None = None) -> l
             source = c.source or f"coproduce registry ({name})"
             if name == "scores" and c.name in ("score", "band", "items") and versions:
                 source = f"instrument_id + instrument_version of the row: {versions}"
-            rows.append(
-                [f"{name}", c.name, str(c.label), c.type, c.unit, c.allowed, source]
-            )
+            rows.append([f"{name}", c.name, str(c.label), c.type, c.unit, c.allowed, source])
     return rows
 
 

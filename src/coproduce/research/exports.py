@@ -142,9 +142,7 @@ def requests_for(user: User, study: Study):
 def download_for(user: User, slug: str, pk: int) -> tuple[ExportRequest, bytes]:
     """The approved archive of the researcher's own request (audited); else 404."""
     study = get_study_for(user, slug, roles=(Role.RESEARCHER,))
-    request = (
-        requests_for(user, study).filter(pk=pk, status=RequestStatus.APPROVED).first()
-    )
+    request = requests_for(user, study).filter(pk=pk, status=RequestStatus.APPROVED).first()
     if request is None or request.archive is None:
         raise Http404("No such export.")
     record(

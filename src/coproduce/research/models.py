@@ -188,5 +188,5 @@ class ConsentDocument(models.Model):
         return self.signed_off_at is not None
 
 
-from coproduce.research.participants import *  # noqa: E402, F403  (models of the same app)
 from coproduce.research.datamodels import *  # noqa: E402, F403  (models of the same app)
+from coproduce.research.participants import *  # noqa: E402, F403  (models of the same app)

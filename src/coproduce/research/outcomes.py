@@ -136,7 +136,9 @@ class ArmRow:
     proportion: Proportion | None  # None: suppressed (or no known results)
 
 
-def arm_table(outcomes: list[ParticipantOutcome], study: Study, *, small_cells: bool) -> list[ArmRow]:
+def arm_table(
+    outcomes: list[ParticipantOutcome], study: Study, *, small_cells: bool
+) -> list[ArmRow]:
     """Per arm: randomised, success, not met, missing, not yet due, proportion (95 % Wilson).
 
     With `small_cells` False (researchers), counts of 1-4 are hidden with the registry's

@@ -169,7 +169,7 @@ def _combinations(p: Participant, now: dt.datetime) -> list[Finding]:
 def findings(study: Study, *, now: dt.datetime) -> list[Finding]:
     out: list[Finding] = []
     for p in analysed(study):
-        since = p.randomised_at - dt.timedelta(days=30)
+        since = (p.randomised_at or now) - dt.timedelta(days=30)
         out += _missing(p, now) + _scores(p, since) + _medications(p) + _combinations(p, now)
     return out
 
