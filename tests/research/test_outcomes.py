@@ -151,3 +151,5 @@ def test_the_arm_table_counts_missing_and_hides_small_cells(cohort, trial):
         for n in (row.randomised, row.success, row.failure, row.missing, row.not_due):
             assert n is None or n == 0 or n >= 5
         assert row.proportion is None
+        parts = (row.success, row.failure, row.missing, row.not_due)
+        assert row.randomised is None or None not in parts  # no hidden part by subtraction

@@ -156,14 +156,18 @@ def arm_table(
             shown(counts[State.SUCCESS]) is None or shown(counts[State.FAILURE]) is None
         ):
             proportion = None
+        parts = [shown(counts[s]) for s in STATE_LABELS]
+        # The total minus the shown parts would give a hidden part back: hide it too.
+        total = None if None in parts else shown(len(mine))
+        success, failure, missing, not_due = parts
         rows.append(
             ArmRow(
                 arm.name,
-                shown(len(mine)),
-                shown(counts[State.SUCCESS]),
-                shown(counts[State.FAILURE]),
-                shown(counts[State.MISSING]),
-                shown(counts[State.NOT_DUE]),
+                total,
+                success,
+                failure,
+                missing,
+                not_due,
                 proportion if proportion is None or proportion.n else None,
             )
         )
