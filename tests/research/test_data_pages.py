@@ -4,25 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import uuid
 import zipfile
 
 import pytest
 
 from coproduce.audit.models import AuditEvent
-from coproduce.checkins.models import CheckinResponse, Score
 from coproduce.people.models import Role
 from coproduce.platform import clock
 from coproduce.research import followup, quality
 from coproduce.research.datamodels import DataQuery, ExportRequest
 from coproduce.research.models import StudyStaff
+from coproduce.research.outcomes import TAPERING_SUCCESS
 from tests import factories
+from tests.registry.helpers import score
 from tests.research.conftest import make_study
 from tests.research.helpers import consented
 
 
 @pytest.fixture
 def joined(trial, world):
+    trial.study.outcomes = [TAPERING_SUCCESS]
+    trial.study.save(update_fields=["outcomes"])
     p = consented(trial, world.alice, world.cora)
     followup.randomise_and_start(p, by=world.cora)
     p.refresh_from_db()
@@ -102,30 +104,12 @@ def test_the_data_dictionary_lists_every_file(client, world, joined):
         assert f"\n{name}," in text
 
 
-def _score(patient, instrument, value, at):
-    response = CheckinResponse.objects.create(
-        patient=patient,
-        answers={},
-        versions={instrument: "1.0"},
-        idempotency_key=uuid.uuid4().hex,
-        submitted_at=at,
-    )
-    return Score.objects.create(
-        response=response,
-        patient=patient,
-        instrument_id=instrument,
-        version="1.0",
-        score=value,
-        at=at,
-    )
-
-
 def test_the_rules_raise_each_query_once_and_the_coordinator_closes_it(
     client, trial, world, joined
 ):
     now = clock.now()
-    _score(world.alice, "peg", 14, now - dt.timedelta(hours=3))
-    _score(world.alice, "peg", 4, now - dt.timedelta(hours=2))
+    score(world.alice, "peg", now - dt.timedelta(hours=3), value=14)
+    score(world.alice, "peg", now - dt.timedelta(hours=2), value=4)
     new = quality.run_checks(trial.study, now=now)
     rules = sorted(q.rule for q in new)
     assert rules == ["duplicate", "out_of_range"]
@@ -155,3 +139,9 @@ def test_the_rules_raise_each_query_once_and_the_coordinator_closes_it(
         ).status_code
         == 404
     )
+
+
+def test_a_study_without_outcome_definitions_shows_none(client, trial, world):
+    client.force_login(world.ruth)
+    page = client.get("/research/studies/empower/outcomes/").content.decode()
+    assert "no outcome defined" in page and "Wilson" not in page

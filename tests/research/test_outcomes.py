@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from decimal import Decimal
 
 import pytest
 
 from coproduce.careplans.services import record_medication, stop_medication
-from coproduce.checkins.models import CheckinResponse, Score
 from coproduce.platform import clock
 from coproduce.platform.stats import wilson_interval
 from coproduce.research import followup, outcomes
 from tests import factories
+from tests.careplans.helpers import score
 from tests.research.helpers import consented
 
 RANDOMISED = dt.datetime(2025, 1, 6, 9, 0, tzinfo=dt.UTC)
@@ -41,22 +40,7 @@ def test_it_has_no_interval_without_known_results():
 
 
 def _pain(patient, day: dt.date, value: float) -> None:
-    at = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
-    response = CheckinResponse.objects.create(
-        patient=patient,
-        answers={},
-        versions={"pain-nrs": "1.0"},
-        idempotency_key=uuid.uuid4().hex,
-        submitted_at=at,
-    )
-    Score.objects.create(
-        response=response,
-        patient=patient,
-        instrument_id="pain-nrs",
-        version="1.0",
-        score=value,
-        at=at,
-    )
+    score(patient, "pain-nrs", value, on=day)
 
 
 def _participant(trial, world, *, month12_mme: int | None, base_pain, pain12, name):

@@ -42,7 +42,8 @@ def outcome_page(request, slug: str):
     rows = outcomes.analysed(study)
     if coordinator:
         rows = rows.filter(pk__in=access.participants_for(request.user, study).values("pk"))
-    results = outcomes.participant_outcomes(rows)
+    defined = outcomes.TAPERING_SUCCESS in study.outcomes
+    results = outcomes.participant_outcomes(rows) if defined else []
     record(
         "research.outcomes_viewed",
         actor=request.user,
@@ -58,6 +59,7 @@ def outcome_page(request, slug: str):
         "research/outcomes.html",
         {
             "study": study,
+            "defined": defined,
             "definition": outcomes.DEFINITIONS[outcomes.TAPERING_SUCCESS],
             "table": outcomes.arm_table(results, study, small_cells=coordinator),
             "results": results if coordinator else None,

@@ -66,11 +66,7 @@ class Column:
     free_text: bool = False
 
 
-def C(name, type_, label, unit="", allowed="", source="", free_text=False) -> Column:
-    return Column(name, type_, label, unit, allowed, source, free_text)
-
-
-PID = C("participant_id", "string", _("Pseudonymous participant ID (keyed hash, per study)"))
+PID = Column("participant_id", "string", _("Pseudonymous participant ID (keyed hash, per study)"))
 SHIFTED = "shifted by the participant's date offset"
 DAY = "days since enrolment (consent date = 0)"
 ARM_SOURCE = "research.Allocation"
@@ -79,109 +75,117 @@ SCRUBBED = "names, numbers, addresses and e-mails replaced by [TAGS]"
 COLUMNS: dict[str, list[Column]] = {
     "participants": [
         PID,
-        C("site", "string", _("Site code"), allowed="S1, S2, ... (per study)"),
-        C("arm", "string", _("Allocated arm code"), source=ARM_SOURCE),
-        C(
+        Column("site", "string", _("Site code"), allowed="S1, S2, ... (per study)"),
+        Column("arm", "string", _("Allocated arm code"), source=ARM_SOURCE),
+        Column(
             "status",
             "string",
             _("Study status"),
             allowed="consented, randomised, active, completed, withdrawn",
         ),
-        C(
+        Column(
             "age_at_enrolment",
             "integer",
             _("Age at enrolment"),
             unit="years",
-            allowed="18-90; 90 means 90 or older",
+            allowed="whole years; 90 means 90 or older",
         ),
-        C("conditions", "integer", _("Number of long-term conditions"), unit="count"),
-        C("enrolled_on", "date", _("Enrolment (consent) date"), unit=SHIFTED),
-        C("randomised_on", "date", _("Randomisation date"), unit=SHIFTED),
-        C("randomised_day", "integer", _("Randomisation day"), unit=DAY),
-        C("completed_on", "date", _("Completion date"), unit=SHIFTED),
-        C("completed_day", "integer", _("Completion day"), unit=DAY),
-        C("withdrawal_scope", "string", _("Widest withdrawal"), allowed="intervention, follow_up"),
-        C("withdrawn_on", "date", _("First withdrawal date"), unit=SHIFTED),
-        C("withdrawn_day", "integer", _("First withdrawal day"), unit=DAY),
-        C("baseline_mme", "number", _("Daily MME at screening"), unit="mg MME/day"),
-        C("withdrawal_reason", "string", _("Withdrawal reason"), unit=SCRUBBED, free_text=True),
-        C("withdrawal_reason_scrubbed", "boolean", _("Something was removed from the reason")),
+        Column("conditions", "integer", _("Number of long-term conditions"), unit="count"),
+        Column("enrolled_on", "date", _("Enrolment (consent) date"), unit=SHIFTED),
+        Column("randomised_on", "date", _("Randomisation date"), unit=SHIFTED),
+        Column("randomised_day", "integer", _("Randomisation day"), unit=DAY),
+        Column("completed_on", "date", _("Completion date"), unit=SHIFTED),
+        Column("completed_day", "integer", _("Completion day"), unit=DAY),
+        Column(
+            "withdrawal_scope", "string", _("Widest withdrawal"), allowed="intervention, follow_up"
+        ),
+        Column("withdrawn_on", "date", _("First withdrawal date"), unit=SHIFTED),
+        Column("withdrawn_day", "integer", _("First withdrawal day"), unit=DAY),
+        Column("baseline_mme", "number", _("Daily MME at screening"), unit="mg MME/day"),
+        Column(
+            "withdrawal_reason", "string", _("Withdrawal reason"), unit=SCRUBBED, free_text=True
+        ),
+        Column("withdrawal_reason_scrubbed", "boolean", _("Something was removed from the reason")),
     ],
     "assessments": [
         PID,
-        C("assessment_id", "string", _("Assessment ID (participant ID + sequence)")),
-        C("assessed_on", "date", _("Date answered"), unit=SHIFTED),
-        C("study_day", "integer", _("Day answered"), unit=DAY),
-        C("instruments", "string", _("Instruments answered"), allowed="space-separated ids"),
-        C("source", "string", _("How it was answered"), allowed="web, api, cli, import, demo"),
-        C("free_text", "string", _("Free-text comment"), unit=SCRUBBED, free_text=True),
-        C("free_text_scrubbed", "boolean", _("Something was removed from the comment")),
+        Column("assessment_id", "string", _("Assessment ID (participant ID + sequence)")),
+        Column("assessed_on", "date", _("Date answered"), unit=SHIFTED),
+        Column("study_day", "integer", _("Day answered"), unit=DAY),
+        Column("instruments", "string", _("Instruments answered"), allowed="space-separated ids"),
+        Column("source", "string", _("How it was answered"), allowed="web, api, cli, import, demo"),
+        Column("free_text", "string", _("Free-text comment"), unit=SCRUBBED, free_text=True),
+        Column("free_text_scrubbed", "boolean", _("Something was removed from the comment")),
     ],
     "scores": [
         PID,
-        C("assessment_id", "string", _("Assessment ID (see assessments)")),
-        C("instrument_id", "string", _("Instrument"), source="instruments library"),
-        C("instrument_version", "string", _("Instrument version"), source="instruments library"),
-        C("score", "number", _("Score"), unit="instrument's scale"),
-        C("band", "string", _("Severity band"), source="the instrument version's bands"),
-        C("complete", "boolean", _("All items needed for the score were answered")),
-        C("assessed_on", "date", _("Date answered"), unit=SHIFTED),
-        C("study_day", "integer", _("Day answered"), unit=DAY),
-        C("items", "string", _("Numeric item values"), unit="JSON object {linkId: value}"),
+        Column("assessment_id", "string", _("Assessment ID (see assessments)")),
+        Column("instrument_id", "string", _("Instrument"), source="instruments library"),
+        Column(
+            "instrument_version", "string", _("Instrument version"), source="instruments library"
+        ),
+        Column("score", "number", _("Score"), unit="instrument's scale"),
+        Column("band", "string", _("Severity band"), source="the instrument version's bands"),
+        Column("complete", "boolean", _("All items needed for the score were answered")),
+        Column("assessed_on", "date", _("Date answered"), unit=SHIFTED),
+        Column("study_day", "integer", _("Day answered"), unit=DAY),
+        Column("items", "string", _("Numeric item values"), unit="JSON object {linkId: value}"),
     ],
     "outcomes": [
         PID,
-        C("outcome", "string", _("Outcome"), allowed=", ".join(DEFINITIONS)),
-        C("state", "string", _("Outcome state"), allowed="success, failure, missing, not_due"),
-        C("success", "boolean", _("Outcome met (blank: missing or not yet due)")),
-        C(
+        Column("outcome", "string", _("Outcome"), allowed=", ".join(DEFINITIONS)),
+        Column("state", "string", _("Outcome state"), allowed="success, failure, missing, not_due"),
+        Column("success", "boolean", _("Outcome met (blank: missing or not yet due)")),
+        Column(
             "branch",
             "string",
             _("Which definition branch was met"),
             allowed="mme_halved_pain_stable, pain_improved_no_mme_increase, both",
             source="careplans/outcomes.py",
         ),
-        C("baseline_mme", "number", _("Daily MME at randomisation"), unit="mg MME/day"),
-        C(
+        Column("baseline_mme", "number", _("Daily MME at randomisation"), unit="mg MME/day"),
+        Column(
             "baseline_pain",
             "number",
             _("Pain at baseline"),
             unit="0-10",
             source="pain-nrs or PEG 1",
         ),
-        C("month12_mme", "number", _("Daily MME at 12 months"), unit="mg MME/day"),
-        C("month12_mme_day", "integer", _("Day of the 12-month MME"), unit=DAY),
-        C(
+        Column("month12_mme", "number", _("Daily MME at 12 months"), unit="mg MME/day"),
+        Column("month12_mme_day", "integer", _("Day of the 12-month MME"), unit=DAY),
+        Column(
             "month12_pain",
             "number",
             _("Pain at 12 months"),
             unit="0-10",
             source="pain-nrs or PEG 1",
         ),
-        C("month12_pain_day", "integer", _("Day of the 12-month pain"), unit=DAY),
+        Column("month12_pain_day", "integer", _("Day of the 12-month pain"), unit=DAY),
     ],
     "medications": [
         PID,
-        C("drug", "string", _("Drug"), source="careplans factor table"),
-        C("is_opioid", "boolean", _("Opioid")),
-        C("strength", "number", _("Strength"), unit="see strength_unit"),
-        C("strength_unit", "string", _("Strength unit"), allowed="mg, mcg/hr"),
-        C("per_day", "number", _("Doses per day"), unit="doses/day"),
-        C("daily_mme", "number", _("Daily morphine milligram equivalents"), unit="mg MME/day"),
-        C("factor_table", "string", _("MME conversion table"), source="careplans/factor_tables"),
-        C("started_on", "date", _("Start date"), unit=SHIFTED),
-        C("started_day", "integer", _("Start day"), unit=DAY),
-        C("stopped_on", "date", _("Stop date (blank: still taken)"), unit=SHIFTED),
-        C("stopped_day", "integer", _("Stop day"), unit=DAY),
+        Column("drug", "string", _("Drug"), source="careplans factor table"),
+        Column("is_opioid", "boolean", _("Opioid")),
+        Column("strength", "number", _("Strength"), unit="see strength_unit"),
+        Column("strength_unit", "string", _("Strength unit"), allowed="mg, mcg/hr"),
+        Column("per_day", "number", _("Doses per day"), unit="doses/day"),
+        Column("daily_mme", "number", _("Daily morphine milligram equivalents"), unit="mg MME/day"),
+        Column(
+            "factor_table", "string", _("MME conversion table"), source="careplans/factor_tables"
+        ),
+        Column("started_on", "date", _("Start date"), unit=SHIFTED),
+        Column("started_day", "integer", _("Start day"), unit=DAY),
+        Column("stopped_on", "date", _("Stop date (blank: still taken)"), unit=SHIFTED),
+        Column("stopped_day", "integer", _("Stop day"), unit=DAY),
     ],
     "visits": [
         PID,
-        C("visit_on", "date", _("Visit date"), unit=SHIFTED),
-        C("study_day", "integer", _("Visit day"), unit=DAY),
-        C("minutes", "integer", _("Planned length"), unit="minutes"),
-        C("status", "string", _("Visit status"), source="visits.Appointment"),
-        C("reason", "string", _("Reason for the visit"), unit=SCRUBBED, free_text=True),
-        C("reason_scrubbed", "boolean", _("Something was removed from the reason")),
+        Column("visit_on", "date", _("Visit date"), unit=SHIFTED),
+        Column("study_day", "integer", _("Visit day"), unit=DAY),
+        Column("minutes", "integer", _("Planned length"), unit="minutes"),
+        Column("status", "string", _("Visit status"), source="visits.Appointment"),
+        Column("reason", "string", _("Reason for the visit"), unit=SCRUBBED, free_text=True),
+        Column("reason_scrubbed", "boolean", _("Something was removed from the reason")),
     ],
 }
 FREE_TEXT_FLAGS = {
@@ -358,7 +362,9 @@ def _scores(people, answered) -> Iterable[dict]:
             }
 
 
-def _outcomes(people, today: dt.date) -> Iterable[dict]:
+def _outcomes(study: Study, people, today: dt.date) -> Iterable[dict]:
+    if TAPERING_SUCCESS not in study.outcomes:
+        return
     for s in people:
         outcome = participant_outcome(s.participant, today=today)
         if outcome is None:
@@ -450,7 +456,7 @@ def write_export(
         "participants": _participants(study, people, include_free_text),
         "assessments": _assessments(people, include_free_text, answered),
         "scores": _scores(people, answered),
-        "outcomes": _outcomes(people, today),
+        "outcomes": _outcomes(study, people, today),
         "medications": _medications(people),
         "visits": _visits(people, include_free_text),
     }
