@@ -20,14 +20,8 @@ from tests.visits.helpers import previsit, weekly_scores
 
 OPIOIDS = [("oxycodone", 10, 3), ("morphine", 15, 2), ("hydromorphone", 2, 2), ("tramadol", 50, 2)]
 OTHERS = [
-    "paracetamol",
-    "ibuprofen",
-    "gabapentin",
-    "duloxetine",
-    "omeprazole",
-    "sertraline",
-    "amitriptyline",
-    "pregabalin",
+    "paracetamol", "ibuprofen", "gabapentin", "duloxetine", "omeprazole", "sertraline",
+    "amitriptyline", "pregabalin",
 ]
 LONG_WORDS = (
     "Walking my dog every morning without the pain stopping me, and sleeping through the "
@@ -53,21 +47,12 @@ def build() -> WorstCase:
     started = today - dt.timedelta(days=90)
     for drug, strength, per_day in OPIOIDS:
         services.record_medication(
-            patient,
-            drug=drug,
-            strength=strength,
-            per_day=per_day,
-            started_on=started,
+            patient, drug=drug, strength=strength, per_day=per_day, started_on=started,
             by=clinician,
         )
     for drug in OTHERS:
         services.record_medication(
-            patient,
-            drug=drug,
-            strength=500,
-            per_day=2,
-            started_on=started,
-            by=clinician,
+            patient, drug=drug, strength=500, per_day=2, started_on=started, by=clinician,
             is_opioid=False,
         )
     for n in range(4):
