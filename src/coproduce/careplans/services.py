@@ -304,13 +304,26 @@ def tapering_outcome(patient: Patient) -> TaperingSuccess | None:
     plan = TaperPlan.objects.filter(patient=patient).order_by("start_on", "pk").first()
     if plan is None:
         return None
-    start = plan.start_on
-    pains = pain_observations(patient)
+    return tapering_outcome_from(patient, plan.start_on, plan.start_mme)
+
+
+def tapering_outcome_from(
+    patient: Patient,
+    start: dt.date,
+    start_mme: Decimal | None,
+    *,
+    until: dt.date | None = None,
+) -> TaperingSuccess:
+    """EMPOWER 12-month tapering success counted from `start` (a study: randomisation).
+
+    `until`: no data after this day counts (a participant who stopped follow-up).
+    """
+    pains = [o for o in pain_observations(patient) if until is None or o.on <= until]
     before = [
         o for o in pains if start - dt.timedelta(days=OUTCOME_BASELINE_PAIN_DAYS) <= o.on <= start
     ]
-    baseline = Observation(start, mme=plan.start_mme, pain=before[-1].pain if before else None)
-    doses = dose_history(patient)
+    baseline = Observation(start, mme=start_mme, pain=before[-1].pain if before else None)
+    doses = dose_history(patient, until=until)
     follow: list[Observation] = []
     # A dose holds until the next change: sample it on every day of the 12-month window so
     # the nearest-to-day-365 rule sees the dose in force then, not only change dates.
@@ -318,7 +331,7 @@ def tapering_outcome(patient: Patient) -> TaperingSuccess | None:
     for offset in window:
         day = start + dt.timedelta(days=365 + offset)
         in_force = [r for r in doses if r.on <= day]
-        if in_force:
+        if in_force and (until is None or day <= until):
             follow.append(Observation(day, mme=in_force[-1].daily_mme))
     follow += [o for o in pains if o.on > start]
     return tapering_success(baseline, follow)
@@ -382,5 +395,6 @@ __all__ = [
     "suggest_for_next_step",
     "taper_status",
     "tapering_outcome",
+    "tapering_outcome_from",
     "weekly_checkins",
 ]

@@ -35,7 +35,9 @@ from coproduce.research.models import (
     Study,
     StudyStaff,
 )
+from coproduce.research.outcomes import TAPERING_SUCCESS
 from coproduce.research.participants import DeclineReason, Participant, Status
+from coproduce.research.quality import run_checks
 
 SITES = [("north", "Pain team"), ("harbour", "Chronic pain team")]
 SEED = "empower-demo-seed"  # public on purpose: a demo's allocations should be the same each run
@@ -132,6 +134,8 @@ def seed(ctx: DemoContext) -> None:
         "about sleep, and study data may be shared, without names, with other pain studies.",
         reconsent_required=True,
     )
+    # The data-quality rules run over what the demo left: missed assessments, a duplicate.
+    run_checks(study, now=now)
     ctx.count("studies", True)
 
 
@@ -165,6 +169,7 @@ def _study(ctx: DemoContext, pi: User) -> Study:
         strata_factors=["age_group"],
         block_multipliers=[1, 2],
         randomisation_seed=SEED,
+        outcomes=[TAPERING_SUCCESS],
     )
     study.sites.add(*[CareTeam.objects.get(site__slug=s, name=t).site for s, t in SITES])
     for code, name, sessions in (

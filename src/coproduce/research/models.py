@@ -70,6 +70,9 @@ class Study(models.Model):
         default=12, help_text="minors from this age give their own assent"
     )
     sites = models.ManyToManyField("people.Site", related_name="studies", blank=True)
+    outcomes = models.JSONField(
+        default=list, blank=True, help_text="outcome definitions: research.outcomes.DEFINITIONS"
+    )
 
     class Meta:
         verbose_name_plural = "studies"
@@ -185,4 +188,5 @@ class ConsentDocument(models.Model):
         return self.signed_off_at is not None
 
 
+from coproduce.research.datamodels import *  # noqa: E402, F403  (models of the same app)
 from coproduce.research.participants import *  # noqa: E402, F403  (models of the same app)

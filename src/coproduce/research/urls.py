@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from coproduce.research import views
+from coproduce.research import data_views, views
 
 app_name = "research"
 
@@ -17,6 +17,15 @@ study_patterns = [
     path("consort/", views.consort_page, name="consort"),
     path("allocations/", views.allocation_list, name="allocations"),
     path("consent/<int:pk>/sign-off/", views.sign_off, name="sign-off"),
+    path("outcomes/", data_views.outcome_page, name="outcomes"),
+    path("exports/", data_views.export_page, name="exports"),
+    path("exports/dictionary.csv", data_views.dictionary, name="dictionary"),
+    path("exports/request/", data_views.export_request, name="export-request"),
+    path("exports/<int:pk>/decide/", data_views.export_decide, name="export-decide"),
+    path("exports/<int:pk>/download/", data_views.export_download, name="export-download"),
+    path("quality/", data_views.quality_page, name="quality"),
+    path("quality/run/", data_views.quality_run, name="quality-run"),
+    path("quality/<int:pk>/answer/", data_views.query_answer, name="query-answer"),
 ]
 
 urlpatterns = [

@@ -22,7 +22,15 @@ from coproduce.audit.services import record
 from coproduce.checkins.tokens import LinkRefused
 from coproduce.people.models import Patient, Role
 from coproduce.platform import clock
-from coproduce.research import access, consent, consort, followup, screening, workspace
+from coproduce.research import (
+    access,
+    consent,
+    consort,
+    followup,
+    quality,
+    screening,
+    workspace,
+)
 from coproduce.research.models import ConsentDocument, Signer
 from coproduce.research.participants import (
     ContactOutcome,
@@ -65,6 +73,7 @@ def study_home(request, slug: str):
             calls=workspace.calls_due(participants, on=today),
             sessions=workspace.sessions_between(participants, start, start + dt.timedelta(days=7)),
             sites=access.sites_for(request.user, study),
+            open_queries=quality.queries_for(participants).filter(status="open").count(),
         )
         record(
             "research.workspace_viewed",
