@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pydantic
+from django.core.exceptions import ObjectDoesNotExist
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
@@ -26,6 +27,8 @@ from coproduce.platform.text import clean_data
 
 # The identifier system of registry IDs. The database primary key never leaves the system.
 REGISTRY_ID_SYSTEM = "https://coproduce.org/fhir/sid/registry-id"
+# A registered system (interop ApiClient) by its client_id, as a QuestionnaireResponse author.
+API_CLIENT_SYSTEM = "https://coproduce.org/fhir/sid/api-client"
 # A complex extension on each exported QuestionnaireResponse carrying coproduce's score.
 SCORE_URL = NS + "score"
 # Only on the answer to a POST: what the patient must be shown at once.
@@ -183,9 +186,25 @@ def questionnaire_response(
         "authored": response.submitted_at.isoformat(),
         "item": _export_items(definition, definition.questionnaire.get("item") or [], values),
     }
+    author = system_author(response)
+    if author is not None:
+        qr["author"] = author
     if score is not None:
         qr["extension"] = [score_extension(score)]
     return without_empty(qr)
+
+
+def system_author(response: CheckinResponse) -> dict[str, Any] | None:
+    """The registered system that sent this check-in, as a Device reference (or None)."""
+    try:
+        client = response.system_submission.client  # type: ignore[attr-defined]
+    except ObjectDoesNotExist:
+        return None
+    return {
+        "type": "Device",
+        "identifier": {"system": API_CLIENT_SYSTEM, "value": client.client_id},
+        "display": client.name,
+    }
 
 
 def score_extension(score: Score) -> dict[str, Any]:

@@ -214,7 +214,9 @@ def search_questionnaires(caller: Caller, query: Query) -> Page:
 def read_questionnaire_response(caller: Caller, resource_id: str) -> dict[str, Any]:
     pk, _sep, instrument_id = resource_id.partition("-")
     response = (
-        CheckinResponse.objects.select_related("patient").filter(pk=_pk(pk)).first()
+        CheckinResponse.objects.select_related("patient", "system_submission__client")
+        .filter(pk=_pk(pk))
+        .first()
         if pk.isdigit()
         else None
     )
@@ -242,7 +244,7 @@ def search_questionnaire_responses(caller: Caller, query: Query) -> Page:
     rows = {
         r.pk: r
         for r in CheckinResponse.objects.filter(pk__in={pk for pk, _i in chosen})
-        .select_related("patient")
+        .select_related("patient", "system_submission__client")
         .prefetch_related("scores")
     }
     resources = []

@@ -31,7 +31,7 @@ def patient_for_download(user: User, registry_id: str, fmt: str) -> Patient:
 
 def _responses(patient: Patient):
     return (
-        patient.checkin_responses.select_related("patient")
+        patient.checkin_responses.select_related("patient", "system_submission__client")
         .prefetch_related("scores")
         .order_by("submitted_at", "pk")
     )
