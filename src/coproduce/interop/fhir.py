@@ -131,6 +131,21 @@ def describe_loc(data: Any, loc: list[Any], message: str) -> str:
 # Questionnaires ----------------------------------------------------------------------------
 
 
+def fhir_id(instrument_id: str) -> str:
+    """The instrument's id as a FHIR id (`[A-Za-z0-9.-]{1,64}`): `_` becomes `U`.
+
+    REDCap form names (`pain_scale`) hold `_`, which FHIR ids may not. Instrument ids are
+    lower case (`importer.ID_PATTERN`), so an upper-case `U` cannot clash with any other id
+    and `instrument_id_of` turns it back: the mapping is stable and reversible.
+    """
+    return instrument_id.replace("_", "U")
+
+
+def instrument_id_of(resource_id: str) -> str:
+    """The instrument id a FHIR id names (the inverse of `fhir_id`)."""
+    return resource_id.replace("U", "_")
+
+
 def canonical_url(definition: Definition) -> str:
     return str(
         definition.questionnaire.get("url")
@@ -145,6 +160,7 @@ def questionnaire_json(definition: Definition) -> dict[str, Any]:
     dropped, since FHIR JSON forbids them; nothing else changes.
     """
     data = without_empty(copy.deepcopy(definition.questionnaire))
+    data["id"] = fhir_id(definition.id)  # the id it is read by, whatever the file said
     try:
         Questionnaire.model_validate(r4b_readable(data))
     except pydantic.ValidationError as exc:
@@ -155,8 +171,15 @@ def questionnaire_json(definition: Definition) -> dict[str, Any]:
 # Export --------------------------------------------------------------------------------------
 
 
-def resource_id(response: CheckinResponse, instrument_id: str) -> str:
-    return f"{response.pk}-{instrument_id}"
+def resource_id(response: CheckinResponse | int, instrument_id: str) -> str:
+    """`{check-in id}-{instrument's FHIR id}`, the QuestionnaireResponse's id."""
+    pk = response if isinstance(response, int) else response.pk
+    return f"{pk}-{fhir_id(instrument_id)}"
+
+
+def instrument_in(response: CheckinResponse, fhir_tail: str) -> str | None:
+    """The instrument of `response` whose FHIR id is `fhir_tail` (the id after `{pk}-`)."""
+    return next((i for i in response.answers if fhir_id(i) == fhir_tail), None)
 
 
 def questionnaire_responses(
@@ -315,7 +338,8 @@ def _definition_for(canonical: str) -> Definition:
     matches = [
         d
         for d in list_definitions()
-        if canonical_url(d) == url or url in (f"Questionnaire/{d.id}", d.id)
+        if canonical_url(d) == url
+        or url in (f"Questionnaire/{d.id}", f"Questionnaire/{fhir_id(d.id)}", d.id)
     ]
     if not matches:
         raise FhirInvalid(

@@ -190,7 +190,7 @@ def search_patients(caller: Caller, query: Query) -> Page:
 
 def read_questionnaire(caller: Caller, resource_id: str, version: str | None = None) -> dict:
     try:
-        definition = get_definition(resource_id, version)
+        definition = get_definition(fhir.instrument_id_of(resource_id), version)
     except UnknownInstrument:
         raise Http404 from None
     return fhir.questionnaire_json(definition)
@@ -212,7 +212,7 @@ def search_questionnaires(caller: Caller, query: Query) -> Page:
 
 
 def read_questionnaire_response(caller: Caller, resource_id: str) -> dict[str, Any]:
-    pk, _sep, instrument_id = resource_id.partition("-")
+    pk, _sep, tail = resource_id.partition("-")
     response = (
         CheckinResponse.objects.select_related("patient", "system_submission__client")
         .filter(pk=_pk(pk))
@@ -220,7 +220,8 @@ def read_questionnaire_response(caller: Caller, resource_id: str) -> dict[str, A
         if pk.isdigit()
         else None
     )
-    if response is None or instrument_id not in response.answers:
+    instrument_id = fhir.instrument_in(response, tail) if response is not None else None
+    if response is None or instrument_id is None:
         raise Http404
     _read_patient_of(caller, response.patient.registry_id, "QuestionnaireResponse")
     score = response.scores.filter(instrument_id=instrument_id).first()
@@ -265,7 +266,7 @@ def _instruments_of_questionnaires(values: list[str]) -> set[str] | None:
             found |= {
                 d.id
                 for d in list_definitions()
-                if url in (fhir.canonical_url(d), f"Questionnaire/{d.id}")
+                if url in (fhir.canonical_url(d), f"Questionnaire/{fhir.fhir_id(d.id)}")
             }
     return found
 
@@ -301,7 +302,10 @@ def observation_resource(score: Score) -> dict[str, Any]:
         "effectiveDateTime": score.at.isoformat(),
         "issued": score.at.isoformat(),
         "derivedFrom": [
-            {"reference": f"QuestionnaireResponse/{score.response_id}-{score.instrument_id}"}
+            {
+                "reference": "QuestionnaireResponse/"
+                + fhir.resource_id(score.response_id, score.instrument_id)
+            }
         ],
     }
     if score.score is not None:
