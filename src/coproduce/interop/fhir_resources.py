@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from coproduce.audit.services import record
 from coproduce.careplans.mme import MMEError, daily_mme
 from coproduce.careplans.models import (
+    ActionItem,
     Goal,
     GoalStatus,
     Medication,
@@ -407,7 +408,10 @@ def search_goals(caller: Caller, query: Query) -> Page:
     return query.window(goals.order_by("-created_at", "-pk"), goal_resource)
 
 
-# CarePlan (the taper plan) -----------------------------------------------------------------
+# CarePlan (the shared plan and each taper plan) --------------------------------------------
+
+SHARED_PLAN_PREFIX = "shared-"
+_ACTION_STATUS = {True: "completed", False: "not-started"}
 
 _PLAN_STATUS = {
     PlanStatus.ACTIVE: "active",
@@ -428,6 +432,50 @@ def _mme(value: Decimal) -> dict[str, Any]:
     return {"url": TARGET_MME_URL, "valueDecimal": _number(value)}
 
 
+def shared_plan_id(patient: Patient) -> str:
+    return SHARED_PLAN_PREFIX + patient.registry_id
+
+
+def shared_plan_resource(
+    patient: Patient, goals: list[Goal], actions: list[ActionItem]
+) -> dict[str, Any]:
+    """The patient's shared plan: their goals (own words, clinical targets) and actions."""
+    resource: dict[str, Any] = {
+        "resourceType": "CarePlan",
+        "id": shared_plan_id(patient),
+        "status": "active",
+        "intent": "plan",
+        "title": _("Shared care plan"),
+        "description": _(
+            "The goals in the patient's own words and the clinical targets agreed with the "
+            "care team, and who does what by when."
+        ),
+        "subject": subject(patient),
+        "goal": [{"reference": f"Goal/{g.pk}", "display": g.text} for g in goals],
+        "activity": [
+            {
+                "detail": {
+                    "status": _ACTION_STATUS[a.done_at is not None],
+                    "description": a.what,
+                    "performer": [{"display": a.get_who_display()}],
+                    **({"scheduledPeriod": {"end": a.due_on.isoformat()}} if a.due_on else {}),
+                }
+            }
+            for a in actions
+        ],
+    }
+    return {k: v for k, v in resource.items() if v != []}
+
+
+def _shared_plan_of(patient: Patient) -> dict[str, Any] | None:
+    """The shared plan, or None when the patient has no goal, action or taper plan yet."""
+    goals = list(patient.goals.order_by("created_at", "pk"))
+    actions = list(patient.action_items.order_by("created_at", "pk"))
+    if not goals and not actions and not patient.taper_plans.exists():
+        return None
+    return shared_plan_resource(patient, goals, actions)
+
+
 def care_plan_resource(plan: TaperPlan) -> dict[str, Any]:
     pace = plan.pace
     description = _("Opioid taper from %(start)s MME/day toward %(target)s MME/day, %(pace)s.") % {
@@ -443,6 +491,7 @@ def care_plan_resource(plan: TaperPlan) -> dict[str, Any]:
         "title": _("Opioid taper"),
         "description": description,
         "subject": subject(plan.patient),
+        "partOf": [{"reference": f"CarePlan/{shared_plan_id(plan.patient)}"}],
         "period": {"start": plan.start_on.isoformat()},
         "created": plan.created_at.isoformat(),
         "extension": [_mme(plan.target_mme)],
@@ -462,13 +511,32 @@ def care_plan_resource(plan: TaperPlan) -> dict[str, Any]:
 
 
 def read_care_plan(caller: Caller, resource_id: str) -> dict[str, Any]:
+    if resource_id.startswith(SHARED_PLAN_PREFIX):
+        patient = _read_patient_of(
+            caller, resource_id.removeprefix(SHARED_PLAN_PREFIX), "CarePlan"
+        )
+        shared = _shared_plan_of(patient)
+        if shared is None:
+            raise Http404
+        return shared
     return care_plan_resource(_read_row(caller, TaperPlan, resource_id, "CarePlan"))
 
 
 def search_care_plans(caller: Caller, query: Query) -> Page:
-    plans = _by_status(_rows_of(caller, query, TaperPlan), query, "status", _PLAN_STATUS)
+    """The shared plan (always active) first, then the taper plans, newest first."""
+    patient = _searched_patient(caller, query)
+    plans = _by_status(
+        TaperPlan.objects.filter(patient=patient).select_related("patient"),
+        query,
+        "status",
+        _PLAN_STATUS,
+    )
     plans = plans.prefetch_related("steps").order_by("-start_on", "-pk")
-    return query.window(plans, care_plan_resource)
+    wanted = {code for _s, code in tokens(query.get("status"))}
+    shared = _shared_plan_of(patient) if not wanted or "active" in wanted else None
+    found = [shared] if shared is not None else []
+    found += [care_plan_resource(plan) for plan in plans]
+    return query.window_list(found, lambda resource: resource)
 
 
 # MedicationStatement -----------------------------------------------------------------------
