@@ -270,3 +270,41 @@ def test_a_patient_with_no_plan_yet_has_no_shared_care_plan(client, world):
     assert _search(client, "CarePlan", patient=world.alice.registry_id)["total"] == 0
     res = client.get(f"{BASE}CarePlan/shared-{world.alice.registry_id}")
     assert res.status_code == 404
+
+
+def test_last_updated_filters_exactly_where_the_capability_statement_offers_it(
+    client, world, record
+):
+    """Offered on the resources that never change once stored (QuestionnaireResponse,
+    Observation), with meta.lastUpdated to match; refused on the others, which hold no
+    time of their last change (a created-at filter would hide later changes)."""
+    client.force_login(world.nina)
+    statement = client.get(BASE + "metadata").json()
+    offered = {
+        r["type"]
+        for r in statement["rest"][0]["resource"]
+        if "_lastUpdated" in {p["name"] for p in r.get("searchParam", [])}
+    }
+    assert offered == {"QuestionnaireResponse", "Observation"}
+    for resource in RESOURCES:
+        query = (
+            {}
+            if resource.name in ("Patient", "Questionnaire")
+            else {"patient": world.alice.registry_id}
+        )
+        everything = _search(client, resource.name, **query)
+        if resource.name not in offered:
+            res = client.get(BASE + resource.name, {**query, "_lastUpdated": "ge2026-01-01"})
+            assert res.status_code == 400 and res.json()["issue"][0]["code"] == "not-supported"
+            continue
+        stamps = sorted(e["resource"]["meta"]["lastUpdated"] for e in everything["entry"])
+        newest = stamps[-1]
+        assert (
+            _search(client, resource.name, **query, _lastUpdated=f"ge{stamps[0]}")["total"]
+            == everything["total"]
+            > 0
+        )
+        later = _search(client, resource.name, **query, _lastUpdated=f"gt{newest}")
+        assert later["total"] == 0
+        found = _search(client, resource.name, **query, _lastUpdated=f"eq{newest}")
+        assert found["total"] == sum(1 for s in stamps if s == newest)

@@ -201,6 +201,7 @@ def questionnaire_response(
     qr: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
         "id": resource_id(response, instrument_id),
+        "meta": {"lastUpdated": response.submitted_at.isoformat()},  # stored once, never changed
         "questionnaire": f"{canonical_url(definition)}|{definition.version}",
         "status": "completed",
         "subject": {
