@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from coproduce.research.followup import assessments_due, completion
+from coproduce.research.followup import assessments_due_for, completion_of
 from coproduce.research.models import Study
 from coproduce.research.participants import ContactTask, Participant, Status, TreatmentSession
 
@@ -36,11 +36,15 @@ def by_status(participants: QuerySet[Participant]) -> list[tuple[str, str, int]]
 def followed_rows(participants: QuerySet[Participant], *, now: dt.datetime) -> list[Row]:
     """Completion and overdue study assessments of everyone randomised."""
     out = []
-    for p in participants.filter(status__in=FOLLOWED).select_related(
-        "patient", "site", "study__assessments"
-    ):
-        due = assessments_due(p, now=now)
-        answered, owed = completion(p, now=now)
+    followed = list(
+        participants.filter(status__in=FOLLOWED).select_related(
+            "patient", "site", "study__assessments"
+        )
+    )
+    due_of = assessments_due_for(followed, now=now)
+    for p in followed:
+        due = due_of[p.pk]
+        answered, owed = completion_of(due)
         out.append(Row(p, answered, owed, [d for d in due if d.state == "overdue"]))
     return sorted(out, key=lambda r: (-len(r.overdue), r.participant.patient.family_name))
 
