@@ -42,6 +42,17 @@ if SECRET_KEY == PUBLIC_INSECURE_KEY and not RELAXED:
         "COPRODUCE_SECRET_KEY is the public demo/test key: anyone could forge sessions. "
         "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
     )
+# Pseudonymous study IDs and per-participant date shifts in research exports are keyed
+# hashes with this key (research/deid.py). It is its own secret so that rotating
+# SECRET_KEY (sessions, tokens) does not change every export's IDs and dates.
+PUBLIC_INSECURE_PSEUDONYM_KEY = "insecure-demo-and-test-only-pseudonym-key-not-for-real-data"
+COPRODUCE_PSEUDONYM_KEY = env_secret(
+    "COPRODUCE_PSEUDONYM_KEY", insecure_fallback=PUBLIC_INSECURE_PSEUDONYM_KEY if RELAXED else None
+)
+if not RELAXED and COPRODUCE_PSEUDONYM_KEY in (PUBLIC_INSECURE_PSEUDONYM_KEY, SECRET_KEY):
+    raise ImproperlyConfigured(
+        "COPRODUCE_PSEUDONYM_KEY must be its own secret (not the demo key, not SECRET_KEY)."
+    )
 ALLOWED_HOSTS = env_list(
     "COPRODUCE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if RELAXED else []
 )

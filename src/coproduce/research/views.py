@@ -138,6 +138,7 @@ def participant_detail(request, slug: str, pk: int):
         )
         for s in signers
     ]
+    arm = access.arm_for(request.user, participant)
     return render(
         request,
         "research/participant.html",
@@ -148,9 +149,10 @@ def participant_detail(request, slug: str, pk: int):
             "criteria": list(study.confirmed_criteria.all()),
             "consents": consents,
             "problems": consent.consent_problems(participant, on=today),
-            "arm": access.arm_for(request.user, participant),
+            "arm": arm,
             "due": followup.assessments_due(participant, now=now),
-            "sessions": participant.sessions.all(),
+            # How many sessions someone has tells the arm: shown only with the arm.
+            "sessions": participant.sessions.all() if arm is not None else [],
             "tasks": participant.contact_tasks.all(),
             "contacts": participant.contacts.select_related("by")[:20],
             "withdrawals": participant.withdrawals.all(),
