@@ -90,3 +90,7 @@ def record(world):
         due_on=dt.date(2026, 2, 1),
     )  # fmt: skip
     return {"plan": plan, "goals": goals, "doctor": doctor, "action": action}
+
+
+# The research app's small trial, for the study exports (redcap records --study).
+from tests.research.conftest import trial  # noqa: E402, F401

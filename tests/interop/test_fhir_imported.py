@@ -76,6 +76,7 @@ def test_it_serves_each_imported_questionnaire_back_valid(client, world, name, i
         served = res.json()
         Questionnaire.model_validate(served)
         check_questionnaire(served)  # no value of the wrong JSON type, nothing STU3
+        assert r4_schema_errors(served) == []  # the official FHIR R4 JSON schema
     finally:
         forget_imported()
 
@@ -88,6 +89,7 @@ def test_it_serves_redcap_forms_back_valid(client, world):
             res = client.get(f"{QUESTIONNAIRE}/{form}")
             assert res.status_code == 200, res.content
             Questionnaire.model_validate(res.json())
+            assert r4_schema_errors(res.json()) == []
     finally:
         forget_imported()
 
@@ -110,6 +112,7 @@ def test_it_serves_a_primitive_extension_on_an_extension_value_as_imported(clien
         forget_imported()
 
 
+SHIPPED = {"phq9", "gad7", "peg", "pain-nrs"}
 FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 
 
@@ -160,5 +163,31 @@ def test_redcap_forms_get_valid_fhir_ids_that_read_back(client, world):
         body = {**qr, "questionnaire": f"Questionnaire/{qr['id'].split('-', 1)[1]}"}
         body.pop("id")
         assert post(client, URL, body, key="again").status_code == 201
+    finally:
+        forget_imported()
+
+
+@pytest.mark.parametrize(
+    ("name", "header"),
+    [("redcapr-longitudinal.csv", False), ("redcapr-validation-types-1.csv", False),
+     ("rarelink-cdm-2.0.5.csv", True)],
+)  # fmt: skip
+def test_every_form_of_a_real_redcap_dictionary_is_served_schema_valid(
+    client, world, tmp_path, name, header
+):
+    from tests.interop.test_redcap_dictionary import without_uploads
+
+    path, _rows = without_uploads(tmp_path, name, header=header)
+    try:
+        out = StringIO()
+        call_command("redcap", "import", str(path), stdout=out)
+        client.force_login(world.nina)
+        bundle = client.get(QUESTIONNAIRE, {"_count": 100}).json()
+        imported = [e["resource"] for e in bundle["entry"] if e["resource"]["id"] not in SHIPPED]
+        assert imported, out.getvalue()
+        for questionnaire in imported:
+            assert r4_schema_errors(questionnaire) == [], questionnaire["id"]
+            again = client.get(f"{QUESTIONNAIRE}/{questionnaire['id']}")
+            assert again.json() == questionnaire
     finally:
         forget_imported()

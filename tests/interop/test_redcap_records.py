@@ -15,7 +15,6 @@ from coproduce.checkins.services import submit_checkin
 from coproduce.instruments.library import forget_imported
 from coproduce.platform import clock
 from tests.instruments.conftest import REDCAP
-from tests.research.conftest import trial  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 # Tuesday 3 March 2026 and the week after, noon UTC: well inside the enrollment.

@@ -512,9 +512,7 @@ def care_plan_resource(plan: TaperPlan) -> dict[str, Any]:
 
 def read_care_plan(caller: Caller, resource_id: str) -> dict[str, Any]:
     if resource_id.startswith(SHARED_PLAN_PREFIX):
-        patient = _read_patient_of(
-            caller, resource_id.removeprefix(SHARED_PLAN_PREFIX), "CarePlan"
-        )
+        patient = _read_patient_of(caller, resource_id.removeprefix(SHARED_PLAN_PREFIX), "CarePlan")
         shared = _shared_plan_of(patient)
         if shared is None:
             raise Http404

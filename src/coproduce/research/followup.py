@@ -218,10 +218,16 @@ def assessments_due_for(
     grow with the number of participants (the coordinator's workspace lists them all)."""
     participants = list(participants)
     out: dict[int, list[Due]] = {p.pk: [] for p in participants}
-    followed = [p for p in participants if p.randomised_at is not None]
-    program_ids = {p.study.assessments_id for p in followed} - {None}
-    if not program_ids:
+    # Randomised participants of studies with a schedule of assessments, and its program.
+    program_of: dict[int, int] = {
+        p.pk: p.study.assessments_id
+        for p in participants
+        if p.randomised_at is not None and p.study.assessments_id is not None
+    }
+    followed = [p for p in participants if p.pk in program_of]
+    if not followed:
         return out
+    program_ids = set(program_of.values())
     patient_ids = {p.patient_id for p in followed}
     enrollments: dict[tuple[int, int], Enrollment] = {}
     for enrollment in (
@@ -238,34 +244,31 @@ def assessments_due_for(
         "participant_id", "scope"
     ):
         withdrawals.setdefault(pid, []).append(scope)
-    starts = {}
+    started: dict[int, tuple[Enrollment, dt.datetime]] = {}
     for p in followed:
-        enrollment = enrollments.get((p.patient_id, p.study.assessments_id))
-        if enrollment is not None:
+        found = enrollments.get((p.patient_id, program_of[p.pk]))
+        if found is not None:
             zone = p.site.zone
-            starts[p.pk] = dt.datetime.combine(enrollment.started_on, dt.time(0), tzinfo=zone)
+            started[p.pk] = (found, dt.datetime.combine(found.started_on, dt.time(0), tzinfo=zone))
     scores: dict[int, list[tuple[str, dt.datetime]]] = {pid: [] for pid in patient_ids}
-    if starts:
-        earliest = min(starts.values()) - dt.timedelta(days=7)
+    if started:
+        earliest = min(start for _e, start in started.values()) - dt.timedelta(days=7)
         for patient_id, instrument_id, at in Score.objects.filter(
             patient_id__in=patient_ids, at__gte=earliest
         ).values_list("patient_id", "instrument_id", "at"):
             scores[patient_id].append((instrument_id, at))
     for p in followed:
-        if p.pk not in starts:
+        if p.pk not in started:
             continue
-        enrollment = enrollments[(p.patient_id, p.study.assessments_id)]
+        enrollment, start = started[p.pk]
+        week_before = start - dt.timedelta(days=7)
         out[p.pk] = _due(
             p,
             enrollment,
-            schedules[p.study.assessments_id],
+            schedules[program_of[p.pk]],
             _widest(withdrawals.get(p.pk, [])),
-            [
-                (i, at)
-                for i, at in scores[p.patient_id]
-                if at >= starts[p.pk] - dt.timedelta(days=7)
-            ],
-            start=starts[p.pk],
+            [(i, at) for i, at in scores[p.patient_id] if at >= week_before],
+            start=start,
             now=now,
         )
     return out
