@@ -5,7 +5,6 @@ confirmed; only the unblinded statistician sees the list of allocations."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 
@@ -15,13 +14,11 @@ from django.test import Client
 from django.urls import reverse
 
 from coproduce.audit.models import AuditEvent
-from coproduce.research import consent
 from coproduce.research.followup import randomise_and_start
-from coproduce.research.models import ConsentDocument, Signer
 from coproduce.research.participants import Allocation
 from tests import factories
 from tests.interop.test_apiclient import _token, bearer, create
-from tests.research.helpers import consented, eligible, screened
+from tests.research.helpers import consented, eligible, lapse_consent, screened
 from tests.safetynet.factories import checkin
 
 FHIR = "/fhir/R4/"
@@ -158,16 +155,7 @@ def test_sessions_are_hidden_with_the_arm_while_consent_lapses(world, trial, ran
     url = reverse("research:participant", args=[trial.study.slug, p.pk])
     cora = _client(world.cora)
     assert 'id="sessions"' in cora.get(url).content.decode()
-    doc = ConsentDocument.objects.create(
-        study=trial.study,
-        signer=Signer.ADULT,
-        version="2",
-        approved_on=dt.date(2026, 2, 1),
-        title="v2",
-        body="x",
-        reconsent_required=True,
-    )
-    consent.sign_off(doc, by=trial.pi)
+    lapse_consent(trial)
     html = cora.get(url).content.decode()
     assert 'id="arm"' not in html
     # How many sessions someone has (CBT 8, self-management 6, none) would tell the arm.
