@@ -5,6 +5,7 @@ confirmed; only the unblinded statistician sees the list of allocations."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 
@@ -14,6 +15,8 @@ from django.test import Client
 from django.urls import reverse
 
 from coproduce.audit.models import AuditEvent
+from coproduce.platform import clock
+from coproduce.research import access
 from coproduce.research.followup import randomise_and_start
 from coproduce.research.participants import Allocation
 from tests import factories
@@ -148,18 +151,25 @@ def test_the_redcap_study_export_carries_no_arm(world, trial, randomised, tmp_pa
 
 
 def test_sessions_are_hidden_with_the_arm_while_consent_lapses(world, trial, randomised):
-    p, arm = randomised["alice"], randomised["arm"]
-    while arm.sessions == 0:  # someone in a behavioural arm (2 in 3 are)
+    three_days_ago = clock.now() - dt.timedelta(days=3)  # the first session is this week
+    while True:  # someone in a behavioural arm (2 in 3 are)
         p = consented(trial, factories.make_patient(world.team_a), world.cora)
-        arm = randomise_and_start(p, by=world.cora).arm
+        if randomise_and_start(p, by=world.cora, now=three_days_ago).arm.sessions:
+            break
     url = reverse("research:participant", args=[trial.study.slug, p.pk])
+    workspace = reverse("research:study", args=[trial.study.slug])
     cora = _client(world.cora)
     assert 'id="sessions"' in cora.get(url).content.decode()
+    assert p in [s.participant for s in cora.get(workspace).context["sessions"]]
     lapse_consent(trial)
     html = cora.get(url).content.decode()
     assert 'id="arm"' not in html
     # How many sessions someone has (CBT 8, self-management 6, none) would tell the arm.
     assert 'id="sessions"' not in html
+    assert cora.get(workspace).context["sessions"] == []
+    # The unblinded statistician's rule is the same as for the arm: always.
+    assert access.arms_shown_among(trial.stat, [p]) == {p.pk}
+    assert access.arms_shown_among(trial.pi, [p]) == set()
 
 
 def test_only_the_statistician_sees_the_allocation_list(world, trial, randomised):

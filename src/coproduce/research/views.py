@@ -63,7 +63,9 @@ def study_home(request, slug: str):
             rows=rows,
             by_site=workspace.completion_by_site(rows),
             calls=workspace.calls_due(participants, on=today),
-            sessions=workspace.sessions_between(participants, start, start + dt.timedelta(days=7)),
+            sessions=workspace.sessions_between(
+                request.user, participants, start, start + dt.timedelta(days=7)
+            ),
             sites=access.sites_for(request.user, study),
         )
         record(

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from coproduce.people.models import User
+from coproduce.research.access import arms_shown_among
 from coproduce.research.followup import assessments_due_for, completion_of
 from coproduce.research.models import Study
 from coproduce.research.participants import ContactTask, Participant, Status, TreatmentSession
@@ -72,15 +74,18 @@ def calls_due(participants: QuerySet[Participant], *, on: dt.date) -> QuerySet[C
 
 
 def sessions_between(
-    participants: QuerySet[Participant], start: dt.datetime, end: dt.datetime
-) -> QuerySet[TreatmentSession]:
-    return (
+    user: User, participants: QuerySet[Participant], start: dt.datetime, end: dt.datetime
+) -> list[TreatmentSession]:
+    """Sessions in [start, end) of those whose arm `user` may see (sessions tell the arm)."""
+    sessions = list(
         TreatmentSession.objects.filter(
             participant__in=participants, starts_at__gte=start, starts_at__lt=end
         )
-        .select_related("participant__patient")
+        .select_related("participant__patient", "participant__study")
         .order_by("starts_at")
     )
+    shown = arms_shown_among(user, list({s.participant for s in sessions}))
+    return [s for s in sessions if s.participant_id in shown]
 
 
 def study_arms(study: Study):
