@@ -17,6 +17,7 @@ def test_a_password_alone_reaches_only_second_factor_enrolment(tmp_path):
         {
             "COPRODUCE_MODE": "production",
             "COPRODUCE_SECRET_KEY": "a-real-secret-for-this-test-only-" + "x" * 20,
+            "COPRODUCE_PSEUDONYM_KEY": "a-real-pseudonym-key-for-this-test-" + "y" * 20,
             "COPRODUCE_BASE_URL": "https://care.example.org",
             "COPRODUCE_ALLOWED_HOSTS": "care.example.org",
             "COPRODUCE_BEHIND_PROXY": "1",

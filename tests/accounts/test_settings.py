@@ -19,7 +19,11 @@ def staff_mfa(env: dict) -> str:
     return done.stdout.strip()
 
 
-PRODUCTION = {"COPRODUCE_SECRET_KEY": "x" * 40, "COPRODUCE_BASE_URL": "https://care.example.org"}
+PRODUCTION = {
+    "COPRODUCE_SECRET_KEY": "x" * 40,
+    "COPRODUCE_PSEUDONYM_KEY": "p" * 40,
+    "COPRODUCE_BASE_URL": "https://care.example.org",
+}
 
 
 def test_it_requires_a_second_factor_for_staff_in_production():

@@ -2,9 +2,13 @@ import os
 import subprocess
 import sys
 
+PSEUDONYM_KEY = {"COPRODUCE_PSEUDONYM_KEY": "p" * 40}
 
-def run_settings(env: dict) -> subprocess.CompletedProcess:
+
+def run_settings(env: dict, *, pseudonym_key: bool = True) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("COPRODUCE_")}
+    if pseudonym_key:
+        clean.update(PSEUDONYM_KEY)
     clean.update(env)
     return subprocess.run(
         [sys.executable, "-c", "import coproduce.settings as s; print(s.DEBUG, s.ALLOWED_HOSTS)"],
@@ -72,3 +76,29 @@ def test_it_refuses_the_public_demo_key_in_production():
     )
     assert result.returncode != 0
     assert "is the public demo/test key" in result.stderr
+
+
+def test_it_refuses_to_start_in_production_without_a_pseudonym_key():
+    result = run_settings(
+        {"COPRODUCE_SECRET_KEY": "x" * 40, "COPRODUCE_BASE_URL": "https://care.example.org"},
+        pseudonym_key=False,
+    )
+    assert result.returncode != 0
+    assert "COPRODUCE_PSEUDONYM_KEY is not set" in result.stderr
+
+
+def test_it_refuses_the_session_key_as_pseudonym_key():
+    result = run_settings(
+        {
+            "COPRODUCE_SECRET_KEY": "x" * 40,
+            "COPRODUCE_PSEUDONYM_KEY": "x" * 40,
+            "COPRODUCE_BASE_URL": "https://care.example.org",
+        }
+    )
+    assert result.returncode != 0
+    assert "must be its own secret" in result.stderr
+
+
+def test_it_has_a_public_pseudonym_key_in_demo_mode():
+    result = run_settings({"COPRODUCE_MODE": "demo"}, pseudonym_key=False)
+    assert result.returncode == 0, result.stderr
