@@ -1,6 +1,7 @@
 """The LHC-Forms round trip: coproduce's Questionnaire rendered and answered in LHC-Forms
-(lforms 40, NLM) in chromium, its QuestionnaireResponse posted back to the FHIR server, and
-the same score as the same answers through coproduce's own check-in service.
+(lforms 40, NLM) in chromium, its QuestionnaireResponse posted back to the FHIR server with a
+system's bearer token (SMART Backend Services, acting for the patient's nurse), and the same
+score as the same answers through coproduce's own check-in service.
 
 lforms comes from the npm registry (`tests/interop/npm/fetch-lforms.sh`, run by .ci/run);
 without it the test skips and says how to get it.
@@ -16,6 +17,7 @@ from django.test import Client
 
 from coproduce.interop.fhir import REGISTRY_ID_SYSTEM, SCORE_URL
 from tests.interop.conftest import post, submit
+from tests.interop.test_apiclient import _token, bearer, create
 
 LFORMS = Path(__file__).resolve().parents[1] / "interop/npm/vendor/lforms-40.1.3/dist/lforms"
 SCRIPTS = (
@@ -55,10 +57,10 @@ def test_lhc_forms_answers_score_as_coproduces_own_check_in(browser, world, inst
     if not (LFORMS / SCRIPTS[1]).exists():
         pytest.skip("lforms is not installed: run tests/interop/npm/fetch-lforms.sh (.ci/run does)")
     picks, codes = CASES[instrument]
-    staff, patient = Client(), Client()
-    staff.force_login(world.nina)
-    patient.force_login(world.alice.user)
-    questionnaire = staff.get(f"/fhir/R4/Questionnaire/{instrument}").json()
+    system = Client()
+    scope = "system/Questionnaire.read system/QuestionnaireResponse.write"
+    token = bearer(_token(system, create("forms", user="nina", scope=scope), scope))
+    questionnaire = system.get(f"/fhir/R4/Questionnaire/{instrument}", **token).json()
 
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
     page = context.new_page()
@@ -85,9 +87,11 @@ def test_lhc_forms_answers_score_as_coproduces_own_check_in(browser, world, inst
     exported["subject"] = {
         "identifier": {"system": REGISTRY_ID_SYSTEM, "value": world.alice.registry_id}
     }
-    res = post(patient, "/fhir/R4/QuestionnaireResponse", exported, key=f"lhc-{instrument}")
+    res = post(system, "/fhir/R4/QuestionnaireResponse", exported, key=f"lhc-{instrument}", **token)
     assert res.status_code == 201, json.dumps(res.json())[:2000]
+    assert res.json()["author"]["display"] == "forms"
     own = submit(world.alice, f"own-{instrument}", {instrument: codes})
     assert _score_of(res.json()) == own.scores.get().score
     stored = world.alice.checkin_responses.exclude(pk=own.pk).get()
     assert stored.answers[instrument] == codes
+    assert (stored.submitted_by, stored.source) == (world.nina, "fhir-system")

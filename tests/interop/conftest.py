@@ -53,8 +53,9 @@ def submitted_on(response, day: str):
 
 @pytest.fixture
 def record(world):
-    """Alice's record: three PHQ-9 + PEG check-ins, one GAD-7, goals, a taper and medicines."""
-    from coproduce.careplans.goals import add_goal
+    """Alice's record: three PHQ-9 + PEG check-ins, one GAD-7, goals, an action, a taper and
+    medicines."""
+    from coproduce.careplans.goals import add_action, add_goal
     from coproduce.careplans.services import record_medication
     from tests.careplans.helpers import clinician_for, oxycodone_plan
 
@@ -84,4 +85,12 @@ def record(world):
             target_value=4,
         ),
     ]
-    return {"plan": plan, "goals": goals, "doctor": doctor}
+    action = add_action(
+        world.alice, by=doctor, who="patient", what="Walk ten minutes after lunch",
+        due_on=dt.date(2026, 2, 1),
+    )  # fmt: skip
+    return {"plan": plan, "goals": goals, "doctor": doctor, "action": action}
+
+
+# The research app's small trial, for the study exports (redcap records --study).
+from tests.research.conftest import trial  # noqa: E402, F401

@@ -1,13 +1,16 @@
 """Imported instruments are answered through the FHIR QuestionnaireResponse create too."""
 
 import json
+import re
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from fhir.resources.R4B.questionnaire import Questionnaire
 
 from coproduce.checkins.models import CheckinResponse
+from coproduce.checkins.services import submit_checkin
 from coproduce.instruments.importer import check_questionnaire
 from coproduce.instruments.library import forget_imported
 from coproduce.instruments.services import import_questionnaire
@@ -15,6 +18,7 @@ from coproduce.interop.fhir import REGISTRY_ID_SYSTEM
 from tests.instruments.conftest import EXTERNAL, REDCAP
 from tests.instruments.test_import import VALID
 from tests.interop.conftest import post
+from tests.interop.schema import r4_schema_errors
 from tests.interop.test_fhir_submit import URL
 
 
@@ -72,6 +76,7 @@ def test_it_serves_each_imported_questionnaire_back_valid(client, world, name, i
         served = res.json()
         Questionnaire.model_validate(served)
         check_questionnaire(served)  # no value of the wrong JSON type, nothing STU3
+        assert r4_schema_errors(served) == []  # the official FHIR R4 JSON schema
     finally:
         forget_imported()
 
@@ -84,6 +89,7 @@ def test_it_serves_redcap_forms_back_valid(client, world):
             res = client.get(f"{QUESTIONNAIRE}/{form}")
             assert res.status_code == 200, res.content
             Questionnaire.model_validate(res.json())
+            assert r4_schema_errors(res.json()) == []
     finally:
         forget_imported()
 
@@ -102,5 +108,86 @@ def test_it_serves_a_primitive_extension_on_an_extension_value_as_imported(clien
         res = client.get(f"{QUESTIONNAIRE}/wh-sv")
         assert res.status_code == 200, res.content
         assert res.json()["item"][0]["extension"][-1] == extension
+    finally:
+        forget_imported()
+
+
+SHIPPED = {"phq9", "gad7", "peg", "pain-nrs"}
+FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+
+
+def _ids(resource: dict) -> list[str]:
+    """Every id in `resource` (nested resources included) and every reference's id."""
+    found = [resource["id"]] if "id" in resource else []
+    for value in resource.values():
+        for part in value if isinstance(value, list) else [value]:
+            if isinstance(part, dict):
+                if "reference" in part:
+                    found.append(part["reference"].rsplit("/", 1)[-1])
+                found += _ids(part) if "resourceType" in part else []
+    return found
+
+
+def test_redcap_forms_get_valid_fhir_ids_that_read_back(client, world):
+    """REDCap form names hold `_`, which FHIR ids may not: every emitted id is valid."""
+    try:
+        call_command("redcap", "import", str(REDCAP / "redcapr-survey.csv"), stdout=StringIO())
+        form = "participant_morale_questionnaire"
+        with transaction.atomic():
+            submit_checkin(
+                patient=world.alice,
+                answers={form: {"pmq1": "1", "pmq4": "2"}},
+                idempotency_key="pmq",
+            )
+        client.force_login(world.nina)
+        questionnaire = client.get(f"{QUESTIONNAIRE}/{form}").json()
+        found = client.get(QUESTIONNAIRE, {"_count": 100}).json()
+        patient = {"patient": world.alice.registry_id}
+        responses = client.get(URL, patient).json()
+        observations = client.get(URL.replace("QuestionnaireResponse", "Observation"), patient)
+        resources = [questionnaire, found, responses, observations.json()]
+        for resource in resources:
+            assert r4_schema_errors(resource) == []
+            assert all(FHIR_ID.match(i) for i in _ids(resource)), _ids(resource)
+        assert questionnaire["id"] == "participantUmoraleUquestionnaire"
+        # Each id reads back as what it names.
+        again = client.get(f"{QUESTIONNAIRE}/{questionnaire['id']}").json()
+        assert again == questionnaire
+        (qr,) = [e["resource"] for e in responses["entry"]]
+        assert qr["id"] == f"{CheckinResponse.objects.get().pk}-participantUmoraleUquestionnaire"
+        assert client.get(f"{URL}/{qr['id']}").json() == qr
+        (obs,) = [e["resource"] for e in observations.json()["entry"]]
+        assert obs["derivedFrom"] == [{"reference": f"QuestionnaireResponse/{qr['id']}"}]
+        # A system can answer it by the id it was given.
+        client.force_login(world.alice.user)
+        body = {**qr, "questionnaire": f"Questionnaire/{qr['id'].split('-', 1)[1]}"}
+        body.pop("id")
+        assert post(client, URL, body, key="again").status_code == 201
+    finally:
+        forget_imported()
+
+
+@pytest.mark.parametrize(
+    ("name", "header"),
+    [("redcapr-longitudinal.csv", False), ("redcapr-validation-types-1.csv", False),
+     ("rarelink-cdm-2.0.5.csv", True)],
+)  # fmt: skip
+def test_every_form_of_a_real_redcap_dictionary_is_served_schema_valid(
+    client, world, tmp_path, name, header
+):
+    from tests.interop.test_redcap_dictionary import without_uploads
+
+    path, _rows = without_uploads(tmp_path, name, header=header)
+    try:
+        out = StringIO()
+        call_command("redcap", "import", str(path), stdout=out)
+        client.force_login(world.nina)
+        bundle = client.get(QUESTIONNAIRE, {"_count": 100}).json()
+        imported = [e["resource"] for e in bundle["entry"] if e["resource"]["id"] not in SHIPPED]
+        assert imported, out.getvalue()
+        for questionnaire in imported:
+            assert r4_schema_errors(questionnaire) == [], questionnaire["id"]
+            again = client.get(f"{QUESTIONNAIRE}/{questionnaire['id']}")
+            assert again.json() == questionnaire
     finally:
         forget_imported()

@@ -126,7 +126,8 @@ def test_goals_care_plan_and_medications(client, world, record):
     assert goals["Walk the dog every day"]["category"][0]["coding"][0]["code"] == "patient"
     target = goals["Less pain interference"]["target"][0]
     assert target["detailQuantity"]["comparator"] == "<=" and target["detailQuantity"]["value"] == 4
-    (plan,) = [e["resource"] for e in _search(client, "CarePlan", patient=rid)["entry"]]
+    shared, plan = [e["resource"] for e in _search(client, "CarePlan", patient=rid)["entry"]]
+    assert shared["id"] == f"shared-{rid}"
     assert plan["status"] == "active" and plan["intent"] == "plan"
     assert "scheduled" in {a["detail"]["status"] for a in plan["activity"]}
     assert len(plan["activity"]) == record["plan"].steps.count()
@@ -226,3 +227,84 @@ def test_the_observation_search_costs_the_same_queries_for_many_scores(
         submit(world.alice, f"more-{n}")
     with django_assert_num_queries(len(few.captured_queries)):
         assert client.get(url).json()["total"] == 17
+
+
+def test_the_shared_care_plan_holds_the_patients_goals_targets_actions_and_taper(
+    client, world, record
+):
+    client.force_login(world.nina)
+    rid = world.alice.registry_id
+    shared, taper = [e["resource"] for e in _search(client, "CarePlan", patient=rid)["entry"]]
+    own, clinical = record["goals"]
+    assert shared["goal"] == [
+        {"reference": f"Goal/{own.pk}", "display": "Walk the dog every day"},
+        {"reference": f"Goal/{clinical.pk}", "display": "Less pain interference"},
+    ]
+    # Each goal reference reads the Goal: the patient's words, and the team's measured target.
+    kinds = [
+        client.get(BASE + g["reference"]).json()["category"][0]["coding"][0]["code"]
+        for g in shared["goal"]
+    ]
+    assert kinds == ["patient", "clinical"]
+    (action,) = shared["activity"]
+    assert action["detail"] == {
+        "status": "not-started",
+        "description": "Walk ten minutes after lunch",
+        "performer": [{"display": "Patient"}],
+        "scheduledPeriod": {"end": "2026-02-01"},
+    }
+    assert taper["id"] == str(record["plan"].pk)
+    assert taper["partOf"] == [{"reference": f"CarePlan/shared-{rid}"}]
+    assert client.get(f"{BASE}CarePlan/shared-{rid}").json() == shared
+    assert _search(client, "CarePlan", patient=rid, status="active")["total"] == 2
+    assert _search(client, "CarePlan", patient=rid, status="completed")["total"] == 0
+    for problem in (r4_schema_errors(shared), r4_schema_errors(taper)):
+        assert problem == []
+    check_r4b(shared)
+    client.force_login(world.carl)
+    assert client.get(f"{BASE}CarePlan/shared-{rid}").status_code == 404
+
+
+def test_a_patient_with_no_plan_yet_has_no_shared_care_plan(client, world):
+    client.force_login(world.nina)
+    assert _search(client, "CarePlan", patient=world.alice.registry_id)["total"] == 0
+    res = client.get(f"{BASE}CarePlan/shared-{world.alice.registry_id}")
+    assert res.status_code == 404
+
+
+def test_last_updated_filters_exactly_where_the_capability_statement_offers_it(
+    client, world, record
+):
+    """Offered on the resources that never change once stored (QuestionnaireResponse,
+    Observation), with meta.lastUpdated to match; refused on the others, which hold no
+    time of their last change (a created-at filter would hide later changes)."""
+    client.force_login(world.nina)
+    statement = client.get(BASE + "metadata").json()
+    offered = {
+        r["type"]
+        for r in statement["rest"][0]["resource"]
+        if "_lastUpdated" in {p["name"] for p in r.get("searchParam", [])}
+    }
+    assert offered == {"QuestionnaireResponse", "Observation"}
+    for resource in RESOURCES:
+        query = (
+            {}
+            if resource.name in ("Patient", "Questionnaire")
+            else {"patient": world.alice.registry_id}
+        )
+        everything = _search(client, resource.name, **query)
+        if resource.name not in offered:
+            res = client.get(BASE + resource.name, {**query, "_lastUpdated": "ge2026-01-01"})
+            assert res.status_code == 400 and res.json()["issue"][0]["code"] == "not-supported"
+            continue
+        stamps = sorted(e["resource"]["meta"]["lastUpdated"] for e in everything["entry"])
+        newest = stamps[-1]
+        assert (
+            _search(client, resource.name, **query, _lastUpdated=f"ge{stamps[0]}")["total"]
+            == everything["total"]
+            > 0
+        )
+        later = _search(client, resource.name, **query, _lastUpdated=f"gt{newest}")
+        assert later["total"] == 0
+        found = _search(client, resource.name, **query, _lastUpdated=f"eq{newest}")
+        assert found["total"] == sum(1 for s in stamps if s == newest)

@@ -13,6 +13,7 @@ from coproduce.audit.models import AuditEvent
 from coproduce.checkins.models import Enrollment, Program
 from coproduce.checkins.services import submit_checkin
 from coproduce.instruments.library import forget_imported
+from coproduce.platform import clock
 from tests.instruments.conftest import REDCAP
 
 pytestmark = pytest.mark.django_db
@@ -81,10 +82,69 @@ def test_it_names_the_event_of_a_longitudinal_project(tmp_path, world, program):
     assert row["redcap_event_name"] == "week_1_arm_1"
 
 
-def test_it_says_studies_are_not_available_yet(tmp_path, world):
-    with pytest.raises(CommandError, match="studies are not available yet"):
-        records(tmp_path, "--study", "empower")
+def test_it_refuses_an_unknown_study_naming_the_known_ones(tmp_path, trial):
+    with pytest.raises(CommandError, match="no study 'empowr'; studies: empower"):
+        records(tmp_path, "--study", "empowr")
     assert not (tmp_path / "records.csv").exists()
+
+
+PEG = {"peg": {"peg-1": 4, "peg-2": 5, "peg-3": 6}}
+PHQ9 = {"phq9": {**{f"phq9-{n}": 1 for n in range(1, 10)}, "phq9-10": "LA6572-7"}}
+
+
+def test_a_study_writes_its_consented_participants_under_their_pseudonyms(tmp_path, world, trial):
+    from coproduce.research.followup import randomise_and_start, withdraw
+    from coproduce.research.participants import WithdrawalScope
+    from coproduce.research.pseudonyms import pseudonym
+    from tests import factories
+    from tests.research.helpers import consented, screened
+
+    now = clock.now()
+    hour = dt.timedelta(hours=1)
+    people = {
+        n: factories.make_patient(world.team_a, given_name=n) for n in ("ann", "fay", "dan", "sam")
+    }
+    for n, patient in people.items():  # before anyone consented: never study data
+        submit(patient, PEG, f"{n}-before", now - 24 * hour)
+    ann = consented(trial, people["ann"], world.cora)
+    randomise_and_start(ann, by=world.cora)
+    fay = consented(trial, people["fay"], world.cora)
+    dan = consented(trial, people["dan"], world.cora)
+    screened(trial, people["sam"], world.cora)  # screened, never consented
+    for n, patient in people.items():
+        submit(patient, {**PEG, **PHQ9}, f"{n}-1", now + hour)
+    withdraw(fay, scope=WithdrawalScope.FOLLOW_UP, by=world.cora, now=now + 2 * hour)
+    withdraw(dan, scope=WithdrawalScope.DATA, by=world.cora, now=now + 2 * hour)
+    for n, patient in people.items():
+        submit(patient, PEG, f"{n}-2", now + 3 * hour)
+        submit(patient, PHQ9, f"{n}-phq", now + 4 * hour)  # not a study assessment
+
+    rows = records(tmp_path, "--study", "empower")
+    ann_id, fay_id = pseudonym(trial.study, people["ann"]), pseudonym(trial.study, people["fay"])
+    # Ann: both check-ins since consent; Fay: only the one before she stopped follow-up;
+    # Dan withdrew data use, Sam never consented; PHQ-9 is not one of the study's assessments.
+    assert [(r["record_id"], r["redcap_repeat_instrument"], r["redcap_repeat_instance"])
+            for r in rows] == [(ann_id, "peg", "1"), (ann_id, "peg", "2"),
+                               (fay_id, "peg", "1")]  # fmt: skip
+    assert ann_id.startswith("P-") and ann_id != fay_id
+    text = (tmp_path / "records.csv").read_text()
+    assert not any(p.registry_id in text for p in people.values())
+    assert "phq9" not in text.splitlines()[0]
+    audits = AuditEvent.objects.filter(event="redcap.records_exported").order_by("pk")
+    assert [(a.patient, a.detail["study"], a.detail["record_id"], a.detail["responses"])
+            for a in audits] == [(people["ann"], "empower", ann_id, 2),
+                                 (people["fay"], "empower", fay_id, 1)]  # fmt: skip
+
+
+def test_a_pseudonym_is_stable_keyed_and_differs_between_studies(world, trial, settings):
+    from coproduce.research.pseudonyms import pseudonym, study_pseudonym
+
+    first = pseudonym(trial.study, world.alice)
+    assert first == study_pseudonym("empower", world.alice.registry_id)
+    assert first != study_pseudonym("other", world.alice.registry_id)
+    assert first != pseudonym(trial.study, world.tom)
+    settings.COPRODUCE_PSEUDONYM_KEY = "another key"
+    assert pseudonym(trial.study, world.alice) != first
 
 
 def test_it_refuses_an_unknown_program_naming_the_known_ones(tmp_path, program):

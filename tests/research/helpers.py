@@ -35,3 +35,19 @@ def consented(trial, patient, by) -> Participant:
         signed(p, signer, by)
     p.refresh_from_db()
     return p
+
+
+def lapse_consent(trial) -> None:
+    """Put in force a new adult version that asks for re-consent: earlier signatures lapse."""
+    from coproduce.research.models import ConsentDocument, Signer
+
+    doc = ConsentDocument.objects.create(
+        study=trial.study,
+        signer=Signer.ADULT,
+        version="2",
+        approved_on=dt.date(2026, 2, 1),
+        title="v2",
+        body="x",
+        reconsent_required=True,
+    )
+    consent.sign_off(doc, by=trial.pi)

@@ -19,7 +19,7 @@ from coproduce.research.participants import Allocation
 from coproduce.safetynet.engine import evaluate_and_record
 from coproduce.safetynet.services import alerts_visible_to
 from tests import factories
-from tests.research.helpers import consented, screened
+from tests.research.helpers import consented, lapse_consent, screened
 from tests.safetynet.factories import checkin
 
 
@@ -130,16 +130,7 @@ def test_the_arm_shows_to_the_coordinator_and_statistician_only(people, trial):
 
 def test_the_coordinator_sees_the_arm_only_while_consent_holds(people, trial):
     p = people["participant"]
-    doc = ConsentDocument.objects.create(
-        study=trial.study,
-        signer=Signer.ADULT,
-        version="2",
-        approved_on=dt.date(2026, 2, 1),
-        title="v2",
-        body="x",
-        reconsent_required=True,
-    )
-    consent.sign_off(doc, by=trial.pi)
+    lapse_consent(trial)
     page = _client(people["coordinator"]).get(
         reverse("research:participant", args=[trial.study.slug, p.pk])
     )

@@ -8,3 +8,7 @@ register("apiclient.revoked", "A system's access to the FHIR API was withdrawn."
 register("apiclient.rotated", "A system's client secret or key set was replaced.")
 register("apiclient.token_issued", "A system was issued a FHIR access token.")
 register("apiclient.token_used", "A system called the FHIR API with an access token.")
+register(
+    "apiclient.response_submitted",
+    "A system stored a patient's QuestionnaireResponse for its staff user.",
+)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pydantic
+from django.core.exceptions import ObjectDoesNotExist
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
@@ -26,6 +27,8 @@ from coproduce.platform.text import clean_data
 
 # The identifier system of registry IDs. The database primary key never leaves the system.
 REGISTRY_ID_SYSTEM = "https://coproduce.org/fhir/sid/registry-id"
+# A registered system (interop ApiClient) by its client_id, as a QuestionnaireResponse author.
+API_CLIENT_SYSTEM = "https://coproduce.org/fhir/sid/api-client"
 # A complex extension on each exported QuestionnaireResponse carrying coproduce's score.
 SCORE_URL = NS + "score"
 # Only on the answer to a POST: what the patient must be shown at once.
@@ -128,6 +131,21 @@ def describe_loc(data: Any, loc: list[Any], message: str) -> str:
 # Questionnaires ----------------------------------------------------------------------------
 
 
+def fhir_id(instrument_id: str) -> str:
+    """The instrument's id as a FHIR id (`[A-Za-z0-9.-]{1,64}`): `_` becomes `U`.
+
+    REDCap form names (`pain_scale`) hold `_`, which FHIR ids may not. Instrument ids are
+    lower case (`importer.ID_PATTERN`), so an upper-case `U` cannot clash with any other id
+    and `instrument_id_of` turns it back: the mapping is stable and reversible.
+    """
+    return instrument_id.replace("_", "U")
+
+
+def instrument_id_of(resource_id: str) -> str:
+    """The instrument id a FHIR id names (the inverse of `fhir_id`)."""
+    return resource_id.replace("U", "_")
+
+
 def canonical_url(definition: Definition) -> str:
     return str(
         definition.questionnaire.get("url")
@@ -142,6 +160,7 @@ def questionnaire_json(definition: Definition) -> dict[str, Any]:
     dropped, since FHIR JSON forbids them; nothing else changes.
     """
     data = without_empty(copy.deepcopy(definition.questionnaire))
+    data["id"] = fhir_id(definition.id)  # the id it is read by, whatever the file said
     try:
         Questionnaire.model_validate(r4b_readable(data))
     except pydantic.ValidationError as exc:
@@ -152,8 +171,15 @@ def questionnaire_json(definition: Definition) -> dict[str, Any]:
 # Export --------------------------------------------------------------------------------------
 
 
-def resource_id(response: CheckinResponse, instrument_id: str) -> str:
-    return f"{response.pk}-{instrument_id}"
+def resource_id(response: CheckinResponse | int, instrument_id: str) -> str:
+    """`{check-in id}-{instrument's FHIR id}`, the QuestionnaireResponse's id."""
+    pk = response if isinstance(response, int) else response.pk
+    return f"{pk}-{fhir_id(instrument_id)}"
+
+
+def instrument_in(response: CheckinResponse, fhir_tail: str) -> str | None:
+    """The instrument of `response` whose FHIR id is `fhir_tail` (the id after `{pk}-`)."""
+    return next((i for i in response.answers if fhir_id(i) == fhir_tail), None)
 
 
 def questionnaire_responses(
@@ -175,6 +201,7 @@ def questionnaire_response(
     qr: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
         "id": resource_id(response, instrument_id),
+        "meta": {"lastUpdated": response.submitted_at.isoformat()},  # stored once, never changed
         "questionnaire": f"{canonical_url(definition)}|{definition.version}",
         "status": "completed",
         "subject": {
@@ -183,9 +210,25 @@ def questionnaire_response(
         "authored": response.submitted_at.isoformat(),
         "item": _export_items(definition, definition.questionnaire.get("item") or [], values),
     }
+    author = system_author(response)
+    if author is not None:
+        qr["author"] = author
     if score is not None:
         qr["extension"] = [score_extension(score)]
     return without_empty(qr)
+
+
+def system_author(response: CheckinResponse) -> dict[str, Any] | None:
+    """The registered system that sent this check-in, as a Device reference (or None)."""
+    try:
+        client = response.system_submission.client  # type: ignore[attr-defined]
+    except ObjectDoesNotExist:
+        return None
+    return {
+        "type": "Device",
+        "identifier": {"system": API_CLIENT_SYSTEM, "value": client.client_id},
+        "display": client.name,
+    }
 
 
 def score_extension(score: Score) -> dict[str, Any]:
@@ -296,7 +339,8 @@ def _definition_for(canonical: str) -> Definition:
     matches = [
         d
         for d in list_definitions()
-        if canonical_url(d) == url or url in (f"Questionnaire/{d.id}", d.id)
+        if canonical_url(d) == url
+        or url in (f"Questionnaire/{d.id}", f"Questionnaire/{fhir_id(d.id)}", d.id)
     ]
     if not matches:
         raise FhirInvalid(

@@ -259,9 +259,13 @@ def create_questionnaire_response(
 ):
     """Store a completed response as a check-in; repeat-safe by Idempotency-Key."""
     caller = caller_of(request, "QuestionnaireResponse", "c")
+    token = getattr(request, "api_token", None)
     with transaction.atomic():
         result, instrument_id = submit_questionnaire_response(
-            caller.user, payload.model_dump(exclude_unset=True), idempotency_key
+            caller.user,
+            payload.model_dump(exclude_unset=True),
+            idempotency_key,
+            client=token.client if token is not None else None,
         )
     return _created(request, result, instrument_id)
 

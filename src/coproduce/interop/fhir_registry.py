@@ -125,7 +125,8 @@ RESOURCES: tuple[ResourceType, ...] = (
         r.read_care_plan,
         r.search_care_plans,
         params=(_PATIENT, _SUBJECT, _status("active, on-hold, revoked or completed.")),
-        documentation="The opioid taper plan, one activity per step.",
+        documentation="The patient's shared plan (goals in their words, clinical targets, "
+        "actions) and each opioid taper plan (part of it), one activity per step.",
     ),
     ResourceType(
         "MedicationStatement",

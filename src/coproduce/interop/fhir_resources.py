@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from coproduce.audit.services import record
 from coproduce.careplans.mme import MMEError, daily_mme
 from coproduce.careplans.models import (
+    ActionItem,
     Goal,
     GoalStatus,
     Medication,
@@ -190,7 +191,7 @@ def search_patients(caller: Caller, query: Query) -> Page:
 
 def read_questionnaire(caller: Caller, resource_id: str, version: str | None = None) -> dict:
     try:
-        definition = get_definition(resource_id, version)
+        definition = get_definition(fhir.instrument_id_of(resource_id), version)
     except UnknownInstrument:
         raise Http404 from None
     return fhir.questionnaire_json(definition)
@@ -212,13 +213,16 @@ def search_questionnaires(caller: Caller, query: Query) -> Page:
 
 
 def read_questionnaire_response(caller: Caller, resource_id: str) -> dict[str, Any]:
-    pk, _sep, instrument_id = resource_id.partition("-")
+    pk, _sep, tail = resource_id.partition("-")
     response = (
-        CheckinResponse.objects.select_related("patient").filter(pk=_pk(pk)).first()
+        CheckinResponse.objects.select_related("patient", "system_submission__client")
+        .filter(pk=_pk(pk))
+        .first()
         if pk.isdigit()
         else None
     )
-    if response is None or instrument_id not in response.answers:
+    instrument_id = fhir.instrument_in(response, tail) if response is not None else None
+    if response is None or instrument_id is None:
         raise Http404
     _read_patient_of(caller, response.patient.registry_id, "QuestionnaireResponse")
     score = response.scores.filter(instrument_id=instrument_id).first()
@@ -242,7 +246,7 @@ def search_questionnaire_responses(caller: Caller, query: Query) -> Page:
     rows = {
         r.pk: r
         for r in CheckinResponse.objects.filter(pk__in={pk for pk, _i in chosen})
-        .select_related("patient")
+        .select_related("patient", "system_submission__client")
         .prefetch_related("scores")
     }
     resources = []
@@ -263,7 +267,7 @@ def _instruments_of_questionnaires(values: list[str]) -> set[str] | None:
             found |= {
                 d.id
                 for d in list_definitions()
-                if url in (fhir.canonical_url(d), f"Questionnaire/{d.id}")
+                if url in (fhir.canonical_url(d), f"Questionnaire/{fhir.fhir_id(d.id)}")
             }
     return found
 
@@ -299,7 +303,10 @@ def observation_resource(score: Score) -> dict[str, Any]:
         "effectiveDateTime": score.at.isoformat(),
         "issued": score.at.isoformat(),
         "derivedFrom": [
-            {"reference": f"QuestionnaireResponse/{score.response_id}-{score.instrument_id}"}
+            {
+                "reference": "QuestionnaireResponse/"
+                + fhir.resource_id(score.response_id, score.instrument_id)
+            }
         ],
     }
     if score.score is not None:
@@ -401,7 +408,10 @@ def search_goals(caller: Caller, query: Query) -> Page:
     return query.window(goals.order_by("-created_at", "-pk"), goal_resource)
 
 
-# CarePlan (the taper plan) -----------------------------------------------------------------
+# CarePlan (the shared plan and each taper plan) --------------------------------------------
+
+SHARED_PLAN_PREFIX = "shared-"
+_ACTION_STATUS = {True: "completed", False: "not-started"}
 
 _PLAN_STATUS = {
     PlanStatus.ACTIVE: "active",
@@ -422,6 +432,50 @@ def _mme(value: Decimal) -> dict[str, Any]:
     return {"url": TARGET_MME_URL, "valueDecimal": _number(value)}
 
 
+def shared_plan_id(patient: Patient) -> str:
+    return SHARED_PLAN_PREFIX + patient.registry_id
+
+
+def shared_plan_resource(
+    patient: Patient, goals: list[Goal], actions: list[ActionItem]
+) -> dict[str, Any]:
+    """The patient's shared plan: their goals (own words, clinical targets) and actions."""
+    resource: dict[str, Any] = {
+        "resourceType": "CarePlan",
+        "id": shared_plan_id(patient),
+        "status": "active",
+        "intent": "plan",
+        "title": _("Shared care plan"),
+        "description": _(
+            "The goals in the patient's own words and the clinical targets agreed with the "
+            "care team, and who does what by when."
+        ),
+        "subject": subject(patient),
+        "goal": [{"reference": f"Goal/{g.pk}", "display": g.text} for g in goals],
+        "activity": [
+            {
+                "detail": {
+                    "status": _ACTION_STATUS[a.done_at is not None],
+                    "description": a.what,
+                    "performer": [{"display": a.get_who_display()}],
+                    **({"scheduledPeriod": {"end": a.due_on.isoformat()}} if a.due_on else {}),
+                }
+            }
+            for a in actions
+        ],
+    }
+    return {k: v for k, v in resource.items() if v != []}
+
+
+def _shared_plan_of(patient: Patient) -> dict[str, Any] | None:
+    """The shared plan, or None when the patient has no goal, action or taper plan yet."""
+    goals = list(patient.goals.order_by("created_at", "pk"))
+    actions = list(patient.action_items.order_by("created_at", "pk"))
+    if not goals and not actions and not patient.taper_plans.exists():
+        return None
+    return shared_plan_resource(patient, goals, actions)
+
+
 def care_plan_resource(plan: TaperPlan) -> dict[str, Any]:
     pace = plan.pace
     description = _("Opioid taper from %(start)s MME/day toward %(target)s MME/day, %(pace)s.") % {
@@ -437,6 +491,7 @@ def care_plan_resource(plan: TaperPlan) -> dict[str, Any]:
         "title": _("Opioid taper"),
         "description": description,
         "subject": subject(plan.patient),
+        "partOf": [{"reference": f"CarePlan/{shared_plan_id(plan.patient)}"}],
         "period": {"start": plan.start_on.isoformat()},
         "created": plan.created_at.isoformat(),
         "extension": [_mme(plan.target_mme)],
@@ -456,13 +511,30 @@ def care_plan_resource(plan: TaperPlan) -> dict[str, Any]:
 
 
 def read_care_plan(caller: Caller, resource_id: str) -> dict[str, Any]:
+    if resource_id.startswith(SHARED_PLAN_PREFIX):
+        patient = _read_patient_of(caller, resource_id.removeprefix(SHARED_PLAN_PREFIX), "CarePlan")
+        shared = _shared_plan_of(patient)
+        if shared is None:
+            raise Http404
+        return shared
     return care_plan_resource(_read_row(caller, TaperPlan, resource_id, "CarePlan"))
 
 
 def search_care_plans(caller: Caller, query: Query) -> Page:
-    plans = _by_status(_rows_of(caller, query, TaperPlan), query, "status", _PLAN_STATUS)
+    """The shared plan (always active) first, then the taper plans, newest first."""
+    patient = _searched_patient(caller, query)
+    plans = _by_status(
+        TaperPlan.objects.filter(patient=patient).select_related("patient"),
+        query,
+        "status",
+        _PLAN_STATUS,
+    )
     plans = plans.prefetch_related("steps").order_by("-start_on", "-pk")
-    return query.window(plans, care_plan_resource)
+    wanted = {code for _s, code in tokens(query.get("status"))}
+    shared = _shared_plan_of(patient) if not wanted or "active" in wanted else None
+    found = [shared] if shared is not None else []
+    found += [care_plan_resource(plan) for plan in plans]
+    return query.window_list(found, lambda resource: resource)
 
 
 # MedicationStatement -----------------------------------------------------------------------

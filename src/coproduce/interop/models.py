@@ -90,3 +90,16 @@ class UsedAssertion(models.Model):
 
     def __str__(self) -> str:
         return self.jti
+
+
+class SystemSubmission(models.Model):
+    """Which registered system sent a check-in through the FHIR API (its author)."""
+
+    response = models.OneToOneField(
+        "checkins.CheckinResponse", on_delete=models.PROTECT, related_name="system_submission"
+    )
+    client = models.ForeignKey(ApiClient, on_delete=models.PROTECT, related_name="submissions")
+    at = models.DateTimeField(default=clock.now)
+
+    def __str__(self) -> str:
+        return f"check-in {self.response_id} from {self.client_id}"

@@ -201,7 +201,7 @@ def _item(row: list[str], types: dict[str, str]) -> dict[str, Any]:
         if "enableWhenExpression" in keys:
             extensions.append(_expression(ENABLE_EXPRESSION_URL, keys.pop("enableWhenExpression")))
         item.update(keys)
-    extensions.append({"url": FIELD_URL, "valueString": json.dumps(row, ensure_ascii=False)})
+    extensions.append({"url": FIELD_URL, "valueString": _row_json(row)})
     item["extension"] = extensions
     return item
 
@@ -236,7 +236,7 @@ def questionnaires(rows: list[list[str]]) -> dict[str, dict[str, Any]]:
     types = _types(rows)
     forms: dict[str, dict[str, Any]] = {}
     groups: dict[str, list[dict[str, Any]]] = {}
-    record_id = json.dumps(rows[0], ensure_ascii=False)
+    record_id = _row_json(rows[0])
     for n, row in enumerate(rows):
         if row[FORM] not in forms:  # every form keeps the record id field, which names records
             forms[row[FORM]] = _questionnaire(row[FORM])
@@ -261,6 +261,13 @@ def questionnaires(rows: list[list[str]]) -> dict[str, dict[str, Any]]:
         if not form["item"]:  # a form holding only the record id
             form["item"] = [{"linkId": "record-id-only", "type": "display", "text": form["title"]}]
     return forms
+
+
+def _row_json(row: list[str]) -> str:
+    """A dictionary row kept as JSON text. ASCII only: a FHIR string may hold no whitespace
+    but space, tab and line breaks, and labels copied from web pages carry no-break spaces
+    (RareLink's do); escaped as \\u00a0 they read back unchanged."""
+    return json.dumps(row, ensure_ascii=True)
 
 
 def _questionnaire(form: str) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Check-in answers as REDCap records, in REDCap's flat CSV import format.
 
-One row per answered instrument of each check-in: the record id (the patient's registry ID;
-the study pseudonym once studies exist), ``redcap_event_name`` when ``--event`` is given,
+One row per answered instrument of each check-in: the record id (the patient's registry ID
+for ``--program``, the study pseudonym for ``--study``), ``redcap_event_name`` when
+``--event`` is given,
 ``redcap_repeat_instrument`` / ``redcap_repeat_instance`` (every check-in is one more
 instance of a repeating instrument), the variables as ``coproduce redcap export`` names
 them (checkboxes as ``var___code`` 1/0, yes/no as 1/0, dates as Y-M-D and date-times as
@@ -9,7 +10,10 @@ Y-M-D H:M in the clinic's zone) and ``<form>_complete`` (2 complete, 0 incomplet
 See REDCap's Data Import Tool help.
 
 Only answers given while the patient was enrolled in the program are written, and every
-patient written is audited.
+patient written is audited. For a study: the instruments of its schedule of assessments
+(a care check-in's answer to one counts for the study too), from consent on, of every
+participant who consented — not those who withdrew data use, and nothing after a
+withdrawal from follow-up or after completion. No arm or allocation is ever written.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import csv
 import datetime as dt
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -90,23 +95,83 @@ def _program_responses(slug: str) -> tuple[Program, list[CheckinResponse]]:
     return program, responses
 
 
+@dataclass
+class Chosen:
+    """Whose check-ins are written, and how each is named and limited."""
+
+    audit: dict[str, str]  # {"program": slug} or {"study": slug}
+    responses: list[CheckinResponse]
+    record_ids: dict[int, str]  # patient pk -> record id
+    instruments: set[str] | None = None  # None: every instrument answered
+
+
+def _study_responses(slug: str) -> Chosen:
+    from coproduce.research.access import JOINED
+    from coproduce.research.models import Study
+    from coproduce.research.participants import Participant, WithdrawalScope
+    from coproduce.research.pseudonyms import pseudonym
+
+    study = Study.objects.filter(slug=slug).select_related("assessments").first()
+    if study is None:
+        known = ", ".join(Study.objects.order_by("slug").values_list("slug", flat=True))
+        raise RecordsRefused(f"no study {slug!r}" + (f"; studies: {known}" if known else ""))
+    instruments: set[str] = set()
+    if study.assessments is not None:
+        for schedule in study.assessments.schedules.all():
+            instruments |= set(schedule.instruments)
+    participants = (
+        Participant.objects.filter(study=study, status__in=JOINED, consented_at__isnull=False)
+        .exclude(withdrawals__scope=WithdrawalScope.DATA)
+        .select_related("patient")
+        .prefetch_related("withdrawals")
+        .order_by("pk")
+    )
+    responses: list[CheckinResponse] = []
+    record_ids: dict[int, str] = {}
+    for participant in participants:
+        end = participant.completed_at
+        for withdrawal in participant.withdrawals.all():
+            if withdrawal.scope == WithdrawalScope.FOLLOW_UP:
+                end = withdrawal.at if end is None else min(end, withdrawal.at)
+        mine = CheckinResponse.objects.filter(
+            patient=participant.patient, submitted_at__gte=participant.consented_at
+        )
+        if end is not None:
+            mine = mine.filter(submitted_at__lte=end)
+        found = [
+            r
+            for r in mine.prefetch_related("scores").order_by("submitted_at", "pk")
+            if instruments & set(r.answers)
+        ]
+        if found:
+            record_ids[participant.patient_id] = pseudonym(study, participant.patient)
+            responses += found
+    return Chosen({"study": study.slug}, responses, record_ids, instruments)
+
+
 def export_records(
     *, study: str | None = None, program: str | None = None, out: Path, event: str = ""
 ) -> int:
-    """Write the records of a program's patients to ``out``; the number of rows written."""
+    """Write the records of a study's participants or a program's patients to ``out``;
+    return the number of rows written."""
     if study is not None:
-        raise RecordsRefused(
-            "studies are not available yet (coproduce has no research app with pseudonyms "
-            "and consent); export a care program with --program"
+        chosen = _study_responses(study)
+    else:
+        assert program is not None
+        care, responses = _program_responses(program)
+        chosen = Chosen(
+            {"program": care.slug},
+            responses,
+            {r.patient_id: r.patient.registry_id for r in responses},
         )
-    assert program is not None
-    chosen, responses = _program_responses(program)
     layout: dict[tuple[str, str], tuple[Definition, str, list]] = {}
     records: list[dict[str, str]] = []
     instances: dict[tuple[str, str], int] = {}
-    for response in responses:
+    for response in chosen.responses:
         complete = {s.instrument_id: s.complete for s in response.scores.all()}
         for instrument_id in sorted(response.answers):  # JSON key order differs by database
+            if chosen.instruments is not None and instrument_id not in chosen.instruments:
+                continue
             answers = response.answers[instrument_id]
             version = response.versions.get(instrument_id)
             key = (instrument_id, str(version))
@@ -117,10 +182,11 @@ def export_records(
                     raise RecordsRefused(str(exc)) from None
                 layout[key] = (definition, *_columns(definition))
             definition, form, columns = layout[key]
-            record_key = (response.patient.registry_id, form)
+            record_id = chosen.record_ids[response.patient_id]
+            record_key = (record_id, form)
             instances[record_key] = instances.get(record_key, 0) + 1
             row = {
-                "record_id": response.patient.registry_id,
+                "record_id": record_id,
                 "redcap_event_name": event,
                 "redcap_repeat_instrument": form,
                 "redcap_repeat_instance": str(instances[record_key]),
@@ -135,7 +201,7 @@ def export_records(
         header += [c for c, _, _ in columns if c not in header]
         header += [f"{form}_complete"] if f"{form}_complete" not in header else []
     _write(out, header, records)
-    _audit(chosen, responses, out)
+    _audit(chosen, out)
     return len(records)
 
 
@@ -152,10 +218,10 @@ def _write(out: Path, header: list[str], records: list[dict[str, str]]) -> None:
     os.replace(temporary, out)
 
 
-def _audit(program: Program, responses: list[CheckinResponse], out: Path) -> None:
+def _audit(chosen: Chosen, out: Path) -> None:
     counts: dict[int, int] = {}
     patients = {}
-    for response in responses:
+    for response in chosen.responses:
         counts[response.patient_id] = counts.get(response.patient_id, 0) + 1
         patients[response.patient_id] = response.patient
     AuditEvent.objects.bulk_create(
@@ -163,7 +229,12 @@ def _audit(program: Program, responses: list[CheckinResponse], out: Path) -> Non
             audit_event(
                 "redcap.records_exported",
                 patient=patient,
-                detail={"program": program.slug, "responses": counts[pk], "file": out.name},
+                detail={
+                    **chosen.audit,
+                    "record_id": chosen.record_ids[pk],
+                    "responses": counts[pk],
+                    "file": out.name,
+                },
             )
             for pk, patient in patients.items()
         ]

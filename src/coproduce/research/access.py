@@ -14,6 +14,7 @@ from django.http import Http404
 
 from coproduce.audit.services import record
 from coproduce.people.models import Role, Site, User
+from coproduce.platform import clock
 from coproduce.research.models import Arm, Study, StudyStaff
 from coproduce.research.participants import Allocation, Participant, Status, WithdrawalScope
 
@@ -115,6 +116,25 @@ def arm_for(user: User, participant: Participant) -> Arm | None:
         return None
     record("research.arm_viewed", actor=user, patient=participant.patient, obj=allocation)
     return allocation.arm
+
+
+def arms_shown_among(user: User, participants: list[Participant]) -> set[int]:
+    """The pks of those whose arm `user` may see now, by `arm_for`'s rule (not audited:
+    for what only tells the arm, such as treatment sessions), in a fixed number of queries."""
+    from coproduce.research.consent import consent_holds_among
+
+    if not _active(user) or user.role not in (Role.STATISTICIAN, Role.COORDINATOR):
+        return set()
+    if user.role == Role.STATISTICIAN:
+        mine = set(studies_for(user).values_list("pk", flat=True))
+        return {p.pk for p in participants if p.study_id in mine}
+    studies = {p.study for p in participants}
+    allowed = set().union(
+        *(participants_for(user, study).values_list("pk", flat=True) for study in studies)
+    )
+    eligible = [p for p in participants if p.pk in allowed and p.eligibility_confirmed_at]
+    holds = consent_holds_among(eligible, on=clock.today())
+    return {p.pk for p in eligible if p.withdrawn_at is not None or p.pk in holds}
 
 
 def allocations_for(user: User, study: Study) -> QuerySet[Allocation]:

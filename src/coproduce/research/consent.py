@@ -7,6 +7,7 @@ copy is a PDF made here (pdf.py) and e-mailed through the notification outbox.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
@@ -70,11 +71,46 @@ def valid_consent(participant: Participant, signer: str) -> Consent | None:
     consents = Consent.objects.filter(
         participant=participant, signer=signer, agreed=True, document__signed_off_at__isnull=False
     ).select_related("document")
-    for consent in consents.order_by("-signed_at"):
+    return _holding(floor, consents.order_by("-signed_at"))
+
+
+def _holding(floor: ConsentDocument | None, consents: Iterable[Consent]) -> Consent | None:
+    """The newest of these signatures (newest first) not lapsed by the re-consent `floor`."""
+    for consent in consents:
         doc = consent.document
         if floor is None or (doc.approved_on, doc.pk) >= (floor.approved_on, floor.pk):
             return consent
     return None
+
+
+def consent_holds_among(participants: Iterable[Participant], *, on: dt.date) -> set[int]:
+    """The pks of those whose consent is valid now (`consent_problems` empty), in two
+    queries for any number (participants with `patient` and `study` selected)."""
+    participants = [p for p in participants if p.withdrawn_at is None]
+    floors: dict[tuple[int, str], ConsentDocument] = {}
+    for doc in ConsentDocument.objects.filter(
+        study_id__in={p.study_id for p in participants},
+        signed_off_at__isnull=False,
+        reconsent_required=True,
+    ).order_by("-approved_on", "-pk"):
+        floors.setdefault((doc.study_id, doc.signer), doc)
+    signed: dict[tuple[int, str], list[Consent]] = {}
+    for consent in (
+        Consent.objects.filter(
+            participant__in=participants, agreed=True, document__signed_off_at__isnull=False
+        )
+        .select_related("document")
+        .order_by("-signed_at")
+    ):
+        signed.setdefault((consent.participant_id, consent.signer), []).append(consent)
+    return {
+        p.pk
+        for p in participants
+        if all(
+            _holding(floors.get((p.study_id, s)), signed.get((p.pk, s), [])) is not None
+            for s in signers_needed(p, on=on)
+        )
+    }
 
 
 def consent_problems(participant: Participant, *, on: dt.date | None = None) -> list[str]:

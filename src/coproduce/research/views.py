@@ -71,7 +71,9 @@ def study_home(request, slug: str):
             rows=rows,
             by_site=workspace.completion_by_site(rows),
             calls=workspace.calls_due(participants, on=today),
-            sessions=workspace.sessions_between(participants, start, start + dt.timedelta(days=7)),
+            sessions=workspace.sessions_between(
+                request.user, participants, start, start + dt.timedelta(days=7)
+            ),
             sites=access.sites_for(request.user, study),
             open_queries=quality.queries_for(participants).filter(status="open").count(),
         )
@@ -147,6 +149,7 @@ def participant_detail(request, slug: str, pk: int):
         )
         for s in signers
     ]
+    arm = access.arm_for(request.user, participant)
     return render(
         request,
         "research/participant.html",
@@ -157,9 +160,10 @@ def participant_detail(request, slug: str, pk: int):
             "criteria": list(study.confirmed_criteria.all()),
             "consents": consents,
             "problems": consent.consent_problems(participant, on=today),
-            "arm": access.arm_for(request.user, participant),
+            "arm": arm,
             "due": followup.assessments_due(participant, now=now),
-            "sessions": participant.sessions.all(),
+            # How many sessions someone has tells the arm: shown only with the arm.
+            "sessions": participant.sessions.all() if arm is not None else [],
             "tasks": participant.contact_tasks.all(),
             "contacts": participant.contacts.select_related("by")[:20],
             "withdrawals": participant.withdrawals.all(),

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from coproduce.research.followup import assessments_due, completion
+from coproduce.people.models import User
+from coproduce.research.access import arms_shown_among
+from coproduce.research.followup import assessments_due_for, completion_of
 from coproduce.research.models import Study
 from coproduce.research.participants import ContactTask, Participant, Status, TreatmentSession
 
@@ -36,11 +38,15 @@ def by_status(participants: QuerySet[Participant]) -> list[tuple[str, str, int]]
 def followed_rows(participants: QuerySet[Participant], *, now: dt.datetime) -> list[Row]:
     """Completion and overdue study assessments of everyone randomised."""
     out = []
-    for p in participants.filter(status__in=FOLLOWED).select_related(
-        "patient", "site", "study__assessments"
-    ):
-        due = assessments_due(p, now=now)
-        answered, owed = completion(p, now=now)
+    followed = list(
+        participants.filter(status__in=FOLLOWED).select_related(
+            "patient", "site", "study__assessments"
+        )
+    )
+    due_of = assessments_due_for(followed, now=now)
+    for p in followed:
+        due = due_of[p.pk]
+        answered, owed = completion_of(due)
         out.append(Row(p, answered, owed, [d for d in due if d.state == "overdue"]))
     return sorted(out, key=lambda r: (-len(r.overdue), r.participant.patient.family_name))
 
@@ -68,15 +74,18 @@ def calls_due(participants: QuerySet[Participant], *, on: dt.date) -> QuerySet[C
 
 
 def sessions_between(
-    participants: QuerySet[Participant], start: dt.datetime, end: dt.datetime
-) -> QuerySet[TreatmentSession]:
-    return (
+    user: User, participants: QuerySet[Participant], start: dt.datetime, end: dt.datetime
+) -> list[TreatmentSession]:
+    """Sessions in [start, end) of those whose arm `user` may see (sessions tell the arm)."""
+    sessions = list(
         TreatmentSession.objects.filter(
             participant__in=participants, starts_at__gte=start, starts_at__lt=end
         )
-        .select_related("participant__patient")
+        .select_related("participant__patient", "participant__study")
         .order_by("starts_at")
     )
+    shown = arms_shown_among(user, list({s.participant for s in sessions}))
+    return [s for s in sessions if s.participant_id in shown]
 
 
 def study_arms(study: Study):

@@ -31,7 +31,7 @@ def patient_for_download(user: User, registry_id: str, fmt: str) -> Patient:
 
 def _responses(patient: Patient):
     return (
-        patient.checkin_responses.select_related("patient")
+        patient.checkin_responses.select_related("patient", "system_submission__client")
         .prefetch_related("scores")
         .order_by("submitted_at", "pk")
     )
@@ -129,8 +129,8 @@ def record_pdf(patient: Patient) -> bytes:
     for response in responses:
         when = formats.date_format(response.submitted_at.astimezone(zone), "j F Y, H:i")
         scores = {s.instrument_id: s for s in response.scores.all()}
-        for qr in fhir.questionnaire_responses(response, scores.values()):
-            instrument = qr["id"].split("-", 1)[1]
+        qrs = fhir.questionnaire_responses(response, scores.values())
+        for instrument, qr in zip(response.answers, qrs, strict=True):
             score = scores.get(instrument)
             title = get_definition(instrument, response.versions.get(instrument)).title
             pdf.ln(2)
