@@ -93,9 +93,9 @@ PHQ9 = {"phq9": {**{f"phq9-{n}": 1 for n in range(1, 10)}, "phq9-10": "LA6572-7"
 
 
 def test_a_study_writes_its_consented_participants_under_their_pseudonyms(tmp_path, world, trial):
+    from coproduce.research.deid import pseudonym
     from coproduce.research.followup import randomise_and_start, withdraw
     from coproduce.research.participants import WithdrawalScope
-    from coproduce.research.pseudonyms import pseudonym
     from tests import factories
     from tests.research.helpers import consented, screened
 
@@ -120,7 +120,8 @@ def test_a_study_writes_its_consented_participants_under_their_pseudonyms(tmp_pa
         submit(patient, PHQ9, f"{n}-phq", now + 4 * hour)  # not a study assessment
 
     rows = records(tmp_path, "--study", "empower")
-    ann_id, fay_id = pseudonym(trial.study, people["ann"]), pseudonym(trial.study, people["fay"])
+    ann_id = pseudonym("empower", people["ann"].registry_id)
+    fay_id = pseudonym("empower", people["fay"].registry_id)
     # Ann: both check-ins since consent; Fay: only the one before she stopped follow-up;
     # Dan withdrew data use, Sam never consented; PHQ-9 is not one of the study's assessments.
     assert [(r["record_id"], r["redcap_repeat_instrument"], r["redcap_repeat_instance"])
@@ -137,14 +138,13 @@ def test_a_study_writes_its_consented_participants_under_their_pseudonyms(tmp_pa
 
 
 def test_a_pseudonym_is_stable_keyed_and_differs_between_studies(world, trial, settings):
-    from coproduce.research.pseudonyms import pseudonym, study_pseudonym
+    from coproduce.research.deid import pseudonym
 
-    first = pseudonym(trial.study, world.alice)
-    assert first == study_pseudonym("empower", world.alice.registry_id)
-    assert first != study_pseudonym("other", world.alice.registry_id)
-    assert first != pseudonym(trial.study, world.tom)
+    first = pseudonym("empower", world.alice.registry_id)
+    assert first != pseudonym("other", world.alice.registry_id)
+    assert first != pseudonym("empower", world.tom.registry_id)
     settings.COPRODUCE_PSEUDONYM_KEY = "another key"
-    assert pseudonym(trial.study, world.alice) != first
+    assert pseudonym("empower", world.alice.registry_id) != first
 
 
 def test_it_refuses_an_unknown_program_naming_the_known_ones(tmp_path, program):

@@ -107,9 +107,9 @@ class Chosen:
 
 def _study_responses(slug: str) -> Chosen:
     from coproduce.research.access import JOINED
+    from coproduce.research.deid import pseudonym
     from coproduce.research.models import Study
     from coproduce.research.participants import Participant, WithdrawalScope
-    from coproduce.research.pseudonyms import pseudonym
 
     study = Study.objects.filter(slug=slug).select_related("assessments").first()
     if study is None:
@@ -144,7 +144,7 @@ def _study_responses(slug: str) -> Chosen:
             if instruments & set(r.answers)
         ]
         if found:
-            record_ids[participant.patient_id] = pseudonym(study, participant.patient)
+            record_ids[participant.patient_id] = pseudonym(study.slug, participant.patient.registry_id)
             responses += found
     return Chosen({"study": study.slug}, responses, record_ids, instruments)
 
