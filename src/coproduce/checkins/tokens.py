@@ -1,8 +1,8 @@
 """Single-use links: unguessable tokens of which only the SHA-256 digest is stored.
 
 Check-in invitations use them, and so does every other link a patient taps without a
-password (consent signing, in coproduce.research): `new_token` and `token_digest_for` are
-the one place tokens are made and checked.
+password (consent signing and panel surveys, in coproduce.research): `new_token` and
+`token_digest_for` are the one place tokens are made and checked.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from coproduce.checkins.models import (
 
 # token_urlsafe(32) gives 43 characters; anything far from that is not one of ours.
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
-LINK_RE = re.compile(r"/(c|consent)/[A-Za-z0-9_-]{32,64}/")
+LINK_RE = re.compile(r"/(c|consent|panel/survey)/[A-Za-z0-9_-]{32,64}/")
 # Password-reset links (coproduce.accounts.reset) leave through the same outbox.
 RESET_LINK_RE = re.compile(r"/account/password-reset/[A-Za-z0-9_-]+/[A-Za-z0-9-]+/")
 

@@ -185,4 +185,6 @@ class ConsentDocument(models.Model):
         return self.signed_off_at is not None
 
 
+from coproduce.research.incentive_models import *  # noqa: E402, F403
+from coproduce.research.panel_models import *  # noqa: E402, F403
 from coproduce.research.participants import *  # noqa: E402, F403  (models of the same app)
