@@ -4,14 +4,14 @@ there; SQLite runs one writer at a time, so these races cannot happen on it)."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection
 
 from coproduce.research import incentives, panel
 from coproduce.research.incentive_models import LedgerEntry
 from coproduce.research.panel_models import SurveyInvitation, SurveyResponse
+from tests.research.helpers import race
 
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -21,26 +21,7 @@ AT = dt.datetime(2026, 6, 1, 16, 0, tzinfo=dt.UTC)
 
 
 def _race(jobs):
-    barrier = threading.Barrier(len(jobs))
-    results, errors = [], []
-
-    def go(job):
-        try:
-            barrier.wait(timeout=10)
-            with transaction.atomic():
-                results.append(job())
-        except Exception as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=go, args=(job,)) for job in jobs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not errors, errors
-    return results
+    return race(jobs)[0]
 
 
 @postgresql_only

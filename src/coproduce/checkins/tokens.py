@@ -44,6 +44,12 @@ def token_digest_for(token: str) -> str | None:
     return digest(token) if TOKEN_RE.match(token or "") else None
 
 
+def find_by_token(rows, token: str, field: str = "digest"):
+    """Return the row of `rows` whose `field` holds the token's digest, or None."""
+    token_digest = token_digest_for(token)
+    return rows.filter(**{field: token_digest}).first() if token_digest else None
+
+
 def issue_token(invitation: Invitation, *, purpose: str) -> str:
     """Store the digest of a new token for `invitation` and return the token (shown once)."""
     token, token_digest = new_token()

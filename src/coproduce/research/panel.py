@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from coproduce.audit.services import record
-from coproduce.checkins.tokens import LinkRefused, new_token, token_digest_for
+from coproduce.checkins.tokens import LinkRefused, find_by_token, new_token
 from coproduce.people.models import Channel, Role, User
 from coproduce.platform import clock
 from coproduce.registry.summary import suppress
@@ -113,13 +113,9 @@ def send_survey(
 
 def invitation_for_token(token: str, *, now: dt.datetime) -> SurveyInvitation:
     """Return the open invitation a link opens, or raise LinkRefused saying why."""
-    digest = token_digest_for(token)
-    invitation = (
-        SurveyInvitation.objects.select_related("survey__version__material", "member__panel")
-        .filter(digest=digest)
-        .first()
-        if digest
-        else None
+    invitation = find_by_token(
+        SurveyInvitation.objects.select_related("survey__version__material", "member__panel"),
+        token,
     )
     if invitation is None:
         raise LinkRefused("unknown")

@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from coproduce.audit.services import record
-from coproduce.checkins.tokens import LinkRefused, token_digest_for
+from coproduce.checkins.tokens import LinkRefused, find_by_token
 from coproduce.people.models import Role
 from coproduce.platform import clock
 from coproduce.research import access, incentives, panel
@@ -98,8 +98,7 @@ def survey_by_link(request, token: str):
         invitation = panel.invitation_for_token(token, now=clock.now())
     except LinkRefused as exc:
         if exc.reason == "completed":
-            done = SurveyInvitation.objects.get(digest=token_digest_for(token))
-            return _thanks(request, done)
+            return _thanks(request, find_by_token(SurveyInvitation.objects, token))
         return render(
             request,
             "research/panel/refused.html",
