@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 
 from coproduce.checkins import delivery
+from coproduce.people.models import Patient
 from coproduce.platform import clock
 from coproduce.research import incentives, panel
-from coproduce.research.incentive_models import BatchStatus, PaymentBatch
+from coproduce.research.incentive_models import BatchStatus, IncentiveRule, PaymentBatch
 from coproduce.research.panel_models import PanelMember
 from tests.browser.conftest import check, log_in, log_out
 
@@ -89,9 +90,15 @@ def test_the_team_reads_feedback_and_pays_a_batch(demo, page):
     check(page, "incentives-ledger-paid")
     log_out(page)
 
+    # Maria answers a study survey (the hourly job's accrual, made here directly).
+    maria = Patient.objects.get(registry_id="CP-DEMOPAT1")
+    rule = IncentiveRule.objects.get(study__slug="empower")
+    incentives.accrue(rule, source="assessment:browser-test", earned_at=clock.now(), patient=maria)
     log_in(page, "patient")
-    page.goto("/me/incentives/")
+    assert page.get_by_text("You have earned $10.00 this year.").is_visible()
+    page.get_by_role("link", name="See my statement").click()
     assert page.get_by_role("heading", name="Your study incentives").is_visible()
+    assert page.get_by_role("cell", name="A study survey answered").is_visible()
     check(page, "incentives-statement-patient")
     assert page.goto("/research/studies/empower/panel/").status == 404
     assert page.goto("/panel/").status == 404
