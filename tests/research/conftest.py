@@ -112,3 +112,6 @@ def trial(world) -> Trial:
         StudyStaff.objects.create(study=study, user=user, site=site)
     arms = {a.code: a for a in study.arms.all()}
     return Trial(study, care, pi, stat, arms["cbt"], arms["sm"], arms["taper"])
+
+
+from tests.research.panel_world import advisory  # noqa: E402, F401  (the advisory panel)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+
+from django.db import connections, transaction
 
 from coproduce.checkins.scheduling import enroll
 from coproduce.platform import clock
@@ -51,3 +54,33 @@ def lapse_consent(trial) -> None:
         reconsent_required=True,
     )
     consent.sign_off(doc, by=trial.pi)
+def race(jobs, *, refusals: tuple[type[Exception], ...] = ()) -> tuple[list, list]:
+    """Start every job at once, each in a thread and transaction of its own.
+
+    Return (results, refused): what the jobs returned, and the `refusals` they raised. Any
+    other exception fails the test.
+    """
+    barrier = threading.Barrier(len(jobs))
+    done: list = []
+    refused: list = []
+    errors: list = []
+
+    def go(job):
+        try:
+            barrier.wait(timeout=10)
+            with transaction.atomic():
+                done.append(job())
+        except refusals as exc:
+            refused.append(exc)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=go, args=(job,)) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    return done, refused

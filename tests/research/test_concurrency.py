@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection
 
 from coproduce.research.participants import Allocation, Participant
 from coproduce.research.randomisation import (
@@ -16,7 +15,7 @@ from coproduce.research.randomisation import (
     sequence,
 )
 from tests import factories
-from tests.research.helpers import consented
+from tests.research.helpers import consented, race
 
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="parallel row locks need PostgreSQL"
@@ -24,28 +23,10 @@ postgresql_only = pytest.mark.skipif(
 
 
 def _race(targets, by):
-    barrier = threading.Barrier(len(targets))
-    done, refused, errors = [], [], []
+    def job(pk):
+        return lambda: randomise(Participant.objects.get(pk=pk), by=by)
 
-    def go(pk):
-        try:
-            barrier.wait(timeout=10)
-            with transaction.atomic():
-                done.append(randomise(Participant.objects.get(pk=pk), by=by))
-        except RandomisationRefused:
-            refused.append(pk)
-        except Exception as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=go, args=(pk,)) for pk in targets]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not errors, errors
-    return done, refused
+    return race([job(pk) for pk in targets], refusals=(RandomisationRefused,))
 
 
 @postgresql_only

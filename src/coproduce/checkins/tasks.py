@@ -32,6 +32,7 @@ def recheck_safetynet() -> int:
 
 # Imported here so the scheduler has one list of everything periodic.
 from coproduce.registry import tasks as registry_tasks  # noqa: E402
+from coproduce.research import tasks as research_tasks  # noqa: E402
 from coproduce.safetynet import tasks as safetynet_tasks  # noqa: E402
 
 # The outbox is not here: every worker sends it continuously (`web.worker`), so an urgent
@@ -45,4 +46,5 @@ EVERY_HOUR = (
     plan_invitations,
     safetynet_tasks.find_silent_patients,
     registry_tasks.refresh_registry_rollups,
+    research_tasks.accrue_incentives,
 )

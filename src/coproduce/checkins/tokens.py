@@ -1,8 +1,8 @@
 """Single-use links: unguessable tokens of which only the SHA-256 digest is stored.
 
 Check-in invitations use them, and so does every other link a patient taps without a
-password (consent signing, in coproduce.research): `new_token` and `token_digest_for` are
-the one place tokens are made and checked.
+password (consent signing and panel surveys, in coproduce.research): `new_token` and
+`token_digest_for` are the one place tokens are made and checked.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from coproduce.checkins.models import (
 
 # token_urlsafe(32) gives 43 characters; anything far from that is not one of ours.
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
-LINK_RE = re.compile(r"/(c|consent)/[A-Za-z0-9_-]{32,64}/")
+LINK_RE = re.compile(r"/(c|consent|panel/survey)/[A-Za-z0-9_-]{32,64}/")
 # Password-reset links (coproduce.accounts.reset) leave through the same outbox.
 RESET_LINK_RE = re.compile(r"/account/password-reset/[A-Za-z0-9_-]+/[A-Za-z0-9-]+/")
 
@@ -42,6 +42,12 @@ def new_token() -> tuple[str, str]:
 def token_digest_for(token: str) -> str | None:
     """Return the digest to look `token` up by, or None if it cannot be one of ours."""
     return digest(token) if TOKEN_RE.match(token or "") else None
+
+
+def find_by_token(rows, token: str, field: str = "digest"):
+    """Return the row of `rows` whose `field` holds the token's digest, or None."""
+    token_digest = token_digest_for(token)
+    return rows.filter(**{field: token_digest}).first() if token_digest else None
 
 
 def issue_token(invitation: Invitation, *, purpose: str) -> str:

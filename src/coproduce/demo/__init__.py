@@ -26,6 +26,7 @@ SEEDERS: list[str] = [
     "coproduce.safetynet.demo",
     "coproduce.registry.demo",
     "coproduce.research.demo",
+    "coproduce.research.panel_demo",
 ]
 
 DEMO_PASSWORD = "demo"  # noqa: S105  (public by design; demo mode only)

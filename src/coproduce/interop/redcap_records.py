@@ -144,7 +144,8 @@ def _study_responses(slug: str) -> Chosen:
             if instruments & set(r.answers)
         ]
         if found:
-            record_ids[participant.patient_id] = pseudonym(study.slug, participant.patient.registry_id)
+            patient = participant.patient
+            record_ids[participant.patient_id] = pseudonym(study.slug, patient.registry_id)
             responses += found
     return Chosen({"study": study.slug}, responses, record_ids, instruments)
 

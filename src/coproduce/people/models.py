@@ -27,6 +27,8 @@ class Role(models.TextChoices):
     REGISTRY_ADMIN = "registry_admin", "Registry admin"
     PATIENT = "patient", "Patient"
     FAMILY = "family", "Parent, guardian or family member"
+    # A member of a study's patient advisory panel (research.PanelMember): no patient record.
+    PANELIST = "panelist", "Patient advisory panel member"
 
 
 # Roles that care for patients of their own care teams.

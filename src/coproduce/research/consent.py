@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from coproduce.audit.services import record
 from coproduce.checkins.outbox import Recipient, recipient_for
-from coproduce.checkins.tokens import LinkRefused, new_token, token_digest_for
+from coproduce.checkins.tokens import LinkRefused, find_by_token, new_token
 from coproduce.people.models import Channel, Patient, ProxyKind, Role, User
 from coproduce.platform import clock
 from coproduce.research.models import ConsentDocument, Signer, Study
@@ -198,13 +198,9 @@ def issue_link(
 
 def link_for_token(token: str, *, now: dt.datetime) -> ConsentLink:
     """Return the unused, unexpired link a token opens, or raise LinkRefused saying why."""
-    token_digest = token_digest_for(token)
-    link = (
-        ConsentLink.objects.select_related("document__study", "participant__patient__care_team")
-        .filter(digest=token_digest)
-        .first()
-        if token_digest
-        else None
+    link = find_by_token(
+        ConsentLink.objects.select_related("document__study", "participant__patient__care_team"),
+        token,
     )
     if link is None:
         raise LinkRefused("unknown")
@@ -217,11 +213,8 @@ def link_for_token(token: str, *, now: dt.datetime) -> ConsentLink:
 
 def copy_for_token(token: str, *, now: dt.datetime) -> Consent:
     """Return the signed consent a used link may still show (for COPY_HOURS after signing)."""
-    token_digest = token_digest_for(token)
-    consent = (
-        Consent.objects.select_related("link", "document").filter(link__digest=token_digest).first()
-        if token_digest
-        else None
+    consent = find_by_token(
+        Consent.objects.select_related("link", "document"), token, field="link__digest"
     )
     if consent is None or consent.signed_at + dt.timedelta(hours=COPY_HOURS) <= now:
         raise LinkRefused("unknown")

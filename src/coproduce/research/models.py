@@ -189,4 +189,6 @@ class ConsentDocument(models.Model):
 
 
 from coproduce.research.datamodels import *  # noqa: E402, F403  (models of the same app)
+from coproduce.research.incentive_models import *  # noqa: E402, F403
+from coproduce.research.panel_models import *  # noqa: E402, F403
 from coproduce.research.participants import *  # noqa: E402, F403  (models of the same app)

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from coproduce.research import data_views, views
+from coproduce.research import data_views, panel_views, views
 
 app_name = "research"
 
@@ -26,6 +26,17 @@ study_patterns = [
     path("quality/", data_views.quality_page, name="quality"),
     path("quality/run/", data_views.quality_run, name="quality-run"),
     path("quality/<int:pk>/answer/", data_views.query_answer, name="query-answer"),
+    path("panel/", panel_views.panel_page, name="panel"),
+    path("panel/materials/<int:pk>/", panel_views.material_page, name="material"),
+    path("panel/surveys/<int:pk>/send/", panel_views.send_survey, name="panel-send"),
+    path("incentives/", panel_views.ledger_page, name="incentives"),
+    path("incentives/batches/", panel_views.batch_action, name="batch-create"),
+    path(
+        "incentives/batches/<int:pk>/<slug:action>/",
+        panel_views.batch_action,
+        name="batch-action",
+    ),
+    path("incentives/batches/<int:pk>/payments.csv", panel_views.batch_csv, name="batch-csv"),
 ]
 
 urlpatterns = [
@@ -38,4 +49,8 @@ public_patterns = [
     path("consent/<str:token>/", views.consent_sign, name="consent-sign"),
     path("consent/<str:token>/signed/", views.consent_done, name="consent-done"),
     path("consent/<str:token>/copy.pdf", views.consent_copy, name="consent-copy"),
+    path("panel/", panel_views.panel_home, name="panel-home"),
+    path("panel/surveys/<int:pk>/", panel_views.survey_for_member, name="panel-survey-member"),
+    path("panel/survey/<str:token>/", panel_views.survey_by_link, name="panel-survey"),
+    path("me/incentives/", panel_views.my_incentives, name="my-incentives"),
 ]

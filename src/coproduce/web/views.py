@@ -30,6 +30,7 @@ HOME_BY_ROLE = {
     Role.RESEARCHER: "research-home",
     Role.QI_LEAD: "registry-home",
     Role.REGISTRY_ADMIN: "audit-search",
+    Role.PANELIST: "panel-home",
 }
 
 
