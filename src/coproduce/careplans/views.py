@@ -34,7 +34,6 @@ def _errors(error: ValidationError) -> list[str]:
     return list(error.messages)
 
 
-
 @login_required
 def care_plan(request, registry_id: str):
     patient = get_patient_for(request.user, registry_id, detail={"page": "care-plan"})
