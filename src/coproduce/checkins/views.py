@@ -25,13 +25,18 @@ from coproduce.checkins.selectors import due_for_user, invitation_for_user
 from coproduce.checkins.services import (
     CheckinClosed,
     CheckinInvalid,
-    crisis_help_when_not_stored,
+    NotStored,
     crisis_resources,
-    submit_checkin,
+    store_checkin,
     told_team,
     web_idempotency_key,
 )
-from coproduce.checkins.tokens import LinkRefused, invitation_for_token, issue_token
+from coproduce.checkins.tokens import (
+    LinkRefused,
+    invitation_for_token,
+    issue_token,
+    token_digest_for,
+)
 from coproduce.people.access import can_answer_for
 from coproduce.people.models import Role
 from coproduce.platform import clock
@@ -285,34 +290,46 @@ def submit(request, token: str):
         return _refused(request, exc)
     draft = invitation.draft or {}
     try:
-        with transaction.atomic():
-            result = submit_checkin(
-                invitation=invitation,
-                answers=draft.get("answers") or {},
-                free_text=draft.get("free_text", ""),
-                idempotency_key=web_idempotency_key(invitation),
-                submitted_by=_actor(request, invitation),
-                source="web",
-            )
+        result = store_checkin(
+            invitation=invitation,
+            answers=draft.get("answers") or {},
+            free_text=draft.get("free_text", ""),
+            idempotency_key=web_idempotency_key(invitation),
+            submitted_by=_actor(request, invitation),
+            source="web",
+        )
     except CheckinInvalid as exc:
         steps = flow.steps_for(invitation)
         return _review(request, token, invitation, steps, steps[-1], str(exc), status=400)
     except CheckinClosed:
         return _refused(request, LinkRefused("expired", invitation))
-    except DatabaseError:
+    if isinstance(result, NotStored):
         # Nothing was stored (one transaction) and the draft is kept: say so, offer to send
         # again, and show crisis help from the answers alone, without the database.
-        log.exception("Could not store the check-in for invitation %s.", invitation.pk)
-        help_now = crisis_help_when_not_stored(draft.get("answers") or {})
-        return render(
-            request,
-            "checkins/not_sent.html",
-            {"token": token, "crisis": bool(help_now), "crisis_resources": help_now},
-            status=503,
-        )
+        return not_sent_page(request, token, result)
     seen = request.session.get(RESULTS_SESSION_KEY, [])
     request.session[RESULTS_SESSION_KEY] = [*seen[-9:], result.response.pk]
     return redirect("checkin-done")
+
+
+def sent_already(token: str) -> bool:
+    """Whether the check-in of this link is stored (False when the database cannot say)."""
+    try:
+        digest = token_digest_for(token)
+        return digest is not None and (
+            CheckinResponse.objects.filter(invitation__tokens__digest=digest).exists()
+        )
+    except DatabaseError:
+        return False
+
+
+def not_sent_page(request, token: str, outcome: NotStored):
+    return render(
+        request,
+        "checkins/not_sent.html",
+        {"token": token, "crisis": outcome.crisis, "crisis_resources": outcome.crisis_resources},
+        status=503,
+    )
 
 
 @never_cache

@@ -6,8 +6,13 @@ from typing import Any
 
 from django.http import Http404
 
-from coproduce.checkins.api import api_idempotency_key
-from coproduce.checkins.services import CheckinInvalid, SubmitResult, submit_checkin
+from coproduce.checkins.services import (
+    CheckinInvalid,
+    NotStored,
+    SubmitResult,
+    api_idempotency_key,
+    store_checkin,
+)
 from coproduce.interop.fhir import (
     FhirInvalid,
     issue,
@@ -20,22 +25,26 @@ from coproduce.people.models import User
 
 def submit_questionnaire_response(
     user: User, data: dict[str, Any], idempotency_key: str
-) -> tuple[SubmitResult, str]:
-    """Store one QuestionnaireResponse as a check-in; return the result and the instrument.
+) -> tuple[SubmitResult | NotStored, str]:
+    """Store one QuestionnaireResponse as a check-in; return the outcome and the instrument.
 
     Raises FhirInvalid (nothing stored) or Http404 when the user may not answer for the
-    subject. The caller owns the transaction, as for every `submit_checkin` caller.
+    subject; a database failure is `NotStored`, as for every caller of `store_checkin`.
     """
+    try:
+        key = api_idempotency_key(user, idempotency_key)
+    except CheckinInvalid as exc:
+        raise FhirInvalid([issue(str(exc), "Idempotency-Key")]) from exc
     parsed = parse_questionnaire_response(data)
     patient = get_patient_for(user, parsed.registry_id, detail={"page": "api fhir submit"})
     if not can_answer_for(user, patient):
         raise Http404("No such patient.")
     instrument_id = parsed.definition.id
     try:
-        result = submit_checkin(
+        result = store_checkin(
             patient=patient,
             answers={instrument_id: parsed.answers},
-            idempotency_key=api_idempotency_key(user, idempotency_key),
+            idempotency_key=key,
             submitted_by=user,
             source="fhir",
         )
