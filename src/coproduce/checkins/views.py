@@ -23,6 +23,7 @@ from coproduce.checkins import flow
 from coproduce.checkins.models import CheckinResponse, Invitation
 from coproduce.checkins.selectors import due_for_user, invitation_for_user
 from coproduce.checkins.services import (
+    MAX_FREE_TEXT,
     CheckinClosed,
     CheckinInvalid,
     NotStored,
@@ -219,9 +220,11 @@ def step(request, token: str, number: int):
     if request.method == "POST":
         action = request.POST.get("action", "next")
         if current.kind == "free_text":
-            flow.save_page_atomically(
-                invitation, current, free_text=request.POST.get("free_text", ""), actor=actor
-            )
+            typed = request.POST.get("free_text", "")
+            too_long = flow.free_text_error(typed)
+            if too_long:
+                return _free_text_page(request, token, invitation, steps, current, typed, too_long)
+            flow.save_page_atomically(invitation, current, free_text=typed, actor=actor)
         else:
             answers, errors = flow.read_page(current, request.POST)
             if action == "next" and not errors:
@@ -254,8 +257,23 @@ def step(request, token: str, number: int):
             _item_context(i, answers.get(i.link_id), errors.get(i.link_id)) for i in current.items
         ],
         "free_text": (invitation.draft or {}).get("free_text", ""),
+        "max_free_text": MAX_FREE_TEXT,
     }
     return render(request, "checkins/step.html", context, status=400 if errors else 200)
+
+
+def _free_text_page(request, token, invitation, steps, current, typed: str, error: str):
+    """The message page again with what was typed (not cut) and why it cannot be sent."""
+    context = {
+        "invitation": invitation,
+        "token": token,
+        "step": current,
+        "total": len(steps),
+        "free_text": typed,
+        "free_text_error": error,
+        "max_free_text": MAX_FREE_TEXT,
+    }
+    return render(request, "checkins/step.html", context, status=400)
 
 
 def _review(request, token, invitation, steps, current, error: str = "", status: int = 200):
