@@ -20,10 +20,10 @@ from coproduce.audit.services import record
 from coproduce.careplans.models import ActionItem, Comparator, Goal, GoalKind, GoalStatus, Who
 from coproduce.checkins.models import Score
 from coproduce.people.access import can_answer_for
-from coproduce.people.models import Patient, Role, User
+from coproduce.people.models import CLINICAL_ROLES, Patient, Role, User
 from coproduce.platform import clock
 
-TEAM = (Role.CLINICIAN, Role.NURSE)
+TEAM = CLINICAL_ROLES
 
 #: Scored instruments a goal can be measured by: the patient-reported scores and the
 #: clinician-entered disease activity indices (all stored as Score rows).

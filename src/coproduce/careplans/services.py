@@ -69,7 +69,7 @@ from coproduce.careplans.plans import (
 )
 from coproduce.checkins.models import Score
 from coproduce.people.access import can_answer_for
-from coproduce.people.models import CARE_ROLES, Patient, Role, User
+from coproduce.people.models import CARE_ROLES, CLINICAL_ROLES, Patient, Role, User
 from coproduce.platform import clock
 from coproduce.safetynet.alerts import raise_alert
 from coproduce.safetynet.models import Alert, Notification, Priority
@@ -84,7 +84,7 @@ OUTCOME_BASELINE_PAIN_DAYS = 30
 
 def _team_staff(patient: Patient) -> QuerySet[User]:
     return User.objects.filter(
-        care_teams=patient.care_team, role__in=[Role.CLINICIAN, Role.NURSE], is_active=True
+        care_teams=patient.care_team, role__in=CLINICAL_ROLES, is_active=True
     ).order_by("pk")
 
 

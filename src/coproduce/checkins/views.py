@@ -39,7 +39,7 @@ from coproduce.checkins.tokens import (
     token_digest_for,
 )
 from coproduce.people.access import can_answer_for
-from coproduce.people.models import Role
+from coproduce.people.models import PATIENT_SIDE_ROLES, Role
 from coproduce.platform import clock
 from coproduce.safetynet.engine import item9_positive
 
@@ -382,7 +382,7 @@ def done(request):
 @login_required
 def my_checkins(request):
     """Check-ins due for the logged-in patient, or for the children a parent answers for."""
-    if request.user.role not in (Role.PATIENT, Role.FAMILY):
+    if request.user.role not in PATIENT_SIDE_ROLES:
         raise Http404("Not found.")
     due = due_for_user(request.user)
     return render(request, "checkins/my_checkins.html", {"due": due})

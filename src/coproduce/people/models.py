@@ -29,8 +29,13 @@ class Role(models.TextChoices):
     FAMILY = "family", "Parent, guardian or family member"
 
 
+# Every set of roles is declared here, once; other apps import these names.
 # Roles that care for patients of their own care teams.
 CARE_ROLES = frozenset({Role.CLINICIAN, Role.NURSE, Role.COORDINATOR})
+# Care roles that decide on a patient's plan, goals and medications.
+CLINICAL_ROLES = frozenset({Role.CLINICIAN, Role.NURSE})
+# The patient and the people who act for or read for them.
+PATIENT_SIDE_ROLES = frozenset({Role.PATIENT, Role.FAMILY})
 # Research roles are per study: a StudyStaff row says which studies (and sites) they work on.
 RESEARCH_ROLES = frozenset(
     {Role.COORDINATOR, Role.INVESTIGATOR, Role.STATISTICIAN, Role.RESEARCHER}
