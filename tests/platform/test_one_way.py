@@ -54,3 +54,30 @@ def test_plan_states_and_request_kinds_are_one_type():
 
     assert taper.PlanStatus is models.PlanStatus
     assert taper.RequestKind is models.RequestKind
+
+
+def test_the_current_dose_is_the_dose_of_today_at_the_clinic(world):
+    """23:30 UTC is already tomorrow in Stockholm: a line started tomorrow counts there, even
+    when the request's active time zone is UTC (the clinic's day, computed one way)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from coproduce.careplans.medications import current_mme, record_medication
+    from coproduce.platform import clock
+
+    site = world.alice.care_team.site
+    site.time_zone = "Europe/Stockholm"
+    site.save()
+    late = dt.datetime(2026, 6, 1, 22, 30, tzinfo=dt.UTC)  # 00:30 on 2 June in Stockholm
+    with clock.frozen(late), timezone.override(dt.UTC):
+        assert clock.clinic_today(site) == dt.date(2026, 6, 2)
+        record_medication(
+            world.alice,
+            drug="morphine",
+            strength=10,
+            per_day=3,
+            started_on=dt.date(2026, 6, 2),
+            by=world.nina,
+        )
+        assert current_mme(world.alice) == 30
