@@ -1,4 +1,9 @@
-"""Trend charts as inline SVG, drawn on the server, with severity bands and visit marks.
+"""The one chart module: accessible SVG drawn on the server (no JavaScript, no CDN).
+
+Every chart has a title and a description (<title>/<desc>, named by aria-labelledby) and the
+page shows a table with the same numbers. Trend charts (the dashboard) have severity bands,
+goal lines and visit marks; flow diagrams (the CONSORT flow of a study) are boxes and arrows.
+This module imports no domain app: callers pass plain values.
 
 Why hand-written SVG and not pygal: pygal has no primitive for shaded value ranges behind a
 series (severity bands) or for vertical event marks (visits), and its rendering of three
@@ -13,11 +18,23 @@ import datetime as dt
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from coproduce.visits.clinical import InstrumentInfo
+
+class InstrumentInfo(Protocol):
+    """What a trend chart needs of an instrument (visits.clinical.InstrumentInfo has it)."""
+
+    title: str
+    short: str
+    minimum: float
+    maximum: float | None
+    bands: Sequence[Any]  # each with lower, upper, level (0-3), short and label
+
+    def band_for(self, value: float | None) -> Any: ...
+
 
 WIDTH, HEIGHT = 480, 230
 LEFT, RIGHT, TOP, BOTTOM = 30, 10, 8, 26
@@ -230,3 +247,121 @@ def table_rows(points: Sequence[Point]) -> SafeString:
         for p in reversed(points)
     ]
     return mark_safe("\n".join(rows))  # noqa: S308 - dates, numbers and fixed words only
+
+
+# --- Flow diagrams (boxes and arrows) -------------------------------------------------------
+
+BOX_W, LINE_H, PAD, GAP = 270, 17, 8, 34
+WRAP = 31  # characters per line inside a box (13px text, bold headings)
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """One box of a flow diagram: a heading line, then detail lines (wrapped to fit)."""
+
+    heading: str
+    details: tuple[str, ...] = ()
+
+    def lines(self) -> list[tuple[str, bool]]:
+        import textwrap
+
+        out = [(line, True) for line in textwrap.wrap(self.heading, WRAP)]
+        for detail in self.details:
+            out += [(line, False) for line in textwrap.wrap(detail, WRAP)]
+        return out
+
+    def height(self) -> int:
+        return PAD * 2 + LINE_H * len(self.lines())
+
+
+def _box(box: Box, cx: float, y: float) -> str:
+    x = cx - BOX_W / 2
+    parts = [
+        f'<rect x="{x:.1f}" y="{y:.1f}" width="{BOX_W}" height="{box.height()}" rx="3" '
+        'fill="#ffffff" stroke="#1b1f24" stroke-width="1.2"/>'
+    ]
+    for n, (line, strong) in enumerate(box.lines()):
+        weight = ' font-weight="600"' if strong else ""
+        parts.append(
+            f'<text x="{x + PAD:.1f}" y="{y + PAD + 13 + n * LINE_H:.1f}" font-size="13" '
+            f'fill="#1b1f24"{weight}>{escape(line)}</text>'
+        )
+    return "".join(parts)
+
+
+def _arrow(x1: float, y1: float, x2: float, y2: float, chart_id: str) -> str:
+    return (
+        f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#1b1f24" '
+        f'stroke-width="1.4" marker-end="url(#{chart_id}-head)"/>'
+    )
+
+
+def flow_svg(
+    *,
+    chart_id: str,
+    title: str,
+    description: str,
+    start: Box,
+    side: Box,
+    split: Box,
+    columns: Sequence[Sequence[Box]],
+) -> SafeString:
+    """A CONSORT-style flow: `start` → `split`, with `side` (the excluded) off the arrow
+    between them, then one column of boxes per branch (arm) under `split`, joined by arrows."""
+    n = max(len(columns), 1)
+    width = max(2 * BOX_W + 80, n * (BOX_W + 30) + 20)
+    centre = width / 2
+    side_x = min(centre + BOX_W / 2 + 40 + BOX_W / 2, width - BOX_W / 2 - 10)
+    parts: list[str] = []
+    y = 10.0
+    parts.append(_box(start, centre, y))
+    y += start.height()
+    # The excluded box sits beside the arrow from `start` to `split`.
+    side_top = y + GAP / 2
+    arrow_end = side_top + side.height() + GAP / 2
+    parts.append(_arrow(centre, y, centre, arrow_end, chart_id))
+    side_mid = side_top + side.height() / 2
+    parts.append(_arrow(centre, side_mid, side_x - BOX_W / 2, side_mid, chart_id))
+    parts.append(_box(side, side_x, side_top))
+    y = arrow_end
+    parts.append(_box(split, centre, y))
+    y += split.height()
+    xs = [width * (i + 0.5) / n for i in range(n)]
+    if columns:
+        rail = y + GAP / 2
+        parts.append(
+            f'<line x1="{centre:.1f}" y1="{y:.1f}" x2="{centre:.1f}" y2="{rail:.1f}" '
+            'stroke="#1b1f24" stroke-width="1.4"/>'
+        )
+        if n > 1:
+            parts.append(
+                f'<line x1="{xs[0]:.1f}" y1="{rail:.1f}" x2="{xs[-1]:.1f}" y2="{rail:.1f}" '
+                'stroke="#1b1f24" stroke-width="1.4"/>'
+            )
+        rows = max(len(c) for c in columns)
+        row_h = [max(c[r].height() if r < len(c) else 0 for c in columns) for r in range(rows)]
+        top = rail + GAP / 2
+        for cx, column in zip(xs, columns, strict=True):
+            parts.append(_arrow(cx, rail, cx, top, chart_id))
+            row_y = top
+            for r, box in enumerate(column):
+                parts.append(_box(box, cx, row_y))
+                if r + 1 < len(column):
+                    parts.append(
+                        _arrow(cx, row_y + box.height(), cx, row_y + row_h[r] + GAP, chart_id)
+                    )
+                row_y += row_h[r] + GAP
+        y = top + sum(row_h) + GAP * (rows - 1)
+    height = y + 12
+    head = (
+        f'<defs><marker id="{chart_id}-head" viewBox="0 0 10 10" refX="9" refY="5" '
+        'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
+        '<path d="M0,0 L10,5 L0,10 z" fill="#1b1f24"/></marker></defs>'
+    )
+    svg = (
+        f'<svg class="flow" viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
+        f'aria-labelledby="{chart_id}-t {chart_id}-d" font-family="system-ui, sans-serif">'
+        f'<title id="{chart_id}-t">{escape(title)}</title>'
+        f'<desc id="{chart_id}-d">{escape(description)}</desc>' + head + "".join(parts) + "</svg>"
+    )
+    return mark_safe(svg)  # noqa: S308 - every interpolated text above is escaped
