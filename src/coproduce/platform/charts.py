@@ -365,3 +365,137 @@ def flow_svg(
         f'<desc id="{chart_id}-d">{escape(description)}</desc>' + head + "".join(parts) + "</svg>"
     )
     return mark_safe(svg)  # noqa: S308 - every interpolated text above is escaped
+
+
+# --- Line and dot charts (SPC, funnel plots) ------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """A series drawn as a line; None breaks it (a month with too few to show)."""
+
+    name: str  # in the legend ("" for none: a second limit line shares the first's entry)
+    points: Sequence[tuple[float, float] | None]
+    colour: str
+    dash: str = ""  # SVG stroke-dasharray, "" for solid
+    dots: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Dot:
+    x: float
+    y: float
+    label: str  # the dot's own <title> (a site's name, a change tested)
+    colour: str
+    r: float = 4
+
+
+XY_W, XY_H = 560, 340
+XY_LEFT, XY_RIGHT, XY_TOP, XY_BOTTOM = 52, 14, 12, 74
+
+
+def xy_svg(
+    *,
+    chart_id: str,
+    title: str,
+    description: str,
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    x_ticks: Sequence[tuple[float, str]],
+    y_ticks: Sequence[float],
+    x_title: str = "",
+    y_title: str = "",
+    lines: Sequence[Line] = (),
+    dots: Sequence[Dot] = (),
+    dots_name: str = "",
+) -> SafeString:
+    """A chart of lines and dots on two numeric axes, with a legend under it.
+
+    Colours belong to what a series is (the caller passes them), never to its position.
+    """
+    plot_w, plot_h = XY_W - XY_LEFT - XY_RIGHT, XY_H - XY_TOP - XY_BOTTOM
+    (x0, x1), (y0, y1) = x_range, y_range
+    x_span, y_span = (x1 - x0) or 1, (y1 - y0) or 1
+
+    def x(v: float) -> float:
+        return XY_LEFT + (v - x0) / x_span * plot_w
+
+    def y(v: float) -> float:
+        return XY_TOP + plot_h - (min(max(v, y0), y1) - y0) / y_span * plot_h
+
+    parts = [
+        f'<rect x="{XY_LEFT}" y="{XY_TOP}" width="{plot_w}" height="{plot_h}" fill="#ffffff" '
+        'stroke="#c9ced4"/>'
+    ]
+    for tick in y_ticks:
+        parts.append(
+            f'<line x1="{XY_LEFT}" x2="{XY_LEFT + plot_w}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
+            f'stroke="#e6e9ec"/><text x="{XY_LEFT - 6}" y="{y(tick) + 4:.1f}" font-size="12" '
+            f'text-anchor="end" fill="#1b1f24">{_fmt(tick)}</text>'
+        )
+    for value, label in x_ticks:
+        parts.append(
+            f'<line x1="{x(value):.1f}" x2="{x(value):.1f}" y1="{XY_TOP + plot_h}" '
+            f'y2="{XY_TOP + plot_h + 4}" stroke="#1b1f24"/><text x="{x(value):.1f}" '
+            f'y="{XY_TOP + plot_h + 18}" font-size="12" text-anchor="middle" '
+            f'fill="#1b1f24">{escape(label)}</text>'
+        )
+    if y_title:
+        parts.append(
+            f'<text x="14" y="{XY_TOP + plot_h / 2:.1f}" font-size="12" fill="#1b1f24" '
+            f'text-anchor="middle" transform="rotate(-90 14 {XY_TOP + plot_h / 2:.1f})">'
+            f"{escape(y_title)}</text>"
+        )
+    if x_title:
+        parts.append(
+            f'<text x="{XY_LEFT + plot_w / 2:.1f}" y="{XY_TOP + plot_h + 36}" font-size="12" '
+            f'text-anchor="middle" fill="#1b1f24">{escape(x_title)}</text>'
+        )
+    for line in lines:
+        dash = f' stroke-dasharray="{line.dash}"' if line.dash else ""
+        run: list[str] = []
+        for point in [*line.points, None]:
+            if point is not None:
+                run.append(f"{x(point[0]):.1f},{y(point[1]):.1f}")
+                continue
+            if len(run) > 1:
+                parts.append(
+                    f'<polyline points="{" ".join(run)}" fill="none" stroke="{line.colour}" '
+                    f'stroke-width="2"{dash}/>'
+                )
+            run = []
+        if line.dots:
+            parts += [
+                f'<circle cx="{x(p[0]):.1f}" cy="{y(p[1]):.1f}" r="3" fill="{line.colour}"/>'
+                for p in line.points
+                if p is not None
+            ]
+    for dot in dots:
+        parts.append(
+            f'<circle cx="{x(dot.x):.1f}" cy="{y(dot.y):.1f}" r="{dot.r}" fill="{dot.colour}" '
+            f'stroke="#ffffff"><title>{escape(dot.label)}</title></circle>'
+        )
+    legend = [(line.name, line.colour, line.dash) for line in lines if line.name]
+    if dots and dots_name:
+        legend.append((dots_name, dots[0].colour, "dot"))
+    lx, ly = XY_LEFT, XY_H - 16
+    for name, colour, dash in legend:
+        if dash == "dot":
+            parts.append(f'<circle cx="{lx + 9}" cy="{ly - 4}" r="5" fill="{colour}"/>')
+        else:
+            style = f' stroke-dasharray="{dash}"' if dash else ""
+            parts.append(
+                f'<line x1="{lx}" x2="{lx + 18}" y1="{ly - 4}" y2="{ly - 4}" stroke="{colour}" '
+                f'stroke-width="2"{style}/>'
+            )
+        parts.append(
+            f'<text x="{lx + 24}" y="{ly}" font-size="12" fill="#1b1f24">{escape(name)}</text>'
+        )
+        lx += 34 + 7 * len(name)
+    svg = (
+        f'<svg class="xy" viewBox="0 0 {XY_W} {XY_H}" role="img" '
+        f'aria-labelledby="{chart_id}-t {chart_id}-d" font-family="system-ui, sans-serif">'
+        f'<title id="{chart_id}-t">{escape(title)}</title>'
+        f'<desc id="{chart_id}-d">{escape(description)}</desc>' + "".join(parts) + "</svg>"
+    )
+    return mark_safe(svg)  # noqa: S308 - every interpolated text above is escaped
