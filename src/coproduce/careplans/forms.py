@@ -213,3 +213,4 @@ class ActionItemForm(forms.Form):
     due_on = forms.DateField(
         required=False, label="By when (optional)", widget=forms.DateInput(attrs={"type": "date"})
     )
+

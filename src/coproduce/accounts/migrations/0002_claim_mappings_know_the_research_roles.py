@@ -4,30 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("accounts", "0001_provider_identities_and_claim_mappings"),
+        ('accounts', '0001_provider_identities_and_claim_mappings'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="claimmapping",
-            name="role",
-            field=models.CharField(
-                blank=True,
-                choices=[
-                    ("clinician", "Clinician"),
-                    ("nurse", "Nurse"),
-                    ("coordinator", "Research coordinator"),
-                    ("researcher", "Researcher"),
-                    ("qi_lead", "QI lead"),
-                    ("investigator", "Principal investigator"),
-                    ("statistician", "Unblinded statistician"),
-                    ("registry_admin", "Registry admin"),
-                    ("patient", "Patient"),
-                    ("family", "Parent, guardian or family member"),
-                ],
-                max_length=20,
-                verbose_name="role",
-            ),
+            model_name='claimmapping',
+            name='role',
+            field=models.CharField(blank=True, choices=[('clinician', 'Clinician'), ('nurse', 'Nurse'), ('coordinator', 'Research coordinator'), ('researcher', 'Researcher'), ('qi_lead', 'QI lead'), ('investigator', 'Principal investigator'), ('statistician', 'Unblinded statistician'), ('registry_admin', 'Registry admin'), ('patient', 'Patient'), ('family', 'Parent, guardian or family member')], max_length=20, verbose_name='role'),
         ),
     ]

@@ -8,16 +8,17 @@ import coproduce.platform.clock
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("audit", "0003_audit_append_only_triggers"),
+        ('audit', '0003_audit_append_only_triggers'),
     ]
 
     operations = [
         migrations.SeparateDatabaseAndState(
             state_operations=[
                 migrations.AlterField(
-                    model_name="auditevent",
-                    name="at",
+                    model_name='auditevent',
+                    name='at',
                     field=models.DateTimeField(db_index=True, default=coproduce.platform.clock.now),
                 ),
             ],

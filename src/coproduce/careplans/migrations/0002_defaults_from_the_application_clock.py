@@ -8,41 +8,42 @@ import coproduce.platform.clock
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("careplans", "0001_medications_goals_actions_and_taper_plans"),
+        ('careplans', '0001_medications_goals_actions_and_taper_plans'),
     ]
 
     operations = [
         migrations.SeparateDatabaseAndState(
             state_operations=[
                 migrations.AlterField(
-                    model_name="actionitem",
-                    name="created_at",
+                    model_name='actionitem',
+                    name='created_at',
                     field=models.DateTimeField(default=coproduce.platform.clock.now),
                 ),
                 migrations.AlterField(
-                    model_name="goal",
-                    name="created_at",
+                    model_name='goal',
+                    name='created_at',
                     field=models.DateTimeField(default=coproduce.platform.clock.now),
                 ),
                 migrations.AlterField(
-                    model_name="medication",
-                    name="created_at",
+                    model_name='medication',
+                    name='created_at',
                     field=models.DateTimeField(default=coproduce.platform.clock.now),
                 ),
                 migrations.AlterField(
-                    model_name="taperdecision",
-                    name="at",
+                    model_name='taperdecision',
+                    name='at',
                     field=models.DateTimeField(default=coproduce.platform.clock.now),
                 ),
                 migrations.AlterField(
-                    model_name="taperplan",
-                    name="created_at",
+                    model_name='taperplan',
+                    name='created_at',
                     field=models.DateTimeField(default=coproduce.platform.clock.now),
                 ),
                 migrations.AlterField(
-                    model_name="taperrequest",
-                    name="at",
+                    model_name='taperrequest',
+                    name='at',
                     field=models.DateTimeField(default=coproduce.platform.clock.now),
                 ),
             ],

@@ -4,41 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("checkins", "0005_defaults_from_the_application_clock"),
+        ('checkins', '0005_defaults_from_the_application_clock'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="schedule",
-            name="ask_once_per_week",
-            field=models.BooleanField(
-                default=False,
-                help_text="leave out instruments another program already asks the same week (study assessments: one answer counts for both)",
-            ),
+            model_name='schedule',
+            name='ask_once_per_week',
+            field=models.BooleanField(default=False, help_text='leave out instruments another program already asks the same week (study assessments: one answer counts for both)'),
         ),
         migrations.AddField(
-            model_name="schedule",
-            name="days_after_start",
-            field=models.PositiveIntegerField(
-                blank=True,
-                help_text="once: days after the enrollment starts (0 = baseline)",
-                null=True,
-            ),
+            model_name='schedule',
+            name='days_after_start',
+            field=models.PositiveIntegerField(blank=True, help_text='once: days after the enrollment starts (0 = baseline)', null=True),
         ),
         migrations.AlterField(
-            model_name="schedule",
-            name="kind",
-            field=models.CharField(
-                choices=[
-                    ("weekly", "Weekly"),
-                    ("monthly", "Monthly"),
-                    ("previsit", "Before each appointment"),
-                    ("postvisit", "After each visit"),
-                    ("on_demand", "On demand"),
-                    ("after_start", "Once, days after the start of the enrollment"),
-                ],
-                max_length=12,
-            ),
+            model_name='schedule',
+            name='kind',
+            field=models.CharField(choices=[('weekly', 'Weekly'), ('monthly', 'Monthly'), ('previsit', 'Before each appointment'), ('postvisit', 'After each visit'), ('on_demand', 'On demand'), ('after_start', 'Once, days after the start of the enrollment')], max_length=12),
         ),
     ]

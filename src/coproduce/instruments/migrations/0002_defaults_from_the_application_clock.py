@@ -8,16 +8,17 @@ import coproduce.platform.clock
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("instruments", "0001_create_instrument_version"),
+        ('instruments', '0001_create_instrument_version'),
     ]
 
     operations = [
         migrations.SeparateDatabaseAndState(
             state_operations=[
                 migrations.AlterField(
-                    model_name="instrumentversion",
-                    name="imported_at",
+                    model_name='instrumentversion',
+                    name='imported_at',
                     field=models.DateTimeField(default=coproduce.platform.clock.now),
                 ),
             ],

@@ -8,26 +8,27 @@ import coproduce.platform.clock
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("people", "0001_initial"),
+        ('people', '0001_initial'),
     ]
 
     operations = [
         migrations.SeparateDatabaseAndState(
             state_operations=[
                 migrations.AlterField(
-                    model_name="loginfailure",
-                    name="at",
+                    model_name='loginfailure',
+                    name='at',
                     field=models.DateTimeField(db_index=True, default=coproduce.platform.clock.now),
                 ),
                 migrations.AlterField(
-                    model_name="patient",
-                    name="created_at",
+                    model_name='patient',
+                    name='created_at',
                     field=models.DateTimeField(default=coproduce.platform.clock.now),
                 ),
                 migrations.AlterField(
-                    model_name="proxylink",
-                    name="created_at",
+                    model_name='proxylink',
+                    name='created_at',
                     field=models.DateTimeField(default=coproduce.platform.clock.now),
                 ),
             ],

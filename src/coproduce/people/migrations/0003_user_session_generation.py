@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("people", "0002_defaults_from_the_application_clock"),
+        ('people', '0002_defaults_from_the_application_clock'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="user",
-            name="session_generation",
+            model_name='user',
+            name='session_generation',
             field=models.PositiveIntegerField(default=0, editable=False),
         ),
     ]

@@ -4,28 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("people", "0003_user_session_generation"),
+        ('people', '0003_user_session_generation'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="user",
-            name="role",
-            field=models.CharField(
-                choices=[
-                    ("clinician", "Clinician"),
-                    ("nurse", "Nurse"),
-                    ("coordinator", "Research coordinator"),
-                    ("researcher", "Researcher"),
-                    ("qi_lead", "QI lead"),
-                    ("investigator", "Principal investigator"),
-                    ("statistician", "Unblinded statistician"),
-                    ("registry_admin", "Registry admin"),
-                    ("patient", "Patient"),
-                    ("family", "Parent, guardian or family member"),
-                ],
-                max_length=20,
-            ),
+            model_name='user',
+            name='role',
+            field=models.CharField(choices=[('clinician', 'Clinician'), ('nurse', 'Nurse'), ('coordinator', 'Research coordinator'), ('researcher', 'Researcher'), ('qi_lead', 'QI lead'), ('investigator', 'Principal investigator'), ('statistician', 'Unblinded statistician'), ('registry_admin', 'Registry admin'), ('patient', 'Patient'), ('family', 'Parent, guardian or family member')], max_length=20),
         ),
     ]

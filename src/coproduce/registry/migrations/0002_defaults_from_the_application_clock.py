@@ -8,16 +8,17 @@ import coproduce.platform.clock
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("registry", "0001_pdsa_annotations_and_measure_rollups"),
+        ('registry', '0001_pdsa_annotations_and_measure_rollups'),
     ]
 
     operations = [
         migrations.SeparateDatabaseAndState(
             state_operations=[
                 migrations.AlterField(
-                    model_name="pdsaannotation",
-                    name="created_at",
+                    model_name='pdsaannotation',
+                    name='created_at',
                     field=models.DateTimeField(default=coproduce.platform.clock.now),
                 ),
             ],

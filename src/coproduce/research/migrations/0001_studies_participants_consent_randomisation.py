@@ -9,747 +9,270 @@ import coproduce.research.models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("checkins", "0006_schedule_once_after_start_and_ask_once"),
-        ("people", "0004_investigator_and_statistician_roles"),
+        ('checkins', '0006_schedule_once_after_start_and_ask_once'),
+        ('people', '0004_investigator_and_statistician_roles'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="ConsentDocument",
+            name='ConsentDocument',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "signer",
-                    models.CharField(
-                        choices=[
-                            ("adult", "Participant (adult)"),
-                            ("parent", "Parent or guardian (permission)"),
-                            ("assent", "Young participant (assent)"),
-                        ],
-                        max_length=8,
-                    ),
-                ),
-                ("version", models.CharField(max_length=20)),
-                ("approved_on", models.DateField(help_text="ethics approval date")),
-                ("title", models.CharField(max_length=200)),
-                (
-                    "body",
-                    models.TextField(help_text="plain language; blank lines separate paragraphs"),
-                ),
-                (
-                    "reconsent_required",
-                    models.BooleanField(
-                        default=False,
-                        help_text="participants who signed an earlier version must sign again",
-                    ),
-                ),
-                ("signed_off_at", models.DateTimeField(blank=True, null=True)),
-                ("created_at", models.DateTimeField(default=coproduce.platform.clock.now)),
-                (
-                    "signed_off_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('signer', models.CharField(choices=[('adult', 'Participant (adult)'), ('parent', 'Parent or guardian (permission)'), ('assent', 'Young participant (assent)')], max_length=8)),
+                ('version', models.CharField(max_length=20)),
+                ('approved_on', models.DateField(help_text='ethics approval date')),
+                ('title', models.CharField(max_length=200)),
+                ('body', models.TextField(help_text='plain language; blank lines separate paragraphs')),
+                ('reconsent_required', models.BooleanField(default=False, help_text='participants who signed an earlier version must sign again')),
+                ('signed_off_at', models.DateTimeField(blank=True, null=True)),
+                ('created_at', models.DateTimeField(default=coproduce.platform.clock.now)),
+                ('signed_off_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["study", "signer", "approved_on", "pk"],
+                'ordering': ['study', 'signer', 'approved_on', 'pk'],
             },
         ),
         migrations.CreateModel(
-            name="Participant",
+            name='Participant',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("screened", "Screened eligible"),
-                            ("approached", "Approached"),
-                            ("declined", "Declined"),
-                            ("ineligible", "Not eligible"),
-                            ("consented", "Consented"),
-                            ("randomised", "Randomised"),
-                            ("active", "Active"),
-                            ("completed", "Completed"),
-                            ("withdrawn", "Withdrawn"),
-                        ],
-                        default="screened",
-                        max_length=12,
-                    ),
-                ),
-                ("screened_at", models.DateTimeField(default=coproduce.platform.clock.now)),
-                ("approached_at", models.DateTimeField(blank=True, null=True)),
-                ("declined_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "decline_reason",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("not_interested", "Not interested in research"),
-                            ("no_time", "No time for study visits or surveys"),
-                            ("no_randomisation", "Does not want to be randomised"),
-                            ("prefers_treatment", "Wants one particular treatment"),
-                            ("other", "Other reason"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                ("decline_note", models.CharField(blank=True, max_length=300)),
-                (
-                    "criteria",
-                    models.JSONField(blank=True, default=dict, help_text="{criterion id: met}"),
-                ),
-                ("eligibility_confirmed_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "baseline_mme",
-                    models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True),
-                ),
-                ("consented_at", models.DateTimeField(blank=True, null=True)),
-                ("randomised_at", models.DateTimeField(blank=True, null=True)),
-                ("active_at", models.DateTimeField(blank=True, null=True)),
-                ("completed_at", models.DateTimeField(blank=True, null=True)),
-                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "eligibility_confirmed_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "patient",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="study_participations",
-                        to="people.patient",
-                    ),
-                ),
-                (
-                    "screened_by",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "site",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="people.site",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('status', models.CharField(choices=[('screened', 'Screened eligible'), ('approached', 'Approached'), ('declined', 'Declined'), ('ineligible', 'Not eligible'), ('consented', 'Consented'), ('randomised', 'Randomised'), ('active', 'Active'), ('completed', 'Completed'), ('withdrawn', 'Withdrawn')], default='screened', max_length=12)),
+                ('screened_at', models.DateTimeField(default=coproduce.platform.clock.now)),
+                ('approached_at', models.DateTimeField(blank=True, null=True)),
+                ('declined_at', models.DateTimeField(blank=True, null=True)),
+                ('decline_reason', models.CharField(blank=True, choices=[('not_interested', 'Not interested in research'), ('no_time', 'No time for study visits or surveys'), ('no_randomisation', 'Does not want to be randomised'), ('prefers_treatment', 'Wants one particular treatment'), ('other', 'Other reason')], max_length=20)),
+                ('decline_note', models.CharField(blank=True, max_length=300)),
+                ('criteria', models.JSONField(blank=True, default=dict, help_text='{criterion id: met}')),
+                ('eligibility_confirmed_at', models.DateTimeField(blank=True, null=True)),
+                ('baseline_mme', models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True)),
+                ('consented_at', models.DateTimeField(blank=True, null=True)),
+                ('randomised_at', models.DateTimeField(blank=True, null=True)),
+                ('active_at', models.DateTimeField(blank=True, null=True)),
+                ('completed_at', models.DateTimeField(blank=True, null=True)),
+                ('withdrawn_at', models.DateTimeField(blank=True, null=True)),
+                ('eligibility_confirmed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='study_participations', to='people.patient')),
+                ('screened_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('site', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.site')),
             ],
         ),
         migrations.CreateModel(
-            name="ContactTask",
+            name='ContactTask',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("label", models.CharField(max_length=120)),
-                ("due_on", models.DateField()),
-                ("done_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "participant",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="contact_tasks",
-                        to="research.participant",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('label', models.CharField(max_length=120)),
+                ('due_on', models.DateField()),
+                ('done_at', models.DateTimeField(blank=True, null=True)),
+                ('participant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contact_tasks', to='research.participant')),
             ],
             options={
-                "ordering": ["due_on", "pk"],
+                'ordering': ['due_on', 'pk'],
             },
         ),
         migrations.CreateModel(
-            name="ContactLog",
+            name='ContactLog',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("at", models.DateTimeField(default=coproduce.platform.clock.now)),
-                (
-                    "outcome",
-                    models.CharField(
-                        choices=[
-                            ("reached", "Reached"),
-                            ("no_answer", "No answer"),
-                            ("left_message", "Left a message"),
-                            ("rescheduled", "Rescheduled"),
-                        ],
-                        max_length=12,
-                    ),
-                ),
-                ("note", models.CharField(blank=True, max_length=500)),
-                (
-                    "by",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "task",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="contacts",
-                        to="research.contacttask",
-                    ),
-                ),
-                (
-                    "participant",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="contacts",
-                        to="research.participant",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('at', models.DateTimeField(default=coproduce.platform.clock.now)),
+                ('outcome', models.CharField(choices=[('reached', 'Reached'), ('no_answer', 'No answer'), ('left_message', 'Left a message'), ('rescheduled', 'Rescheduled')], max_length=12)),
+                ('note', models.CharField(blank=True, max_length=500)),
+                ('by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('task', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='contacts', to='research.contacttask')),
+                ('participant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='research.participant')),
             ],
             options={
-                "ordering": ["-at"],
+                'ordering': ['-at'],
             },
         ),
         migrations.CreateModel(
-            name="ConsentLink",
+            name='ConsentLink',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("digest", models.CharField(max_length=64, unique=True)),
-                ("sent_to", models.CharField(blank=True, max_length=254)),
-                ("created_at", models.DateTimeField(default=coproduce.platform.clock.now)),
-                ("expires_at", models.DateTimeField()),
-                ("used_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "document",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="research.consentdocument",
-                    ),
-                ),
-                (
-                    "participant",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="consent_links",
-                        to="research.participant",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('digest', models.CharField(max_length=64, unique=True)),
+                ('sent_to', models.CharField(blank=True, max_length=254)),
+                ('created_at', models.DateTimeField(default=coproduce.platform.clock.now)),
+                ('expires_at', models.DateTimeField()),
+                ('used_at', models.DateTimeField(blank=True, null=True)),
+                ('document', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='research.consentdocument')),
+                ('participant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consent_links', to='research.participant')),
             ],
         ),
         migrations.CreateModel(
-            name="Study",
+            name='Study',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("slug", models.SlugField(unique=True)),
-                ("title", models.CharField(max_length=200, verbose_name="title")),
-                (
-                    "protocol_version",
-                    models.CharField(max_length=40, verbose_name="protocol version"),
-                ),
-                ("description", models.TextField(blank=True, verbose_name="description")),
-                ("active", models.BooleanField(default=True)),
-                (
-                    "condition",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("chronic_pain", "Chronic pain"),
-                            ("rheumatoid_arthritis", "Rheumatoid arthritis"),
-                            ("ibd", "Inflammatory bowel disease"),
-                            ("cystic_fibrosis", "Cystic fibrosis"),
-                            ("other", "Other long-term condition"),
-                        ],
-                        max_length=32,
-                    ),
-                ),
-                ("min_age", models.PositiveSmallIntegerField(blank=True, null=True)),
-                ("max_age", models.PositiveSmallIntegerField(blank=True, null=True)),
-                (
-                    "min_baseline_mme",
-                    models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True),
-                ),
-                (
-                    "max_baseline_mme",
-                    models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True),
-                ),
-                (
-                    "strata_factors",
-                    models.JSONField(
-                        blank=True,
-                        default=list,
-                        help_text="strata besides the site: age_group, baseline_mme, conditions",
-                    ),
-                ),
-                (
-                    "block_multipliers",
-                    models.JSONField(
-                        default=list,
-                        help_text="block sizes as multiples of the ratio sum, e.g. [1, 2]",
-                    ),
-                ),
-                (
-                    "randomisation_seed",
-                    models.CharField(
-                        default=coproduce.research.models.new_seed, editable=False, max_length=64
-                    ),
-                ),
-                (
-                    "assent_age",
-                    models.PositiveSmallIntegerField(
-                        default=12, help_text="minors from this age give their own assent"
-                    ),
-                ),
-                (
-                    "assessments",
-                    models.OneToOneField(
-                        blank=True,
-                        help_text="program holding the study's schedule of assessments",
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="study",
-                        to="checkins.program",
-                    ),
-                ),
-                (
-                    "care_program",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="the care program a participant must be enrolled in (blank: any)",
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="eligible_for_studies",
-                        to="checkins.program",
-                    ),
-                ),
-                (
-                    "sites",
-                    models.ManyToManyField(blank=True, related_name="studies", to="people.site"),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('slug', models.SlugField(unique=True)),
+                ('title', models.CharField(max_length=200, verbose_name='title')),
+                ('protocol_version', models.CharField(max_length=40, verbose_name='protocol version')),
+                ('description', models.TextField(blank=True, verbose_name='description')),
+                ('active', models.BooleanField(default=True)),
+                ('condition', models.CharField(blank=True, choices=[('chronic_pain', 'Chronic pain'), ('rheumatoid_arthritis', 'Rheumatoid arthritis'), ('ibd', 'Inflammatory bowel disease'), ('cystic_fibrosis', 'Cystic fibrosis'), ('other', 'Other long-term condition')], max_length=32)),
+                ('min_age', models.PositiveSmallIntegerField(blank=True, null=True)),
+                ('max_age', models.PositiveSmallIntegerField(blank=True, null=True)),
+                ('min_baseline_mme', models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True)),
+                ('max_baseline_mme', models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True)),
+                ('strata_factors', models.JSONField(blank=True, default=list, help_text='strata besides the site: age_group, baseline_mme, conditions')),
+                ('block_multipliers', models.JSONField(default=list, help_text='block sizes as multiples of the ratio sum, e.g. [1, 2]')),
+                ('randomisation_seed', models.CharField(default=coproduce.research.models.new_seed, editable=False, max_length=64)),
+                ('assent_age', models.PositiveSmallIntegerField(default=12, help_text='minors from this age give their own assent')),
+                ('assessments', models.OneToOneField(blank=True, help_text="program holding the study's schedule of assessments", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='study', to='checkins.program')),
+                ('care_program', models.ForeignKey(blank=True, help_text='the care program a participant must be enrolled in (blank: any)', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='eligible_for_studies', to='checkins.program')),
+                ('sites', models.ManyToManyField(blank=True, related_name='studies', to='people.site')),
             ],
             options={
-                "verbose_name_plural": "studies",
+                'verbose_name_plural': 'studies',
             },
         ),
         migrations.AddField(
-            model_name="participant",
-            name="study",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="participants",
-                to="research.study",
-            ),
+            model_name='participant',
+            name='study',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='participants', to='research.study'),
         ),
         migrations.AddField(
-            model_name="consentdocument",
-            name="study",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="consent_documents",
-                to="research.study",
-            ),
+            model_name='consentdocument',
+            name='study',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consent_documents', to='research.study'),
         ),
         migrations.CreateModel(
-            name="ConfirmedCriterion",
+            name='ConfirmedCriterion',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[("inclusion", "Inclusion"), ("exclusion", "Exclusion")],
-                        max_length=10,
-                    ),
-                ),
-                ("text", models.CharField(max_length=300)),
-                ("order", models.PositiveSmallIntegerField(default=0)),
-                (
-                    "study",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="confirmed_criteria",
-                        to="research.study",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('inclusion', 'Inclusion'), ('exclusion', 'Exclusion')], max_length=10)),
+                ('text', models.CharField(max_length=300)),
+                ('order', models.PositiveSmallIntegerField(default=0)),
+                ('study', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='confirmed_criteria', to='research.study')),
             ],
             options={
-                "ordering": ["study", "order", "pk"],
+                'ordering': ['study', 'order', 'pk'],
             },
         ),
         migrations.CreateModel(
-            name="Arm",
+            name='Arm',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.SlugField()),
-                ("name", models.CharField(max_length=120, verbose_name="name")),
-                ("ratio", models.PositiveSmallIntegerField(default=1)),
-                (
-                    "sessions",
-                    models.PositiveSmallIntegerField(
-                        default=0, help_text="behavioural-treatment sessions planned (0: none)"
-                    ),
-                ),
-                (
-                    "study",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="arms",
-                        to="research.study",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.SlugField()),
+                ('name', models.CharField(max_length=120, verbose_name='name')),
+                ('ratio', models.PositiveSmallIntegerField(default=1)),
+                ('sessions', models.PositiveSmallIntegerField(default=0, help_text='behavioural-treatment sessions planned (0: none)')),
+                ('study', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='arms', to='research.study')),
             ],
             options={
-                "ordering": ["study", "pk"],
+                'ordering': ['study', 'pk'],
             },
         ),
         migrations.CreateModel(
-            name="Allocation",
+            name='Allocation',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("stratum", models.CharField(max_length=200)),
-                ("position", models.PositiveIntegerField()),
-                ("allocated_at", models.DateTimeField(default=coproduce.platform.clock.now)),
-                (
-                    "allocated_by",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "arm",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="research.arm",
-                    ),
-                ),
-                (
-                    "participant",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="allocation",
-                        to="research.participant",
-                    ),
-                ),
-                (
-                    "study",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="research.study",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('stratum', models.CharField(max_length=200)),
+                ('position', models.PositiveIntegerField()),
+                ('allocated_at', models.DateTimeField(default=coproduce.platform.clock.now)),
+                ('allocated_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('arm', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='research.arm')),
+                ('participant', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='allocation', to='research.participant')),
+                ('study', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='research.study')),
             ],
         ),
         migrations.CreateModel(
-            name="StudyStaff",
+            name='StudyStaff',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "site",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="coordinators: the site they coordinate (blank: every site of the study)",
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        to="people.site",
-                    ),
-                ),
-                (
-                    "study",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="staff",
-                        to="research.study",
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="studies",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('site', models.ForeignKey(blank=True, help_text='coordinators: the site they coordinate (blank: every site of the study)', null=True, on_delete=django.db.models.deletion.CASCADE, to='people.site')),
+                ('study', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='staff', to='research.study')),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='studies', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name_plural": "study staff",
+                'verbose_name_plural': 'study staff',
             },
         ),
         migrations.CreateModel(
-            name="TreatmentSession",
+            name='TreatmentSession',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("number", models.PositiveSmallIntegerField()),
-                ("starts_at", models.DateTimeField()),
-                ("telehealth_link", models.URLField(blank=True)),
-                ("attended", models.BooleanField(blank=True, null=True)),
-                (
-                    "participant",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="sessions",
-                        to="research.participant",
-                    ),
-                ),
-                (
-                    "recorded_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('number', models.PositiveSmallIntegerField()),
+                ('starts_at', models.DateTimeField()),
+                ('telehealth_link', models.URLField(blank=True)),
+                ('attended', models.BooleanField(blank=True, null=True)),
+                ('participant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sessions', to='research.participant')),
+                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["participant", "number"],
+                'ordering': ['participant', 'number'],
             },
         ),
         migrations.CreateModel(
-            name="Withdrawal",
+            name='Withdrawal',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "scope",
-                    models.CharField(
-                        choices=[
-                            ("intervention", "Stop the study treatment (follow-up continues)"),
-                            ("follow_up", "Stop follow-up (no more study surveys or calls)"),
-                            ("data", "Withdraw data use (also left out of exports)"),
-                        ],
-                        max_length=12,
-                    ),
-                ),
-                ("reason", models.CharField(blank=True, max_length=300)),
-                ("at", models.DateTimeField(default=coproduce.platform.clock.now)),
-                (
-                    "by",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "participant",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="withdrawals",
-                        to="research.participant",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('scope', models.CharField(choices=[('intervention', 'Stop the study treatment (follow-up continues)'), ('follow_up', 'Stop follow-up (no more study surveys or calls)'), ('data', 'Withdraw data use (also left out of exports)')], max_length=12)),
+                ('reason', models.CharField(blank=True, max_length=300)),
+                ('at', models.DateTimeField(default=coproduce.platform.clock.now)),
+                ('by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('participant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='withdrawals', to='research.participant')),
             ],
         ),
         migrations.CreateModel(
-            name="Consent",
+            name='Consent',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "signer",
-                    models.CharField(
-                        choices=[
-                            ("adult", "Participant (adult)"),
-                            ("parent", "Parent or guardian (permission)"),
-                            ("assent", "Young participant (assent)"),
-                        ],
-                        max_length=8,
-                    ),
-                ),
-                ("typed_name", models.CharField(max_length=200)),
-                ("agreed", models.BooleanField()),
-                ("signed_at", models.DateTimeField(default=coproduce.platform.clock.now)),
-                (
-                    "device",
-                    models.CharField(
-                        blank=True, help_text="the browser's user agent", max_length=300
-                    ),
-                ),
-                ("ip", models.GenericIPAddressField(blank=True, null=True)),
-                ("pdf", models.BinaryField(help_text="the signed copy the signer was sent")),
-                (
-                    "document",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="research.consentdocument",
-                    ),
-                ),
-                (
-                    "link",
-                    models.OneToOneField(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="consent",
-                        to="research.consentlink",
-                    ),
-                ),
-                (
-                    "participant",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="consents",
-                        to="research.participant",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('signer', models.CharField(choices=[('adult', 'Participant (adult)'), ('parent', 'Parent or guardian (permission)'), ('assent', 'Young participant (assent)')], max_length=8)),
+                ('typed_name', models.CharField(max_length=200)),
+                ('agreed', models.BooleanField()),
+                ('signed_at', models.DateTimeField(default=coproduce.platform.clock.now)),
+                ('device', models.CharField(blank=True, help_text="the browser's user agent", max_length=300)),
+                ('ip', models.GenericIPAddressField(blank=True, null=True)),
+                ('pdf', models.BinaryField(help_text='the signed copy the signer was sent')),
+                ('document', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='research.consentdocument')),
+                ('link', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='consent', to='research.consentlink')),
+                ('participant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='consents', to='research.participant')),
             ],
             options={
-                "indexes": [
-                    models.Index(
-                        fields=["participant", "signer", "-signed_at"],
-                        name="research_co_partici_e7371b_idx",
-                    )
-                ],
+                'indexes': [models.Index(fields=['participant', 'signer', '-signed_at'], name='research_co_partici_e7371b_idx')],
             },
         ),
         migrations.CreateModel(
-            name="StratumCounter",
+            name='StratumCounter',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("stratum", models.CharField(max_length=200)),
-                ("allocated", models.PositiveIntegerField(default=0)),
-                (
-                    "study",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="research.study",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('stratum', models.CharField(max_length=200)),
+                ('allocated', models.PositiveIntegerField(default=0)),
+                ('study', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='research.study')),
             ],
             options={
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("study", "stratum"), name="one_counter_per_stratum"
-                    )
-                ],
+                'constraints': [models.UniqueConstraint(fields=('study', 'stratum'), name='one_counter_per_stratum')],
             },
         ),
         migrations.AddIndex(
-            model_name="participant",
-            index=models.Index(
-                fields=["study", "site", "status"], name="research_pa_study_i_e953aa_idx"
-            ),
+            model_name='participant',
+            index=models.Index(fields=['study', 'site', 'status'], name='research_pa_study_i_e953aa_idx'),
         ),
         migrations.AddConstraint(
-            model_name="participant",
-            constraint=models.UniqueConstraint(
-                fields=("study", "patient"), name="screened_once_per_study"
-            ),
+            model_name='participant',
+            constraint=models.UniqueConstraint(fields=('study', 'patient'), name='screened_once_per_study'),
         ),
         migrations.AddConstraint(
-            model_name="consentdocument",
-            constraint=models.UniqueConstraint(
-                fields=("study", "signer", "version"), name="consent_version_once"
-            ),
+            model_name='consentdocument',
+            constraint=models.UniqueConstraint(fields=('study', 'signer', 'version'), name='consent_version_once'),
         ),
         migrations.AddConstraint(
-            model_name="arm",
-            constraint=models.UniqueConstraint(fields=("study", "code"), name="arm_code_once"),
+            model_name='arm',
+            constraint=models.UniqueConstraint(fields=('study', 'code'), name='arm_code_once'),
         ),
         migrations.AddConstraint(
-            model_name="allocation",
-            constraint=models.UniqueConstraint(
-                fields=("study", "stratum", "position"), name="one_allocation_per_position"
-            ),
+            model_name='allocation',
+            constraint=models.UniqueConstraint(fields=('study', 'stratum', 'position'), name='one_allocation_per_position'),
         ),
         migrations.AddConstraint(
-            model_name="studystaff",
-            constraint=models.UniqueConstraint(fields=("study", "user", "site"), name="staff_once"),
+            model_name='studystaff',
+            constraint=models.UniqueConstraint(fields=('study', 'user', 'site'), name='staff_once'),
         ),
         migrations.AddConstraint(
-            model_name="treatmentsession",
-            constraint=models.UniqueConstraint(
-                fields=("participant", "number"), name="session_number_once"
-            ),
+            model_name='treatmentsession',
+            constraint=models.UniqueConstraint(fields=('participant', 'number'), name='session_number_once'),
         ),
     ]

@@ -8,41 +8,42 @@ import coproduce.platform.clock
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("safetynet", "0001_initial"),
+        ('safetynet', '0001_initial'),
     ]
 
     operations = [
         migrations.SeparateDatabaseAndState(
             state_operations=[
                 migrations.AlterField(
-                    model_name="alert",
-                    name="created_at",
+                    model_name='alert',
+                    name='created_at',
                     field=models.DateTimeField(db_index=True, default=coproduce.platform.clock.now),
                 ),
                 migrations.AlterField(
-                    model_name="notification",
-                    name="created_at",
+                    model_name='notification',
+                    name='created_at',
                     field=models.DateTimeField(default=coproduce.platform.clock.now),
                 ),
                 migrations.AlterField(
-                    model_name="notification",
-                    name="next_attempt_at",
+                    model_name='notification',
+                    name='next_attempt_at',
                     field=models.DateTimeField(db_index=True, default=coproduce.platform.clock.now),
                 ),
                 migrations.AlterField(
-                    model_name="patientmessage",
-                    name="created_at",
+                    model_name='patientmessage',
+                    name='created_at',
                     field=models.DateTimeField(default=coproduce.platform.clock.now),
                 ),
                 migrations.AlterField(
-                    model_name="rule",
-                    name="loaded_at",
+                    model_name='rule',
+                    name='loaded_at',
                     field=models.DateTimeField(default=coproduce.platform.clock.now),
                 ),
                 migrations.AlterField(
-                    model_name="snooze",
-                    name="created_at",
+                    model_name='snooze',
+                    name='created_at',
                     field=models.DateTimeField(default=coproduce.platform.clock.now),
                 ),
             ],

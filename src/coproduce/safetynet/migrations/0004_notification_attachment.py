@@ -4,24 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("safetynet", "0003_notification_priority_claims_and_failure"),
+        ('safetynet', '0003_notification_priority_claims_and_failure'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="notification",
-            name="attachment",
+            model_name='notification',
+            name='attachment',
             field=models.BinaryField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name="notification",
-            name="attachment_name",
-            field=models.CharField(blank=True, help_text="e-mail only", max_length=120),
+            model_name='notification',
+            name='attachment_name',
+            field=models.CharField(blank=True, help_text='e-mail only', max_length=120),
         ),
         migrations.AddField(
-            model_name="notification",
-            name="attachment_type",
+            model_name='notification',
+            name='attachment_type',
             field=models.CharField(blank=True, max_length=80),
         ),
     ]

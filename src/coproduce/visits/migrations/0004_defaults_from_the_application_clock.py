@@ -8,31 +8,32 @@ import coproduce.platform.clock
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("visits", "0003_visit_records_and_comments"),
+        ('visits', '0003_visit_records_and_comments'),
     ]
 
     operations = [
         migrations.SeparateDatabaseAndState(
             state_operations=[
                 migrations.AlterField(
-                    model_name="visitcomment",
-                    name="created_at",
+                    model_name='visitcomment',
+                    name='created_at',
                     field=models.DateTimeField(default=coproduce.platform.clock.now),
                 ),
                 migrations.AlterField(
-                    model_name="visitrecord",
-                    name="created_at",
+                    model_name='visitrecord',
+                    name='created_at',
                     field=models.DateTimeField(default=coproduce.platform.clock.now),
                 ),
                 migrations.AlterField(
-                    model_name="visitrecord",
-                    name="updated_at",
+                    model_name='visitrecord',
+                    name='updated_at',
                     field=models.DateTimeField(default=coproduce.platform.clock.now),
                 ),
                 migrations.AlterField(
-                    model_name="visitrequest",
-                    name="created_at",
+                    model_name='visitrequest',
+                    name='created_at',
                     field=models.DateTimeField(default=coproduce.platform.clock.now),
                 ),
             ],
