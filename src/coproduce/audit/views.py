@@ -7,6 +7,7 @@ import datetime as dt
 from django import forms
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from coproduce.audit.events import kinds
@@ -33,7 +34,7 @@ class AuditSearchForm(forms.Form):
 
 
 def event_choices() -> list[tuple[str, str]]:
-    return [("", _("Any event")), *((kind, kind) for kind in kinds())]
+    return [("", gettext("Any event")), *((kind, kind) for kind in kinds())]
 
 
 @role_required(Role.REGISTRY_ADMIN)

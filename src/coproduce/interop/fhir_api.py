@@ -276,7 +276,9 @@ def not_stored_outcome(outcome: NotStored) -> JsonResponse:
         body["extension"] = [
             {"url": fhir.CRISIS_RESOURCES_URL, "valueString": outcome.crisis_resources}
         ]
-    return fhir_response(body, 503, **{"Retry-After": "60"})
+    response = fhir_response(body, 503)
+    response["Retry-After"] = "60"
+    return response
 
 
 def _created(request: HttpRequest, result: SubmitResult, instrument_id: str) -> JsonResponse:

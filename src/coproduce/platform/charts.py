@@ -27,13 +27,18 @@ from django.utils.safestring import SafeString, mark_safe
 class InstrumentInfo(Protocol):
     """What a trend chart needs of an instrument (visits.clinical.InstrumentInfo has it)."""
 
-    title: str
-    short: str
-    minimum: float
-    maximum: float | None
-    bands: Sequence[Any]  # each with lower, upper, level (0-3), short and label
+    @property
+    def title(self) -> str: ...
+    @property
+    def short(self) -> str: ...
+    @property
+    def minimum(self) -> float: ...
+    @property
+    def maximum(self) -> float | None: ...
+    @property
+    def bands(self) -> Sequence[Any]: ...  # each with lower, upper, level (0-3), short, label
 
-    def band_for(self, value: float | None) -> Any: ...
+    def band_for(self, value: Any) -> Any: ...
 
 
 WIDTH, HEIGHT = 480, 230
