@@ -209,13 +209,36 @@ def trend_svg(
         + f"Dashed lines mark {sum(first <= v <= last for v in visits)}"
         " visits. The table below the chart has the same numbers."
     )
-    svg = (
-        f'<svg class="trend" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-labelledby="{chart_id}-t {chart_id}-d" preserveAspectRatio="xMidYMid meet">'
-        f'<title id="{chart_id}-t">{escape(info.title)} over time</title>'
-        f'<desc id="{chart_id}-d">{escape(desc)}</desc>' + "".join(parts) + "</svg>"
+    return _svg(
+        "trend",
+        f"{WIDTH} {HEIGHT}",
+        chart_id,
+        f"{info.title} over time",
+        desc,
+        parts,
+        attrs='preserveAspectRatio="xMidYMid meet"',
     )
-    return mark_safe(svg)  # noqa: S308 - every interpolated text above is escaped
+
+
+def _svg(
+    kind: str,
+    size: str,
+    chart_id: str,
+    title: str,
+    description: str,
+    parts: Sequence[str],
+    *,
+    attrs: str = 'font-family="system-ui, sans-serif"',
+) -> SafeString:
+    """Wrap drawn parts (already escaped) in an SVG named by its title and description."""
+    svg = (
+        f'<svg class="{kind}" viewBox="0 0 {size}" role="img" '
+        f'aria-labelledby="{chart_id}-t {chart_id}-d" {attrs}>'
+        f'<title id="{chart_id}-t">{escape(title)}</title>'
+        f'<desc id="{chart_id}-d">{escape(description)}</desc>' + "".join(parts) + "</svg>"
+    )
+    # The title and description are escaped here, every part by the function that drew it.
+    return mark_safe(svg)  # noqa: S308
 
 
 def _time_ticks(first: dt.date, last: dt.date) -> list[tuple[dt.date, str]]:
@@ -363,13 +386,7 @@ def flow_svg(
         'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
         '<path d="M0,0 L10,5 L0,10 z" fill="#1b1f24"/></marker></defs>'
     )
-    svg = (
-        f'<svg class="flow" viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
-        f'aria-labelledby="{chart_id}-t {chart_id}-d" font-family="system-ui, sans-serif">'
-        f'<title id="{chart_id}-t">{escape(title)}</title>'
-        f'<desc id="{chart_id}-d">{escape(description)}</desc>' + head + "".join(parts) + "</svg>"
-    )
-    return mark_safe(svg)  # noqa: S308 - every interpolated text above is escaped
+    return _svg("flow", f"{width:.0f} {height:.0f}", chart_id, title, description, [head, *parts])
 
 
 # --- Line and dot charts (SPC, funnel plots) ------------------------------------------------
@@ -497,10 +514,4 @@ def xy_svg(
             f'<text x="{lx + 24}" y="{ly}" font-size="12" fill="#1b1f24">{escape(name)}</text>'
         )
         lx += 34 + 7 * len(name)
-    svg = (
-        f'<svg class="xy" viewBox="0 0 {XY_W} {XY_H}" role="img" '
-        f'aria-labelledby="{chart_id}-t {chart_id}-d" font-family="system-ui, sans-serif">'
-        f'<title id="{chart_id}-t">{escape(title)}</title>'
-        f'<desc id="{chart_id}-d">{escape(description)}</desc>' + "".join(parts) + "</svg>"
-    )
-    return mark_safe(svg)  # noqa: S308 - every interpolated text above is escaped
+    return _svg("xy", f"{XY_W} {XY_H}", chart_id, title, description, parts)
