@@ -41,6 +41,8 @@ RESEARCH_ROLES = frozenset(
     {Role.COORDINATOR, Role.INVESTIGATOR, Role.STATISTICIAN, Role.RESEARCHER}
 )
 STAFF_ROLES = CARE_ROLES | RESEARCH_ROLES | {Role.QI_LEAD, Role.REGISTRY_ADMIN}
+# Research roles that ask for (researcher) or decide on (investigator) de-identified exports.
+EXPORT_ROLES = frozenset({Role.RESEARCHER, Role.INVESTIGATOR})
 
 
 def _crud(app_model: str, actions=("view", "add", "change", "delete")) -> set[str]:
