@@ -19,8 +19,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from coproduce.checkins.api import api_idempotency_key
 from coproduce.checkins.models import CheckinResponse
+from coproduce.checkins.services import api_idempotency_key
 from coproduce.safetynet.engine import item9_positive
 from coproduce.safetynet.models import Alert, Notification, Priority
 

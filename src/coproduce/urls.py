@@ -23,3 +23,6 @@ urlpatterns = [
     path("", include("coproduce.research.urls")),
     path("", include(research_public)),
 ]
+
+# A check-in the database lost before its submit ran answers 503 with crisis help, not 500.
+handler500 = "coproduce.web.errors.server_error"

@@ -91,6 +91,17 @@ def test_maria_checks_in_across_two_devices_and_gets_crisis_help(demo, browser, 
     page.get_by_label("Anything else you want your team to know?").fill(
         "The taper step last week was hard."
     )
+    # The counter says how much is left before the patient sends (34 of 4,000 used).
+    counter = page.locator("#free_text-count")
+    assert counter.inner_text().startswith("34 of 4,000 characters used.")
+    page.get_by_label("Anything else you want your team to know?").fill("x" * 5000)
+    assert page.get_by_label("Anything else you want your team to know?").input_value() == (
+        "x" * 4000
+    )  # the browser stops at the limit, and the counter says so
+    assert "You have reached the limit" in counter.inner_text()
+    page.get_by_label("Anything else you want your team to know?").fill(
+        "The taper step last week was hard."
+    )
     check(page, "checkin-6-free-text")
     _next(page)
     assert "Check your answers" in page.locator("h1").inner_text()

@@ -28,6 +28,11 @@ def test_it_shows_a_qi_lead_measures_spc_and_funnel(demo, page):
     check(page, "registry-measures")
     page.get_by_role("link", name="Check-ins completed", exact=True).click()
     assert page.locator("figure.chart svg").count() >= 2
+    # Drawn by the one chart module: named, described, the change tested a dot of its own.
+    first = page.locator("figure.chart svg").first
+    assert first.locator("title").first.text_content().endswith(": control chart")
+    assert "outside the control limits" in first.locator("desc").text_content()
+    assert page.locator("svg circle title", has_text="Text reminder on the due day").count() >= 1
     assert page.get_by_role("cell", name="Text reminder on the due day").is_visible()
     check(page, "registry-spc")
     page.goto("/registry/measures/checkin-completion/funnel/")

@@ -71,6 +71,14 @@ def test_the_coordinator_screens_consents_and_randomises_maria(demo, page, phone
     page.get_by_role("link", name="EMPOWER").first.click()
     page.get_by_role("link", name="CONSORT flow").click()
     assert page.locator("figure svg").count() == 1
+    # A drawn flow diagram (boxes and arrows), not a bar chart; named and described.
+    diagram = page.locator("figure svg.flow")
+    assert diagram.locator("rect").count() >= 3 + 3 * 2  # assessed, excluded, randomised, arms
+    assert diagram.locator("line[marker-end]").count() >= 6
+    assert diagram.get_by_text(re.compile(r"^Assessed for eligibility \(n=\d+\)$")).count() == 1
+    assert diagram.get_by_text(re.compile(r"^Randomised \(n=\d+\)$")).count() == 1
+    assert diagram.get_by_text(re.compile(r"^Analysed \(n=\d+\)$")).count() >= 2
+    assert "Flow diagram." in diagram.locator("desc").text_content()
     assert page.locator("#consort-table").get_by_text("Assessed for eligibility").is_visible()
     check(page, "research-consort")
     log_out(page)

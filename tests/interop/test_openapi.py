@@ -35,3 +35,17 @@ def test_the_check_fails_and_shows_the_drift(tmp_path):
 def test_the_check_fails_when_the_file_is_missing(tmp_path):
     with pytest.raises(CommandError, match="coproduce openapi"):
         call_command("openapi", check=True, path=str(tmp_path / "missing.json"))
+
+
+def test_no_public_field_is_named_with_a_trailing_underscore():
+    # `validate_` was the Python name leaking out; the JSON field is `validate` (an alias).
+    import json
+
+    schema = json.loads(COMMITTED.read_text())
+    names = [
+        name
+        for component in schema["components"]["schemas"].values()
+        for name in component.get("properties", {})
+    ]
+    assert "validate" in names
+    assert [n for n in names if n.endswith("_")] == []

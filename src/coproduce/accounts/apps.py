@@ -8,4 +8,8 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and sign-in")
 
     def ready(self) -> None:
-        from coproduce.accounts import events, signals  # noqa: F401  (registers both)
+        from coproduce.accounts import signals  # noqa: F401  (connects the audit signals)
+        from coproduce.accounts.events import EVENTS
+        from coproduce.audit.events import register_kinds
+
+        register_kinds(EVENTS)

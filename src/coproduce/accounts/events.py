@@ -1,8 +1,6 @@
 """Audit event kinds of sign-in, second factor, password reset and single sign-on."""
 
-from coproduce.audit.events import register
-
-for _kind, _meaning in {
+EVENTS = {
     "mfa.enrolled": "A user set up an authenticator app (second factor).",
     "mfa.verified": "A user passed the second-factor check.",
     "mfa.failed": "A second-factor code was wrong.",
@@ -22,5 +20,4 @@ for _kind, _meaning in {
     "careteam.member_removed": "A user left a care team (detail: source).",
     "claim_mapping.approved": "A registry admin approved a single sign-on claim mapping.",
     "record.downloaded": "A patient or parent downloaded the patient's record.",
-}.items():
-    register(_kind, _meaning)
+}

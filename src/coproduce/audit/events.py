@@ -1,6 +1,16 @@
-"""The kinds of audit event, each with what it means (unknown kinds are refused)."""
+"""The one registry of audit event kinds, each with what it means (unknown kinds are refused).
 
-EVENT_TYPES: dict[str, str] = {
+Every app declares its kinds in its own `events.py` as `EVENTS = {kind: meaning}` and
+registers them from its `AppConfig.ready()` with `register_kinds(EVENTS)`: never at import
+time, so the registry is complete once Django is set up, whichever module was imported first.
+Readers (the audit writer, the audit search form) ask `kinds()` when they need the list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+EVENTS: dict[str, str] = {
     "login.succeeded": "A user logged in.",
     "login.failed": "A login attempt failed.",
     "login.throttled": "A login attempt was refused after too many failures.",
@@ -18,7 +28,21 @@ EVENT_TYPES: dict[str, str] = {
     "site.test_alert_sent": "A test alert was sent to a site's urgent contact.",
 }
 
+_REGISTRY: dict[str, str] = {}
 
-def register(event: str, description: str) -> None:
-    """Add an event kind (apps call this at import time for their own events)."""
-    EVENT_TYPES.setdefault(event, description)
+
+def register_kinds(events: Mapping[str, str]) -> None:
+    """Add an app's event kinds (call from its `AppConfig.ready()`); a kind is declared once."""
+    for kind, meaning in events.items():
+        if _REGISTRY.get(kind, meaning) != meaning:
+            raise ValueError(f"Audit event {kind!r} is declared twice with different meanings.")
+        _REGISTRY[kind] = meaning
+
+
+def kinds() -> dict[str, str]:
+    """Return every registered kind with its meaning (a copy, sorted by kind)."""
+    return dict(sorted(_REGISTRY.items()))
+
+
+def is_registered(kind: str) -> bool:
+    return kind in _REGISTRY

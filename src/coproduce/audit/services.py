@@ -7,7 +7,7 @@ from typing import Any
 from django.db import models
 
 from coproduce.audit.context import current_request_id
-from coproduce.audit.events import EVENT_TYPES
+from coproduce.audit.events import is_registered
 from coproduce.audit.models import AuditEvent
 
 
@@ -31,8 +31,8 @@ def audit_event(
 
     The object id of an object not saved yet is left empty: fill it with a batch `Ref`.
     """
-    if event not in EVENT_TYPES:
-        raise ValueError(f"Unknown audit event {event!r}; register it in coproduce.audit.events.")
+    if not is_registered(event):
+        raise ValueError(f"Unknown audit event {event!r}: declare it in its app's events.py.")
     user = actor if getattr(actor, "is_authenticated", False) else None
     return AuditEvent(
         event=event,

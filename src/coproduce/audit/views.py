@@ -7,8 +7,10 @@ import datetime as dt
 from django import forms
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from coproduce.audit.events import EVENT_TYPES
+from coproduce.audit.events import kinds
 from coproduce.audit.models import AuditEvent
 from coproduce.audit.services import record
 from coproduce.people.models import Role
@@ -16,20 +18,23 @@ from coproduce.web.decorators import role_required
 
 
 class AuditSearchForm(forms.Form):
-    patient = forms.CharField(required=False, label="Patient registry ID", max_length=16)
-    actor = forms.CharField(required=False, label="Username", max_length=150)
-    event = forms.ChoiceField(
-        required=False, choices=[("", "Any event"), *sorted((k, k) for k in EVENT_TYPES)]
-    )
-    since = forms.DateField(required=False, label="From (YYYY-MM-DD)")
-    until = forms.DateField(required=False, label="To (YYYY-MM-DD)")
+    patient = forms.CharField(required=False, label=_("Patient registry ID"), max_length=16)
+    actor = forms.CharField(required=False, label=_("Username"), max_length=150)
+    # A callable: the kinds are read when the form is drawn, after every app's ready().
+    event = forms.ChoiceField(required=False, choices=lambda: event_choices())
+    since = forms.DateField(required=False, label=_("From (YYYY-MM-DD)"))
+    until = forms.DateField(required=False, label=_("To (YYYY-MM-DD)"))
 
     def clean(self):
         cleaned = super().clean() or {}
         since, until = cleaned.get("since"), cleaned.get("until")
         if since and until and since > until:
-            raise forms.ValidationError("The 'From' date must be on or before the 'To' date.")
+            raise forms.ValidationError(_("The 'From' date must be on or before the 'To' date."))
         return cleaned
+
+
+def event_choices() -> list[tuple[str, str]]:
+    return [("", gettext("Any event")), *((kind, kind) for kind in kinds())]
 
 
 @role_required(Role.REGISTRY_ADMIN)

@@ -16,19 +16,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 
-from coproduce.audit.events import register
 from coproduce.audit.services import record
 from coproduce.careplans.models import ActionItem, Comparator, Goal, GoalKind, GoalStatus, Who
 from coproduce.checkins.models import Score
 from coproduce.people.access import can_answer_for
-from coproduce.people.models import Patient, Role, User
+from coproduce.people.models import CLINICAL_ROLES, Patient, Role, User
 from coproduce.platform import clock
 
-register("careplans.goal.saved", "A goal or clinical target was added or changed.")
-register("careplans.action.saved", "An action item was added to the care plan.")
-register("careplans.action.done", "An action item was marked done (or not done).")
-
-TEAM = (Role.CLINICIAN, Role.NURSE)
+TEAM = CLINICAL_ROLES
 
 #: Scored instruments a goal can be measured by: the patient-reported scores and the
 #: clinician-entered disease activity indices (all stored as Score rows).

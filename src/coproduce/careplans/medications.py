@@ -224,7 +224,10 @@ def mme_of(medications: Iterable[Medication]) -> MMETotal:
 
 
 def current_mme(patient: Patient, day: dt.date | None = None) -> Decimal:
-    return mme_of(medications_on(patient, day or clock.today())).total_mme
+    """Total daily MME on `day` (default: today at the patient's clinic)."""
+    return mme_of(
+        medications_on(patient, day or clock.clinic_today(patient.care_team.site))
+    ).total_mme
 
 
 def dose_history(patient: Patient, *, until: dt.date | None = None) -> list[dose_review.DoseRecord]:
@@ -248,7 +251,7 @@ def check_dose_change(
     patient: Patient, new_mme: Decimal | int | float, *, on: dt.date | None = None, by=None
 ) -> Alert | None:
     """Alert when a new total MME is an abrupt cut, below the plan, or an unplanned rise."""
-    on = on or clock.today()
+    on = on or clock.clinic_today(patient.care_team.site)
     history = [r for r in dose_history(patient, until=on) if r.on < on]
     if not history:
         return None

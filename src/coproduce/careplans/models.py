@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 
+from coproduce.careplans.choices import PlanStatus, RequestKind
 from coproduce.careplans.mme import DEFAULT_TABLE
 from coproduce.careplans.taper import Pace
 from coproduce.platform import clock
@@ -132,13 +133,6 @@ class ActionItem(models.Model):
         return f"{self.get_who_display()}: {self.what}"
 
 
-class PlanStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    PAUSED = "paused", "Paused"
-    STOPPED = "stopped", "Stopped (staying at the current dose)"
-    COMPLETED = "completed", "Completed"
-
-
 OPEN_PLAN_STATUSES = (PlanStatus.ACTIVE, PlanStatus.PAUSED)
 
 
@@ -247,13 +241,6 @@ class TaperDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.decision} on plan {self.plan_id}"
-
-
-class RequestKind(models.TextChoices):
-    PAUSE = "pause", "Pause my taper"
-    SLOW = "slow", "Go slower"
-    STOP = "stop", "Stop tapering and stay at my current dose"
-    RESUME = "resume", "Restart my taper"
 
 
 class TaperRequest(models.Model):

@@ -28,7 +28,7 @@ from coproduce.careplans.models import (
 )
 from coproduce.careplans.suggestions import Baseline, Suggestion, WeeklyCheckin, suggest_next_step
 from coproduce.checkins.models import Score
-from coproduce.people.models import Patient, Role, User
+from coproduce.people.models import CLINICAL_ROLES, Patient, Role, User
 from coproduce.platform import clock
 
 #: Check-ins before the last change count as its baseline when at most this old.
@@ -318,7 +318,7 @@ def record_decision(
     today: dt.date | None = None,
 ) -> TaperDecision:
     """Record who decided what and why, then move the plan: go ahead, hold, slow or step back."""
-    if by.role not in (Role.CLINICIAN, Role.NURSE):
+    if by.role not in CLINICAL_ROLES:
         raise PermissionDenied("Only the care team records taper decisions.")
     if plan.status not in OPEN_PLAN_STATUSES:
         raise ValidationError("This taper plan is closed.")

@@ -16,7 +16,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from coproduce.audit.events import register
 from coproduce.audit.services import record
 from coproduce.careplans import taper
 from coproduce.careplans.medications import (
@@ -70,21 +69,10 @@ from coproduce.careplans.plans import (
 )
 from coproduce.checkins.models import Score
 from coproduce.people.access import can_answer_for
-from coproduce.people.models import CARE_ROLES, Patient, Role, User
+from coproduce.people.models import CARE_ROLES, CLINICAL_ROLES, Patient, Role, User
 from coproduce.platform import clock
 from coproduce.safetynet.alerts import raise_alert
 from coproduce.safetynet.models import Alert, Notification, Priority
-
-register("careplans.medication.recorded", "A medication line was recorded or stopped.")
-register("careplans.taper.created", "A taper plan was agreed and its schedule stored.")
-register("careplans.taper.suggested", "A next-step suggestion was shown for a taper plan.")
-register("careplans.taper.decided", "A decision on the next taper step was recorded.")
-register("careplans.taper.requested", "The patient asked to pause, slow or stop the taper.")
-register("careplans.taper.answered", "The care team answered a taper request.")
-register("careplans.dose.flagged", "A dose change outside the taper plan raised an alert.")
-register("careplans.medication.confirmed", "The patient or parent confirmed a medication line.")
-register("careplans.medication.disputed", "The patient or parent said a medication line is wrong.")
-
 
 REQUEST_RULE_ID = "taper-request"
 #: Pain at baseline for the 12-month outcome: the pain score nearest the plan start within
@@ -96,7 +84,7 @@ OUTCOME_BASELINE_PAIN_DAYS = 30
 
 def _team_staff(patient: Patient) -> QuerySet[User]:
     return User.objects.filter(
-        care_teams=patient.care_team, role__in=[Role.CLINICIAN, Role.NURSE], is_active=True
+        care_teams=patient.care_team, role__in=CLINICAL_ROLES, is_active=True
     ).order_by("pk")
 
 

@@ -26,6 +26,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from math import ceil
 
+from coproduce.careplans.choices import PlanStatus, RequestKind
 from coproduce.careplans.mme import DEFAULT_TABLE, MCG_PER_HR, daily_mme
 
 D = Decimal
@@ -379,19 +380,6 @@ def _regimen_schedule(
 
 
 # --- Plan state and patient requests -------------------------------------------------------
-
-
-class PlanStatus(StrEnum):
-    ACTIVE = "active"
-    PAUSED = "paused"
-    STOPPED = "stopped"
-
-
-class RequestKind(StrEnum):
-    PAUSE = "pause"
-    SLOW = "slow"
-    STOP = "stop"
-    RESUME = "resume"
 
 
 @dataclass(frozen=True)

@@ -24,15 +24,14 @@ from coproduce.careplans.mme import NOT_A_CONVERSION_NOTE, MMEError
 from coproduce.careplans.models import Decision, GoalKind, PlanStatus, StepStatus, TaperRequest
 from coproduce.careplans.taper import END_NOTES, EndReason
 from coproduce.people.access import can_answer_for, get_patient_for
-from coproduce.people.models import Role
+from coproduce.people.models import CLINICAL_ROLES, Role
 from coproduce.platform import clock
 
-TEAM = (Role.CLINICIAN, Role.NURSE)
+TEAM = CLINICAL_ROLES
 
 
 def _errors(error: ValidationError) -> list[str]:
     return list(error.messages)
-
 
 
 @login_required

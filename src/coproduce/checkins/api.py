@@ -6,33 +6,26 @@ The router is mounted on the shared API (``coproduce.interop.api``) at /api/v1/c
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from typing import Any
 
-from django.db import DatabaseError, transaction
 from django.http import Http404
-from ninja import Header, Router, Schema, Status
+from ninja import Field, Header, Router, Schema, Status
 
 from coproduce.checkins.selectors import invitation_for_user
 from coproduce.checkins.services import (
     CheckinClosed,
     CheckinInvalid,
+    NotStored,
     SubmitResult,
-    crisis_help_when_not_stored,
+    api_idempotency_key,
     existing_result,
-    submit_checkin,
+    store_checkin,
 )
 from coproduce.people.access import can_answer_for, get_patient_for
 
 log = logging.getLogger(__name__)
 router = Router(tags=["check-ins"])
-
-
-def api_idempotency_key(user, idempotency_key: str) -> str:
-    """The stored key for a client's Idempotency-Key header (scoped to the user)."""
-    # Keys are per user, so one person's key can never return another's response.
-    return "api:" + hashlib.sha256(f"{user.pk}:{idempotency_key}".encode()).hexdigest()[:56]
 
 
 class CheckinIn(Schema):
@@ -54,7 +47,8 @@ class ScoreOut(Schema):
 
 class MessageOut(Schema):
     acknowledge: str
-    validate_: str
+    # "validate" is a pydantic method: the attribute has another name, the JSON field not.
+    validate_text: str = Field(alias="validate")
     advise: str
     clinic_will: str
     crisis: bool
@@ -77,7 +71,7 @@ class Problem(Schema):
     item: str = ""
 
 
-class NotStored(Schema):
+class NotStoredOut(Schema):
     """The database failed: nothing was stored; send again with the same key."""
 
     detail: str
@@ -96,7 +90,7 @@ def _out(result: SubmitResult) -> dict[str, Any]:
         "messages": [
             {
                 "acknowledge": m.acknowledge,
-                "validate_": m.validate,
+                "validate": m.validate,
                 "advise": m.advise,
                 "clinic_will": m.clinic_will,
                 "crisis": m.crisis,
@@ -116,16 +110,20 @@ def _out(result: SubmitResult) -> dict[str, Any]:
         400: Problem,
         404: Problem,
         409: Problem,
-        503: NotStored,
+        503: NotStoredOut,
     },
     summary="Submit a check-in",
+    by_alias=True,
 )
 def post_checkin(
     request, payload: CheckinIn, idempotency_key: str = Header(..., alias="Idempotency-Key")
 ):
     """Submit answers for an invitation or an on-demand check-in; repeat-safe by key."""
     user = request.user
-    key = api_idempotency_key(user, idempotency_key)
+    try:
+        key = api_idempotency_key(user, idempotency_key)
+    except CheckinInvalid as exc:
+        return Status(400, {"detail": str(exc)})
     invitation = patient = None
     try:
         if payload.invitation_id is not None:
@@ -147,29 +145,27 @@ def post_checkin(
             return Status(404, {"detail": "No such check-in or patient."})
         return Status(200, _out(stored))
     try:
-        with transaction.atomic():
-            result = submit_checkin(
-                invitation=invitation,
-                patient=patient,
-                answers=payload.answers,
-                free_text=payload.free_text,
-                idempotency_key=key,
-                submitted_by=user,
-                source="api",
-            )
+        result = store_checkin(
+            invitation=invitation,
+            patient=patient,
+            answers=payload.answers,
+            free_text=payload.free_text,
+            idempotency_key=key,
+            submitted_by=user,
+            source="api",
+        )
     except CheckinInvalid as exc:
         return Status(400, {"detail": str(exc), "instrument": exc.instrument, "item": exc.link_id})
     except CheckinClosed as exc:
         return Status(409, {"detail": str(exc)})
-    except DatabaseError:
-        log.exception("Could not store an API check-in (key %s).", idempotency_key[:16])
-        help_now = crisis_help_when_not_stored(payload.answers)
-        return Status(
-            503,
-            {
-                "detail": "The check-in was not stored; send it again with the same key.",
-                "crisis": bool(help_now),
-                "crisis_resources": help_now,
-            },
-        )
+    if isinstance(result, NotStored):
+        return Status(503, not_stored_body(result))
     return Status(201 if result.created else 200, _out(result))
+
+
+def not_stored_body(outcome: NotStored) -> dict[str, Any]:
+    return {
+        "detail": outcome.detail,
+        "crisis": outcome.crisis,
+        "crisis_resources": outcome.crisis_resources,
+    }

@@ -7,4 +7,7 @@ class CheckinsConfig(AppConfig):
     verbose_name = "Check-ins"
 
     def ready(self) -> None:
-        from coproduce.checkins import events  # noqa: F401  (registers audit event kinds)
+        from coproduce.audit.events import register_kinds
+        from coproduce.checkins.events import EVENTS
+
+        register_kinds(EVENTS)

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from coproduce.audit.services import record
 from coproduce.checkins.models import Invitation, InvitationStatus
@@ -117,6 +117,25 @@ def missing_required(step: Step, answers: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def free_text_error(text: str) -> str:
+    """What to tell the patient when their message is too long to store ("" when it fits)."""
+    length = len(clean_free_text(text))
+    if length <= MAX_FREE_TEXT:
+        return ""
+    over = length - MAX_FREE_TEXT
+    return ngettext(
+        "Your message is %(length)s characters long; the most we can send is %(max)s. "
+        "Please shorten it by %(over)s character. Nothing was cut: your words are below.",
+        "Your message is %(length)s characters long; the most we can send is %(max)s. "
+        "Please shorten it by %(over)s characters. Nothing was cut: your words are below.",
+        over,
+    ) % {
+        "length": f"{length:,}",
+        "max": f"{MAX_FREE_TEXT:,}",
+        "over": f"{over:,}",
+    }
+
+
 def save_page(
     invitation: Invitation,
     step: Step,
@@ -138,7 +157,10 @@ def save_page(
         mine.update(answers or {})
         all_answers[step.instrument] = mine
     if free_text is not None:
-        draft["free_text"] = clean_free_text(free_text)[:MAX_FREE_TEXT]
+        cleaned = clean_free_text(free_text)
+        if free_text_error(cleaned):  # never cut the patient's words silently
+            raise ValueError("free text over the limit; check it with free_text_error first")
+        draft["free_text"] = cleaned
     draft["answers"] = all_answers
     draft["saved_at"] = now.isoformat()
     invitation.draft = draft

@@ -8,12 +8,15 @@ invitation are committed together or not at all.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.utils.translation import gettext
 
 from coproduce.audit.services import audit_event
 from coproduce.batch import Batch, Ref, columns, from_row, one_round_trip, prepared_cursor
@@ -25,7 +28,7 @@ from coproduce.checkins.models import (
     Score,
 )
 from coproduce.checkins.outbox import drop_unsent_reminders
-from coproduce.instruments.library import get_definition
+from coproduce.instruments.library import UnknownInstrument, get_definition
 from coproduce.instruments.results import InvalidResponse
 from coproduce.instruments.scoring import score_definition, validate_answers, with_calculated
 from coproduce.people.models import CareTeam, Patient, Role, Site, User
@@ -120,8 +123,89 @@ def clean_free_text(text: Any) -> str:
     return clean_text(text if isinstance(text, str) else "").strip()
 
 
+MAX_KEY = 64  # characters, as sent by the client and as stored
+
+
 def web_idempotency_key(invitation: Invitation) -> str:
+    """The stored key of a web check-in: one per invitation, so a double tap stores one."""
     return f"invitation:{invitation.pk}"
+
+
+def _checked_key(sent: Any) -> str:
+    """The key exactly as the client sent it, refused unless it is 1 to 64 characters."""
+    if not isinstance(sent, str) or not 1 <= len(sent) <= MAX_KEY:
+        raise CheckinInvalid(
+            gettext("The Idempotency-Key must be 1 to %(max)s characters.") % {"max": MAX_KEY}
+        )
+    return sent
+
+
+def api_idempotency_key(user: Any, sent: str) -> str:
+    """The stored key for an Idempotency-Key header (JSON API and FHIR), scoped to the user.
+
+    Checked as sent (1-64 characters), before hashing: the hash is always 60 characters.
+    Keys are per user, so one person's key can never return another's response.
+    """
+    key = _checked_key(sent)
+    return "api:" + hashlib.sha256(f"{user.pk}:{key}".encode()).hexdigest()[:56]
+
+
+def system_idempotency_key(client_pk: int, sent: str) -> str:
+    """The stored key for a system's Idempotency-Key header (FHIR), scoped to the API client.
+
+    Per client, so two systems acting for one staff user never answer with each other's.
+    """
+    key = _checked_key(sent)
+    return "sys:" + hashlib.sha256(f"{client_pk}:{key}".encode()).hexdigest()[:56]
+
+
+def cli_idempotency_key(sent: str) -> str:
+    """The stored key of `coproduce checkin --key` (checked as sent, like the API's)."""
+    key = _checked_key(sent)
+    fits = len("cli:") + len(key) <= MAX_KEY
+    return "cli:" + (key if fits else hashlib.sha256(key.encode()).hexdigest()[:56])
+
+
+@dataclass(frozen=True)
+class NotStored:
+    """The database failed: nothing was stored; the caller says "send again with the same key"
+    and shows `crisis_resources` (computed from the answers alone, "" unless needed)."""
+
+    crisis_resources: str
+
+    @property
+    def crisis(self) -> bool:
+        return bool(self.crisis_resources)
+
+    @property
+    def detail(self) -> str:
+        return gettext("The check-in was not stored; send it again with the same key.")
+
+
+def not_stored(answers: Any) -> NotStored:
+    """The outcome of a submit the database refused, without asking the database anything."""
+    return NotStored(crisis_help_when_not_stored(answers))
+
+
+def store_checkin(
+    *, then: Callable[[SubmitResult], None] | None = None, **submit: Any
+) -> SubmitResult | NotStored:
+    """`submit_checkin` in its own transaction; a database failure gives `NotStored`.
+
+    The one "not stored" path of the web page, the JSON API, the FHIR API and the CLI. Raises
+    CheckinInvalid and CheckinClosed as `submit_checkin` does. `then` runs in the same
+    transaction after the submit (e.g. recording which system sent the response), so both are
+    stored or neither.
+    """
+    try:
+        with transaction.atomic():
+            result = submit_checkin(**submit)
+            if then is not None:
+                then(result)
+            return result
+    except DatabaseError:
+        log.exception("Could not store a %s check-in.", submit.get("source", "web"))
+        return not_stored(submit.get("answers"))
 
 
 def clean_answers(
@@ -144,7 +228,15 @@ def clean_answers(
     cleaned: dict[str, dict[str, Any]] = {}
     versions: dict[str, str] = {}
     for instrument_id in instruments:
-        definition = get_definition(instrument_id)
+        try:
+            definition = get_definition(instrument_id)
+        except UnknownInstrument:
+            message = (
+                gettext("There is no instrument “%(id)s”.") % {"id": instrument_id}
+                if instrument_id
+                else gettext('An instrument key is empty (""): name an instrument.')
+            )
+            raise CheckinInvalid(message, instrument=instrument_id) from None
         given = answers.get(instrument_id) or {}
         try:
             values = validate_answers(definition, given)
@@ -282,8 +374,7 @@ def submit_checkin(
     from coproduce.safetynet import engine
 
     now = now or clock.now()
-    if not idempotency_key or len(idempotency_key) > 64:
-        raise CheckinInvalid("An idempotency key of 1 to 64 characters is required.")
+    _checked_key(idempotency_key)
     snapshot = None
     if invitation is not None:
         invitation, key_used, snapshot = _lock_open_invitation(invitation, idempotency_key, now)

@@ -23,17 +23,23 @@ from coproduce.checkins import flow
 from coproduce.checkins.models import CheckinResponse, Invitation
 from coproduce.checkins.selectors import due_for_user, invitation_for_user
 from coproduce.checkins.services import (
+    MAX_FREE_TEXT,
     CheckinClosed,
     CheckinInvalid,
-    crisis_help_when_not_stored,
+    NotStored,
     crisis_resources,
-    submit_checkin,
+    store_checkin,
     told_team,
     web_idempotency_key,
 )
-from coproduce.checkins.tokens import LinkRefused, invitation_for_token, issue_token
+from coproduce.checkins.tokens import (
+    LinkRefused,
+    invitation_for_token,
+    issue_token,
+    token_digest_for,
+)
 from coproduce.people.access import can_answer_for
-from coproduce.people.models import Role
+from coproduce.people.models import PATIENT_SIDE_ROLES, Role
 from coproduce.platform import clock
 from coproduce.safetynet.engine import item9_positive
 
@@ -214,9 +220,11 @@ def step(request, token: str, number: int):
     if request.method == "POST":
         action = request.POST.get("action", "next")
         if current.kind == "free_text":
-            flow.save_page_atomically(
-                invitation, current, free_text=request.POST.get("free_text", ""), actor=actor
-            )
+            typed = request.POST.get("free_text", "")
+            too_long = flow.free_text_error(typed)
+            if too_long:
+                return _free_text_page(request, token, invitation, steps, current, typed, too_long)
+            flow.save_page_atomically(invitation, current, free_text=typed, actor=actor)
         else:
             answers, errors = flow.read_page(current, request.POST)
             if action == "next" and not errors:
@@ -249,8 +257,23 @@ def step(request, token: str, number: int):
             _item_context(i, answers.get(i.link_id), errors.get(i.link_id)) for i in current.items
         ],
         "free_text": (invitation.draft or {}).get("free_text", ""),
+        "max_free_text": MAX_FREE_TEXT,
     }
     return render(request, "checkins/step.html", context, status=400 if errors else 200)
+
+
+def _free_text_page(request, token, invitation, steps, current, typed: str, error: str):
+    """The message page again with what was typed (not cut) and why it cannot be sent."""
+    context = {
+        "invitation": invitation,
+        "token": token,
+        "step": current,
+        "total": len(steps),
+        "free_text": typed,
+        "free_text_error": error,
+        "max_free_text": MAX_FREE_TEXT,
+    }
+    return render(request, "checkins/step.html", context, status=400)
 
 
 def _review(request, token, invitation, steps, current, error: str = "", status: int = 200):
@@ -285,34 +308,46 @@ def submit(request, token: str):
         return _refused(request, exc)
     draft = invitation.draft or {}
     try:
-        with transaction.atomic():
-            result = submit_checkin(
-                invitation=invitation,
-                answers=draft.get("answers") or {},
-                free_text=draft.get("free_text", ""),
-                idempotency_key=web_idempotency_key(invitation),
-                submitted_by=_actor(request, invitation),
-                source="web",
-            )
+        result = store_checkin(
+            invitation=invitation,
+            answers=draft.get("answers") or {},
+            free_text=draft.get("free_text", ""),
+            idempotency_key=web_idempotency_key(invitation),
+            submitted_by=_actor(request, invitation),
+            source="web",
+        )
     except CheckinInvalid as exc:
         steps = flow.steps_for(invitation)
         return _review(request, token, invitation, steps, steps[-1], str(exc), status=400)
     except CheckinClosed:
         return _refused(request, LinkRefused("expired", invitation))
-    except DatabaseError:
+    if isinstance(result, NotStored):
         # Nothing was stored (one transaction) and the draft is kept: say so, offer to send
         # again, and show crisis help from the answers alone, without the database.
-        log.exception("Could not store the check-in for invitation %s.", invitation.pk)
-        help_now = crisis_help_when_not_stored(draft.get("answers") or {})
-        return render(
-            request,
-            "checkins/not_sent.html",
-            {"token": token, "crisis": bool(help_now), "crisis_resources": help_now},
-            status=503,
-        )
+        return not_sent_page(request, token, result)
     seen = request.session.get(RESULTS_SESSION_KEY, [])
     request.session[RESULTS_SESSION_KEY] = [*seen[-9:], result.response.pk]
     return redirect("checkin-done")
+
+
+def sent_already(token: str) -> bool:
+    """Whether the check-in of this link is stored (False when the database cannot say)."""
+    try:
+        digest = token_digest_for(token)
+        return digest is not None and (
+            CheckinResponse.objects.filter(invitation__tokens__digest=digest).exists()
+        )
+    except DatabaseError:
+        return False
+
+
+def not_sent_page(request, token: str, outcome: NotStored):
+    return render(
+        request,
+        "checkins/not_sent.html",
+        {"token": token, "crisis": outcome.crisis, "crisis_resources": outcome.crisis_resources},
+        status=503,
+    )
 
 
 @never_cache
@@ -347,7 +382,7 @@ def done(request):
 @login_required
 def my_checkins(request):
     """Check-ins due for the logged-in patient, or for the children a parent answers for."""
-    if request.user.role not in (Role.PATIENT, Role.FAMILY):
+    if request.user.role not in PATIENT_SIDE_ROLES:
         raise Http404("Not found.")
     due = due_for_user(request.user)
     return render(request, "checkins/my_checkins.html", {"due": due})

@@ -7,4 +7,7 @@ class InteropConfig(AppConfig):
     verbose_name = "JSON and FHIR API"
 
     def ready(self) -> None:
-        from coproduce.interop import events  # noqa: F401  (registers audit event kinds)
+        from coproduce.audit.events import register_kinds
+        from coproduce.interop.events import EVENTS
+
+        register_kinds(EVENTS)

@@ -18,7 +18,6 @@ from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, KeySet, RSAKey
 
 from coproduce.audit.services import record
-from coproduce.interop import events  # noqa: F401  (registers the audit kinds)
 from coproduce.interop.models import AccessToken, ApiClient
 from coproduce.interop.scopes import ScopeError, parse_scopes
 from coproduce.people.models import STAFF_ROLES, User

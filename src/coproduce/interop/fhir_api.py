@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from django.db import transaction
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Header, NinjaAPI, Schema
@@ -17,7 +16,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import django_auth
 from pydantic import ConfigDict
 
-from coproduce.checkins.services import SubmitResult
+from coproduce.checkins.services import NotStored, SubmitResult
 from coproduce.interop import fhir
 from coproduce.interop.clients import ALGORITHMS, token_url
 from coproduce.interop.fhir_http import BASE_PATH, fhir_response, json_body, outcome_response
@@ -248,7 +247,7 @@ for _resource in RESOURCES:
 
 @fhir_api.post(
     "/QuestionnaireResponse",
-    response={200: Resource, 201: Resource, **OUTCOMES},
+    response={200: Resource, 201: Resource, **OUTCOMES, 503: Resource},
     summary="Submit a QuestionnaireResponse",
     tags=["QuestionnaireResponse"],
 )
@@ -260,14 +259,30 @@ def create_questionnaire_response(
     """Store a completed response as a check-in; repeat-safe by Idempotency-Key."""
     caller = caller_of(request, "QuestionnaireResponse", "c")
     token = getattr(request, "api_token", None)
-    with transaction.atomic():
-        result, instrument_id = submit_questionnaire_response(
-            caller.user,
-            payload.model_dump(exclude_unset=True),
-            idempotency_key,
-            client=token.client if token is not None else None,
-        )
+    result, instrument_id = submit_questionnaire_response(
+        caller.user,
+        payload.model_dump(exclude_unset=True),
+        idempotency_key,
+        client=token.client if token is not None else None,
+    )
+    if isinstance(result, NotStored):
+        return not_stored_outcome(result)
     return _created(request, result, instrument_id)
+
+
+def not_stored_outcome(outcome: NotStored) -> JsonResponse:
+    """503: nothing was stored; crisis help (from the answers alone) travels with the error."""
+    issues = [fhir.issue(outcome.detail, code="transient")]
+    if outcome.crisis:
+        issues.append(fhir.issue(outcome.crisis_resources, code="informational"))
+    body = fhir.operation_outcome(issues)
+    if outcome.crisis:
+        body["extension"] = [
+            {"url": fhir.CRISIS_RESOURCES_URL, "valueString": outcome.crisis_resources}
+        ]
+    response = fhir_response(body, 503)
+    response["Retry-After"] = "60"
+    return response
 
 
 def _created(request: HttpRequest, result: SubmitResult, instrument_id: str) -> JsonResponse:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import TYPE_CHECKING, Any
 
 from django.http import Http404
 
 from coproduce.audit.services import record
-from coproduce.checkins.api import api_idempotency_key
-from coproduce.checkins.services import CheckinInvalid, SubmitResult, submit_checkin
+from coproduce.checkins.services import (
+    CheckinInvalid,
+    NotStored,
+    SubmitResult,
+    api_idempotency_key,
+    store_checkin,
+    system_idempotency_key,
+)
 from coproduce.interop.fhir import (
     FhirInvalid,
     issue,
@@ -23,16 +28,10 @@ if TYPE_CHECKING:
     from coproduce.interop.models import ApiClient
 
 
-def system_idempotency_key(client: ApiClient, idempotency_key: str) -> str:
-    """The stored key for a system's Idempotency-Key header (scoped to the client)."""
-    # Per client, so two systems acting for one staff user never answer with each other's.
-    return "sys:" + hashlib.sha256(f"{client.pk}:{idempotency_key}".encode()).hexdigest()[:56]
-
-
 def submit_questionnaire_response(
     user: User, data: dict[str, Any], idempotency_key: str, *, client: ApiClient | None = None
-) -> tuple[SubmitResult, str]:
-    """Store one QuestionnaireResponse as a check-in; return the result and the instrument.
+) -> tuple[SubmitResult | NotStored, str]:
+    """Store one QuestionnaireResponse as a check-in; return the outcome and the instrument.
 
     A logged-in user may answer only for themself or their child (`can_answer_for`). A
     system (`client`, whose token's scopes allow creating QuestionnaireResponses) may store
@@ -40,10 +39,18 @@ def submit_questionnaire_response(
     the patient answered there. The check-in records the client as its author.
 
     Raises FhirInvalid (nothing stored) or Http404 when the caller may not answer for the
-    subject. The caller owns the transaction, as for every `submit_checkin` caller.
+    subject; a database failure is `NotStored`, as for every caller of `store_checkin`.
     """
     from coproduce.interop.models import SystemSubmission
 
+    try:
+        key = (
+            api_idempotency_key(user, idempotency_key)
+            if client is None
+            else system_idempotency_key(client.pk, idempotency_key)
+        )
+    except CheckinInvalid as exc:
+        raise FhirInvalid([issue(str(exc), "Idempotency-Key")]) from exc
     parsed = parse_questionnaire_response(data)
     detail = {"page": "api fhir submit"}
     if client is not None:
@@ -52,23 +59,10 @@ def submit_questionnaire_response(
     if client is None and not can_answer_for(user, patient):
         raise Http404("No such patient.")
     instrument_id = parsed.definition.id
-    key = (
-        api_idempotency_key(user, idempotency_key)
-        if client is None
-        else system_idempotency_key(client, idempotency_key)
-    )
-    try:
-        result = submit_checkin(
-            patient=patient,
-            answers={instrument_id: parsed.answers},
-            idempotency_key=key,
-            submitted_by=user,
-            source="fhir" if client is None else "fhir-system",
-        )
-    except CheckinInvalid as exc:
-        where = item_expression(exc.link_id) if exc.link_id else "QuestionnaireResponse"
-        raise FhirInvalid([issue(str(exc), where)]) from exc
-    if client is not None and result.created:
+
+    def by_system(result: SubmitResult) -> None:
+        if client is None or not result.created:
+            return
         SystemSubmission.objects.create(response=result.response, client=client)
         record(
             "apiclient.response_submitted",
@@ -77,4 +71,17 @@ def submit_questionnaire_response(
             obj=result.response,
             detail={"client": client.name, "instrument": instrument_id},
         )
+
+    try:
+        result = store_checkin(
+            patient=patient,
+            answers={instrument_id: parsed.answers},
+            idempotency_key=key,
+            submitted_by=user,
+            source="fhir" if client is None else "fhir-system",
+            then=by_system,
+        )
+    except CheckinInvalid as exc:
+        where = item_expression(exc.link_id) if exc.link_id else "QuestionnaireResponse"
+        raise FhirInvalid([issue(str(exc), where)]) from exc
     return result, instrument_id

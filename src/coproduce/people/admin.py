@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from coproduce.people.models import CareTeam, CareTeamMembership, Network, Site, User
+from coproduce.audit.services import record
+from coproduce.people.models import CareTeam, CareTeamMembership, Network, Role, Site, User
 
 
 @admin.register(Network)
@@ -40,14 +43,73 @@ class SiteAdmin(admin.ModelAdmin):
         return site.urgent_contact or str(_("none: urgent alerts reach only the team"))
 
 
+class _MembershipFormSet(BaseInlineFormSet):
+    """Nobody puts themselves in a care team: another registry admin must (and it is audited)."""
+
+    request_user: User | None = None
+
+    def clean(self) -> None:
+        super().clean()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if not data or data.get("DELETE") or not form.has_changed():
+                continue
+            member = data.get("user") or getattr(form.instance, "user", None)
+            if self.request_user is not None and member == self.request_user:
+                raise ValidationError(
+                    _("You cannot add yourself to a care team: ask another registry admin.")
+                )
+
+
 class MembershipInline(admin.TabularInline):
     model = CareTeamMembership
+    formset = _MembershipFormSet
     extra = 1
     autocomplete_fields = ("user",)
 
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        return type(formset.__name__, (formset,), {"request_user": request.user})
+
+    def _editable(self, request, obj) -> bool:
+        return not (isinstance(obj, User) and obj.pk == request.user.pk)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return self._editable(request, obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._editable(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._editable(request, obj) and super().has_delete_permission(request, obj)
+
+
+class AuditedMembershipsMixin:
+    """Every care-team membership added or removed in the admin writes an audit row."""
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)  # type: ignore[misc]
+        if formset.model is not CareTeamMembership:
+            return
+        for membership in formset.new_objects:
+            _audit_membership(request, "careteam.member_added", membership)
+        for membership, _fields in formset.changed_objects:
+            _audit_membership(request, "careteam.member_added", membership)
+        for membership in formset.deleted_objects:
+            _audit_membership(request, "careteam.member_removed", membership)
+
+
+def _audit_membership(request, event: str, membership: CareTeamMembership) -> None:
+    record(
+        event,
+        actor=request.user,
+        obj=membership.user,
+        detail={"team": membership.care_team_id, "source": "admin"},
+    )
+
 
 @admin.register(CareTeam)
-class CareTeamAdmin(admin.ModelAdmin):
+class CareTeamAdmin(AuditedMembershipsMixin, admin.ModelAdmin):
     list_display = ("name", "site")
     list_filter = ("site",)
     search_fields = ("name", "site__name")
@@ -55,7 +117,10 @@ class CareTeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class CoproduceUserAdmin(UserAdmin):
+class CoproduceUserAdmin(AuditedMembershipsMixin, UserAdmin):
+    """Staff and family accounts. Patients are not listed (nor found by search): their
+    identities are the clinic's, not the registry admin's."""
+
     list_display = ("username", "first_name", "last_name", "role", "is_active", "last_login")
     list_filter = ("role", "is_active")
     search_fields = ("username", "first_name", "last_name", "email")
@@ -67,3 +132,30 @@ class CoproduceUserAdmin(UserAdmin):
     add_fieldsets = ((None, {"fields": ("username", "role", "password1", "password2")}),)
     readonly_fields = ("last_login", "date_joined")
     inlines = [MembershipInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).exclude(role=Role.PATIENT)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.pk == request.user.pk:
+            return (*fields, "role")  # nobody changes their own role: another admin must
+        return fields
+
+    def save_model(self, request, obj, form, change):
+        before = User.objects.filter(pk=obj.pk).values_list("role", flat=True).first()
+        super().save_model(request, obj, form, change)
+        if not change:
+            record(
+                "user.created",
+                actor=request.user,
+                obj=obj,
+                detail={"source": "admin", "role": obj.role},
+            )
+        elif before != obj.role:
+            record(
+                "user.role_changed",
+                actor=request.user,
+                obj=obj,
+                detail={"from": before, "to": obj.role, "source": "admin"},
+            )

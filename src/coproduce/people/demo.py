@@ -6,6 +6,7 @@ import datetime as dt
 
 from coproduce.demo import DEMO_PASSWORD, DemoContext
 from coproduce.people.models import (
+    PATIENT_SIDE_ROLES,
     CareTeam,
     CareTeamMembership,
     Channel,
@@ -128,7 +129,7 @@ PATIENTS_PER_TEAM = 10
 def _user(ctx: DemoContext, username: str, role: str, first: str, last: str) -> User:
     # Staff have addresses so that the demo shows an urgent alert's whole path (outbox,
     # e-mail); patients' own addresses are on their Patient rows.
-    email = f"{username}@example.org" if role not in (Role.PATIENT, Role.FAMILY) else ""
+    email = f"{username}@example.org" if role not in PATIENT_SIDE_ROLES else ""
     user, created = User.objects.get_or_create(
         username=username,
         defaults={"role": role, "first_name": first, "last_name": last, "email": email},

@@ -31,13 +31,20 @@ class Role(models.TextChoices):
     PANELIST = "panelist", "Patient advisory panel member"
 
 
+# Every set of roles is declared here, once; other apps import these names.
 # Roles that care for patients of their own care teams.
 CARE_ROLES = frozenset({Role.CLINICIAN, Role.NURSE, Role.COORDINATOR})
+# Care roles that decide on a patient's plan, goals and medications.
+CLINICAL_ROLES = frozenset({Role.CLINICIAN, Role.NURSE})
+# The patient and the people who act for or read for them.
+PATIENT_SIDE_ROLES = frozenset({Role.PATIENT, Role.FAMILY})
 # Research roles are per study: a StudyStaff row says which studies (and sites) they work on.
 RESEARCH_ROLES = frozenset(
     {Role.COORDINATOR, Role.INVESTIGATOR, Role.STATISTICIAN, Role.RESEARCHER}
 )
 STAFF_ROLES = CARE_ROLES | RESEARCH_ROLES | {Role.QI_LEAD, Role.REGISTRY_ADMIN}
+# Research roles that ask for (researcher) or decide on (investigator) de-identified exports.
+EXPORT_ROLES = frozenset({Role.RESEARCHER, Role.INVESTIGATOR})
 
 
 def _crud(app_model: str, actions=("view", "add", "change", "delete")) -> set[str]:

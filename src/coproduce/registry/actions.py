@@ -6,13 +6,10 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied
 
-from coproduce.audit.events import register
 from coproduce.audit.services import record
 from coproduce.people.models import CARE_ROLES, Role, Site, User
 from coproduce.registry.measures import MEASURES
 from coproduce.registry.models import PdsaAnnotation
-
-register("registry.pdsa.added", "A PDSA change was annotated on a measure's charts.")
 
 
 def annotation_sites(user: User):

@@ -5,3 +5,9 @@ class RegistryConfig(AppConfig):
     name = "coproduce.registry"
     label = "registry"
     verbose_name = "Registry"
+
+    def ready(self) -> None:
+        from coproduce.audit.events import register_kinds
+        from coproduce.registry.events import EVENTS
+
+        register_kinds(EVENTS)

@@ -1,63 +1,26 @@
-"""Server-rendered SVG charts for the registry pages (pygal; no JavaScript, no CDN)."""
+"""The registry's charts (SPC and funnel plots), drawn by the one chart module.
+
+Each colour belongs to what a series is (observed, centre, limits, change tested), not to
+the order series are added. Every chart has a title and a description; the page shows the
+same numbers in a table.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
-import pygal
-from pygal.style import Style
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
+from coproduce.platform.charts import Dot, Line, xy_svg
 from coproduce.registry.funnel import FunnelLimits
 from coproduce.registry.spc import Chart
 
-
-def _style(colors: tuple[str, ...]) -> Style:
-    return Style(
-        background="white",
-        plot_background="white",
-        foreground="#1b1f24",
-        foreground_strong="#1b1f24",
-        foreground_subtle="#4a5560",
-        colors=colors,
-        font_family="system-ui, sans-serif",
-        label_font_size=13,
-        major_label_font_size=13,
-        legend_font_size=14,
-        title_font_size=16,
-    )
+OBSERVED, CENTRE, LIMIT, INNER_LIMIT, CHANGE = "#0b5c8a", "#4a5560", "#a3231b", "#b35c00", "#b35c00"
 
 
-# One colour per added series, in order; the unnamed lower limit repeats its upper's colour.
-_SPC_STYLE = _style(("#0b5c8a", "#4a5560", "#a3231b", "#a3231b", "#b35c00"))
-_FUNNEL_STYLE = _style(("#a3231b", "#a3231b", "#b35c00", "#b35c00", "#0b5c8a"))
-
-
-# pygal writes a config <script> for its tooltips (which we do not load) and an inline
-# style on the tooltip group; the CSP forbids both, so they go. Its <style> element gets
-# the response's nonce in the template (|csp_nonce).
-_SCRIPT_RE = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL)
-
-
-def _without_script(svg: str) -> str:
-    return _SCRIPT_RE.sub("", svg).replace(' style="opacity: 0"', "")
-
-
-def _base(cls, title: str | None, style: Style = _SPC_STYLE, width=720, height=320, **kw):
-    return cls(
-        js=[],
-        disable_xml_declaration=True,
-        style=style,
-        width=width,
-        height=height,
-        truncate_label=-1,
-        explicit_size=False,
-        title=title,
-        legend_at_bottom=True,
-        truncate_legend=-1,
-        print_values=False,
-        **kw,
-    )
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")[:40] or "chart"
 
 
 def spc_svg(
@@ -68,79 +31,98 @@ def spc_svg(
     percent: bool = True,
     y_title: str = "%",
     marks: Sequence[tuple[int, str]] = (),
-) -> str:
-    """Return an SVG of an SPC chart: values, centre line, control limits and PDSA marks.
+) -> SafeString:
+    """An SPC chart: values, centre line, control limits (steps at new phases), PDSA marks.
 
-    `marks` are (index, title) of changes tested; they are drawn as large orange dots on the
-    observed value, with the title as the point's tooltip. New phases show as steps in the
-    centre line and limits.
+    `marks` are (index, title) of changes tested, drawn as large orange dots on the observed
+    value with the title as the dot's own text.
     """
     scale = 100.0 if percent else 1.0
 
-    def scaled(values):
-        return [None if v is None else round(v * scale, 2) for v in values]
+    def series(values: Sequence[float | None]) -> list[tuple[float, float] | None]:
+        return [None if v is None else (i, round(v * scale, 2)) for i, v in enumerate(values)]
 
-    # Drawn small (two per row, or a phone's width): fewer, larger labels. The panel's
-    # heading names the chart, so the SVG carries no title of its own.
-    line = _base(
-        pygal.Line,
-        None,
-        width=520,
-        height=340,
-        x_labels=list(labels),
-        show_minor_x_labels=False,
-        x_labels_major_every=max(1, len(labels) // 4),
-        x_label_rotation=0,
+    shown = [v * scale for v in [*chart.y, *chart.ucl] if v is not None]
+    top = 100.0 if percent else max([*shown, 1.0]) * 1.1
+    every = max(1, len(labels) // 4)
+    dots = [
+        Dot(i, round(chart.y[i] * scale, 2), text, CHANGE, r=7)
+        for i, text in marks
+        if 0 <= i < len(chart.y) and chart.y[i] is not None
+    ]
+    signals = len(chart.signals)
+    description = _(
+        "%(name)s by month, %(first)s to %(last)s: %(n)s months, latest %(latest)s %(unit)s; "
+        "%(signals)s outside the control limits; %(marks)s changes tested marked. "
+        "The table under the chart has every month."
+    ) % {
+        "name": title,
+        "first": labels[0] if labels else "",
+        "last": labels[-1] if labels else "",
+        "n": len(chart.y),
+        "latest": round(chart.y[-1] * scale, 1) if chart.y else "",
+        "unit": y_title,
+        "signals": signals,
+        "marks": len(dots),
+    }
+    step = 20 if percent else max(1, round(top / 5))
+    return xy_svg(
+        chart_id=f"spc-{_slug(title)}",
+        title=_("%(name)s: control chart") % {"name": title},
+        description=description,
+        x_range=(0, max(len(labels) - 1, 1)),
+        y_range=(0, top),
+        x_ticks=[(i, label) for i, label in enumerate(labels) if i % every == 0],
+        y_ticks=[float(v) for v in range(0, int(top) + 1, step)],
         y_title=y_title,
-        range=(0, 100) if percent else None,
-        y_labels=list(range(0, 101, 20)) if percent else None,
-        allow_interruptions=True,
+        lines=[
+            Line(_("Observed"), series(chart.y), OBSERVED, dots=True),
+            Line(_("Centre"), series(chart.centre), CENTRE, dash="6,4"),
+            Line(_("Control limits"), series(chart.ucl), LIMIT, dash="2,3"),
+            Line("", series(chart.lcl), LIMIT, dash="2,3"),
+        ],
+        dots=dots,
+        dots_name=_("Change tested (PDSA)"),
     )
-    line.add("Observed", scaled(chart.y), show_dots=True, dots_size=3)
-    line.add("Centre", scaled(chart.centre), show_dots=False, stroke_style={"dasharray": "6,4"})
-    line.add(
-        "Control limits",
-        scaled(chart.ucl),
-        show_dots=False,
-        stroke_style={"dasharray": "2,3"},
-    )
-    line.add(None, scaled(chart.lcl), show_dots=False, stroke_style={"dasharray": "2,3"})
-    if marks:
-        points: list = [None] * len(chart.y)
-        for index, text in marks:
-            if 0 <= index < len(points):
-                points[index] = {"value": round(chart.y[index] * scale, 2), "label": text}
-        line.add("Change tested (PDSA)", points, stroke=False, dots_size=7)
-    return _without_script(line.render(is_unicode=True))
 
 
 def funnel_svg(
     title: str, limits: Sequence[FunnelLimits], points: Sequence[tuple[str, int, float]]
-) -> str:
-    """Return an SVG funnel plot: 95 % and 99.8 % limits against denominator, one dot per site."""
-    xy = _base(
-        pygal.XY,
-        title,
-        style=_FUNNEL_STYLE,
-        x_title="Patients or events (denominator)",
+) -> SafeString:
+    """A funnel plot: 95 % and 99.8 % limits against denominator, one dot per site."""
+    widest = max([lim.n for lim in limits] + [n for _, n, _ in points] + [1])
+
+    def limit(attr: str) -> list[tuple[float, float] | None]:
+        return [(lim.n, round(getattr(lim, attr) * 100, 2)) for lim in limits]
+
+    outside = sum(
+        1
+        for _name, n, p in points
+        for lim in limits
+        if lim.n == n and not lim.lower998 <= p <= lim.upper998
+    )
+    description = _(
+        "%(title)s. %(sites)s sites plotted by the number of patients or events against "
+        "their percentage, inside funnel-shaped 95 %% and 99.8 %% limits; %(outside)s outside "
+        "the 99.8 %% limits. The table under the chart has every site."
+    ) % {"title": title, "sites": len(points), "outside": outside}
+    ticks = [round(widest * k / 4) for k in range(5)]
+    return xy_svg(
+        chart_id=f"funnel-{_slug(title)}",
+        title=title,
+        description=description,
+        x_range=(0, widest),
+        y_range=(0, 100),
+        x_ticks=[(t, str(t)) for t in ticks],
+        y_ticks=[float(v) for v in range(0, 101, 20)],
+        x_title=_("Patients or events (denominator)"),
         y_title="%",
-        range=(0, 100),
-        dots_size=2,
+        lines=[
+            Line(_("99.8 % limits"), limit("upper998"), LIMIT),
+            Line("", limit("lower998"), LIMIT),
+            Line(_("95 % limits"), limit("upper95"), INNER_LIMIT, dash="5,3"),
+            Line("", limit("lower95"), INNER_LIMIT, dash="5,3"),
+        ],
+        dots=[Dot(n, round(p * 100, 2), name, OBSERVED, r=6) for name, n, p in points],
+        dots_name=_("Sites"),
     )
-    for name, lower, upper in (
-        ("99.8 % limits", "lower998", "upper998"),
-        ("95 % limits", "lower95", "upper95"),
-    ):
-        xy.add(
-            name, [(lim.n, round(getattr(lim, upper) * 100, 2)) for lim in limits], show_dots=False
-        )
-        xy.add(
-            None, [(lim.n, round(getattr(lim, lower) * 100, 2)) for lim in limits], show_dots=False
-        )
-    xy.add(
-        "Sites",
-        [{"value": (n, round(p * 100, 2)), "label": name} for name, n, p in points],
-        stroke=False,
-        dots_size=6,
-    )
-    return _without_script(xy.render(is_unicode=True))

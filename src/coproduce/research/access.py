@@ -13,13 +13,13 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from coproduce.audit.services import record
-from coproduce.people.models import Role, Site, User
+from coproduce.people.models import RESEARCH_ROLES, Role, Site, User
 from coproduce.platform import clock
 from coproduce.research.models import Arm, Study, StudyStaff
 from coproduce.research.participants import Allocation, Participant, Status, WithdrawalScope
 
 JOINED = (Status.CONSENTED, Status.RANDOMISED, Status.ACTIVE, Status.COMPLETED, Status.WITHDRAWN)
-STUDY_ROLES = (Role.COORDINATOR, Role.INVESTIGATOR, Role.STATISTICIAN, Role.RESEARCHER)
+STUDY_ROLES = RESEARCH_ROLES
 
 
 def _active(user: User) -> bool:

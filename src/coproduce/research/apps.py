@@ -7,9 +7,12 @@ class ResearchConfig(AppConfig):
     verbose_name = "Research"
 
     def ready(self) -> None:
+        from coproduce.audit.events import register_kinds
         from coproduce.people.access import extend_visibility
-        from coproduce.research import events  # noqa: F401  (registers audit event kinds)
         from coproduce.research.access import study_patients_for
+        from coproduce.research.events import EVENTS
+
+        register_kinds(EVENTS)
 
         # Coordinators see their studies' consented participants (people.access).
         extend_visibility(study_patients_for)

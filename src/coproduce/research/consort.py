@@ -1,4 +1,4 @@
-"""CONSORT flow numbers from the screening log, and the drawn diagram (pygal SVG + table).
+"""CONSORT flow numbers from the screening log, and the drawn flow diagram (SVG + table).
 
 Stages follow the CONSORT 2010 flow diagram (Schulz, Altman, Moher; BMJ 2010;340:c332):
 assessed for eligibility → excluded (not meeting criteria, declined, not yet decided) →
@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import pygal
 from django.db.models import Count, QuerySet
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from coproduce.registry.charts import _base, _style
+from coproduce.platform.charts import Box, flow_svg
 from coproduce.research.models import Study
 from coproduce.research.participants import (
     Allocation,
@@ -103,17 +103,66 @@ def flow(study: Study, participants: QuerySet[Participant] | None = None) -> Flo
     return result
 
 
-def consort_svg(study: Study, result: Flow) -> str:
-    """Return the flow as a horizontal bar chart, one bar per box of the CONSORT diagram."""
-    chart = _base(
-        pygal.HorizontalBar,
-        _("CONSORT flow: %(study)s") % {"study": study.title},
-        style=_style(("#0b5c8a",)),
-        height=120 + 28 * len(result.rows()),
-        show_legend=False,
+def _n(label: str, n: int) -> str:
+    return _("%(label)s (n=%(n)s)") % {"label": label, "n": n}
+
+
+def consort_svg(study: Study, result: Flow) -> SafeString:
+    """Return the CONSORT flow diagram: boxes and arrows from assessed to analysed."""
+    declined = ["– " + _n(reason, n) for reason, n in sorted(result.declined_by_reason.items())]
+    excluded = Box(
+        _n(_("Excluded"), result.excluded),
+        (
+            _n(_("Not meeting inclusion criteria"), result.not_eligible),
+            _n(_("Declined to participate"), result.declined),
+            *declined,
+            _n(_("Not yet randomised"), result.pending),
+        ),
     )
-    rows = result.rows()
-    # pygal draws the first label at the bottom of a horizontal chart: reverse for reading order.
-    chart.x_labels = [label for label, _n in reversed(rows)]
-    chart.add(_("Participants"), [n for _label, n in reversed(rows)])
-    return chart.render(is_unicode=True)
+    columns = [
+        [
+            Box(_n(_("Allocated to %(arm)s") % {"arm": arm.name}, arm.allocated)),
+            Box(
+                _("Follow-up"),
+                (
+                    _n(_("Discontinued the intervention"), arm.discontinued),
+                    _n(_("Stopped follow-up (withdrew)"), arm.stopped_follow_up),
+                ),
+            ),
+            Box(_n(_("Analysed"), arm.analysed)),
+        ]
+        for arm in result.arms
+    ]
+    arms = "; ".join(
+        _("%(arm)s: %(a)s allocated, %(d)s discontinued, %(s)s stopped follow-up, %(n)s analysed")
+        % {
+            "arm": arm.name,
+            "a": arm.allocated,
+            "d": arm.discontinued,
+            "s": arm.stopped_follow_up,
+            "n": arm.analysed,
+        }
+        for arm in result.arms
+    )
+    description = _(
+        "Flow diagram. %(a)s assessed for eligibility; %(e)s excluded (%(ne)s not meeting "
+        "criteria, %(d)s declined, %(p)s not yet randomised); %(r)s randomised. %(arms)s. "
+        "The table below the diagram has every number."
+    ) % {
+        "a": result.assessed,
+        "e": result.excluded,
+        "ne": result.not_eligible,
+        "d": result.declined,
+        "p": result.pending,
+        "r": result.randomised,
+        "arms": arms,
+    }
+    return flow_svg(
+        chart_id="consort",
+        title=_("CONSORT flow: %(study)s") % {"study": study.title},
+        description=description,
+        start=Box(_n(_("Assessed for eligibility"), result.assessed)),
+        side=excluded,
+        split=Box(_n(_("Randomised"), result.randomised)),
+        columns=columns,
+    )

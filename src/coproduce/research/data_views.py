@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from coproduce.audit.services import record
-from coproduce.people.models import Role
+from coproduce.people.models import EXPORT_ROLES, Role
 from coproduce.platform import clock
 from coproduce.research import access, exports, outcomes, quality
 from coproduce.research.datamodels import QueryStatus, RequestStatus
@@ -27,7 +27,6 @@ from coproduce.web.decorators import role_required
 
 STUDY_ROLES = access.STUDY_ROLES
 COORDINATOR = (Role.COORDINATOR,)
-EXPORT_ROLES = (Role.RESEARCHER, Role.INVESTIGATOR)
 
 
 def _errors(exc: ValidationError) -> str:

@@ -1,34 +1,34 @@
 """Audit event kinds of the research app."""
 
-from coproduce.audit.events import register
-
-register("research.screened", "A patient was entered in a study's screening log.")
-register("research.approached", "A screened patient was approached about a study.")
-register("research.declined", "A patient declined to take part in a study (with the reason).")
-register("research.eligibility", "A coordinator confirmed (or not) a participant's eligibility.")
-register("research.consent_link_issued", "A single-use consent signing link was sent.")
-register("research.consent_signed", "A consent, permission or assent was signed.")
-register("research.consent_copy", "A signed consent copy was opened.")
-register("research.consent_signed_off", "A PI put a consent version in force.")
-register("research.randomised", "A participant was allocated (detail: stratum, position).")
-register("research.arm_viewed", "A participant's allocated arm was shown.")
-register("research.allocations_listed", "The allocation list was shown (unblinded).")
-register("research.withdrawn", "A participant withdrew (detail: the scope).")
-register("research.completed", "A participant completed the study.")
-register("research.contact_logged", "A coordinator logged a contact with a participant.")
-register("research.session_recorded", "Attendance at a treatment session was recorded.")
-register("research.workspace_viewed", "A study workspace page was shown.")
-register("research.exported", "A de-identified study export was written (detail: who, files).")
-register("research.export_requested", "A researcher asked for a de-identified export.")
-register("research.export_decided", "A PI approved or refused an export request.")
-register("research.export_downloaded", "An approved export was downloaded.")
-register("research.outcomes_viewed", "A study's outcome table (or participant statuses) was shown.")
-register("research.quality_checked", "A study's data-quality rules were run (detail: new queries).")
-register("research.query_answered", "A coordinator answered or closed a data-quality query.")
-register("panel.survey_sent", "Single-use panel survey links were sent (detail: member ids).")
-register("panel.survey_answered", "A panel member answered a panel survey.")
-register("incentive.accrued", "An incentive was entered in the ledger (payee, rule, amount).")
-register("incentive.batched", "Ledger entries were put in a payment batch.")
-register("incentive.batch_approved", "The PI approved a payment batch.")
-register("incentive.batch_paid", "A payment batch was marked as paid.")
-register("incentive.batch_exported", "A payment batch's CSV for the finance office was made.")
+EVENTS = {
+    'research.screened': "A patient was entered in a study's screening log.",
+    'research.approached': 'A screened patient was approached about a study.',
+    'research.declined': 'A patient declined to take part in a study (with the reason).',
+    'research.eligibility': "A coordinator confirmed (or not) a participant's eligibility.",
+    'research.consent_link_issued': 'A single-use consent signing link was sent.',
+    'research.consent_signed': 'A consent, permission or assent was signed.',
+    'research.consent_copy': 'A signed consent copy was opened.',
+    'research.consent_signed_off': 'A PI put a consent version in force.',
+    'research.randomised': 'A participant was allocated (detail: stratum, position).',
+    'research.arm_viewed': "A participant's allocated arm was shown.",
+    'research.allocations_listed': 'The allocation list was shown (unblinded).',
+    'research.withdrawn': 'A participant withdrew (detail: the scope).',
+    'research.completed': 'A participant completed the study.',
+    'research.contact_logged': 'A coordinator logged a contact with a participant.',
+    'research.session_recorded': 'Attendance at a treatment session was recorded.',
+    'research.workspace_viewed': 'A study workspace page was shown.',
+    'research.exported': 'A de-identified study export was written (detail: who, files).',
+    'research.export_requested': 'A researcher asked for a de-identified export.',
+    'research.export_decided': 'A PI approved or refused an export request.',
+    'research.export_downloaded': 'An approved export was downloaded.',
+    'research.outcomes_viewed': "A study's outcome table (or participant statuses) was shown.",
+    'research.quality_checked': "A study's data-quality rules were run (detail: new queries).",
+    'research.query_answered': 'A coordinator answered or closed a data-quality query.',
+    'panel.survey_sent': 'Single-use panel survey links were sent (detail: member ids).',
+    'panel.survey_answered': 'A panel member answered a panel survey.',
+    'incentive.accrued': 'An incentive was entered in the ledger (payee, rule, amount).',
+    'incentive.batched': 'Ledger entries were put in a payment batch.',
+    'incentive.batch_approved': 'The PI approved a payment batch.',
+    'incentive.batch_paid': 'A payment batch was marked as paid.',
+    'incentive.batch_exported': "A payment batch's CSV for the finance office was made.",
+}

@@ -13,7 +13,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from coproduce.audit.events import register
 from coproduce.audit.models import AuditEvent
 from coproduce.audit.services import audit_event
 from coproduce.platform import clock
@@ -25,22 +24,6 @@ from coproduce.safetynet.models import Alert, Priority
 URGENT_ACK_MINUTES = 60
 SOON_ACK_HOURS = 24
 ROUTINE_ACK_HOURS = 72
-
-# The alert kinds of the audit log, registered where every alert is raised, so that any
-# module raising one (careplans too) has them.
-for _event, _text in {
-    "alert.raised": "The safety net raised an alert for the care team.",
-    "alert.viewed": "A care-team member opened an alert (and the check-in behind it).",
-    "alert.listed": "The alert queue was shown (detail lists the registry IDs).",
-    "alert.acknowledged": "A care-team member acknowledged an alert.",
-    "alert.resolved": "A care-team member resolved an alert with a note.",
-    "alert.reassigned": "An alert was reassigned to another team member.",
-    "alert.snoozed": "A rule was snoozed for a patient for a number of days.",
-    "alert.escalated": "An urgent alert was not acknowledged in time and was escalated.",
-    "alert.unreached": "An urgent alert could reach nobody (no address, or its sends kept "
-    "failing); the registry admins were told.",
-}.items():
-    register(_event, _text)
 
 
 def ack_due(priority: int, now: dt.datetime) -> dt.datetime:

@@ -8,7 +8,7 @@ import datetime as dt
 from coproduce.batch import Batch, Ref
 from coproduce.checkins.models import Score
 from coproduce.demo import DemoContext
-from coproduce.people.models import CareTeamMembership, Patient, Role
+from coproduce.people.models import CLINICAL_ROLES, CareTeamMembership, Patient
 from coproduce.safetynet.alerts import URGENT_ACK_MINUTES, plan_alert
 from coproduce.safetynet.engine import BUILTIN_CRISIS, CRISIS_RULE_ID, evaluate_and_record
 from coproduce.safetynet.models import Alert, AlertStatus, PatientMessage, Priority, Rule
@@ -72,9 +72,7 @@ def _history(ctx: DemoContext) -> None:
         )
     )
     staff: dict[int, list] = {}
-    for m in CareTeamMembership.objects.filter(
-        user__role__in=[Role.NURSE, Role.CLINICIAN]
-    ).order_by("pk"):
+    for m in CareTeamMembership.objects.filter(user__role__in=CLINICAL_ROLES).order_by("pk"):
         staff.setdefault(m.care_team_id, []).append(m.user_id)
     batch, n = Batch(), 0
     for s in positive:

@@ -17,9 +17,10 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from coproduce.checkins.models import CheckinResponse, Score
+from coproduce.platform import charts
 from coproduce.safetynet.engine import BUILTIN_CRISIS, CRISIS_RULE_ID
 from coproduce.safetynet.models import Alert, Rule
-from coproduce.visits import charts, clinical
+from coproduce.visits import clinical
 from coproduce.visits.dashboard import ItemAnswer, answers_in_words
 
 TRACE = re.compile(r"^(\w+)\((.*)\)$")

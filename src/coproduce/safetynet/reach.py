@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from coproduce.audit.services import record
-from coproduce.people.models import CARE_ROLES, Role, Site
+from coproduce.people.models import CARE_ROLES, PATIENT_SIDE_ROLES, Site
 from coproduce.platform.mail import refused_for_good
 from coproduce.safetynet.engine import notify
 from coproduce.safetynet.models import (
@@ -143,7 +143,7 @@ def escalate_failed_send(notification: Notification, exc: BaseException, now: dt
 def unreached_banner(user: Any) -> int:
     """How many open urgent alerts reached nobody, for the banner on staff pages (one query):
     those of the user's teams for care staff, every site's for the other staff roles."""
-    if not getattr(user, "is_authenticated", False) or user.role in (Role.PATIENT, Role.FAMILY):
+    if not getattr(user, "is_authenticated", False) or user.role in PATIENT_SIDE_ROLES:
         return 0
     alerts = Alert.objects.filter(
         status=AlertStatus.OPEN, priority=Priority.URGENT, unreached_at__isnull=False

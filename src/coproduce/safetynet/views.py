@@ -16,13 +16,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from coproduce.audit.services import record
-from coproduce.people.models import Role, Site
+from coproduce.people.models import CARE_ROLES, Site
 from coproduce.platform import clock
 from coproduce.safetynet import explain, queue, reach, services
 from coproduce.safetynet.models import AlertStatus, Priority
 from coproduce.web.decorators import role_required
 
-CARE = (Role.CLINICIAN, Role.NURSE, Role.COORDINATOR)
+CARE = CARE_ROLES
 
 
 def _require_care(view):

@@ -7,6 +7,7 @@ class VisitsConfig(AppConfig):
     verbose_name = "Visits"
 
     def ready(self) -> None:
-        from coproduce.visits.events import register_all
+        from coproduce.audit.events import register_kinds
+        from coproduce.visits.events import EVENTS
 
-        register_all()
+        register_kinds(EVENTS)

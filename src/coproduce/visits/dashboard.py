@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from coproduce.checkins.models import CheckinResponse, Score
 from coproduce.people.models import Patient
-from coproduce.platform import clock
+from coproduce.platform import charts, clock
 from coproduce.safetynet.models import Alert, AlertStatus, Priority
-from coproduce.visits import charts, clinical, collaborate
+from coproduce.visits import clinical, collaborate
 from coproduce.visits.models import (
     Appointment,
     AppointmentStatus,

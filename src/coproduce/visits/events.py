@@ -1,7 +1,5 @@
 """Audit event kinds of the visits app (registered when the app is ready)."""
 
-from coproduce.audit.events import register
-
 EVENTS = {
     "visit.requested": "A patient or parent asked to be seen (patient-initiated visit).",
     "visit_request.updated": "The care team booked or closed a patient's request to be seen.",
@@ -14,8 +12,3 @@ EVENTS = {
     "visit_record.commented": "The patient or their parent commented on a shared visit record.",
     "collaborate.report_viewed": "Someone looked at collaboRATE aggregates (no patient data).",
 }
-
-
-def register_all() -> None:
-    for kind, description in EVENTS.items():
-        register(kind, description)

@@ -15,9 +15,9 @@ from coproduce.careplans.models import Goal, GoalKind, GoalStatus
 from coproduce.careplans.services import TaperStatus, medications_on, mme_of, taper_status
 from coproduce.checkins.outbox import recipient_for
 from coproduce.people.models import Patient, User
-from coproduce.platform import clock
+from coproduce.platform import charts, clock
 from coproduce.safetynet.models import Notification
-from coproduce.visits import charts, clinical
+from coproduce.visits import clinical
 from coproduce.visits.models import (
     Appointment,
     SitePolicy,

@@ -6,10 +6,15 @@ import json
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from coproduce.checkins.models import Invitation
-from coproduce.checkins.services import CheckinClosed, CheckinInvalid, submit_checkin
+from coproduce.checkins.services import (
+    CheckinClosed,
+    CheckinInvalid,
+    NotStored,
+    cli_idempotency_key,
+    store_checkin,
+)
 from coproduce.people.models import Patient
 
 
@@ -44,18 +49,21 @@ class Command(BaseCommand):
         except (Invitation.DoesNotExist, Patient.DoesNotExist):
             raise CommandError("No such invitation or patient.") from None
         try:
-            with transaction.atomic():
-                result = submit_checkin(
-                    invitation=inv,
-                    patient=pat,
-                    answers=data.get("answers") or {},
-                    free_text=data.get("free_text", ""),
-                    idempotency_key=f"cli:{key}"[:64],
-                    submitted_by=None,
-                    source="cli",
-                )
+            result = store_checkin(
+                invitation=inv,
+                patient=pat,
+                answers=data.get("answers") or {},
+                free_text=data.get("free_text", ""),
+                idempotency_key=cli_idempotency_key(key),
+                submitted_by=None,
+                source="cli",
+            )
         except (CheckinInvalid, CheckinClosed) as exc:
             raise CommandError(str(exc)) from None
+        if isinstance(result, NotStored):
+            if result.crisis:
+                self.stderr.write(result.crisis_resources)
+            raise CommandError(result.detail)
         verb = "Stored" if result.created else "Already stored"
         scores = ", ".join(f"{s.instrument_id}={s.score}" for s in result.scores)
         self.stdout.write(f"{verb} response {result.response.pk} ({scores}).")

@@ -1,0 +1,21 @@
+"""The states of a taper plan and the kinds of patient request, declared once.
+
+Both the models (stored values, labels) and the pure taper logic (`careplans.taper`) use
+these; this module imports nothing of coproduce so that either can import it.
+"""
+
+from django.db import models
+
+
+class PlanStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    STOPPED = "stopped", "Stopped (staying at the current dose)"
+    COMPLETED = "completed", "Completed"
+
+
+class RequestKind(models.TextChoices):
+    PAUSE = "pause", "Pause my taper"
+    SLOW = "slow", "Go slower"
+    STOP = "stop", "Stop tapering and stay at my current dose"
+    RESUME = "resume", "Restart my taper"

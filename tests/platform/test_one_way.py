@@ -1,0 +1,83 @@
+"""Facts declared once: role sets live in people, plan states in careplans.choices."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "coproduce"
+# Not a set but an order of precedence (which role wins when several are mapped).
+ORDERS = {("accounts/oidc.py", "ROLE_ORDER")}
+
+
+def _is_role(node: ast.expr) -> bool:
+    return (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "Role"
+    )
+
+
+def _role_sets(path: Path) -> list[str]:
+    where = str(path.relative_to(SRC))
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    exempt = set()
+    for node in ast.walk(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        targets += [node.target] if isinstance(node, ast.AnnAssign) else []
+        if any((where, getattr(t, "id", "")) in ORDERS for t in targets):
+            exempt.add(id(node.value))
+    return [
+        f"{where}:{node.lineno} {ast.unparse(node)}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Tuple | ast.Set | ast.List)
+        and id(node) not in exempt
+        and len(node.elts) >= 2
+        and all(_is_role(e) for e in node.elts)
+    ]
+
+
+def test_role_sets_are_declared_only_in_people_models():
+    home = SRC / "people" / "models.py"
+    elsewhere = [
+        found
+        for path in SRC.rglob("*.py")
+        if path != home and "migrations" not in path.parts
+        for found in _role_sets(path)
+    ]
+    assert elsewhere == []
+    assert _role_sets(home)  # the scan finds them where they belong
+
+
+def test_plan_states_and_request_kinds_are_one_type():
+    from coproduce.careplans import models, taper
+
+    assert taper.PlanStatus is models.PlanStatus
+    assert taper.RequestKind is models.RequestKind
+
+
+def test_the_current_dose_is_the_dose_of_today_at_the_clinic(world):
+    """23:30 UTC is already tomorrow in Stockholm: a line started tomorrow counts there, even
+    when the request's active time zone is UTC (the clinic's day, computed one way)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from coproduce.careplans.medications import current_mme, record_medication
+    from coproduce.platform import clock
+
+    site = world.alice.care_team.site
+    site.time_zone = "Europe/Stockholm"
+    site.save()
+    late = dt.datetime(2026, 6, 1, 22, 30, tzinfo=dt.UTC)  # 00:30 on 2 June in Stockholm
+    with clock.frozen(late), timezone.override(dt.UTC):
+        assert clock.clinic_today(site) == dt.date(2026, 6, 2)
+        record_medication(
+            world.alice,
+            drug="morphine",
+            strength=10,
+            per_day=3,
+            started_on=dt.date(2026, 6, 2),
+            by=world.nina,
+        )
+        assert current_mme(world.alice) == 30
