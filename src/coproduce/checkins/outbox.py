@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from coproduce.audit.services import record
@@ -89,19 +90,23 @@ def notify(
     if previsit:
         context["visit_local"] = invitation.expires_at.astimezone(patient.care_team.site.zone)
     context["previsit"] = previsit
-    body = render_to_string(f"checkins/notify_{template}.txt", context).strip()
-    if previsit:
-        subject = (
-            gettext("Reminder: your check-in before your visit")
-            if purpose == "reminder"
-            else gettext("Your check-in before your visit")
-        )
-    else:
-        subject = (
-            gettext("Reminder: your check-in")
-            if purpose == "reminder"
-            else gettext("Your check-in is ready")
-        )
+    # Dates on the clinic's clock and in the patient's language, whatever the worker's own.
+    with timezone.override(patient.care_team.site.zone), translation.override(
+        patient.preferred_language or None
+    ):
+        body = render_to_string(f"checkins/notify_{template}.txt", context).strip()
+        if previsit:
+            subject = (
+                gettext("Reminder: your check-in before your visit")
+                if purpose == "reminder"
+                else gettext("Your check-in before your visit")
+            )
+        else:
+            subject = (
+                gettext("Reminder: your check-in")
+                if purpose == "reminder"
+                else gettext("Your check-in is ready")
+            )
     notification, created = Notification.objects.get_or_create(
         dedupe_key=key,
         defaults={
