@@ -108,6 +108,18 @@ def invitation_of(appointment: Appointment) -> Invitation | None:
     return next((inv for inv in rows if PREVISIT in inv.instruments), None)
 
 
+def for_appointments(appointments: list[Appointment]) -> dict[int, Invitation]:
+    """{appointment id: its pre-visit invitation} in one query."""
+    out: dict[int, Invitation] = {}
+    rows = Invitation.objects.filter(
+        appointment__in=[a.pk for a in appointments], schedule__isnull=True
+    ).order_by("pk")
+    for invitation in rows:
+        if PREVISIT in invitation.instruments and invitation.appointment_id is not None:
+            out[invitation.appointment_id] = invitation
+    return out
+
+
 def _cancel(invitation: Invitation) -> None:
     from coproduce.checkins.outbox import drop_unsent_reminders
 

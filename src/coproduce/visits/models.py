@@ -147,6 +147,9 @@ class VisitRecord(models.Model):
     patient_agenda = models.JSONField(
         default=list, blank=True, help_text="the patient's items, in their words, first"
     )
+    patient_partner = models.CharField(
+        max_length=600, blank=True, help_text=_("how the patient likes to partner, their words")
+    )
     team_agenda = models.TextField(blank=True, help_text="the team's items, one per line")
     # Coassess
     coassess = models.TextField("What we both see", blank=True)
