@@ -77,7 +77,7 @@ def due_at(
     return planned if planned < appointment.starts_at else None
 
 
-def _asks(patient: Patient) -> tuple[list[str], list[int], dt.time]:
+def asks(patient: Patient) -> tuple[list[str], list[int], dt.time]:
     """(instruments, reminder days, time of day) for `patient`'s pre-visit check-ins."""
     schedule = (
         Schedule.objects.filter(
@@ -150,7 +150,7 @@ def sync(appointment: Appointment, *, now: dt.datetime | None = None) -> str:
     ):
         return ""
     patient = appointment.patient
-    instruments, reminder_days, at = _asks(patient)
+    instruments, reminder_days, at = asks(patient)
     due = due_at(appointment, now=now, days=days_before(appointment.care_team.site_id), at=at)
     if due is None:
         if invitation is not None and invitation.status in OPEN_STATUSES:
