@@ -92,7 +92,8 @@ def test_it_opens_with_the_concern_and_how_the_patient_likes_to_partner(
         at=appointment.starts_at - dt.timedelta(days=2),
     )
     client.force_login(dana)
-    html = client.get(edit_url(appointment)).content.decode()
+    before_saving = client.get(edit_url(appointment)).content.decode()
+    assert "Show me the numbers" in before_saving
     client.post(edit_url(appointment), {**STEPS, "action": "share"})
     visit_record = VisitRecord.objects.get(appointment=appointment)
     assert visit_record.agenda[0] == ("patient", "Walking to the shop without stopping")
@@ -103,7 +104,7 @@ def test_it_opens_with_the_concern_and_how_the_patient_likes_to_partner(
     # Afterwards the patient's own home says what was decided about their concern.
     client.force_login(world.alice.user)
     home = client.get(reverse("my-home")).content.decode()
-    assert "What we decided at your last visit" in home
+    assert "What we decided at your visit" in home
     assert "Walking to the shop without stopping" in home
     assert STEPS["decision"] in home
     assert summary_url(appointment) in home

@@ -359,7 +359,11 @@ def _due_now_for(patient: Patient) -> None:
     """Give `patient` an open check-in due now (weekly taper questions plus the PHQ-9)."""
     now = clock.now()
     if Invitation.objects.filter(
-        patient=patient, status__in=OPEN_STATUSES, due_at__lte=now, expires_at__gt=now
+        patient=patient,
+        status__in=OPEN_STATUSES,
+        due_at__lte=now,
+        expires_at__gt=now,
+        appointment__isnull=True,  # her pre-visit check-in is another one
     ).exists():
         return
     Invitation.objects.create(
@@ -382,6 +386,7 @@ def patient_checkin_link() -> str | None:
         status__in=OPEN_STATUSES,
         due_at__lte=now,
         expires_at__gt=now,
+        appointment__isnull=True,
     ).first()
     return link_for(issue_token(invitation, purpose="portal")) if invitation else None
 

@@ -92,18 +92,29 @@ def latest_shared(patient_id: int) -> VisitRecord | None:
     )
 
 
+def unsaved_record(appointment: Appointment) -> VisitRecord:
+    """The record as it would start: the patient's agenda and how they like to partner."""
+    found = _previsit_of(appointment)
+    return VisitRecord(
+        appointment=appointment,
+        patient_id=appointment.patient_id,
+        patient_agenda=patient_agenda(appointment, found),
+        patient_partner=patient_partner(found),
+    )
+
+
 def start_record(*, actor: User, appointment: Appointment) -> tuple[VisitRecord, bool]:
     """The appointment's record, started (as a draft with the patient's agenda) if need be."""
     existing = VisitRecord.objects.filter(appointment=appointment).first()
     if existing is not None:
         return existing, False
-    found = _previsit_of(appointment)
+    draft = unsaved_record(appointment)
     visit_record, created = VisitRecord.objects.get_or_create(
         appointment=appointment,
         defaults={
             "patient_id": appointment.patient_id,
-            "patient_agenda": patient_agenda(appointment, found),
-            "patient_partner": patient_partner(found),
+            "patient_agenda": draft.patient_agenda,
+            "patient_partner": draft.patient_partner,
             "created_by": actor,
         },
     )
