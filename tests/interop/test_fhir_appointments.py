@@ -66,9 +66,7 @@ def test_a_system_creates_an_appointment_and_its_pre_visit_check_in(client, worl
     assert again.status_code == 200 and Appointment.objects.count() == 1
 
 
-def test_an_update_that_moves_the_visit_re_plans_and_a_cancellation_cancels(
-    client, world, engine
-):
+def test_an_update_that_moves_the_visit_re_plans_and_a_cancellation_cancels(client, world, engine):
     send(client, "post", URL, appointment(world.alice), engine)
     first = previsit.invitation_of(Appointment.objects.get())
     moved = send(client, "put", f"{URL}/EPIC-77", appointment(world.alice, days=20), engine)
@@ -78,7 +76,10 @@ def test_an_update_that_moves_the_visit_re_plans_and_a_cancellation_cancels(
     assert replanned.pk == first.pk and replanned.due_at > first.due_at
     assert replanned.expires_at == stored.starts_at
     cancelled = send(
-        client, "put", f"{URL}/EPIC-77", appointment(world.alice, days=20, status="cancelled"),
+        client,
+        "put",
+        f"{URL}/EPIC-77",
+        appointment(world.alice, days=20, status="cancelled"),
         engine,
     )
     assert cancelled.json()["status"] == "cancelled"
@@ -96,8 +97,10 @@ def test_it_finds_the_patient_by_mrn(client, world, engine):
     world.alice.save()
     body = appointment(world.alice)
     body["participant"] = [
-        {"actor": {"identifier": {"system": "urn:oid:9.9", "value": "100200"}},
-         "status": "accepted"}
+        {
+            "actor": {"identifier": {"system": "urn:oid:9.9", "value": "100200"}},
+            "status": "accepted",
+        }
     ]
     assert send(client, "post", URL, body, engine).status_code == 201
     assert Appointment.objects.get().patient == world.alice
@@ -107,17 +110,33 @@ def test_it_refuses_what_it_cannot_use_and_stores_nothing(client, world, engine)
     cases = [
         ({**appointment(world.alice), "status": "later"}, "Appointment.status"),
         ({**appointment(world.alice), "identifier": []}, "Appointment.identifier"),
-        ({**appointment(world.alice), "participant": [
-            {"actor": {"reference": "Patient/CP-NOBODY00"}, "status": "accepted"}]},
-         "Appointment.participant[0].actor"),
+        (
+            {
+                **appointment(world.alice),
+                "participant": [
+                    {"actor": {"reference": "Patient/CP-NOBODY00"}, "status": "accepted"}
+                ],
+            },
+            "Appointment.participant[0].actor",
+        ),
         ({**appointment(world.alice), "minutesDuration": 0}, "Appointment.minutesDuration"),
         ({**appointment(world.alice), "start": "2027-01-01T10:00:00"}, "Appointment.start"),
-        ({**appointment(world.alice), "participant": [
-            {"actor": {"reference": f"Patient/{world.alice.registry_id}"},
-             "status": "accepted"},
-            {"actor": {"reference": "Practitioner/x", "identifier": {"value": "nobody"}},
-             "status": "accepted"}]},
-         "Appointment"),
+        (
+            {
+                **appointment(world.alice),
+                "participant": [
+                    {
+                        "actor": {"reference": f"Patient/{world.alice.registry_id}"},
+                        "status": "accepted",
+                    },
+                    {
+                        "actor": {"reference": "Practitioner/x", "identifier": {"value": "nobody"}},
+                        "status": "accepted",
+                    },
+                ],
+            },
+            "Appointment",
+        ),
     ]
     for body, where in cases:
         res = send(client, "post", URL, body, engine)
@@ -137,8 +156,9 @@ def test_it_needs_the_write_scope_and_a_care_team_user(client, world):
     res = send(client, "post", URL, appointment(world.alice), auth)
     assert res.status_code == 400 and "No patient you may see" in res.content.decode()
     client.force_login(world.alice.user)  # a patient's own session may not book
-    res = client.post(URL, json.dumps(appointment(world.alice)),
-                      content_type="application/fhir+json")
+    res = client.post(
+        URL, json.dumps(appointment(world.alice)), content_type="application/fhir+json"
+    )
     assert res.status_code in (403, 404)
     assert not Appointment.objects.exists()
 
@@ -159,5 +179,8 @@ def test_every_emitted_appointment_is_valid_r4(client, world, engine):
     for resource in emitted:
         check_r4b(resource)
     assert {r["resourceType"]: r4_schema_errors(r) for r in emitted} == {
-        "Appointment": [], "Bundle": [], "CapabilityStatement": [], "OperationOutcome": []
+        "Appointment": [],
+        "Bundle": [],
+        "CapabilityStatement": [],
+        "OperationOutcome": [],
     }

@@ -1,4 +1,4 @@
-"""`coproduce appointments import`: good rows kept, bad rows refused by line, pre-visit re-planned."""
+"""`coproduce appointments import`: good rows kept, bad ones refused by line, re-planned."""
 
 from __future__ import annotations
 
@@ -50,8 +50,16 @@ def run(tmp_path, body: str, *extra: str, capsys=None) -> tuple[int, str, str]:
     path.write_text(HEADER + body)
     code = 0
     try:
-        call_command("appointments", "import", str(path), "--map", str(tmp_path / "map.toml"),
-                     "--site", _site_slug(), *extra)
+        call_command(
+            "appointments",
+            "import",
+            str(path),
+            "--map",
+            str(tmp_path / "map.toml"),
+            "--site",
+            _site_slug(),
+            *extra,
+        )
     except SystemExit as exc:
         code = int(exc.code or 0)
     out = capsys.readouterr() if capsys else None
@@ -83,7 +91,10 @@ def test_it_imports_good_rows_and_refuses_bad_ones_by_line_and_reason(clinic, tm
     assert "line 7: refused: unknown status 'postponed'" in err
     appointment = Appointment.objects.get()
     assert (appointment.external_id, appointment.minutes, appointment.kind) == (
-        "A1", 20, "Follow-up")
+        "A1",
+        20,
+        "Follow-up",
+    )
     assert appointment.clinician.username == "dora"
     local = appointment.starts_at.astimezone(clinic.team_a.site.zone)
     assert (local.date().isoformat(), local.time()) == (_day(10), dt.time(9, 30))
@@ -105,8 +116,9 @@ def test_it_changes_nothing_when_the_same_file_comes_again(clinic, tmp_path, cap
 def test_it_re_plans_the_pre_visit_check_in_of_a_moved_appointment(clinic, tmp_path, capsys):
     run(tmp_path, f"A1,M-1,{_day(10)} 09:30,20,dora,Follow-up,booked\n", capsys=capsys)
     first = previsit.invitation_of(Appointment.objects.get())
-    code, out, _ = run(tmp_path, f"A1,M-1,{_day(20)} 14:00,20,dora,Follow-up,booked\n",
-                       capsys=capsys)
+    code, out, _ = run(
+        tmp_path, f"A1,M-1,{_day(20)} 14:00,20,dora,Follow-up,booked\n", capsys=capsys
+    )
     assert code == 0 and "1 updated" in out
     appointment = Appointment.objects.get()
     moved = previsit.invitation_of(appointment)
@@ -134,8 +146,7 @@ def test_it_cancels_the_check_in_of_a_cancelled_appointment_but_not_of_a_missing
 
 
 def test_a_dry_run_reports_and_saves_nothing(clinic, tmp_path, capsys):
-    code, out, _ = run(tmp_path, f"A1,M-1,{_day(10)} 09:30,20,dora,,\n", "--dry-run",
-                       capsys=capsys)
+    code, out, _ = run(tmp_path, f"A1,M-1,{_day(10)} 09:30,20,dora,,\n", "--dry-run", capsys=capsys)
     assert code == 0 and "1 created" in out and "dry run: nothing saved" in out
     assert not Appointment.objects.exists()
 
@@ -161,8 +172,15 @@ def test_it_refuses_a_map_that_does_not_name_the_required_columns(clinic, tmp_pa
     (tmp_path / "map.toml").write_text('[columns]\nid = "Id"\n')
     (tmp_path / "a.csv").write_text(HEADER)
     with pytest.raises(CommandError, match="does not name the column for: patient, start"):
-        call_command("appointments", "import", str(tmp_path / "a.csv"), "--map",
-                     str(tmp_path / "map.toml"), "--site", _site_slug())
+        call_command(
+            "appointments",
+            "import",
+            str(tmp_path / "a.csv"),
+            "--map",
+            str(tmp_path / "map.toml"),
+            "--site",
+            _site_slug(),
+        )
 
 
 def test_the_shipped_example_imports(world, capsys):
@@ -170,7 +188,24 @@ def test_the_shipped_example_imports(world, capsys):
         factories.make_patient(world.team_a, mrn=mrn, given_name=f"P{n}")
     factories.make_user("clinician", username="clinician", teams=[world.team_a])
     with clock.frozen(dt.datetime(2027, 3, 1, 12, tzinfo=dt.UTC)):
-        call_command("appointments", "import", str(DOCS / "appointments.csv"), "--map",
-                     str(DOCS / "appointments-map.toml"), "--site", _site_slug())
+        call_command(
+            "appointments",
+            "import",
+            str(DOCS / "appointments.csv"),
+            "--map",
+            str(DOCS / "appointments-map.toml"),
+            "--site",
+            _site_slug(),
+        )
     assert "4 created, 0 updated, 0 unchanged, 0 refused" in capsys.readouterr().out
     assert Appointment.objects.filter(status="cancelled").count() == 1
+
+
+def test_it_refuses_an_id_repeated_in_the_same_file(clinic, tmp_path, capsys):
+    body = (
+        f"A1,M-1,{_day(10)} 09:30,20,dora,Follow-up,booked\n"
+        f"A1,M-1,{_day(11)} 09:30,20,dora,Follow-up,booked\n"
+    )
+    code, out, err = run(tmp_path, body, capsys=capsys)
+    assert code == 1 and "1 created" in out
+    assert "line 3: refused: appointment id 'A1' is also on line 2" in err

@@ -102,9 +102,7 @@ def asks(patient: Patient) -> tuple[list[str], list[int], dt.time]:
 
 def invitation_of(appointment: Appointment) -> Invitation | None:
     """The pre-visit invitation of `appointment`, the newest if it was ever re-opened."""
-    rows = Invitation.objects.filter(appointment=appointment, schedule__isnull=True).order_by(
-        "-pk"
-    )
+    rows = Invitation.objects.filter(appointment=appointment, schedule__isnull=True).order_by("-pk")
     return next((inv for inv in rows if PREVISIT in inv.instruments), None)
 
 
@@ -153,11 +151,14 @@ def sync(appointment: Appointment, *, now: dt.datetime | None = None) -> str:
     instruments, reminder_days, at = asks(patient)
     due = due_at(appointment, now=now, days=days_before(appointment.care_team.site_id), at=at)
     if due is None:
-        if invitation is not None and invitation.status in OPEN_STATUSES:
-            if invitation.expires_at != appointment.starts_at:
-                invitation.expires_at = appointment.starts_at
-                invitation.save(update_fields=["expires_at"])
-                return "updated"
+        if (
+            invitation is not None
+            and invitation.status in OPEN_STATUSES
+            and invitation.expires_at != appointment.starts_at
+        ):
+            invitation.expires_at = appointment.starts_at
+            invitation.save(update_fields=["expires_at"])
+            return "updated"
         return ""
     fields = {
         "instruments": instruments,
@@ -172,8 +173,10 @@ def sync(appointment: Appointment, *, now: dt.datetime | None = None) -> str:
             return ""
         # The visit moved: send the check-in again for the new date (the draft is kept).
         fields |= {"reminders_sent": 0, "next_reminder_at": None, "sent_at": None}
-    elif invitation.status == InvitationStatus.SCHEDULED and invitation.due_at == due and all(
-        getattr(invitation, k) == v for k, v in fields.items()
+    elif (
+        invitation.status == InvitationStatus.SCHEDULED
+        and invitation.due_at == due
+        and all(getattr(invitation, k) == v for k, v in fields.items())
     ):
         return ""
     for name, value in fields.items():

@@ -48,7 +48,7 @@ STATUS_IN = {
     "entered-in-error": AppointmentStatus.CANCELLED,
     "noshow": AppointmentStatus.MISSED,
 }
-STATUS_OUT = {
+STATUS_OUT: dict[str, str] = {
     AppointmentStatus.BOOKED: "booked",
     AppointmentStatus.ATTENDED: "fulfilled",
     AppointmentStatus.CANCELLED: "cancelled",
@@ -171,21 +171,34 @@ def _patient_of(caller: Caller, body: dict[str, Any]) -> Patient:
                 matches = list(visible.filter(mrn=value)[:2]) if value else []
                 if len(matches) > 1:
                     raise FhirInvalid(
-                        [issue(_("MRN %(mrn)s names patients at two sites.") % {"mrn": value},
-                               where)]
+                        [
+                            issue(
+                                _("MRN %(mrn)s names patients at two sites.") % {"mrn": value},
+                                where,
+                            )
+                        ]
                     )
                 found = matches[0] if matches else None
         else:
             continue
         if found is None:
             raise FhirInvalid(
-                [issue(_("No patient you may see matches this participant."), where,
-                       code="not-found")]
+                [
+                    issue(
+                        _("No patient you may see matches this participant."),
+                        where,
+                        code="not-found",
+                    )
+                ]
             )
         return found
     raise FhirInvalid(
-        [issue(_("Name the patient as a participant (Patient/REGISTRY-ID or an MRN identifier)."),
-               "Appointment.participant")]
+        [
+            issue(
+                _("Name the patient as a participant (Patient/REGISTRY-ID or an MRN identifier)."),
+                "Appointment.participant",
+            )
+        ]
     )
 
 
@@ -215,8 +228,12 @@ def _row(body: dict[str, Any], fhir_id: str, patient: Patient) -> AppointmentIn:
     minutes = DEFAULT_MINUTES if minutes is None else int(minutes)
     if not 1 <= minutes <= MAX_MINUTES:
         raise FhirInvalid(
-            [issue(_("The visit must last 1 to %(max)s minutes.") % {"max": MAX_MINUTES},
-                   "Appointment.minutesDuration")]
+            [
+                issue(
+                    _("The visit must last 1 to %(max)s minutes.") % {"max": MAX_MINUTES},
+                    "Appointment.minutesDuration",
+                )
+            ]
         )
     kind = body.get("appointmentType") or {}
     coding = (kind.get("coding") or [{}])[0]
@@ -236,14 +253,19 @@ def _external_id(body: dict[str, Any], path_id: str | None) -> str:
     identifiers = [i.get("value") for i in body.get("identifier") or [] if i.get("value")]
     if path_id is not None:
         if body.get("id") not in (None, path_id):
-            raise FhirInvalid([issue(_("The id in the body differs from the URL."),
-                                     "Appointment.id")])
+            raise FhirInvalid(
+                [issue(_("The id in the body differs from the URL."), "Appointment.id")]
+            )
         return path_id
     chosen = identifiers[0] if identifiers else body.get("id")
     if not chosen:
         raise FhirInvalid(
-            [issue(_("Give the appointment's id in your system as an identifier."),
-                   "Appointment.identifier")]
+            [
+                issue(
+                    _("Give the appointment's id in your system as an identifier."),
+                    "Appointment.identifier",
+                )
+            ]
         )
     return str(chosen)
 

@@ -262,19 +262,24 @@ class Patient(models.Model):
             )
         ]
 
+
+    def __str__(self) -> str:
+        return self.registry_id
+
     def save(self, *args, **kwargs):
         self.mrn = (self.mrn or "").strip()
-        site_id = CareTeam.objects.filter(pk=self.care_team_id).values_list(
-            "site_id", flat=True
-        ).first() if self.mrn else None
+        site_id = None
+        if self.mrn:
+            site_id = (
+                CareTeam.objects.filter(pk=self.care_team_id)
+                .values_list("site_id", flat=True)
+                .first()
+            )
         if self.mrn_site_id != site_id:
             self.mrn_site_id = site_id
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "mrn", "mrn_site"}
         super().save(*args, **kwargs)
-
-    def __str__(self) -> str:
-        return self.registry_id
 
     @property
     def display_name(self) -> str:

@@ -92,7 +92,8 @@ def parse_start(raw: str, site: Site, fmt: str = "") -> dt.datetime:
     if not raw:
         raise RowRefused(_("no start time"))
     try:
-        value = dt.datetime.strptime(raw, fmt) if fmt else dt.datetime.fromisoformat(raw)
+        # Naive on purpose: a value without an offset is in the site's zone (below).
+        value = dt.datetime.strptime(raw, fmt) if fmt else dt.datetime.fromisoformat(raw)  # noqa: DTZ007
     except ValueError:
         expected = fmt or "YYYY-MM-DD HH:MM"
         raise RowRefused(
@@ -154,7 +155,8 @@ def _clinician(name: str, site: Site) -> User | None:
     )
     if membership is None:
         raise RowRefused(
-            _("no clinician %(name)r in a care team at %(site)s") % {"name": name, "site": site.name}
+            _("no clinician %(name)r in a care team at %(site)s")
+            % {"name": name, "site": site.name}
         )
     return membership.user
 
@@ -258,9 +260,9 @@ def read_map(text: str) -> ColumnMap:
         )
     missing = [c for c in REQUIRED_COLUMNS if not columns.get(c)]
     if missing:
-        raise MapInvalid(_("the map does not name the column for: %(names)s") % {
-            "names": ", ".join(missing)
-        })
+        raise MapInvalid(
+            _("the map does not name the column for: %(names)s") % {"names": ", ".join(missing)}
+        )
     key = data.get("patient_id", "mrn")
     if key not in PATIENT_KEYS:
         raise MapInvalid(_('patient_id must be "mrn" or "registry_id", not %(key)r') % {"key": key})
@@ -269,8 +271,10 @@ def read_map(text: str) -> ColumnMap:
     if bad:
         raise MapInvalid(
             _("[status] maps to unknown statuses: %(bad)s (ours: %(ours)s)")
-            % {"bad": ", ".join(f"{k} = {v}" for k, v in bad.items()),
-               "ours": ", ".join(AppointmentStatus.values)}
+            % {
+                "bad": ", ".join(f"{k} = {v}" for k, v in bad.items()),
+                "ours": ", ".join(AppointmentStatus.values),
+            }
         )
     return ColumnMap(
         columns={k: str(v) for k, v in columns.items()},
@@ -280,15 +284,19 @@ def read_map(text: str) -> ColumnMap:
     )
 
 
-def read_csv(text: str, mapping: ColumnMap, site: Site) -> Iterable[tuple[int, AppointmentIn | str]]:
+def read_csv(
+    text: str, mapping: ColumnMap, site: Site
+) -> Iterable[tuple[int, AppointmentIn | str]]:
     """(line number, row or the reason it is refused) for every data line of the CSV."""
     reader = csv.DictReader(io.StringIO(text))
     absent = [v for v in mapping.columns.values() if v not in (reader.fieldnames or [])]
     if absent:
         raise MapInvalid(
             _("the file has no column %(names)s (its columns: %(have)s)")
-            % {"names": ", ".join(repr(a) for a in absent),
-               "have": ", ".join(reader.fieldnames or [])}
+            % {
+                "names": ", ".join(repr(a) for a in absent),
+                "have": ", ".join(reader.fieldnames or []),
+            }
         )
     col = mapping.columns
     for record_ in reader:
@@ -301,15 +309,18 @@ def read_csv(text: str, mapping: ColumnMap, site: Site) -> Iterable[tuple[int, A
             return (r.get(col[name]) or "").strip() if name in col else ""
 
         try:
-            yield line, AppointmentIn(
-                external_id=get("id"),
-                patient=get("patient"),
-                patient_key=mapping.patient_key,
-                starts_at=parse_start(get("start"), site, mapping.start_format),
-                minutes=parse_minutes(get("duration")),
-                clinician=get("clinician"),
-                kind=get("type"),
-                status=parse_status(get("status"), mapping.statuses),
+            yield (
+                line,
+                AppointmentIn(
+                    external_id=get("id"),
+                    patient=get("patient"),
+                    patient_key=mapping.patient_key,
+                    starts_at=parse_start(get("start"), site, mapping.start_format),
+                    minutes=parse_minutes(get("duration")),
+                    clinician=get("clinician"),
+                    kind=get("type"),
+                    status=parse_status(get("status"), mapping.statuses),
+                ),
             )
         except RowRefused as exc:
             yield line, str(exc)
@@ -323,9 +334,7 @@ class Report:
     refused: list[tuple[int, str]] = field(default_factory=list)
 
 
-def import_csv(
-    text: str, mapping: ColumnMap, *, site: Site, actor: User | None = None
-) -> Report:
+def import_csv(text: str, mapping: ColumnMap, *, site: Site, actor: User | None = None) -> Report:
     """Import every good row of a CSV, each in its own savepoint; refused rows are reported."""
     report = Report()
     seen: dict[str, int] = {}
@@ -335,14 +344,17 @@ def import_csv(
             continue
         if row.external_id in seen:
             report.refused.append(
-                (line, _("appointment id %(id)r is also on line %(line)s")
-                 % {"id": row.external_id, "line": seen[row.external_id]})
+                (
+                    line,
+                    _("appointment id %(id)r is also on line %(line)s")
+                    % {"id": row.external_id, "line": seen[row.external_id]},
+                )
             )
             continue
         seen[row.external_id] = line
         try:
             with transaction.atomic():
-                _, verb = import_appointment(row, site=site, actor=actor, source="csv")
+                _appointment, verb = import_appointment(row, site=site, actor=actor, source="csv")
         except RowRefused as exc:
             report.refused.append((line, str(exc)))
             continue

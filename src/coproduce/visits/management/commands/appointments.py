@@ -27,8 +27,16 @@ class Command(BaseCommand):
         imp.add_argument("--site", help="site slug (needed when there is more than one site)")
         imp.add_argument("--dry-run", action="store_true", help="check and report, save nothing")
 
-    def handle(self, *args, action: str, file: str, map_file: str, site: str | None,
-               dry_run: bool, **options):
+    def handle(
+        self,
+        *args,
+        action: str,
+        file: str,
+        map_file: str,
+        site: str | None,
+        dry_run: bool,
+        **options,
+    ):
         the_site = self._site(site)
         try:
             text = open(file, encoding="utf-8-sig").read()  # noqa: SIM115
