@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from coproduce.people.models import Site
 from coproduce.visits.imports import MapInvalid, import_csv, read_map
@@ -57,13 +58,18 @@ class Command(BaseCommand):
         except MapInvalid as exc:
             raise CommandError(f"{file}: {exc}.") from None
         for line, reason in report.refused:
-            self.stderr.write(f"{file}, line {line}: refused: {reason}")
+            self.stderr.write(
+                _("%(file)s, line %(line)s: refused: %(reason)s")
+                % {"file": file, "line": line, "reason": reason}
+            )
         c = report.counts
-        summary = (
-            f"{c['created']} created, {c['updated']} updated, {c['unchanged']} unchanged, "
-            f"{len(report.refused)} refused"
-        )
-        self.stdout.write(f"{summary}{' (dry run: nothing saved)' if dry_run else ''}.")
+        summary = _(
+            "%(created)s created, %(updated)s updated, %(unchanged)s unchanged, "
+            "%(refused)s refused"
+        ) % {**c, "refused": len(report.refused)}
+        if dry_run:
+            summary += _(" (dry run: nothing saved)")
+        self.stdout.write(f"{summary}.")
         if report.refused:
             raise SystemExit(1)
 
