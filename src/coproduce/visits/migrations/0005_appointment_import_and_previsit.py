@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('people', '0006_patient_mrn'),
+        ('people', '0007_patient_mrn'),
         ('visits', '0004_defaults_from_the_application_clock'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('people', '0005_site_urgent_contact'),
+        ('people', '0006_panelist_role'),
     ]
 
     operations = [
