@@ -45,7 +45,14 @@ def test_metadata_needs_no_login_and_is_a_capability_statement(client, db):
         "Goal",
         "CarePlan",
         "MedicationStatement",
+        "Appointment",
     }
+    assert [i.code for i in offered["Appointment"].interaction] == [
+        "read",
+        "search-type",
+        "create",
+        "update",
+    ]
     assert [i.code for i in offered["QuestionnaireResponse"].interaction] == [
         "read",
         "search-type",
@@ -75,7 +82,7 @@ def test_every_listed_search_parameter_is_accepted_and_others_are_refused(
         "authored": "ge2026-01-01",
         "_lastUpdated": "ge2026-01-01",
         "lifecycle-status": "active",
-        "status": "active",
+        "status": "active" if resource.name != "Appointment" else "booked",
     }
     needs_patient = "patient" in {p["name"] for p in entry["searchParam"]}
     for param in entry["searchParam"]:

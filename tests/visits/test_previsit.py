@@ -157,3 +157,48 @@ def test_it_explains_when_there_is_nowhere_to_send_a_reminder(client, world):
     html = client.post(reverse("visits:remind", args=[appointment.pk]), follow=True)
     assert "no e-mail address or phone number" in html.content.decode()
     assert not Notification.objects.exists()
+
+
+def test_the_reminder_carries_the_pre_visit_link_and_the_patients_home_lists_it(client, world):
+    import re
+
+    from coproduce.checkins import delivery
+    from coproduce.checkins.models import InvitationStatus
+    from coproduce.checkins.previsit import invitation_of
+
+    world.alice.email = "alice@example.org"
+    world.alice.save()
+    appointment = booked(world.alice, days=1, hour=10)
+    client.force_login(world.nina)
+    client.post(reverse("visits:remind", args=[appointment.pk]))
+    notification = Notification.objects.get()
+    assert "Log in" not in notification.body
+    link = re.search(r"https?://\S+/c/\S+/", notification.body).group(0)
+    invitation = invitation_of(appointment)
+    assert invitation.status == InvitationStatus.SENT
+    assert invitation.expires_at == appointment.starts_at
+    delivery.send_pending()
+    client.force_login(world.alice.user)
+    home = client.get(reverse("my-home")).content.decode()
+    assert "Check-in before your visit on" in home
+    assert "Your check-in before this visit is open" in home
+    client.logout()
+    opened = client.get(link.split("8000", 1)[-1], follow=True)
+    assert "checkins/refused.html" not in {t.name for t in opened.templates}
+
+
+def test_it_says_so_when_the_pre_visit_check_in_is_already_answered(client, world):
+    from coproduce.checkins.models import InvitationStatus
+    from coproduce.checkins.previsit import invitation_of, sync
+
+    world.alice.email = "alice@example.org"
+    world.alice.save()
+    appointment = booked(world.alice, days=1, hour=10)
+    sync(appointment)
+    invitation = invitation_of(appointment)
+    invitation.status = InvitationStatus.COMPLETED
+    invitation.save()
+    client.force_login(world.nina)
+    page = client.post(reverse("visits:remind", args=[appointment.pk]), follow=True)
+    assert "has already answered the check-in before this visit" in page.content.decode()
+    assert not Notification.objects.exists()

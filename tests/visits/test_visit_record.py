@@ -79,6 +79,39 @@ def test_it_lists_the_patients_items_before_the_teams(client, world, dana, appoi
     assert html.index("Sleeping through the night again") < html.index("Blood test results")
 
 
+def test_it_opens_with_the_concern_and_how_the_patient_likes_to_partner(
+    client, world, dana, appointment
+):
+    previsit(
+        world.alice,
+        {
+            "previsit-concern": "Walking to the shop without stopping",
+            "previsit-partner": "together",
+            "previsit-partner-note": "Show me the numbers",
+        },
+        at=appointment.starts_at - dt.timedelta(days=2),
+    )
+    client.force_login(dana)
+    before_saving = client.get(edit_url(appointment)).content.decode()
+    assert "Show me the numbers" in before_saving
+    client.post(edit_url(appointment), {**STEPS, "action": "share"})
+    visit_record = VisitRecord.objects.get(appointment=appointment)
+    assert visit_record.agenda[0] == ("patient", "Walking to the shop without stopping")
+    assert "Show me the numbers" in visit_record.patient_partner
+    html = client.get(edit_url(appointment)).content.decode()
+    assert html.index("Walking to the shop") < html.index("How they like to partner:")
+    assert html.index("How they like to partner:") < html.index("Blood test results")
+    # Afterwards the patient's own home says what was decided about their concern.
+    client.force_login(world.alice.user)
+    home = client.get(reverse("my-home")).content.decode()
+    assert "What we decided at your visit" in home
+    assert "Walking to the shop without stopping" in home
+    assert STEPS["decision"] in home
+    assert summary_url(appointment) in home
+    summary = client.get(summary_url(appointment)).content.decode()
+    assert "How you like to partner:" in summary
+
+
 def test_it_takes_the_agenda_only_from_the_check_in_before_this_visit(
     client, world, dana, appointment
 ):

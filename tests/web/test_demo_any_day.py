@@ -111,3 +111,43 @@ def test_every_measure_has_a_network_chart(on_day):
     for measure_id, measure in MEASURES.items():
         network, _sites = measure_by_site(measure, today=day)
         assert network.chart is not None, measure_id
+
+
+def test_every_visit_this_week_has_a_pre_visit_check_in_and_about_half_are_answered(on_day):
+    from coproduce.checkins import previsit
+    from coproduce.checkins.models import InvitationStatus
+    from coproduce.visits.dashboard import PREVISIT
+    from coproduce.visits.models import Appointment
+
+    day, _ = on_day
+    monday = day - dt.timedelta(days=day.weekday())
+    week = [
+        a
+        for a in Appointment.objects.filter(status="booked").select_related("care_team__site")
+        if monday <= a.starts_at.astimezone(a.care_team.site.zone).date() < monday + dt.timedelta(7)
+        or a.patient.registry_id == "CP-DEMOPAT1"
+    ]
+    assert len(week) >= 10
+    planned = previsit.for_appointments(week)
+    assert all(a.pk in planned for a in week), "every appointment has a pre-visit invitation"
+    due = [planned[a.pk] for a in week if planned[a.pk].due_at <= clock.now()]
+    answered = [i for i in due if i.status == InvitationStatus.COMPLETED]
+    assert 0.25 <= len(answered) / len(due) <= 0.8, (len(answered), len(due))
+    partners = [i for i in answered if "previsit-partner" in i.response.answers[PREVISIT]]
+    assert partners, "some say how they like to partner"
+    maria = next(a for a in week if a.patient.registry_id == "CP-DEMOPAT1")
+    assert planned[maria.pk].status != InvitationStatus.COMPLETED  # her walk-through
+
+
+def test_the_clinicians_day_list_shows_who_has_answered(on_day):
+    response = _client("clinician").get("/team/previsit/")
+    from coproduce.checkins import previsit
+
+    rows = response.context["rows"]
+    assert rows
+    planned = previsit.for_appointments([r.appointment for r in rows])
+    for row in rows:
+        answered = planned[row.appointment.pk].status == "completed"
+        assert row.previsit_done == answered, row.appointment.patient.registry_id
+    html = response.content.decode()
+    assert html.count(">Done<") == sum(r.previsit_done for r in rows)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import random
 from dataclasses import dataclass
 
 from coproduce.checkins.models import (
@@ -358,7 +359,11 @@ def _due_now_for(patient: Patient) -> None:
     """Give `patient` an open check-in due now (weekly taper questions plus the PHQ-9)."""
     now = clock.now()
     if Invitation.objects.filter(
-        patient=patient, status__in=OPEN_STATUSES, due_at__lte=now, expires_at__gt=now
+        patient=patient,
+        status__in=OPEN_STATUSES,
+        due_at__lte=now,
+        expires_at__gt=now,
+        appointment__isnull=True,  # her pre-visit check-in is another one
     ).exists():
         return
     Invitation.objects.create(
@@ -381,6 +386,7 @@ def patient_checkin_link() -> str | None:
         status__in=OPEN_STATUSES,
         due_at__lte=now,
         expires_at__gt=now,
+        appointment__isnull=True,
     ).first()
     return link_for(issue_token(invitation, purpose="portal")) if invitation else None
 
@@ -413,6 +419,119 @@ def seed(ctx: DemoContext) -> None:
     now = clock.now()
     for enrollment in enrollments:
         sync_patient(enrollment.patient, now=now)
+    _previsit_week(ctx, now)
     named = ctx.objects.get("named", {}).get("patient")
     if named is not None:
         _due_now_for(named)
+
+
+#: Share of this week's pre-visit check-ins already due that the demo has answered, and of
+#: the answers that say how the patient likes to partner.
+PREVISIT_ANSWERED, PREVISIT_PARTNER = 0.55, 0.6
+PREVISIT_CONCERNS = [
+    "Sleeping through the night again",
+    "Walking the dog without stopping",
+    "Whether I can lower my dose",
+    "Morning stiffness before work",
+    "Being tired every afternoon",
+    "Getting back to swimming",
+    "no-concern",
+]
+PREVISIT_TOPICS = ["pain", "medicines", "mood", "sleep", "daily-life", "tests", "goals"]
+PREVISIT_PARTNERS = ["together", "together", "clinician-leads", "i-lead"]
+PREVISIT_NOTES = ["Please show me my charts", "I like to think it over at home", ""]
+
+
+def _previsit_week(ctx: DemoContext, now: dt.datetime) -> None:
+    """A pre-visit check-in for every visit this week; about half answered (not Maria's:
+    her link is in her inbox, and the demo's walk-through answers it)."""
+    from coproduce.checkins import previsit
+    from coproduce.visits.models import Appointment, AppointmentStatus
+
+    monday = ctx.today - dt.timedelta(days=ctx.today.weekday())
+    start = dt.datetime.combine(monday, dt.time(), tzinfo=dt.UTC) - dt.timedelta(days=1)
+    maria = ctx.objects.get("named", {}).get("patient")
+    week = (
+        Appointment.objects.filter(
+            starts_at__gte=start,
+            starts_at__lt=start + dt.timedelta(days=11),
+            status=AppointmentStatus.BOOKED,
+        )
+        .select_related("patient__care_team__site", "care_team__site")
+        .order_by("starts_at", "pk")
+    )
+    for appointment in week:
+        zone = appointment.care_team.site.zone
+        day = appointment.starts_at.astimezone(zone).date()
+        this_week = monday <= day < monday + dt.timedelta(days=7)
+        if not (this_week or (appointment.starts_at > now and day <= ctx.today + dt.timedelta(2))):
+            continue
+        patient = appointment.patient
+        # Every draw comes from the appointment's own stream: a second run, which skips what
+        # exists, draws the same for every other appointment.
+        rng = random.Random(f"previsit:{patient.registry_id}:{day.isoformat()}")
+        answered = rng.random() < PREVISIT_ANSWERED and patient != maria
+        with_partner = rng.random() < PREVISIT_PARTNER
+        concern = rng.choice(PREVISIT_CONCERNS)
+        topics = rng.sample(PREVISIT_TOPICS, k=rng.randint(0, 2))
+        partner, note = rng.choice(PREVISIT_PARTNERS), rng.choice(PREVISIT_NOTES)
+        share, level = rng.uniform(0.1, 0.9), rng.uniform(2, 7)
+        if appointment.starts_at > now:
+            previsit.sync(appointment, now=now)
+        invitation = previsit.invitation_of(appointment)
+        if invitation is not None and invitation.status not in OPEN_STATUSES:
+            continue  # answered, expired or cancelled already
+        days = previsit.days_before(appointment.care_team.site_id)
+        planned = dt.datetime.combine(day - dt.timedelta(days=days), previsit.DUE_AT, tzinfo=zone)
+        if invitation is None:  # a visit earlier this week
+            instruments = previsit.asks(patient)[0]
+            invitation = Invitation.objects.create(
+                patient=patient,
+                appointment=appointment,
+                instruments=instruments,
+                due_at=planned,
+                expires_at=appointment.starts_at,
+                reminder_days=list(previsit.DEFAULT_REMINDER_DAYS),
+            )
+        until = min(now, appointment.starts_at)
+        if planned >= until:
+            continue  # not due yet: the worker sends it on the day
+        if not answered:
+            if appointment.starts_at <= now:
+                invitation.status = InvitationStatus.EXPIRED
+                invitation.save(update_fields=["status"])
+            continue
+        submitted = planned + (until - planned) * share
+        answers: dict[str, dict] = {}
+        for instrument in invitation.instruments:
+            if instrument == previsit.PREVISIT:
+                block: dict = {"previsit-concern": concern}
+                if topics:
+                    block["previsit-topics"] = topics
+                if with_partner:
+                    block["previsit-partner"] = partner
+                    if note:
+                        block["previsit-partner-note"] = note
+                answers[instrument] = block
+            else:
+                own = DemoContext(today=ctx.today, rng=rng)
+                answers[instrument] = _answers(own, instrument, level)
+        results = [score(i, None, answers[i]) for i in invitation.instruments]
+        response, created = CheckinResponse.objects.get_or_create(
+            idempotency_key=f"demo:previsit:{patient.registry_id}:{day.isoformat()}",
+            defaults={
+                "patient": patient,
+                "invitation": invitation,
+                "source": "demo",
+                "answers": answers,
+                "versions": {r.instrument_id: r.version for r in results},
+                "submitted_at": submitted,
+            },
+        )
+        if created:
+            Score.objects.bulk_create([Score.from_result(response, r) for r in results])
+        invitation.due_at, invitation.sent_at = planned, planned
+        invitation.status, invitation.completed_at = InvitationStatus.COMPLETED, submitted
+        invitation.next_reminder_at = None
+        invitation.save()
+        ctx.count("pre-visit check-ins answered", created)

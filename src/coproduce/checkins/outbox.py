@@ -13,9 +13,12 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from coproduce.audit.services import record
 from coproduce.checkins.models import OPEN_STATUSES, Invitation, InvitationStatus
+from coproduce.checkins.previsit import PREVISIT, daytime, is_daytime, local_days_after
 from coproduce.checkins.tokens import issue_token, link_for
 from coproduce.people.models import Channel, Patient, ProxyKind
 from coproduce.platform import clock
@@ -28,44 +31,83 @@ log = logging.getLogger(__name__)
 class Recipient:
     channel: str
     to: str
+    parent: bool = False  # a parent who answers for the patient
 
 
-def recipient_for(patient: Patient) -> Recipient | None:
-    """Return where `patient`'s check-ins go: the patient, else a parent who answers for them."""
-    if patient.preferred_channel == Channel.SMS and patient.phone:
-        return Recipient(Channel.SMS, patient.phone)
-    if patient.email:
-        return Recipient(Channel.EMAIL, patient.email)
-    if patient.phone:
-        return Recipient(Channel.SMS, patient.phone)
+def _parent_of(patient: Patient) -> Recipient | None:
     link = (
         patient.proxy_links.filter(kind=ProxyKind.PARENT, revoked_at__isnull=True)
         .exclude(user__email="")
         .select_related("user")
         .first()
     )
-    return Recipient(Channel.EMAIL, link.user.email) if link else None
+    return Recipient(Channel.EMAIL, link.user.email, parent=True) if link else None
 
 
-def _notify(invitation: Invitation, purpose: str, key: str, now: dt.datetime) -> bool:
-    """Write one outbox row with a fresh link for `invitation`; False if nobody to send to."""
+def recipient_for(patient: Patient) -> Recipient | None:
+    """Return where `patient`'s check-ins go: the patient, else a parent who answers for them.
+
+    A child below the site's `teen_login_age` cannot log in: a parent answers for them, so a
+    parent gets the link even when the child has an address. From that age a teen with an
+    address or phone of their own answers their own; a parent is asked only when they have none.
+    """
+    site = patient.care_team.site
+    age = patient.age_on(clock.clinic_today(site))
+    if age < site.teen_login_age:
+        parent = _parent_of(patient)
+        if parent is not None:
+            return parent
+    if patient.preferred_channel == Channel.SMS and patient.phone:
+        return Recipient(Channel.SMS, patient.phone)
+    if patient.email:
+        return Recipient(Channel.EMAIL, patient.email)
+    if patient.phone:
+        return Recipient(Channel.SMS, patient.phone)
+    return _parent_of(patient)
+
+
+def notify(
+    invitation: Invitation, purpose: str, key: str, now: dt.datetime
+) -> tuple[Notification, bool] | None:
+    """Write one outbox row with a fresh link for `invitation`; (row, created), or None if
+    there is nobody to send to."""
     patient = invitation.patient
     recipient = recipient_for(patient)
     if recipient is None:
         log.warning("No e-mail or phone for %s; check-in shown on their page only.", patient)
-        return False
+        return None
     token = issue_token(invitation, purpose=purpose)
     context = {
         "patient": patient,
         "invitation": invitation,
         "link": link_for(token),
         "reminder": purpose == "reminder",
+        "for_parent": recipient.parent,
         "expires_local": invitation.expires_at.astimezone(patient.care_team.site.zone),
     }
     template = "sms" if recipient.channel == Channel.SMS else "email"
-    body = render_to_string(f"checkins/notify_{template}.txt", context).strip()
-    subject = "Reminder: your check-in" if purpose == "reminder" else "Your check-in is ready"
-    Notification.objects.get_or_create(
+    previsit = invitation.appointment_id is not None and PREVISIT in invitation.instruments
+    if previsit:
+        context["visit_local"] = invitation.expires_at.astimezone(patient.care_team.site.zone)
+    context["previsit"] = previsit
+    # Dates on the clinic's clock and in the patient's language, whatever the worker's own.
+    with timezone.override(patient.care_team.site.zone), translation.override(
+        patient.preferred_language or None
+    ):
+        body = render_to_string(f"checkins/notify_{template}.txt", context).strip()
+        if previsit:
+            subject = (
+                gettext("Reminder: your check-in before your visit")
+                if purpose == "reminder"
+                else gettext("Your check-in before your visit")
+            )
+        else:
+            subject = (
+                gettext("Reminder: your check-in")
+                if purpose == "reminder"
+                else gettext("Your check-in is ready")
+            )
+    notification, created = Notification.objects.get_or_create(
         dedupe_key=key,
         defaults={
             "channel": recipient.channel,
@@ -84,15 +126,25 @@ def _notify(invitation: Invitation, purpose: str, key: str, now: dt.datetime) ->
         obj=invitation,
         detail={"purpose": purpose, "channel": recipient.channel},
     )
-    return True
+    return notification, created
 
 
 def _next_reminder(invitation: Invitation, sent: int) -> dt.datetime | None:
     days = sorted(invitation.reminder_days)
     if sent >= len(days):
         return None
-    at = invitation.due_at + dt.timedelta(days=days[sent])
+    zone = invitation.patient.care_team.site.zone
+    # The same clinic time as the invitation, whatever a DST change in between, by day.
+    at = daytime(local_days_after(invitation.due_at, days[sent], zone), zone)
     return at if at < invitation.expires_at else None
+
+
+def _held_for_morning(invitation_id: int, now: dt.datetime) -> bool:
+    """True for a pre-visit message coming due at night: it goes out at 08:00 instead."""
+    inv = Invitation.objects.select_related("patient__care_team__site").get(pk=invitation_id)
+    if inv.appointment_id is None or PREVISIT not in inv.instruments:
+        return False
+    return not is_daytime(now, inv.patient.care_team.site.zone)
 
 
 def dispatch_due(now: dt.datetime | None = None) -> dict[str, int]:
@@ -104,6 +156,8 @@ def dispatch_due(now: dt.datetime | None = None) -> dict[str, int]:
         status=InvitationStatus.SCHEDULED, due_at__lte=now, expires_at__gt=now
     ).values_list("pk", flat=True)
     for pk in list(due[:500]):
+        if _held_for_morning(pk, now):
+            continue
         with transaction.atomic():
             claimed = Invitation.objects.filter(pk=pk, status=InvitationStatus.SCHEDULED).update(
                 status=InvitationStatus.SENT, sent_at=now
@@ -113,7 +167,7 @@ def dispatch_due(now: dt.datetime | None = None) -> dict[str, int]:
             inv = Invitation.objects.select_related("patient__care_team__site").get(pk=pk)
             inv.next_reminder_at = _next_reminder(inv, 0)
             inv.save(update_fields=["next_reminder_at"])
-            _notify(inv, "invitation", f"invitation:{pk}", now)
+            notify(inv, "invitation", f"invitation:{pk}", now)
             counts["sent"] += 1
     reminders = Invitation.objects.filter(
         status__in=[InvitationStatus.SENT, InvitationStatus.IN_PROGRESS],
@@ -121,6 +175,8 @@ def dispatch_due(now: dt.datetime | None = None) -> dict[str, int]:
         expires_at__gt=now,
     ).values_list("pk", "reminders_sent")
     for pk, sent in list(reminders[:500]):
+        if _held_for_morning(pk, now):
+            continue
         with transaction.atomic():
             inv = Invitation.objects.select_related("patient__care_team__site").get(pk=pk)
             claimed = Invitation.objects.filter(
@@ -128,7 +184,7 @@ def dispatch_due(now: dt.datetime | None = None) -> dict[str, int]:
             ).update(reminders_sent=sent + 1, next_reminder_at=_next_reminder(inv, sent + 1))
             if not claimed:
                 continue
-            _notify(inv, "reminder", f"reminder:{pk}:{sent + 1}", now)
+            notify(inv, "reminder", f"reminder:{pk}:{sent + 1}", now)
             counts["reminded"] += 1
     return counts
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from coproduce.audit.services import record
+from coproduce.checkins import previsit
 from coproduce.checkins.models import (
     Enrollment,
     Invitation,
@@ -152,7 +153,11 @@ def plan(patient: Patient, *, now: dt.datetime, horizon: dt.timedelta = HORIZON)
     planned: list[Planned] = []
     for enrollment in enrollments:
         for schedule in enrollment.program.schedules.all():
-            if not schedule.active or schedule.kind == ScheduleKind.ON_DEMAND:
+            # Pre-visit check-ins follow the appointments themselves (checkins.previsit).
+            if not schedule.active or schedule.kind in (
+                ScheduleKind.ON_DEMAND,
+                ScheduleKind.PREVISIT,
+            ):
                 continue
             if schedule.kind in (ScheduleKind.PREVISIT, ScheduleKind.POSTVISIT):
                 if appointments is None:
@@ -246,6 +251,8 @@ def sync_patient(patient: Patient, *, now: dt.datetime | None = None) -> dict[st
     ]
     Invitation.objects.bulk_create(new)
     counts["created"] = len(new)
+    for name, n in previsit.sync_patient(patient, now=now).items():
+        counts[name] += n
     return counts
 
 

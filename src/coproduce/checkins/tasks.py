@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from coproduce.checkins import outbox, scheduling, services
+from coproduce.checkins import outbox, previsit, scheduling, services
 from coproduce.checkins.tasks_compat import task
 
 
@@ -21,7 +21,7 @@ def dispatch_due() -> dict[str, int]:
 def plan_invitations() -> int:
     """Re-plan every enrolled patient's invitations for the rolling horizon."""
     with transaction.atomic():
-        return scheduling.sync_all()
+        return scheduling.sync_all() + previsit.sync_upcoming()
 
 
 @task()

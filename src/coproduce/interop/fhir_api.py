@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from django.db import transaction
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Header, NinjaAPI, Schema
@@ -19,6 +20,7 @@ from pydantic import ConfigDict
 from coproduce.checkins.services import NotStored, SubmitResult
 from coproduce.interop import fhir
 from coproduce.interop.clients import ALGORITHMS, token_url
+from coproduce.interop.fhir_appointments import write_appointment
 from coproduce.interop.fhir_http import BASE_PATH, fhir_response, json_body, outcome_response
 from coproduce.interop.fhir_registry import RESOURCES
 from coproduce.interop.fhir_resources import Caller
@@ -283,6 +285,46 @@ def not_stored_outcome(outcome: NotStored) -> JsonResponse:
     response = fhir_response(body, 503)
     response["Retry-After"] = "60"
     return response
+
+
+class AppointmentIn(Schema):
+    """An Appointment; the full resource is then checked with the R4B model."""
+
+    model_config = ConfigDict(extra="allow")
+    resourceType: Literal["Appointment"]
+
+
+def _appointment_written(request: HttpRequest, resource: dict, verb: str) -> JsonResponse:
+    location = f"{base_url(request)}Appointment/{resource['id']}"
+    return fhir_response(resource, 201 if verb == "created" else 200, Location=location)
+
+
+@fhir_api.post(
+    "/Appointment",
+    response={200: Resource, 201: Resource, **OUTCOMES},
+    summary="Create an Appointment (from the clinic's scheduling system)",
+    tags=["Appointment"],
+)
+def create_appointment(request, payload: AppointmentIn):
+    """Store an appointment by its id in the scheduling system; repeat-safe."""
+    caller = caller_of(request, "Appointment", "c")
+    with transaction.atomic():
+        resource, verb = write_appointment(caller, json_body(request))
+    return _appointment_written(request, resource, verb)
+
+
+@fhir_api.put(
+    "/Appointment/{resource_id}",
+    response={200: Resource, 201: Resource, **OUTCOMES},
+    summary="Update (or create) an Appointment by the scheduling system's id",
+    tags=["Appointment"],
+)
+def update_appointment(request, resource_id: str, payload: AppointmentIn):
+    """Change an appointment (time, status, clinician); a moved visit re-plans its check-in."""
+    caller = caller_of(request, "Appointment", "u")
+    with transaction.atomic():
+        resource, verb = write_appointment(caller, json_body(request), resource_id)
+    return _appointment_written(request, resource, verb)
 
 
 def _created(request: HttpRequest, result: SubmitResult, instrument_id: str) -> JsonResponse:

@@ -7,6 +7,7 @@ The routes (`fhir_api`) and the CapabilityStatement (`/metadata`) are both gener
 from __future__ import annotations
 
 from coproduce.interop import fhir_resources as r
+from coproduce.interop.fhir_appointments import read_appointment, search_appointments
 from coproduce.interop.fhir_search import SPEC, ResourceType, SearchParam
 
 _PATIENT = SearchParam(
@@ -134,5 +135,20 @@ RESOURCES: tuple[ResourceType, ...] = (
         r.search_medication_statements,
         params=(_PATIENT, _SUBJECT, _status("active or completed.")),
         documentation="Medication lines; opioids carry their daily MME as an extension.",
+    ),
+    ResourceType(
+        "Appointment",
+        read_appointment,
+        search_appointments,
+        create=True,
+        update=True,
+        params=(
+            _PATIENT,
+            _SUBJECT,
+            _status("booked, fulfilled, cancelled or noshow (comma-separated)."),
+        ),
+        documentation="Appointments from the clinic's scheduling system (system/Appointment."
+        "write): create, or update by the system's own id (PUT /Appointment/ID); each one "
+        "plans its pre-visit check-in. The id is the scheduling system's id.",
     ),
 )

@@ -45,6 +45,7 @@ class ResourceType:
     read: Callable[..., dict[str, Any]]
     search: Callable[[Any, Query], Page] | None = None
     create: bool = False
+    update: bool = False
     params: tuple[SearchParam, ...] = ()
     read_params: tuple[str, ...] = ()
     documentation: str = ""
@@ -55,6 +56,7 @@ class ResourceType:
             "read",
             *(["search-type"] if self.search else []),
             *(["create"] if self.create else []),
+            *(["update"] if self.update else []),
         ]
 
 

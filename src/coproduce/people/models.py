@@ -251,13 +251,42 @@ class Patient(models.Model):
         max_length=8, choices=Channel.choices, default=Channel.EMAIL
     )
     care_team = models.ForeignKey(CareTeam, on_delete=models.PROTECT, related_name="patients")
+    # The clinic's own medical record number; unique per site. The site is kept beside it
+    # (set on save from the care team) so that the database enforces the uniqueness.
+    mrn = models.CharField(_("medical record number"), max_length=40, blank=True)
+    mrn_site = models.ForeignKey(
+        Site, null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         indexes = [models.Index(fields=["care_team", "family_name"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mrn_site", "mrn"],
+                condition=~models.Q(mrn=""),
+                name="mrn_unique_in_site",
+            )
+        ]
+
 
     def __str__(self) -> str:
         return self.registry_id
+
+    def save(self, *args, **kwargs):
+        self.mrn = (self.mrn or "").strip()
+        site_id = None
+        if self.mrn:
+            site_id = (
+                CareTeam.objects.filter(pk=self.care_team_id)
+                .values_list("site_id", flat=True)
+                .first()
+            )
+        if self.mrn_site_id != site_id:
+            self.mrn_site_id = site_id
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "mrn", "mrn_site"}
+        super().save(*args, **kwargs)
 
     @property
     def display_name(self) -> str:

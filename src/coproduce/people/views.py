@@ -7,11 +7,13 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from coproduce.audit.services import record
+from coproduce.checkins import previsit
 from coproduce.checkins.selectors import due_for_patient
 from coproduce.people.access import get_patient_for, may_download_record, patients_visible_to
 from coproduce.people.models import CARE_ROLES, Role
 from coproduce.people.services import patient_summary
 from coproduce.platform import clock
+from coproduce.visits.records import latest_shared
 from coproduce.web.decorators import role_required
 
 
@@ -23,6 +25,10 @@ def my_home(request):
     patient = get_patient_for(request.user, patient.registry_id)
     context = patient_summary(patient)
     context["due_checkins"] = due_for_patient(patient)
+    planned = previsit.for_appointments(context["appointments"])
+    for appointment in context["appointments"]:
+        appointment.previsit = planned.get(appointment.pk)
+    context["decided"] = latest_shared(patient.pk)
     return render(request, "people/my_home.html", context)
 
 

@@ -10,5 +10,7 @@ EVENTS = {
     "visit_record.saved": "A visit record was saved (field names in the detail, not the text).",
     "visit_record.shared": "A visit record was shared with the patient.",
     "visit_record.commented": "The patient or their parent commented on a shared visit record.",
+    "appointment.created": "An appointment came in from the clinic's scheduling system.",
+    "appointment.updated": "An imported appointment changed (time, status, clinician, ...).",
     "collaborate.report_viewed": "Someone looked at collaboRATE aggregates (no patient data).",
 }

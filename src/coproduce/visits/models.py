@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from coproduce.platform import clock
 
@@ -28,6 +29,15 @@ class Appointment(models.Model):
     status = models.CharField(
         max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
     )
+    # The appointment's own id in the clinic's scheduling system (CSV or FHIR import); unique
+    # per site, kept with the site so the database enforces it.
+    external_id = models.CharField(max_length=64, blank=True)
+    external_site = models.ForeignKey(
+        "people.Site", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(
+        max_length=64, blank=True, help_text=_("appointment type in the clinic's system")
+    )
 
     class Meta:
         ordering = ["starts_at"]
@@ -38,7 +48,12 @@ class Appointment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["patient", "starts_at"], name="one_appointment_per_slot"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["external_site", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="appointment_external_id_unique_in_site",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -55,6 +70,11 @@ class SitePolicy(models.Model):
         default=10,
         help_text="A patient who asks to be seen is seen within this many working days "
         "(Gävle's model: 10).",
+    )
+    previsit_days_before = models.PositiveSmallIntegerField(
+        _("pre-visit check-in, days before"),
+        default=3,
+        help_text=_("Every appointment gets a pre-visit check-in this many days before it."),
     )
 
     class Meta:
@@ -126,6 +146,9 @@ class VisitRecord(models.Model):
     )
     patient_agenda = models.JSONField(
         default=list, blank=True, help_text="the patient's items, in their words, first"
+    )
+    patient_partner = models.CharField(
+        max_length=600, blank=True, help_text=_("how the patient likes to partner, their words")
     )
     team_agenda = models.TextField(blank=True, help_text="the team's items, one per line")
     # Coassess

@@ -38,6 +38,7 @@ class Row:
     day: dt.date
     local_start: dt.datetime
     concern: str = ""
+    partner: str = ""
     previsit_done: bool = False
     worse: list[str] = field(default_factory=list)
     alerts: dict[str, int] = field(default_factory=dict)
@@ -155,6 +156,7 @@ def day_list(
                 answers, versions, _ = recent[-1]
                 found = previsit_answers(answers.get(PREVISIT) or {}, versions.get(PREVISIT))
                 row.concern = "" if found["no_concern"] else found["concern"]
+                row.partner = found["partner"]
             for instrument_id, after in latest_by_patient.get(pid, []):
                 before = baseline.get((pid, instrument_id))
                 if before is None:

@@ -43,8 +43,8 @@ STEP_FIELDS = (
 EDITABLE_FIELDS = ("team_agenda", *STEP_FIELDS)
 
 
-def patient_agenda(appointment: Appointment) -> list[str]:
-    """The patient's agenda items from their pre-visit check-in: number ONE first, then topics."""
+def _previsit_of(appointment: Appointment) -> dict | None:
+    """The answers of the pre-visit check-in that belongs to `appointment`, or None."""
     row = (
         CheckinResponse.objects.filter(
             patient_id=appointment.patient_id,
@@ -57,9 +57,24 @@ def patient_agenda(appointment: Appointment) -> list[str]:
         .first()
     )
     if row is None:
-        return []
+        return None
     answers, versions = row
-    found = previsit_answers(answers.get(PREVISIT) or {}, (versions or {}).get(PREVISIT))
+    return previsit_answers(answers.get(PREVISIT) or {}, (versions or {}).get(PREVISIT))
+
+
+def patient_partner(found: dict | None) -> str:
+    """How the patient likes to partner, in their words ("" when they did not say)."""
+    if not found:
+        return ""
+    parts = [p for p in (found["partner"], found["partner_note"]) if p]
+    return " — ".join(parts)[:600]
+
+
+def patient_agenda(appointment: Appointment, found: dict | None = None) -> list[str]:
+    """The patient's agenda items from their pre-visit check-in: number ONE first, then topics."""
+    found = found if found is not None else _previsit_of(appointment)
+    if not found:
+        return []
     items = []
     if found["concern"] and not found["no_concern"]:
         items.append(found["concern"])
@@ -67,16 +82,39 @@ def patient_agenda(appointment: Appointment) -> list[str]:
     return items
 
 
+def latest_shared(patient_id: int) -> VisitRecord | None:
+    """The patient's most recently shared visit record (what was decided about their concern)."""
+    return (
+        VisitRecord.objects.filter(patient_id=patient_id, status=RecordStatus.SHARED)
+        .select_related("appointment")
+        .order_by("-shared_at", "-pk")
+        .first()
+    )
+
+
+def unsaved_record(appointment: Appointment) -> VisitRecord:
+    """The record as it would start: the patient's agenda and how they like to partner."""
+    found = _previsit_of(appointment)
+    return VisitRecord(
+        appointment=appointment,
+        patient_id=appointment.patient_id,
+        patient_agenda=patient_agenda(appointment, found),
+        patient_partner=patient_partner(found),
+    )
+
+
 def start_record(*, actor: User, appointment: Appointment) -> tuple[VisitRecord, bool]:
     """The appointment's record, started (as a draft with the patient's agenda) if need be."""
     existing = VisitRecord.objects.filter(appointment=appointment).first()
     if existing is not None:
         return existing, False
+    draft = unsaved_record(appointment)
     visit_record, created = VisitRecord.objects.get_or_create(
         appointment=appointment,
         defaults={
             "patient_id": appointment.patient_id,
-            "patient_agenda": patient_agenda(appointment),
+            "patient_agenda": draft.patient_agenda,
+            "patient_partner": draft.patient_partner,
             "created_by": actor,
         },
     )

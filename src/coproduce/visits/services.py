@@ -8,18 +8,21 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from coproduce.audit.services import record
 from coproduce.careplans.models import Goal, GoalKind, GoalStatus
 from coproduce.careplans.services import TaperStatus, medications_on, mme_of, taper_status
-from coproduce.checkins.outbox import recipient_for
+from coproduce.checkins import previsit
+from coproduce.checkins.models import OPEN_STATUSES, Invitation, InvitationStatus
+from coproduce.checkins.outbox import notify, recipient_for
 from coproduce.people.models import Patient, User
 from coproduce.platform import charts, clock
 from coproduce.safetynet.models import Notification
 from coproduce.visits import clinical
 from coproduce.visits.models import (
     Appointment,
+    AppointmentStatus,
     SitePolicy,
     VisitRequest,
     VisitRequestStatus,
@@ -192,39 +195,53 @@ def reminder_key(appointment: Appointment) -> str:
 
 
 def queue_previsit_reminder(*, actor: User, appointment: Appointment) -> tuple[Notification, bool]:
-    """Put one pre-visit check-in reminder in the outbox; a second click finds the first."""
+    """Send the pre-visit check-in's link now, once; a second click finds the first.
+
+    The message carries a fresh single-use link to the appointment's pre-visit invitation
+    (planned now if it was not yet), and the check-in is open on the patient's home from now.
+    """
     patient = appointment.patient
-    recipient = recipient_for(patient)
-    if recipient is None:
+    existing = Notification.objects.filter(dedupe_key=reminder_key(appointment)).first()
+    if existing is not None:
+        return existing, False
+    if recipient_for(patient) is None:
         raise ValidationError(
-            f"{patient.registry_id} has no e-mail address or phone number for a reminder."
+            _("%(who)s has no e-mail address or phone number for a reminder.")
+            % {"who": patient.registry_id}
         )
-    channel, to = recipient.channel, recipient.to
-    zone = patient.care_team.site.zone
-    when = timezone.localtime(appointment.starts_at, zone)
-    # No health details: the message may be read on a shared phone or inbox.
-    body = (
-        f"Your care team asks you to answer the short check-in before your visit on "
-        f"{when:%A %-d %B at %H:%M}. Log in to coproduce to answer it. Thank you."
-    )
-    with transaction.atomic():
-        notification, created = Notification.objects.get_or_create(
-            dedupe_key=reminder_key(appointment),
-            defaults={
-                "channel": channel,
-                "to": to,
-                "subject": "Your check-in before your visit",
-                "body": body,
-                "purpose": "reminder",
-                "patient": patient,
-            },
+    now = clock.now()
+    if appointment.starts_at <= now or appointment.status != AppointmentStatus.BOOKED:
+        raise ValidationError(_("This visit is not coming up: there is nothing to remind of."))
+    previsit.sync(appointment, now=now)
+    invitation = previsit.invitation_of(appointment)
+    if invitation is not None and invitation.status == InvitationStatus.COMPLETED:
+        raise ValidationError(
+            _("%(who)s has already answered the check-in before this visit.")
+            % {"who": patient.display_name}
         )
+    if invitation is None or invitation.status not in OPEN_STATUSES:
+        invitation = Invitation.objects.create(
+            patient=patient,
+            appointment=appointment,
+            instruments=[previsit.PREVISIT],
+            due_at=now,
+            expires_at=appointment.starts_at,
+        )
+    if invitation.status == InvitationStatus.SCHEDULED:
+        # Sent now, by the nurse's hand: open on the patient's home from this moment.
+        invitation.status = InvitationStatus.SENT
+        invitation.due_at = min(invitation.due_at, now)
+        invitation.sent_at = now
+        invitation.save(update_fields=["status", "due_at", "sent_at"])
+    sent = notify(invitation, "reminder", reminder_key(appointment), now)
+    assert sent is not None  # the recipient was checked above
+    notification, created = sent
     if created:
         record(
             "visit.reminder_queued",
             actor=actor,
             patient=patient,
             obj=notification,
-            detail={"appointment": appointment.pk, "channel": channel},
+            detail={"appointment": appointment.pk, "channel": notification.channel},
         )
     return notification, created

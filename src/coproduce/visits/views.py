@@ -206,11 +206,7 @@ def record(request, appointment_id: int):
         form = VisitRecordForm(instance=visit_record)
     if visit_record is None:
         # Not saved yet: show the patient's items as they would be copied on the first save.
-        visit_record = VisitRecord(
-            appointment=appointment,
-            patient=appointment.patient,
-            patient_agenda=records.patient_agenda(appointment),
-        )
+        visit_record = records.unsaved_record(appointment)
     context = {
         "appointment": appointment,
         "patient": appointment.patient,

@@ -1,0 +1,149 @@
+"""Every appointment's pre-visit check-in: when it goes, to whom, never at night, and DST."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.core import mail
+
+from coproduce.checkins import delivery, outbox, previsit
+from coproduce.checkins.models import InvitationStatus
+from coproduce.platform import clock
+from coproduce.safetynet.models import Notification
+from coproduce.visits.models import Appointment, SitePolicy
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+STOCKHOLM = "Europe/Stockholm"
+
+
+def at(text: str, zone) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=zone)
+
+
+def book(patient, start: dt.datetime, **fields) -> Appointment:
+    return Appointment.objects.create(
+        patient=patient, care_team=patient.care_team, starts_at=start, **fields
+    )
+
+
+@pytest.fixture
+def alice(world):
+    world.alice.email = "alice@example.org"
+    world.alice.save()
+    return world.alice
+
+
+def test_it_is_due_three_days_before_at_nine_and_closes_at_the_visit(alice):
+    zone = alice.care_team.site.zone
+    now = at("2027-02-20 12:00", zone)
+    appointment = book(alice, at("2027-03-01 10:30", zone))  # across a month end
+    assert previsit.sync(appointment, now=now) == "created"
+    invitation = previsit.invitation_of(appointment)
+    assert invitation.due_at == at("2027-02-26 09:00", zone)
+    assert invitation.expires_at == appointment.starts_at
+    assert invitation.instruments == ["previsit"]
+    assert previsit.sync(appointment, now=now) == ""  # again: nothing
+
+
+def test_it_follows_the_sites_setting(alice):
+    zone = alice.care_team.site.zone
+    SitePolicy.objects.create(site=alice.care_team.site, previsit_days_before=5)
+    appointment = book(alice, at("2027-03-10 10:30", zone))
+    previsit.sync(appointment, now=at("2027-02-20 12:00", zone))
+    assert previsit.invitation_of(appointment).due_at == at("2027-03-05 09:00", zone)
+
+
+def test_it_keeps_nine_oclock_clinic_time_across_the_change_to_summer_time(alice):
+    zone = alice.care_team.site.zone  # Stockholm: summer time starts 28 March 2027
+    appointment = book(alice, at("2027-03-30 10:00", zone))
+    previsit.sync(appointment, now=at("2027-03-20 12:00", zone))
+    invitation = previsit.invitation_of(appointment)
+    assert invitation.due_at == at("2027-03-27 09:00", zone)
+    outbox.dispatch_due(invitation.due_at)
+    invitation.refresh_from_db()
+    # Reminders one and two days later: still 09:00 on the clinic's clock (07:00 UTC now).
+    assert invitation.next_reminder_at == at("2027-03-28 09:00", zone)
+    assert invitation.next_reminder_at.astimezone(dt.UTC).hour == 7
+
+
+def test_a_visit_booked_late_at_night_is_asked_about_the_next_morning(alice):
+    zone = alice.care_team.site.zone
+    appointment = book(alice, at("2027-06-02 11:00", zone))
+    previsit.sync(appointment, now=at("2027-06-01 22:30", zone))
+    assert previsit.invitation_of(appointment).due_at == at("2027-06-02 08:00", zone)
+
+
+def test_no_check_in_when_no_daytime_is_left_before_the_visit(alice):
+    zone = alice.care_team.site.zone
+    appointment = book(alice, at("2027-06-02 07:30", zone))
+    assert previsit.sync(appointment, now=at("2027-06-01 21:00", zone)) == ""
+    assert previsit.invitation_of(appointment) is None
+
+
+def test_nothing_goes_out_at_night_even_when_the_worker_catches_up_late(alice):
+    zone = alice.care_team.site.zone
+    appointment = book(alice, at("2027-06-10 11:00", zone))
+    previsit.sync(appointment, now=at("2027-06-01 12:00", zone))
+    assert outbox.dispatch_due(at("2027-06-07 20:30", zone))["sent"] == 0
+    assert outbox.dispatch_due(at("2027-06-08 05:00", zone))["sent"] == 0
+    assert outbox.dispatch_due(at("2027-06-08 08:00", zone))["sent"] == 1
+
+
+def test_it_sends_the_link_by_e_mail_and_the_link_opens_the_check_in(alice, client):
+    zone = alice.care_team.site.zone
+    appointment = book(alice, at("2027-06-10 11:00", zone))
+    previsit.sync(appointment, now=at("2027-06-01 12:00", zone))
+    with clock.frozen(at("2027-06-07 09:00", zone)):
+        outbox.dispatch_due()
+        delivery.send_pending()
+        message = mail.outbox[0]
+        assert message.subject == "Your check-in before your visit"
+        assert "Before your visit on Thursday 10 June, 11:00" in message.body
+        link = re.search(r"https?://\S+/c/\S+/", message.body).group(0)
+        page = client.get(link.split("8000", 1)[-1], follow=True)
+        assert page.status_code == 200
+        names = {t.name for t in page.templates}
+        assert "checkins/refused.html" not in names and "checkins/_layout.html" in names
+
+
+def test_a_child_below_the_teen_age_is_answered_for_by_a_parent(world):
+    site = world.team_a.site
+    today = clock.today()
+    child = factories.make_patient(
+        world.team_a, born=today.replace(year=today.year - 9, day=1), email="kid@example.org"
+    )
+    parent = factories.make_user("family", username="mum", email="mum@example.org")
+    factories.link_proxy(parent, child)
+    assert outbox.recipient_for(child).to == "mum@example.org"
+    assert outbox.recipient_for(child).parent
+    site.teen_login_age = 8
+    site.save()
+    child.care_team.site.refresh_from_db()
+    child = type(child).objects.get(pk=child.pk)
+    assert outbox.recipient_for(child).to == "kid@example.org"  # a teen answers their own
+
+
+def test_a_cancelled_visit_cancels_its_check_in_and_its_queued_reminders(alice):
+    zone = alice.care_team.site.zone
+    appointment = book(alice, at("2027-06-10 11:00", zone))
+    previsit.sync(appointment, now=at("2027-06-01 12:00", zone))
+    outbox.dispatch_due(at("2027-06-07 09:00", zone))
+    outbox.dispatch_due(at("2027-06-08 09:00", zone))  # the first reminder, not yet sent
+    assert Notification.objects.filter(purpose="reminder").exists()
+    appointment.status = "cancelled"
+    appointment.save()
+    assert previsit.sync(appointment, now=at("2027-06-08 10:00", zone)) == "cancelled"
+    assert previsit.invitation_of(appointment).status == InvitationStatus.CANCELLED
+    assert not Notification.objects.filter(purpose="reminder").exists()
+
+
+def test_the_hourly_job_plans_every_appointment_even_without_a_program(alice):
+    zone = alice.care_team.site.zone
+    now = at("2027-06-01 12:00", zone)
+    appointment = book(alice, at("2027-06-10 11:00", zone))
+    assert previsit.sync_upcoming(now=now) == 1
+    assert previsit.sync_upcoming(now=now) == 0
+    assert previsit.invitation_of(appointment).status == InvitationStatus.SCHEDULED
