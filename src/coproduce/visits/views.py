@@ -48,6 +48,8 @@ def dashboard(request, registry_id: str):
     )
     context["max_chars"] = services.VISIT_REQUEST_MAX_CHARS
     context["is_self"] = request.user.pk == patient.user_id
+    # get_patient_for lets a nurse or clinician in only when they are on the patient's team.
+    context["is_team"] = request.user.role in (Role.CLINICIAN, Role.NURSE)
     return render(request, "visits/dashboard.html", context)
 
 
