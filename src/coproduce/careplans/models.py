@@ -254,6 +254,7 @@ class RequestKind(models.TextChoices):
     SLOW = "slow", "Go slower"
     STOP = "stop", "Stop tapering and stay at my current dose"
     RESUME = "resume", "Restart my taper"
+    INCREASE = "increase", "Go back up to a higher dose"
 
 
 class TaperRequest(models.Model):

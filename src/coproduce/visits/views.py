@@ -47,6 +47,10 @@ def dashboard(request, registry_id: str):
         request.user.role == Role.FAMILY and can_answer_for(request.user, patient)
     )
     context["max_chars"] = services.VISIT_REQUEST_MAX_CHARS
+    if context["can_request"] and not context["open_request"]:
+        context["visit_target"], context["target_is_visit"] = services.visit_target(
+            patient, context["today"]
+        )
     context["is_self"] = request.user.pk == patient.user_id
     # get_patient_for lets a nurse or clinician in only when they are on the patient's team.
     context["is_team"] = request.user.role in (Role.CLINICIAN, Role.NURSE)
