@@ -23,6 +23,7 @@ from coproduce.checkins import flow
 from coproduce.checkins.models import CheckinResponse, Invitation
 from coproduce.checkins.selectors import due_for_user, invitation_for_user
 from coproduce.checkins.services import (
+    MAX_FREE_TEXT,
     CheckinClosed,
     CheckinInvalid,
     crisis_help_when_not_stored,
@@ -161,6 +162,8 @@ def _step_or_404(steps: list[flow.Step], number: int) -> flow.Step:
 
 @never_cache
 def start(request, token: str):
+    """The link's page: the greeting and, when nothing is answered yet, the first question,
+    so the patient can answer at once (no intro page, no extra request for styles)."""
     try:
         invitation = _open(request, token)
     except LinkRefused as exc:
@@ -172,6 +175,7 @@ def start(request, token: str):
         obj=invitation,
         detail={"via": "link"},
     )
+    invitation = flow.fit_to_patient(invitation)
     steps = flow.steps_for(invitation)
     answers = flow.draft_answers(invitation)
     resume = next(
@@ -183,20 +187,32 @@ def start(request, token: str):
                 i.required and i.link_id not in (answers.get(s.instrument) or {}) for i in s.items
             )
         ),
-        len(steps) - 1,
+        len(steps),
     )
-    return render(
-        request,
-        "checkins/start.html",
-        {
-            "invitation": invitation,
-            "token": token,
-            "patient": invitation.patient,
-            "pages": len(steps),
-            "started": bool(answers),
-            "resume": resume if answers else 1,
-        },
-    )
+    context = {
+        "invitation": invitation,
+        "token": token,
+        "patient": invitation.patient,
+        "pages": len(steps),
+        "started": bool(answers),
+        "resume": resume if answers else 1,
+    }
+    if not answers and steps[0].kind == "questions":
+        context.update(_step_context(invitation, token, steps, steps[0], {}, {}))
+    return render(request, "checkins/start.html", context)
+
+
+def _step_context(invitation, token, steps, current, errors, answers) -> dict[str, Any]:
+    return {
+        "invitation": invitation,
+        "token": token,
+        "step": current,
+        "total": len(steps),
+        "errors": errors,
+        "fields": [
+            _item_context(i, answers.get(i.link_id), errors.get(i.link_id)) for i in current.items
+        ],
+    }
 
 
 @never_cache
@@ -213,21 +229,14 @@ def step(request, token: str, number: int):
     actor = _actor(request, invitation)
     if request.method == "POST":
         action = request.POST.get("action", "next")
-        if current.kind == "free_text":
-            flow.save_page_atomically(
-                invitation, current, free_text=request.POST.get("free_text", ""), actor=actor
-            )
-        else:
-            answers, errors = flow.read_page(current, request.POST)
-            if action == "next" and not errors:
-                errors = flow.missing_required(current, answers)
-            if not errors or action != "next":
-                # Going back (or stopping) keeps what was given, even if incomplete.
-                valid = {k: v for k, v in answers.items() if k not in errors}
-                invitation = flow.save_page_atomically(
-                    invitation, current, answers=valid, actor=actor
-                )
-                errors = {} if action != "next" else errors
+        answers, errors = flow.read_page(current, request.POST)
+        if action == "next" and not errors:
+            errors = flow.missing_required(current, answers)
+        if not errors or action != "next":
+            # Going back (or stopping) keeps what was given, even if incomplete.
+            valid = {k: v for k, v in answers.items() if k not in errors}
+            invitation = flow.save_page_atomically(invitation, current, answers=valid, actor=actor)
+            errors = {} if action != "next" else errors
         if not errors:
             if action == "stop":
                 return render(request, "checkins/stopped.html", {"token": token})
@@ -239,17 +248,7 @@ def step(request, token: str, number: int):
         # Show what was just typed, not the older draft.
         posted, _ = flow.read_page(current, request.POST)
         answers = {**answers, **posted}
-    context = {
-        "invitation": invitation,
-        "token": token,
-        "step": current,
-        "total": len(steps),
-        "errors": errors,
-        "fields": [
-            _item_context(i, answers.get(i.link_id), errors.get(i.link_id)) for i in current.items
-        ],
-        "free_text": (invitation.draft or {}).get("free_text", ""),
-    }
+    context = _step_context(invitation, token, steps, current, errors, answers)
     return render(request, "checkins/step.html", context, status=400 if errors else 200)
 
 
@@ -264,7 +263,8 @@ def _review(request, token, invitation, steps, current, error: str = "", status:
             "total": len(steps),
             "rows": flow.review_rows(invitation, steps),
             "free_text": (invitation.draft or {}).get("free_text", ""),
-            "free_text_step": current.number - 1,
+            "max_free_text": MAX_FREE_TEXT,
+            "back_step": current.number - 1,
             "error": error,
         },
         status=status,
@@ -285,6 +285,16 @@ def submit(request, token: str):
         return _refused(request, exc)
     draft = invitation.draft or {}
     try:
+        if "free_text" in request.POST:
+            # The one free-text box is on the review page: keep it in the draft first, so
+            # that it survives a failed send like the answers do.
+            invitation = flow.save_page_atomically(
+                invitation,
+                flow.steps_for(invitation)[-1],
+                free_text=request.POST.get("free_text", ""),
+                actor=_actor(request, invitation),
+            )
+        draft = invitation.draft or {}
         with transaction.atomic():
             result = submit_checkin(
                 invitation=invitation,
