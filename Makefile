@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml $(RUNTIME)
 ## Set up and run the demo on http://127.0.0.1:8000 (SQLite in ./var/); installs only what
 ## the demo needs (no test or lint tools).
 demo: $(RUNTIME)
-	COPRODUCE_MODE=demo $(BIN)/coproduce demo
+	COPRODUCE_MODE=demo $(BIN)/coproduce demo $(DEMO_ARGS)
 
 ## Set up and run every check: lint, types, migrations, unit and browser tests.
 test: $(STAMP) lint typecheck migrations-check pytest
