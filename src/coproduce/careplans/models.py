@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from coproduce.careplans.mme import DEFAULT_TABLE
 from coproduce.careplans.taper import Pace
@@ -254,7 +255,7 @@ class RequestKind(models.TextChoices):
     SLOW = "slow", "Go slower"
     STOP = "stop", "Stop tapering and stay at my current dose"
     RESUME = "resume", "Restart my taper"
-    INCREASE = "increase", "Go back up to a higher dose"
+    INCREASE = "increase", gettext_lazy("Go back up to a higher dose")
 
 
 class TaperRequest(models.Model):
