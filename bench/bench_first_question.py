@@ -51,10 +51,10 @@ LHC_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>PHQ-9 in LHC-Forms</title>
 <link rel="stylesheet" href="/lforms/webcomponent/styles.css">
+</head><body><div id="form"></div>
 <script src="/lforms/webcomponent/assets/lib/zone.min.js"></script>
 <script src="/lforms/webcomponent/lhc-forms.js"></script>
 <script src="/lforms/fhir/lformsFHIRAll.min.js"></script>
-</head><body><div id="form"></div>
 <script>
 var q = %s;
 function draw() {
@@ -105,8 +105,11 @@ def _start_lhc(workdir: Path) -> http.server.ThreadingHTTPServer:
     site.mkdir()
     shutil.copytree(LFORMS, site / "lforms")
     (site / "index.html").write_text(LHC_PAGE % PHQ9.read_text(), encoding="utf-8")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    handler.log_message = lambda *a, **k: None  # type: ignore[attr-defined]
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:  # no access log on the benchmark's output
+            pass
+
+    handler = functools.partial(Quiet, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", LHC_PORT), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
