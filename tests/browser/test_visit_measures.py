@@ -38,3 +38,14 @@ def test_a_clinician_taps_joints_and_sees_das28_and_cdai(demo, page):
     assert page.get_by_text("Saved: DAS28-ESR").is_visible()
     assert page.get_by_role("heading", name="DAS28-ESR").first.is_visible()
     screenshot(page, "visit-dashboard-after-joint-counts")
+
+
+def test_the_hbi_form_scores_on_the_server_and_is_accessible(demo, page):
+    log_in(page, "clinician")
+    page.goto("/patients/CP-DEMOTEEN/measures/hbi/")
+    page.get_by_label("Complication: Uveitis").check()
+    page.get_by_label("Number of liquid or soft stools (previous day)").fill("3")
+    result = page.locator("#measures-result")
+    result.get_by_text("needs every component", exact=False).first.wait_for()
+    assert_accessible(page, "HBI form")
+    screenshot(page, "visit-hbi-form")
