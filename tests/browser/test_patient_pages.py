@@ -38,8 +38,8 @@ def test_my_plan_is_reached_from_home_and_tap_targets_are_big_enough(demo, phone
     width, height = _size(tel)
     assert width >= MIN and height >= MIN, (width, height)
     # The review page's "Change" links.
-    last = page.locator("a[href*='/c/']").first.get_attribute("href")
-    token_path = "/".join(last.split("/")[:3]) + "/"
+    action = page.locator("form[action^='/c/']").first.get_attribute("action")
+    token_path = "/".join(action.split("/")[:3]) + "/"
     pages = int(page.get_by_text("short pages").inner_text().split(" short pages")[0].split()[-1])
     page.goto(f"{token_path}{pages}/")
     changes = page.locator("a.change")
