@@ -2,7 +2,9 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-dev
+# Two stamps: the demo needs only the package; tests and linters need `.[dev]` on top.
+RUNTIME := $(VENV)/.installed
+STAMP   := $(VENV)/.installed-dev
 PYTEST_WORKERS ?= 2
 
 .PHONY: demo test lint typecheck migrations-check pytest pytest-unit pytest-browser bench clean
@@ -12,13 +14,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(STAMP): pyproject.toml $(RUNTIME)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-## Set up and run the demo on http://127.0.0.1:8000 (SQLite in ./var/).
-demo: $(STAMP)
-	COPRODUCE_MODE=demo $(BIN)/coproduce demo
+## Set up and run the demo on http://127.0.0.1:8000 (SQLite in ./var/); installs only what
+## the demo needs (no test or lint tools).
+demo: $(RUNTIME)
+	COPRODUCE_MODE=demo $(BIN)/coproduce demo $(DEMO_ARGS)
 
 ## Set up and run every check: lint, types, migrations, unit and browser tests.
 test: $(STAMP) lint typecheck migrations-check pytest

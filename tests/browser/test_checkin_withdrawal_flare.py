@@ -24,15 +24,13 @@ def test_a_patient_reports_strong_withdrawal_and_a_flare_and_is_answered(world, 
     )
     token = issue_token(inv, purpose="invitation")
 
-    phone.goto(f"/c/{token}/")
-    phone.get_by_role("link", name="Start").click()
+    phone.goto(f"/c/{token}/")  # the link opens on the first question
     phone.locator('label.opt:has(input[name="withdrawal-nrs"][value="8"])').click()
     check(phone, "checkin-withdrawal-nrs")
     phone.get_by_role("button", name="Next").click()
     phone.locator('label.opt:has(input[name="flare-now"][value="yes"])').click()
     check(phone, "checkin-flare")
-    phone.get_by_role("button", name="Next").click()
-    phone.get_by_role("button", name="Next").click()  # nothing else to tell the team
+    phone.get_by_role("button", name="Next").click()  # to the review, nothing else to tell
     phone.get_by_role("button", name="Send to my care team").click()
     phone.wait_for_load_state("domcontentloaded")
     replies = phone.locator(".reply").all_inner_texts()

@@ -44,7 +44,7 @@ def test_a_taper_is_built_together_paused_by_the_patient_and_answered(demo, page
     screenshot(page, "taper-calendar-print")
     page.emulate_media(media="screen")
     page.goto(PLAN)
-    page.get_by_role("link", name="Ask to pause, slow or stop").click()
+    page.get_by_role("link", name="Ask to pause, slow, stop or go back up").click()
     page.get_by_label("Pause my taper").check()
     page.get_by_label("Anything you want your team to know").fill("My mother is ill this month.")
     assert_accessible(page, "ask form")

@@ -161,3 +161,16 @@ def test_the_demo_has_tapers_at_different_stages_and_runs_twice(db):
     maria = ctx.objects["named"]["patient"]
     assert maria.medications.filter(drug="oxycodone").exists()
     assert not maria.taper_plans.exists()
+
+
+def test_the_patient_asks_to_go_back_up_from_the_taper_calendar(client, world, doc):
+    plan = oxycodone_plan(world.alice, doc)
+    client.force_login(world.alice.user)
+    calendar = client.get(_url(world.alice, "calendar/")).content.decode()
+    assert _url(world.alice, "taper/ask/") in calendar  # reached from the taper page
+    asked = client.post(_url(world.alice, "taper/ask/"), {"kind": "increase", "text": "Too sore"})
+    assert asked.status_code == 302
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.PAUSED
+    request = TaperRequest.objects.get(plan=plan)
+    assert request.kind == "increase"

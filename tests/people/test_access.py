@@ -128,3 +128,68 @@ def test_it_records_whom_a_parent_acts_for(world):
 )
 def test_it_computes_the_majority_cutoff_including_leap_days(today, cutoff):
     assert majority_cutoff(today) == cutoff
+
+
+# --- A teen's confidential answers and the parent --------------------------------------------
+
+PHQ9_ITEM9 = {f"phq9-{n}": "LA6569-3" for n in range(1, 10)}  # "Several days", item 9 too
+
+
+def _teen_phq9(world):
+    from coproduce.checkins.services import submit_checkin
+    from coproduce.safetynet.rules import sync_rules
+
+    sync_rules()
+    submit_checkin(
+        patient=world.tom,
+        answers={"phq9": PHQ9_ITEM9, "peg": {"peg-1": 5, "peg-2": 5, "peg-3": 5}},
+        idempotency_key="teen-phq9",
+        source="web",
+    )
+
+
+def _dashboard(client, user, patient):
+    client.force_login(user)
+    return client.get(f"/patients/{patient.registry_id}/dashboard/").content.decode()
+
+
+def test_a_parent_does_not_see_a_teens_confidential_answers_but_the_team_is_told(client, world):
+    from coproduce.safetynet.models import Alert
+
+    _teen_phq9(world)
+    parent_view = _dashboard(client, world.paula, world.tom)
+    assert "PEG" in parent_view  # not confidential: shown as before
+    assert "Little interest or pleasure" not in parent_view and "PHQ-9" not in parent_view
+    assert "private between Tom and the care team" in parent_view
+    # The red flag (item 9) reached the care team all the same.
+    assert Alert.objects.filter(patient=world.tom, status="open").exists()
+    nurse_view = _dashboard(client, world.nina, world.tom)
+    assert "Little interest or pleasure" in nurse_view and "PHQ-9" in nurse_view
+
+
+def test_a_site_may_show_the_parent_the_band_but_never_the_answers(client, world):
+    site = world.tom.care_team.site
+    site.teen_parent_sees_band = True
+    site.save()
+    _teen_phq9(world)
+    parent_view = _dashboard(client, world.paula, world.tom)
+    assert "(PHQ-9): <strong>Mild symptoms of depression</strong>" in parent_view
+    assert "Little interest or pleasure" not in parent_view
+
+
+def test_a_parent_sees_everything_of_a_child_below_the_teen_age(client, world):
+    site = world.tom.care_team.site
+    site.teen_login_age = 15  # Tom is 14: still a child here
+    site.save()
+    _teen_phq9(world)
+    assert "Little interest or pleasure" in _dashboard(client, world.paula, world.tom)
+
+
+def test_the_patients_view_says_what_the_team_is_doing_not_queue_counts(client, world):
+    _teen_phq9(world)
+    parent_view = _dashboard(client, world.paula, world.tom)
+    assert "open alert" not in parent_view and "What your care team is doing" in parent_view
+    assert "someone from the team will call you soon" in parent_view
+    assert "How much" not in parent_view  # no bare severity badges beside the answers
+    nurse_view = _dashboard(client, world.nina, world.tom)
+    assert "open alert" in nurse_view and "How much" in nurse_view

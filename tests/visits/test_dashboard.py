@@ -141,12 +141,18 @@ def test_it_marks_a_30_percent_peg_improvement_as_better(client, world):
 
 def test_it_shows_latest_answers_with_words_not_only_colour(client, world):
     weekly_scores(world.alice, {"phq9": [7]})
-    client.force_login(world.alice.user)
+    client.force_login(world.nina)
     html = client.get(url(world.alice)).content.decode()
     assert "Little interest or pleasure in doing things" in html
     assert "Nearly every day" in html
     assert '<span class="sev sev-3">Severe</span>' in html
     assert '<span class="sev sev-0">None or minimal</span>' in html
+    # The patient reads her own answers in words, without a bare "Severe" beside them,
+    # and what a band means.
+    client.force_login(world.alice.user)
+    html = client.get(url(world.alice)).content.decode()
+    assert "Nearly every day" in html and '<span class="sev sev-3">Severe</span>' not in html
+    assert "It describes these answers, not you" in html
 
 
 def test_it_shows_open_alert_counts_without_their_reasons(client, world):
@@ -161,10 +167,16 @@ def test_it_shows_open_alert_counts_without_their_reasons(client, world):
     Alert.objects.create(
         patient=world.alice, care_team=world.team_a, rule_id="r", priority=1, status="resolved"
     )
-    client.force_login(world.alice.user)
+    client.force_login(world.nina)
     html = client.get(url(world.alice)).content.decode()
     assert "<strong>3</strong> open alerts" in html
     assert "1 urgent" in html and "2 routine" in html
+    assert "SECRET-REASON" not in html
+    # The patient is told what the team is doing, in words, not the queue's counts.
+    client.force_login(world.alice.user)
+    html = client.get(url(world.alice)).content.decode()
+    assert "open alerts" not in html and "2 routine" not in html
+    assert "What your care team is doing" in html and "will call you soon" in html
     assert "SECRET-REASON" not in html
 
 

@@ -123,3 +123,32 @@ def test_it_shows_the_open_request_on_the_dashboard(client, world):
     ask(client, world.alice)
     html = client.get(reverse("visits:dashboard", args=[world.alice.registry_id])).content
     assert b"You asked to be seen on" in html
+
+
+def test_the_target_date_is_the_next_booked_visit_when_that_comes_sooner(client, world):
+    import datetime as dt
+
+    from coproduce.platform import clock
+    from coproduce.visits import services
+    from coproduce.visits.models import Appointment
+
+    today = clock.clinic_today(world.alice.care_team.site)
+    target, is_visit = services.visit_target(world.alice, today)
+    assert not is_visit and target > today
+    soon = clock.now() + dt.timedelta(days=2)
+    Appointment.objects.create(patient=world.alice, care_team=world.team_a, starts_at=soon)
+    target, is_visit = services.visit_target(world.alice, today)
+    assert is_visit and target == soon.astimezone(world.alice.care_team.site.zone).date()
+    client.force_login(world.alice.user)
+    page = client.get(f"/patients/{world.alice.registry_id}/dashboard/").content.decode()
+    assert "Your next booked visit" in page
+    assert page.index('id="ask-h"') < page.index('id="concern-h"')  # near the top
+
+
+def test_crisis_numbers_are_tap_to_call_links():
+    from coproduce.web.templatetags.plain_text import bulleted
+
+    html = bulleted("- Call 112 or 988 now.\nCall +46 8 123 45 67. PHQ-9 item 9.")
+    assert '<a class="tel" href="tel:112">112</a>' in html
+    assert '<a class="tel" href="tel:988">988</a>' in html
+    assert 'href="tel:+46812345' in html and "PHQ-9 item 9" in html

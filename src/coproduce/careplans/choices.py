@@ -5,6 +5,7 @@ these; this module imports nothing of coproduce so that either can import it.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 
 class PlanStatus(models.TextChoices):
@@ -19,3 +20,4 @@ class RequestKind(models.TextChoices):
     SLOW = "slow", "Go slower"
     STOP = "stop", "Stop tapering and stay at my current dose"
     RESUME = "resume", "Restart my taper"
+    INCREASE = "increase", gettext_lazy("Go back up to a higher dose")

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from coproduce.audit.services import record
 from coproduce.careplans import dose_review, taper
@@ -78,9 +79,27 @@ def preview_schedule(
     if pace not in taper.PACE_OPTIONS:
         raise ValidationError("Choose one of the safe paces.")
     try:
-        return taper.build_schedule(start_on, regimen, pace, target_mme=target_mme)
+        schedule = taper.build_schedule(start_on, regimen, pace, target_mme=target_mme)
     except (taper.TaperInputError, MMEError) as error:
         raise ValidationError(str(error)) from error
+    if len(schedule.steps) < 2:
+        # Only step 0 (today's dose): saving it would give the patient a "plan" that never
+        # changes anything. Say why and what to change instead.
+        raise ValidationError(
+            _(
+                "This plan has no steps, so saving it would change nothing: from %(amount)s "
+                "%(unit)s a day with a smallest unit of %(dose_unit)s %(unit)s, no step fits "
+                "the pace. %(why)s Enter a smaller dose unit (a lower-strength tablet, a half "
+                "tablet or a liquid) or a goal below today's dose."
+            )
+            % {
+                "amount": f"{regimen.daily_amount.normalize():f}",
+                "dose_unit": f"{regimen.dose_unit.normalize():f}",
+                "unit": regimen.unit,
+                "why": taper.END_NOTES.get(schedule.end_reason, ""),
+            }
+        )
+    return schedule
 
 
 def _step_rows(plan: TaperPlan, steps: Iterable[taper.TaperStep], first_number: int):

@@ -103,7 +103,7 @@ def request_change(
     try:
         kind = RequestKind(kind)
     except ValueError:
-        raise ValidationError("Choose pause, slow, stop or restart.") from None
+        raise ValidationError("Choose pause, slow, stop, restart or go back up.") from None
     if kind == RequestKind.RESUME and plan.status != PlanStatus.PAUSED:
         raise ValidationError("Your taper is not paused.")
     if kind == RequestKind.PAUSE and plan.status == PlanStatus.PAUSED:
@@ -111,7 +111,7 @@ def request_change(
     now = now or clock.now()
     today = timezone.localdate(now, patient.care_team.site.zone)
     outcome = taper.apply_patient_request(plan_state(plan), kind.value, today)
-    if kind == RequestKind.PAUSE:
+    if kind in (RequestKind.PAUSE, RequestKind.INCREASE):
         plan.status = PlanStatus.PAUSED
     elif kind == RequestKind.STOP:
         plan.status = PlanStatus.STOPPED

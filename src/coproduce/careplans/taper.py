@@ -443,6 +443,21 @@ def apply_patient_request(state: PlanState, kind: RequestKind | str, when: date)
             f"Keep prescribing {dose}; record it as the dose the patient chose to stay at.",
             "Do not discontinue or reduce without a new agreement with the patient.",
         )
+    elif kind is RequestKind.INCREASE:
+        # EMPOWER lets the patient go back up. A higher dose is a prescription the team
+        # writes, so the taper holds at today's dose until they have talked it through.
+        back_to = state.previous_mme if state.previous_mme is not None else state.start_mme
+        new = replace(state, status=PlanStatus.PAUSED, requests=logged)
+        earlier = f"{back_to.normalize():f} MME/day"
+        message = (
+            f"You asked to go back up. Your taper is paused at {dose}, with no further cuts, "
+            f"and your team will talk with you about returning to {earlier}."
+        )
+        actions = (
+            reply,
+            f"Talk with the patient about going back up to {earlier} (the dose before the "
+            "last cut) and record the decision.",
+        )
     else:
         new = replace(state, status=PlanStatus.ACTIVE, requests=logged)
         message = "You asked to restart your taper. Your team will agree the next date with you."

@@ -169,6 +169,9 @@ def calendar(request, registry_id: str):
             "unit": plan.regimen.get("unit", "mg") if plan else "mg",
             "zone": patient.care_team.site.time_zone,
             "today": clock.clinic_today(patient.care_team.site),
+            "can_ask": plan is not None
+            and plan.status in (PlanStatus.ACTIVE, PlanStatus.PAUSED)
+            and can_answer_for(request.user, patient),
         },
     )
 

@@ -7,6 +7,9 @@ EVENTS = {
     "checkin.link_issued": "A check-in link was made for a patient (e-mail, SMS, portal).",
     "checkin.opened": "A check-in was opened (through its link).",
     "checkin.saved": "Answers on one page of a check-in were saved as a draft.",
+    "checkin.fitted": (
+        "Questions that do not fit the patient now (taper questions with no taper) were dropped."
+    ),
     "checkin.submitted": "A check-in was submitted, scored and checked by the safety net.",
     "checkin.refused": "A check-in link was refused (expired, used or unknown).",
     "checkin.result_viewed": "The result page of a submitted check-in was shown.",

@@ -14,10 +14,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from coproduce.audit.services import record
-from coproduce.checkins.models import Invitation, InvitationStatus
+from coproduce.checkins.models import OPEN_STATUSES, Invitation, InvitationStatus
 from coproduce.checkins.services import MAX_FREE_TEXT, clean_free_text
 from coproduce.instruments.definitions import Definition, Item
 from coproduce.instruments.expressions import calculated_values
@@ -26,19 +26,91 @@ from coproduce.instruments.results import InvalidResponse
 from coproduce.instruments.scoring import validate_answers, with_calculated
 from coproduce.platform import clock
 
-MAX_ITEMS_PER_PAGE = 4
+# A paper PHQ-9 is one page: up to nine questions share a page when none of them waits for
+# an answer on that same page (an enableWhen); fewer pages mean fewer taps on "Next".
+MAX_ITEMS_PER_PAGE = 9
 OTHER = "__other"
 UNIT = "__unit"  # the unit chosen for a quantity with several unitOptions
 
 
+#: An instrument's own "anything else?" box, left out because every check-in ends with one
+#: box for the team (on the review page): one free-text box per check-in, not two.
+FOLDED_INTO_FREE_TEXT = frozenset({("taper-weekly", "taper-note")})
+
+#: The period each instrument asks about, said again where it changes from one to the next.
+RECALL_PERIODS = {
+    "peg": gettext_lazy("the past week"),
+    "phq9": gettext_lazy("the last 2 weeks"),
+    "gad7": gettext_lazy("the last 2 weeks"),
+}
+
+#: Instruments that fit only some patients: asked only while ``fits(patient)`` is true.
+TAPER_INSTRUMENTS = frozenset({"taper-weekly"})
+
+
 @dataclass
 class Step:
-    kind: str  # "questions", "free_text" or "review"
+    kind: str  # "questions" or "review" (which holds the free-text box)
     number: int
     title: str
     instrument: str = ""
     definition: Definition | None = None
     items: list[Item] = field(default_factory=list)
+    recall_note: str = ""
+
+
+def _waits_for_an_answer(item: Item) -> bool:
+    return bool(item.enable_when or item.enable_expression)
+
+
+def _recall_note(previous: str, current: str) -> str:
+    before, now = RECALL_PERIODS.get(previous), RECALL_PERIODS.get(current)
+    if not before or not now or str(before) == str(now):
+        return ""
+    return gettext("From here on the questions are about %(now)s, not %(before)s.") % {
+        "now": now,
+        "before": before,
+    }
+
+
+def fit_to_patient(invitation: Invitation) -> Invitation:
+    """Drop the taper questions from a check-in when the patient has no taper under way.
+
+    Invitations are planned ahead; whether a taper is under way is decided when the
+    check-in is opened, and the invitation is changed then (its draft answers to a dropped
+    instrument go with it).
+    """
+    from coproduce.careplans.models import PlanStatus, TaperPlan
+
+    taper = [i for i in invitation.instruments if i in TAPER_INSTRUMENTS]
+    if not taper or invitation.status not in OPEN_STATUSES:
+        return invitation
+    under_way = TaperPlan.objects.filter(
+        patient_id=invitation.patient_id, status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED]
+    ).exists()
+    if under_way:
+        return invitation
+    kept = [i for i in invitation.instruments if i not in TAPER_INSTRUMENTS]
+    if not kept:
+        return invitation  # a taper-only check-in stays as it is rather than become empty
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        invitation.instruments = kept
+        draft = dict(invitation.draft or {})
+        if draft.get("answers"):
+            draft["answers"] = {
+                k: v for k, v in draft["answers"].items() if k not in TAPER_INSTRUMENTS
+            }
+            invitation.draft = draft
+        invitation.save(update_fields=["instruments", "draft"])
+        record(
+            "checkin.fitted",
+            actor=None,
+            patient=invitation.patient,
+            obj=invitation,
+            detail={"dropped": taper, "reason": "no taper plan under way"},
+        )
+    return invitation
 
 
 def draft_answers(invitation: Invitation) -> dict[str, dict[str, Any]]:
@@ -49,15 +121,31 @@ def steps_for(invitation: Invitation) -> list[Step]:
     """Return the pages of `invitation` given the answers saved so far."""
     answers = draft_answers(invitation)
     steps: list[Step] = []
+    previous = ""
     for instrument_id in invitation.instruments:
         definition = get_definition(instrument_id)
         given = with_calculated(definition, answers.get(instrument_id) or {})
+        first_of_instrument = True
         for page in definition.pages:
             asked = [
                 i
                 for i in page.items
-                if i.asked and definition.is_enabled(i, given, screening=invitation.screening)
+                if i.asked
+                and (instrument_id, i.link_id) not in FOLDED_INTO_FREE_TEXT
+                and definition.is_enabled(i, given, screening=invitation.screening)
             ]
+            last = steps[-1] if steps else None
+            if (
+                asked
+                and not first_of_instrument
+                and last is not None
+                and last.instrument == instrument_id
+                and not invitation.screening
+                and not any(_waits_for_an_answer(i) for i in asked)
+                and len(last.items) + len(asked) <= MAX_ITEMS_PER_PAGE
+            ):
+                last.items.extend(asked)  # the next group of the same instrument fits here
+                continue
             for start in range(0, len(asked), MAX_ITEMS_PER_PAGE):
                 steps.append(
                     Step(
@@ -67,10 +155,13 @@ def steps_for(invitation: Invitation) -> list[Step]:
                         instrument_id,
                         definition,
                         asked[start : start + MAX_ITEMS_PER_PAGE],
+                        _recall_note(previous, instrument_id) if first_of_instrument else "",
                     )
                 )
-    steps.append(Step("free_text", len(steps) + 1, "Anything else you want your team to know?"))
-    steps.append(Step("review", len(steps) + 1, "Check your answers"))
+                first_of_instrument = False
+        if instrument_id in RECALL_PERIODS:
+            previous = instrument_id  # short "this week" blocks keep the period before them
+    steps.append(Step("review", len(steps) + 1, gettext("Check your answers")))
     return steps
 
 

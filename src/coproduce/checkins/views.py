@@ -167,6 +167,8 @@ def _step_or_404(steps: list[flow.Step], number: int) -> flow.Step:
 
 @never_cache
 def start(request, token: str):
+    """The link's page: the greeting and, when nothing is answered yet, the first question,
+    so the patient can answer at once (no intro page, no extra request for styles)."""
     try:
         invitation = _open(request, token)
     except LinkRefused as exc:
@@ -178,6 +180,7 @@ def start(request, token: str):
         obj=invitation,
         detail={"via": "link"},
     )
+    invitation = flow.fit_to_patient(invitation)
     steps = flow.steps_for(invitation)
     answers = flow.draft_answers(invitation)
     resume = next(
@@ -189,20 +192,32 @@ def start(request, token: str):
                 i.required and i.link_id not in (answers.get(s.instrument) or {}) for i in s.items
             )
         ),
-        len(steps) - 1,
+        len(steps),
     )
-    return render(
-        request,
-        "checkins/start.html",
-        {
-            "invitation": invitation,
-            "token": token,
-            "patient": invitation.patient,
-            "pages": len(steps),
-            "started": bool(answers),
-            "resume": resume if answers else 1,
-        },
-    )
+    context = {
+        "invitation": invitation,
+        "token": token,
+        "patient": invitation.patient,
+        "pages": len(steps),
+        "started": bool(answers),
+        "resume": resume if answers else 1,
+    }
+    if not answers and steps[0].kind == "questions":
+        context.update(_step_context(invitation, token, steps, steps[0], {}, {}))
+    return render(request, "checkins/start.html", context)
+
+
+def _step_context(invitation, token, steps, current, errors, answers) -> dict[str, Any]:
+    return {
+        "invitation": invitation,
+        "token": token,
+        "step": current,
+        "total": len(steps),
+        "errors": errors,
+        "fields": [
+            _item_context(i, answers.get(i.link_id), errors.get(i.link_id)) for i in current.items
+        ],
+    }
 
 
 @never_cache
@@ -219,23 +234,14 @@ def step(request, token: str, number: int):
     actor = _actor(request, invitation)
     if request.method == "POST":
         action = request.POST.get("action", "next")
-        if current.kind == "free_text":
-            typed = request.POST.get("free_text", "")
-            too_long = flow.free_text_error(typed)
-            if too_long:
-                return _free_text_page(request, token, invitation, steps, current, typed, too_long)
-            flow.save_page_atomically(invitation, current, free_text=typed, actor=actor)
-        else:
-            answers, errors = flow.read_page(current, request.POST)
-            if action == "next" and not errors:
-                errors = flow.missing_required(current, answers)
-            if not errors or action != "next":
-                # Going back (or stopping) keeps what was given, even if incomplete.
-                valid = {k: v for k, v in answers.items() if k not in errors}
-                invitation = flow.save_page_atomically(
-                    invitation, current, answers=valid, actor=actor
-                )
-                errors = {} if action != "next" else errors
+        answers, errors = flow.read_page(current, request.POST)
+        if action == "next" and not errors:
+            errors = flow.missing_required(current, answers)
+        if not errors or action != "next":
+            # Going back (or stopping) keeps what was given, even if incomplete.
+            valid = {k: v for k, v in answers.items() if k not in errors}
+            invitation = flow.save_page_atomically(invitation, current, answers=valid, actor=actor)
+            errors = {} if action != "next" else errors
         if not errors:
             if action == "stop":
                 return render(request, "checkins/stopped.html", {"token": token})
@@ -247,36 +253,24 @@ def step(request, token: str, number: int):
         # Show what was just typed, not the older draft.
         posted, _ = flow.read_page(current, request.POST)
         answers = {**answers, **posted}
-    context = {
-        "invitation": invitation,
-        "token": token,
-        "step": current,
-        "total": len(steps),
-        "errors": errors,
-        "fields": [
-            _item_context(i, answers.get(i.link_id), errors.get(i.link_id)) for i in current.items
-        ],
-        "free_text": (invitation.draft or {}).get("free_text", ""),
-        "max_free_text": MAX_FREE_TEXT,
-    }
+    context = _step_context(invitation, token, steps, current, errors, answers)
     return render(request, "checkins/step.html", context, status=400 if errors else 200)
 
 
-def _free_text_page(request, token, invitation, steps, current, typed: str, error: str):
-    """The message page again with what was typed (not cut) and why it cannot be sent."""
-    context = {
-        "invitation": invitation,
-        "token": token,
-        "step": current,
-        "total": len(steps),
-        "free_text": typed,
-        "free_text_error": error,
-        "max_free_text": MAX_FREE_TEXT,
-    }
-    return render(request, "checkins/step.html", context, status=400)
-
-
-def _review(request, token, invitation, steps, current, error: str = "", status: int = 200):
+def _review(
+    request,
+    token,
+    invitation,
+    steps,
+    current,
+    error: str = "",
+    status: int = 200,
+    free_text: str | None = None,
+    free_text_error: str = "",
+):
+    """The last page: every answer with its "Change" link, and the one free-text box."""
+    if free_text is None:
+        free_text = (invitation.draft or {}).get("free_text", "")
     return render(
         request,
         "checkins/review.html",
@@ -286,9 +280,11 @@ def _review(request, token, invitation, steps, current, error: str = "", status:
             "step": current,
             "total": len(steps),
             "rows": flow.review_rows(invitation, steps),
-            "free_text": (invitation.draft or {}).get("free_text", ""),
-            "free_text_step": current.number - 1,
+            "free_text": free_text,
+            "max_free_text": MAX_FREE_TEXT,
+            "back_step": current.number - 1,
             "error": error,
+            "free_text_error": free_text_error,
         },
         status=status,
     )
@@ -308,6 +304,31 @@ def submit(request, token: str):
         return _refused(request, exc)
     draft = invitation.draft or {}
     try:
+        if "free_text" in request.POST:
+            # The one free-text box is on the review page: keep it in the draft first, so
+            # that it survives a failed send like the answers do; a message too long to
+            # store is shown again whole, with how much to shorten it (nothing is cut).
+            typed = request.POST.get("free_text", "")
+            too_long = flow.free_text_error(typed)
+            if too_long:
+                steps = flow.steps_for(invitation)
+                return _review(
+                    request,
+                    token,
+                    invitation,
+                    steps,
+                    steps[-1],
+                    status=400,
+                    free_text=typed,
+                    free_text_error=too_long,
+                )
+            invitation = flow.save_page_atomically(
+                invitation,
+                flow.steps_for(invitation)[-1],
+                free_text=typed,
+                actor=_actor(request, invitation),
+            )
+        draft = invitation.draft or {}
         result = store_checkin(
             invitation=invitation,
             answers=draft.get("answers") or {},

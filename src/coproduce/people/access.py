@@ -132,3 +132,20 @@ def may_download_record(user: User, patient: Patient, *, today: dt.date | None =
     return patient.proxy_links.filter(
         user=user, kind=ProxyKind.PARENT, revoked_at__isnull=True
     ).exists()
+
+
+def hidden_from_proxy(
+    user: User, patient: Patient, *, today: dt.date | None = None
+) -> tuple[frozenset[str], bool]:
+    """(instruments ``user`` may not see item by item, whether their band may be shown).
+
+    Only a family member viewing a patient aged from the site's teen login age to 17 is
+    kept from anything; the patient and the care team see everything.
+    """
+    if user.role != Role.FAMILY:
+        return frozenset(), False
+    site = patient.care_team.site
+    age = patient.age_on(today or clock.clinic_today(site))
+    if not site.teen_login_age <= age < 18:
+        return frozenset(), False
+    return frozenset(site.teen_confidential_instruments or ()), site.teen_parent_sees_band

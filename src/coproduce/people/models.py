@@ -128,6 +128,11 @@ class Network(models.Model):
         return self.name
 
 
+def default_teen_confidential() -> list[str]:
+    """PHQ-9 and the substance-use screens (CRAFFT, AUDIT-C) a site may add."""
+    return ["phq9", "crafft", "audit-c"]
+
+
 class Site(models.Model):
     """A clinic; its settings shape how its patients are cared for."""
 
@@ -137,6 +142,20 @@ class Site(models.Model):
     time_zone = models.CharField(max_length=64, default="Europe/Stockholm")
     teen_login_age = models.PositiveSmallIntegerField(
         default=12, help_text="Age from which a young patient may have a login of their own."
+    )
+    # A teen's own answers to sensitive questionnaires are theirs: from the teen login age to
+    # 17 a parent does not see them item by item (the care team always does, and red flags
+    # reach the team as for anyone). See people.access.hidden_from_proxy.
+    teen_confidential_instruments = models.JSONField(
+        _("instruments a parent does not see item by item"),
+        default=default_teen_confidential,
+        blank=True,
+        help_text=_("Instrument IDs, e.g. phq9 and substance-use questionnaires."),
+    )
+    teen_parent_sees_band = models.BooleanField(
+        _("parent sees the band"),
+        default=False,
+        help_text=_("Show a parent the band (e.g. 'Mild') of those instruments, never answers."),
     )
     # Who hears an urgent alert besides the team (see safetynet/recipients.py). Blank on
     # sites set up before these fields existed; `clean` refuses a site without either.

@@ -157,6 +157,22 @@ def answers_in_words(
     return out
 
 
+def hide_from_proxy(context: dict[str, Any], hidden: frozenset[str], band_only: bool) -> None:
+    """Take a teen's confidential instruments out of a parent's view (see
+    people.access.hidden_from_proxy); with ``band_only`` their latest band stays."""
+    if not hidden:
+        return
+    kept, bands = [], []
+    for trend in context["trends"]:
+        if trend.info.instrument_id not in hidden:
+            kept.append(trend)
+        elif band_only and trend.band_text:
+            bands.append({"title": trend.info.title, "band": trend.band_text})
+    context["trends"] = kept
+    context["private_bands"] = bands
+    context["private_from_parent"] = True
+
+
 def print_summary(context: dict[str, Any]) -> dict[str, Any]:
     """How many of each list the one-page print leaves out, and the caps it applies."""
     careplan = context.get("careplan") or {}

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coproduce.audit.services import record
@@ -131,6 +132,27 @@ def target_working_days(patient: Patient) -> int:
     return policy.target_working_days if policy else DEFAULT_TARGET_WORKING_DAYS
 
 
+def visit_target(patient: Patient, today: dt.date) -> tuple[dt.date, bool]:
+    """(the day the team aims to see the patient by, whether that is the booked visit).
+
+    The site's working-day target, unless the next booked appointment comes sooner: then
+    the team aims for that visit rather than promising an extra one.
+    """
+    target = add_working_days(today, target_working_days(patient))
+    zone = patient.care_team.site.zone
+    booked = (
+        Appointment.objects.filter(
+            patient=patient, status=AppointmentStatus.BOOKED, starts_at__gt=clock.now()
+        )
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    if booked is not None and timezone.localtime(booked, zone).date() <= target:
+        return timezone.localtime(booked, zone).date(), True
+    return target, False
+
+
 def request_visit(*, actor: User, patient: Patient, text: str) -> tuple[VisitRequest, bool]:
     """Ask for the patient to be seen; return (request, created). An open request is reused."""
     text = (text or "").strip()
@@ -151,7 +173,7 @@ def request_visit(*, actor: User, patient: Patient, text: str) -> tuple[VisitReq
                 patient=patient,
                 requested_by=actor,
                 text=text,
-                target_by=add_working_days(today, target_working_days(patient)),
+                target_by=visit_target(patient, today)[0],
             )
     except IntegrityError:
         return VisitRequest.objects.get(patient=patient, status=VisitRequestStatus.OPEN), False

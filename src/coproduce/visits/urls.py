@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coproduce.visits import views
+from coproduce.visits import measure_views, views
 
 app_name = "visits"
 
@@ -10,6 +10,10 @@ urlpatterns = [
         "patients/<str:registry_id>/dashboard/ask-to-be-seen/",
         views.request_visit,
         name="request-visit",
+    ),
+    path("patients/<str:registry_id>/measures/joints/", measure_views.joints, name="measures-ra"),
+    path(
+        "patients/<str:registry_id>/measures/<str:index>/", measure_views.ibd, name="measures-ibd"
     ),
     path("team/previsit/", views.previsit, name="previsit"),
     path("team/previsit/<int:pk>/remind/", views.remind, name="remind"),

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from coproduce.audit.services import record as audit
-from coproduce.people.access import can_answer_for, get_patient_for
+from coproduce.people.access import can_answer_for, get_patient_for, hidden_from_proxy
 from coproduce.people.models import CARE_ROLES, Role
 from coproduce.visits import collaborate, planning, records, services
 from coproduce.visits import dashboard as dashboard_data
@@ -41,13 +41,22 @@ def dashboard(request, registry_id: str):
         detail={"page": "dashboard", "mode": "visit" if visit_mode else "full"},
     )
     context = dashboard_data.build(patient)
+    dashboard_data.hide_from_proxy(context, *hidden_from_proxy(request.user, patient))
     context["print"] = dashboard_data.print_summary(context)
     context["visit_mode"] = visit_mode
     context["can_request"] = request.user.role == Role.PATIENT or (
         request.user.role == Role.FAMILY and can_answer_for(request.user, patient)
     )
     context["max_chars"] = services.VISIT_REQUEST_MAX_CHARS
+    if context["can_request"] and not context["open_request"]:
+        context["visit_target"], context["target_is_visit"] = services.visit_target(
+            patient, context["today"]
+        )
     context["is_self"] = request.user.pk == patient.user_id
+    # get_patient_for lets a nurse or clinician in only when they are on the patient's team.
+    context["is_team"] = request.user.role in (Role.CLINICIAN, Role.NURSE)
+    # The patient's (or parent's) view speaks to them: no queue counts or bare severity badges.
+    context["patient_view"] = request.user.role in (Role.PATIENT, Role.FAMILY)
     return render(request, "visits/dashboard.html", context)
 
 

@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+import re
+
 from django import template
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
+
+# Emergency and crisis numbers in the crisis texts (Europe, the US and Canada, Sweden's
+# healthcare line, the UK, Australia) and numbers written with a "+" country code.
+PHONE = re.compile(r"(?<![\w+/-])(\+\d[\d ]{6,16}\d|112|911|988|999|000|1177)(?![\w/-])")
+
+
+def with_tel_links(text: str) -> SafeString:
+    """Escape ``text`` and make its phone numbers tap-to-call links."""
+    parts: list[str] = []
+    last = 0
+    for match in PHONE.finditer(text):
+        number = match.group(1)
+        parts.append(escape(text[last : match.start()]))
+        parts.append(
+            format_html('<a class="tel" href="tel:{}">{}</a>', number.replace(" ", ""), number)
+        )
+        last = match.end()
+    parts.append(escape(text[last:]))
+    return mark_safe("".join(parts))  # noqa: S308  (every part was escaped)
 
 
 @register.filter
@@ -19,7 +40,8 @@ def bulleted(text: str) -> SafeString:
         if items:
             parts.append(
                 format_html(
-                    "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((i,) for i in items))
+                    "<ul>{}</ul>",
+                    format_html_join("", "<li>{}</li>", ((with_tel_links(i),) for i in items)),
                 )
             )
             items.clear()
@@ -31,6 +53,6 @@ def bulleted(text: str) -> SafeString:
             continue
         flush()
         if line:
-            parts.append(format_html("<p>{}</p>", line))
+            parts.append(format_html("<p>{}</p>", with_tel_links(line)))
     flush()
     return mark_safe("".join(parts))  # noqa: S308  (every part was escaped by format_html)
