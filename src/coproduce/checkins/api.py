@@ -95,17 +95,27 @@ def _out(result: SubmitResult) -> dict[str, Any]:
         "scores": result.scores,
         "messages": [
             {
-                "acknowledge": m.acknowledge,
-                "validate_": m.validate,
-                "advise": m.advise,
-                "clinic_will": m.clinic_will,
+                "acknowledge": shown["acknowledge"],
+                "validate_": shown["validate"],
+                "advise": shown["advise"],
+                "clinic_will": shown["clinic_will"],
                 "crisis": m.crisis,
             }
             for m in result.messages
+            for shown in (m.shown,)
         ],
         "crisis": result.crisis,
         "crisis_resources": result.crisis_text(),
     }
+
+
+def _country(invitation, patient) -> str:
+    """The site's country if it is already loaded (the database may be down): else ""."""
+    who = invitation.patient if invitation is not None else patient
+    try:
+        return who.care_team.site.country if who is not None else ""
+    except DatabaseError:
+        return ""
 
 
 @router.post(
@@ -163,7 +173,7 @@ def post_checkin(
         return Status(409, {"detail": str(exc)})
     except DatabaseError:
         log.exception("Could not store an API check-in (key %s).", idempotency_key[:16])
-        help_now = crisis_help_when_not_stored(payload.answers)
+        help_now = crisis_help_when_not_stored(payload.answers, country=_country(invitation, patient))
         return Status(
             503,
             {

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext
 
 from coproduce.audit.services import record
 from coproduce.checkins.models import OPEN_STATUSES, Invitation, InvitationStatus
 from coproduce.checkins.tokens import issue_token, link_for
 from coproduce.people.models import Channel, Patient, ProxyKind
-from coproduce.platform import clock
+from coproduce.platform import clock, crisis
 from coproduce.safetynet.models import Notification, NotificationStatus
 
 log = logging.getLogger(__name__)
@@ -28,6 +30,7 @@ log = logging.getLogger(__name__)
 class Recipient:
     channel: str
     to: str
+    language: str = ""  # a parent's own; blank: the patient's
 
 
 def recipient_for(patient: Patient) -> Recipient | None:
@@ -44,7 +47,7 @@ def recipient_for(patient: Patient) -> Recipient | None:
         .select_related("user")
         .first()
     )
-    return Recipient(Channel.EMAIL, link.user.email) if link else None
+    return Recipient(Channel.EMAIL, link.user.email, link.user.language) if link else None
 
 
 def _notify(invitation: Invitation, purpose: str, key: str, now: dt.datetime) -> bool:
@@ -61,10 +64,17 @@ def _notify(invitation: Invitation, purpose: str, key: str, now: dt.datetime) ->
         "link": link_for(token),
         "reminder": purpose == "reminder",
         "expires_local": invitation.expires_at.astimezone(patient.care_team.site.zone),
+        "emergency": crisis.emergency_number(patient.care_team.site.country),
     }
     template = "sms" if recipient.channel == Channel.SMS else "email"
-    body = render_to_string(f"checkins/notify_{template}.txt", context).strip()
-    subject = "Reminder: your check-in" if purpose == "reminder" else "Your check-in is ready"
+    # In the patient's language; a parent reads it in their own.
+    with translation.override(recipient.language or patient.preferred_language or None):
+        body = render_to_string(f"checkins/notify_{template}.txt", context).strip()
+        subject = (
+            gettext("Reminder: your check-in")
+            if purpose == "reminder"
+            else gettext("Your check-in is ready")
+        )
     Notification.objects.get_or_create(
         dedupe_key=key,
         defaults={
