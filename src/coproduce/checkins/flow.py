@@ -69,8 +69,10 @@ def steps_for(invitation: Invitation) -> list[Step]:
                         asked[start : start + MAX_ITEMS_PER_PAGE],
                     )
                 )
-    steps.append(Step("free_text", len(steps) + 1, "Anything else you want your team to know?"))
-    steps.append(Step("review", len(steps) + 1, "Check your answers"))
+    steps.append(
+        Step("free_text", len(steps) + 1, gettext("Anything else you want your team to know?"))
+    )
+    steps.append(Step("review", len(steps) + 1, gettext("Check your answers")))
     return steps
 
 
@@ -111,7 +113,9 @@ def read_page(step: Step, post) -> tuple[dict[str, Any], dict[str, str]]:
 
 def missing_required(step: Step, answers: dict[str, Any]) -> dict[str, str]:
     return {
-        i.link_id: "Please choose an answer." if i.options or i.render else "Please answer."
+        i.link_id: gettext("Please choose an answer.")
+        if i.options or i.render
+        else gettext("Please answer.")
         for i in step.items
         if i.required and i.link_id not in answers
     }

@@ -65,17 +65,23 @@ UNREACHED_NOTICE = _(
 # The built-in crisis rule, used when no crisis rule from the files fired (or none loaded).
 BUILTIN_CRISIS: dict[str, Any] = {
     "id": CRISIS_RULE_ID,
-    "title": "Thoughts of self-harm (PHQ-9 item 9)",
+    "title": gettext_noop("Thoughts of self-harm (PHQ-9 item 9)"),
     "priority": "urgent",
     "crisis": True,
     "group": "mood",
-    "reason": "PHQ-9 item 9 above 0: thoughts of being better off dead or of self-harm",
+    "reason": gettext_noop(
+        "PHQ-9 item 9 above 0: thoughts of being better off dead or of self-harm"
+    ),
     "message": {
-        "acknowledge": "Thank you for telling us you have had thoughts of hurting yourself.",
-        "validate": "Many people have thoughts like these when things are hard. "
-        "It took courage to tell us.",
-        "advise": CRISIS_RESOURCES,
-        "clinic_will": "Someone from your care team will contact you by {ack_by}.",
+        "acknowledge": gettext_noop(
+            "Thank you for telling us you have had thoughts of hurting yourself."
+        ),
+        "validate": gettext_noop(
+            "Many people have thoughts like these when things are hard. "
+            "It took courage to tell us."
+        ),
+        "advise": CRISIS_RESOURCES,  # shown from coproduce/platform/crisis.py in any language
+        "clinic_will": gettext_noop("Someone from your care team will contact you by {ack_by}."),
     },
 }
 
