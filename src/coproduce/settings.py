@@ -10,7 +10,6 @@ import dj_database_url
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
-from coproduce.platform.crisis import COUNTRIES as CRISIS_COUNTRIES
 from coproduce.conf import (
     env_bool,
     env_choice,
@@ -20,6 +19,7 @@ from coproduce.conf import (
     env_secret,
     env_str,
 )
+from coproduce.platform.crisis import COUNTRIES as CRISIS_COUNTRIES
 
 BASE_DIR = Path(__file__).resolve().parent
 

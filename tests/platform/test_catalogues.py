@@ -71,8 +71,15 @@ def fresh(tmp_path_factory):
 
 
 def test_the_makefile_and_this_check_use_the_same_options():
-    assert _makemessages_args() == ["-l", "es", "-l", "sv", "--no-obsolete", "--no-location",
-                                    "--ignore=static"]
+    assert _makemessages_args() == [
+        "-l",
+        "es",
+        "-l",
+        "sv",
+        "--no-obsolete",
+        "--no-location",
+        "--ignore=static",
+    ]
 
 
 def test_the_rule_files_texts_module_is_current():
@@ -86,8 +93,12 @@ def test_the_rule_files_texts_module_is_current():
 def test_every_string_in_the_code_is_in_the_catalogue(fresh, language):
     committed = {e.key for e in read_po(_po(language))}
     found = {e.key for e in fresh[language]}
-    assert not found - committed, f"new strings: run `make messages`: {sorted(found - committed)[:5]}"
-    assert not committed - found, f"gone strings: run `make messages`: {sorted(committed - found)[:5]}"
+    assert not found - committed, (
+        f"new strings: run `make messages`: {sorted(found - committed)[:5]}"
+    )
+    assert not committed - found, (
+        f"gone strings: run `make messages`: {sorted(committed - found)[:5]}"
+    )
 
 
 @needs_gettext
@@ -111,17 +122,15 @@ def test_the_list_of_untranslated_strings_only_shrinks(fresh):
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_committed_mo_file_is_compiled_from_the_po_file(tmp_path, language):
     compiled = tmp_path / "django.mo"
-    subprocess.run(  # noqa: S603
-        ["msgfmt", "--check-format", "-o", str(compiled), str(_po(language))],  # noqa: S607
+    subprocess.run(
+        ["msgfmt", "--check-format", "-o", str(compiled), str(_po(language))],
         check=True,
     )
     committed = _po(language).with_suffix(".mo")
     assert committed.read_bytes() == compiled.read_bytes(), "run `make messages`"
 
 
-@pytest.mark.parametrize(
-    ("language", "text"), [("es", "Cerrar sesión"), ("sv", "Logga ut")]
-)
+@pytest.mark.parametrize(("language", "text"), [("es", "Cerrar sesión"), ("sv", "Logga ut")])
 def test_the_committed_catalogues_work_without_gettext(language, text):
     with translation.override(language):
         assert translation.gettext("Log out") == text

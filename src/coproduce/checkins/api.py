@@ -173,7 +173,9 @@ def post_checkin(
         return Status(409, {"detail": str(exc)})
     except DatabaseError:
         log.exception("Could not store an API check-in (key %s).", idempotency_key[:16])
-        help_now = crisis_help_when_not_stored(payload.answers, country=_country(invitation, patient))
+        help_now = crisis_help_when_not_stored(
+            payload.answers, country=_country(invitation, patient)
+        )
         return Status(
             503,
             {

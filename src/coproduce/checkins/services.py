@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+
 def crisis_resources(
     *, team_told: bool, stored: bool = True, country: str | None = None, language: str = ""
 ) -> str:

@@ -74,9 +74,7 @@ class User(AbstractUser):
     )
     # The language this person reads in (the language switch saves it); blank: the browser's.
     # A patient's pages follow Patient.preferred_language, kept equal to this.
-    language = models.CharField(
-        _("language"), max_length=8, blank=True, choices=settings.LANGUAGES
-    )
+    language = models.CharField(_("language"), max_length=8, blank=True, choices=settings.LANGUAGES)
     # Raised by "log out everywhere": every session signed with the old value ends.
     session_generation = models.PositiveIntegerField(default=0, editable=False)
 

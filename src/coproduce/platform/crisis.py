@@ -73,8 +73,7 @@ _LINES: dict[str, dict[str, tuple[str, ...]]] = {
         "sv": (
             "Om du kanske kommer att göra något av de här tankarna eller inte känner dig "
             "trygg: ring 911 nu, eller åk till närmaste akutmottagning.",
-            "Du kan ringa eller sms:a 988 (Suicide & Crisis Lifeline) när som helst, dag som "
-            "natt.",
+            "Du kan ringa eller sms:a 988 (Suicide & Crisis Lifeline) när som helst, dag som natt.",
         ),
     },
     "SE": {

@@ -77,8 +77,7 @@ BUILTIN_CRISIS: dict[str, Any] = {
             "Thank you for telling us you have had thoughts of hurting yourself."
         ),
         "validate": gettext_noop(
-            "Many people have thoughts like these when things are hard. "
-            "It took courage to tell us."
+            "Many people have thoughts like these when things are hard. It took courage to tell us."
         ),
         "advise": CRISIS_RESOURCES,  # shown from coproduce/platform/crisis.py in any language
         "clinic_will": gettext_noop("Someone from your care team will contact you by {ack_by}."),

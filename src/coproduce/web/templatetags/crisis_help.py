@@ -40,7 +40,8 @@ def tel_links(text: str) -> SafeString:
 def help_now(context) -> SafeString:
     """The "need help now?" line of the site's country in the page's language."""
     return format_html(
-        '<p class="help-now small">{}</p>', tel_links(crisis.help_now(_country(context), get_language()))
+        '<p class="help-now small">{}</p>',
+        tel_links(crisis.help_now(_country(context), get_language())),
     )
 
 
