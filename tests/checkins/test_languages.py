@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core import mail
 
 from coproduce.checkins import delivery, outbox, sms
 from coproduce.checkins.models import CheckinResponse, Invitation
-from coproduce.checkins.scheduling import enroll
+from coproduce.checkins.scheduling import enroll, on_demand
+from coproduce.checkins.tokens import issue_token
+from coproduce.platform import clock
 from tests.checkins.conftest import DUE, MONDAY
 from tests.checkins.test_checkin_pages import _answer_all
 
@@ -51,13 +55,6 @@ def test_a_spanish_patients_schedule_asks_nothing_without_an_official_translatio
 def test_the_not_stored_page_shows_the_sites_crisis_lines_without_the_database(
     client, alice, broken_database
 ):
-    from coproduce.checkins.scheduling import on_demand
-    from coproduce.checkins.tokens import issue_token
-
-    import datetime as dt
-
-    from coproduce.platform import clock
-
     inv = on_demand(alice, ["peg", "phq9"], now=clock.now() - dt.timedelta(minutes=1))
     token = issue_token(inv, purpose="invitation")
     _in(alice, "es", "US")

@@ -39,7 +39,7 @@ def set_language(request):
         settings.LANGUAGE_COOKIE_NAME,
         language,
         max_age=settings.LANGUAGE_COOKIE_AGE,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        samesite="Lax",
         secure=settings.SESSION_COOKIE_SECURE,
         httponly=True,
     )
