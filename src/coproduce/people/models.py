@@ -73,19 +73,16 @@ class User(AbstractUser):
         "CareTeam", through="CareTeamMembership", related_name="members", blank=True
     )
     # The language this person reads in (the language switch saves it); blank: the browser's.
-    # A patient's pages follow Patient.preferred_language, kept equal to this.
+    # A patient's is their Patient.preferred_language (Patient.save copies it here).
     language = models.CharField(_("language"), max_length=8, blank=True, choices=settings.LANGUAGES)
     # Raised by "log out everywhere": every session signed with the old value ends.
     session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     def reading_language(self) -> str:
-        """The language this person's pages are shown in ("" = the browser's choice)."""
-        if self.language:
-            return self.language
-        if self.role == Role.PATIENT:
-            patient = getattr(self, "patient", None)
-            return patient.preferred_language if patient is not None else ""
-        return ""
+        """The language this person's pages are shown in ("" = the browser's choice). A
+        patient's is their preferred language: Patient.save keeps the two equal, so that no
+        page pays a query for it."""
+        return self.language
 
     @property
     def is_care_staff(self) -> bool:
@@ -282,6 +279,14 @@ class Patient(models.Model):
     @property
     def display_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # Their pages follow the preferred language without a query per page (User.language).
+        if self.user_id is not None:
+            User.objects.filter(pk=self.user_id).exclude(language=self.preferred_language).update(
+                language=self.preferred_language
+            )
 
     def age_on(self, day: dt.date) -> int:
         born = self.date_of_birth
