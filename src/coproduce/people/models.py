@@ -273,13 +273,6 @@ class Patient(models.Model):
     class Meta:
         indexes = [models.Index(fields=["care_team", "family_name"])]
 
-    def __str__(self) -> str:
-        return self.registry_id
-
-    @property
-    def display_name(self) -> str:
-        return f"{self.given_name} {self.family_name}"
-
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
         # Their pages follow the preferred language without a query per page (User.language).
@@ -287,6 +280,13 @@ class Patient(models.Model):
             User.objects.filter(pk=self.user_id).exclude(language=self.preferred_language).update(
                 language=self.preferred_language
             )
+
+    def __str__(self) -> str:
+        return self.registry_id
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
 
     def age_on(self, day: dt.date) -> int:
         born = self.date_of_birth
