@@ -273,6 +273,9 @@ class Patient(models.Model):
     class Meta:
         indexes = [models.Index(fields=["care_team", "family_name"])]
 
+    def __str__(self) -> str:
+        return self.registry_id
+
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
         # Their pages follow the preferred language without a query per page (User.language).
@@ -280,9 +283,6 @@ class Patient(models.Model):
             User.objects.filter(pk=self.user_id).exclude(language=self.preferred_language).update(
                 language=self.preferred_language
             )
-
-    def __str__(self) -> str:
-        return self.registry_id
 
     @property
     def display_name(self) -> str:
