@@ -6,8 +6,10 @@ BIN    := $(VENV)/bin
 RUNTIME := $(VENV)/.installed
 STAMP   := $(VENV)/.installed-dev
 PYTEST_WORKERS ?= 2
+# The one set of makemessages options (tests/test_catalogues.py uses the same).
+MESSAGES_ARGS := -l es -l sv --no-obsolete --no-location --ignore=static
 
-.PHONY: demo test lint typecheck migrations-check pytest pytest-unit pytest-browser bench clean
+.PHONY: demo test lint typecheck migrations-check pytest pytest-unit pytest-browser bench clean messages
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "coproduce needs Python 3.11 or newer (found %s); run make PYTHON=python3.12 ..." % sys.version.split()[0]'
@@ -39,6 +41,13 @@ typecheck: $(STAMP)
 migrations-check: $(STAMP)
 	COPRODUCE_MODE=test $(BIN)/coproduce makemigrations --check --dry-run
 	COPRODUCE_MODE=test $(BIN)/coproduce openapi --check
+
+## Update the es and sv catalogues from the code (GNU gettext needed) and compile them;
+## translate what is new in src/coproduce/locale/*/LC_MESSAGES/django.po, then run it again.
+messages: $(STAMP)
+	COPRODUCE_MODE=test $(BIN)/coproduce rules messages
+	cd src/coproduce && COPRODUCE_MODE=test ../../$(BIN)/coproduce makemessages $(MESSAGES_ARGS)
+	cd src/coproduce && COPRODUCE_MODE=test ../../$(BIN)/coproduce compilemessages
 
 pytest: pytest-unit pytest-browser
 

@@ -19,6 +19,7 @@ from coproduce.conf import (
     env_secret,
     env_str,
 )
+from coproduce.platform.crisis import COUNTRIES as CRISIS_COUNTRIES
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -105,10 +106,16 @@ MIDDLEWARE = [
     # Outside the rest so that even an error page from below becomes an OperationOutcome.
     "coproduce.interop.fhir_http.FhirErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Language from the cookie the language switch sets, else the browser's Accept-Language;
+    # no URL prefixes (check-in links and /fhir/R4/ keep their form).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # A logged-in person reads in the language saved on their account (a patient: their
+    # preferred language), above the cookie and the browser.
+    "coproduce.people.middleware.UserLanguageMiddleware",
     "coproduce.people.middleware.ClinicTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "coproduce.people.middleware.StaffIdleTimeoutMiddleware",
@@ -275,7 +282,18 @@ COPRODUCE_OIDC_AMR_SATISFIES_MFA = env_bool("COPRODUCE_OIDC_AMR_SATISFIES_MFA", 
 COPRODUCE_OIDC_MFA_AMR = env_list("COPRODUCE_OIDC_MFA_AMR", ["mfa", "otp", "hwk", "sc"])
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("sv", "Svenska"), ("es", "Español")]
+# Each language in its own name: the switch lists them so their readers find them.
+LANGUAGES = [("en", "English"), ("es", "Español"), ("sv", "Svenska")]
+# One project catalogue (`make messages`); the compiled .mo files are committed so a machine
+# without GNU gettext serves the translations.
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "coproduce_language"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+# Crisis help for a site without a country (ISO 3166-1 alpha-2; see platform/crisis.py).
+COPRODUCE_DEFAULT_COUNTRY = env_choice(
+    "COPRODUCE_DEFAULT_COUNTRY", "se", tuple(c.lower() for c in CRISIS_COUNTRIES)
+).upper()
 TIME_ZONE = env_str("COPRODUCE_TIME_ZONE") or "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -103,6 +103,9 @@ def test_a_retry_of_a_stored_check_in_gets_what_was_stored_not_404(client, alice
 def test_the_api_answers_503_with_crisis_help_when_the_database_fails(
     client, alice, broken_database
 ):
+    site = alice.care_team.site
+    site.country = "US"
+    site.save()
     client.force_login(alice.user)
     answers = full_answers(item9=2)
     body = json.dumps({"answers": answers})

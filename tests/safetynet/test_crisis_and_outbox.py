@@ -59,7 +59,7 @@ def test_item_9_of_zero_or_unreadable_is_no_crisis(db, world, value):
 
 
 def test_the_crisis_resources_say_what_to_do_and_when_we_call():
-    for words in ("112", "911", "crisis line", "emergency department", "Tell someone", "minutes"):
+    for words in ("112", "90101", "1177", "emergency department", "Tell someone", "minutes"):
         assert words in CRISIS_RESOURCES
 
 

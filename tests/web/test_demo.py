@@ -22,7 +22,7 @@ def test_it_creates_nothing_twice_when_seeded_again(db):
     seed_all()
     first = row_counts()
     assert first["people.Patient"] >= 60
-    assert first["people.Site"] == 3 and first["people.CareTeam"] == 6
+    assert first["people.Site"] == 4 and first["people.CareTeam"] == 7  # 3 SE sites, 1 US
     second_ctx = seed_all()
     assert row_counts() == first
     assert second_ctx.created == {}

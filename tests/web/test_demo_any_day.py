@@ -87,11 +87,29 @@ def test_maria_has_a_check_in_due_now_and_her_link_opens_it(on_day):
         ("clinician", "/patients/CP-DEMOPAT1/dashboard/"),
         ("clinician", "/team/previsit/"),
         ("qi", "/"),
+        ("paciente", "/"),
+        ("patient_sv", "/patients/CP-DEMOPASV/dashboard/"),
     ],
 )
 def test_every_login_lands_on_a_working_page(on_day, username, path):
     response = _client(username).get(path, follow=True)
     assert response.status_code == 200, (username, path)
+
+
+def test_the_spanish_and_swedish_patients_read_in_their_language_and_have_history(on_day):
+    day, _ = on_day
+    home = _client("paciente").get("/", follow=True).content.decode()
+    assert '<html lang="es">' in home and "Cerrar sesión" in home
+    board = _client("patient_sv").get("/patients/CP-DEMOPASV/dashboard/")
+    assert '<html lang="sv">' in board.content.decode() and board.context["trends"]
+    assert max(t.latest_at for t in board.context["trends"]) <= day
+    # Lucía's site is in the US; her team sees why her questionnaires are not sent to her.
+    from coproduce.people.models import Patient
+
+    lucia = Patient.objects.get(registry_id="CP-DEMOPACI")
+    assert lucia.care_team.site.country == "US" and lucia.scores.exists()
+    page = _client("nurse").get("/patients/CP-DEMOPACI/").content.decode()
+    assert "Not asked in Español" in page
 
 
 def test_the_dashboard_shows_marias_history_up_to_the_day(on_day):

@@ -9,6 +9,7 @@ import datetime as dt
 import logging
 from typing import Any
 
+from django.db import DatabaseError
 from django.http import Http404
 from ninja import Field, Header, Router, Schema, Status
 
@@ -89,17 +90,27 @@ def _out(result: SubmitResult) -> dict[str, Any]:
         "scores": result.scores,
         "messages": [
             {
-                "acknowledge": m.acknowledge,
-                "validate": m.validate,
-                "advise": m.advise,
-                "clinic_will": m.clinic_will,
+                "acknowledge": shown["acknowledge"],
+                "validate": shown["validate"],
+                "advise": shown["advise"],
+                "clinic_will": shown["clinic_will"],
                 "crisis": m.crisis,
             }
             for m in result.messages
+            for shown in (m.shown,)
         ],
         "crisis": result.crisis,
         "crisis_resources": result.crisis_text(),
     }
+
+
+def _country(invitation, patient) -> str:
+    """The site's country if it is already loaded (the database may be down): else ""."""
+    who = invitation.patient if invitation is not None else patient
+    try:
+        return who.care_team.site.country if who is not None else ""
+    except DatabaseError:
+        return ""
 
 
 @router.post(
@@ -146,6 +157,7 @@ def post_checkin(
         return Status(200, _out(stored))
     try:
         result = store_checkin(
+            country=_country(invitation, patient),
             invitation=invitation,
             patient=patient,
             answers=payload.answers,

@@ -423,6 +423,7 @@ def seed(ctx: DemoContext) -> None:
     named = ctx.objects.get("named", {}).get("patient")
     if named is not None:
         _due_now_for(named)
+    _language_patients(ctx, by_condition)
 
 
 #: Share of this week's pre-visit check-ins already due that the demo has answered, and of
@@ -535,3 +536,27 @@ def _previsit_week(ctx: DemoContext, now: dt.datetime) -> None:
         invitation.next_reminder_at = None
         invitation.save()
         ctx.count("pre-visit check-ins answered", created)
+
+
+def _language_patients(ctx: DemoContext, by_condition: dict[str, Program]) -> None:
+    """A year of history for `paciente` and `patient_sv`, from a random stream of their own
+    (the rest of the demo draws the same numbers as before they existed). Their schedules
+    then plan only what has an official text in their language (see the patient page)."""
+    patients = ctx.objects.get("language_patients") or []
+    enrollments = []
+    for patient in patients:
+        condition = patient.conditions.values_list("condition", flat=True).first()
+        enrollment, created = Enrollment.objects.get_or_create(
+            patient=patient,
+            program=by_condition[condition],
+            defaults={"started_on": ctx.today - dt.timedelta(days=365)},
+        )
+        ctx.count("enrollments", created)
+        enrollments.append(enrollment)
+    rng, ctx.rng = ctx.rng, random.Random("20261124:language-patients")
+    try:
+        _history(ctx, enrollments)
+    finally:
+        ctx.rng = rng
+    for enrollment in enrollments:
+        sync_patient(enrollment.patient, now=clock.now())

@@ -202,7 +202,9 @@ def read_page(step: Step, post) -> tuple[dict[str, Any], dict[str, str]]:
 
 def missing_required(step: Step, answers: dict[str, Any]) -> dict[str, str]:
     return {
-        i.link_id: "Please choose an answer." if i.options or i.render else "Please answer."
+        i.link_id: gettext("Please choose an answer.")
+        if i.options or i.render
+        else gettext("Please answer.")
         for i in step.items
         if i.required and i.link_id not in answers
     }

@@ -180,6 +180,8 @@ class CheckinResponse(models.Model):
     versions = models.JSONField(help_text="{instrument_id: version}")
     free_text = models.TextField(blank=True)
     idempotency_key = models.CharField(max_length=64, unique=True)
+    # The language the questions were shown in (staff see it beside the answers).
+    language = models.CharField(max_length=8, blank=True)
     safetynet_pending = models.BooleanField(
         default=False, help_text="the safety net failed at submit; the worker evaluates it again"
     )

@@ -21,7 +21,7 @@ from coproduce.checkins.models import OPEN_STATUSES, Invitation, InvitationStatu
 from coproduce.checkins.previsit import PREVISIT, daytime, is_daytime, local_days_after
 from coproduce.checkins.tokens import issue_token, link_for
 from coproduce.people.models import Channel, Patient, ProxyKind
-from coproduce.platform import clock
+from coproduce.platform import clock, crisis
 from coproduce.safetynet.models import Notification, NotificationStatus
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,7 @@ class Recipient:
     channel: str
     to: str
     parent: bool = False  # a parent who answers for the patient
+    language: str = ""  # a parent's own; blank: the patient's
 
 
 def _parent_of(patient: Patient) -> Recipient | None:
@@ -41,7 +42,9 @@ def _parent_of(patient: Patient) -> Recipient | None:
         .select_related("user")
         .first()
     )
-    return Recipient(Channel.EMAIL, link.user.email, parent=True) if link else None
+    if link is None:
+        return None
+    return Recipient(Channel.EMAIL, link.user.email, parent=True, language=link.user.language)
 
 
 def recipient_for(patient: Patient) -> Recipient | None:
@@ -84,6 +87,7 @@ def notify(
         "reminder": purpose == "reminder",
         "for_parent": recipient.parent,
         "expires_local": invitation.expires_at.astimezone(patient.care_team.site.zone),
+        "emergency": crisis.emergency_number(patient.care_team.site.country),
     }
     template = "sms" if recipient.channel == Channel.SMS else "email"
     previsit = invitation.appointment_id is not None and PREVISIT in invitation.instruments
@@ -92,7 +96,7 @@ def notify(
     context["previsit"] = previsit
     # Dates on the clinic's clock and in the patient's language, whatever the worker's own.
     with timezone.override(patient.care_team.site.zone), translation.override(
-        patient.preferred_language or None
+        recipient.language or patient.preferred_language or None
     ):
         body = render_to_string(f"checkins/notify_{template}.txt", context).strip()
         if previsit:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from coproduce.audit.services import record
 from coproduce.checkins import previsit
@@ -23,6 +24,7 @@ from coproduce.checkins.models import (
     Schedule,
     ScheduleKind,
 )
+from coproduce.instruments.library import available_in, unavailable_in
 from coproduce.people.models import Patient, User
 from coproduce.platform import clock
 from coproduce.visits.models import Appointment, AppointmentStatus
@@ -166,10 +168,34 @@ def plan(patient: Patient, *, now: dt.datetime, horizon: dt.timedelta = HORIZON)
             else:
                 appts = []
             planned += due_times(schedule, enrollment, start=now, end=end, appointments=appts)
+    planned = in_patients_language(patient, planned)
     zone = patient.care_team.site.zone
     if not any(p.schedule.ask_once_per_week for p in planned):
         return planned
     return ask_once(planned, zone, _asked_this_week(patient, now, zone))
+
+
+def in_patients_language(patient: Patient, planned: list[Planned]) -> list[Planned]:
+    """Each invitation without the instruments that have no official text in the patient's
+    language (never an English question to a patient who asked for Spanish); an invitation
+    left with nothing to ask is not planned. The patient's page tells the team why."""
+    skip = set(
+        unavailable_in(sorted({i for p in planned for i in p.asks}), patient.preferred_language)
+    )
+    if not skip:
+        return planned
+    kept = [replace(p, instruments=tuple(i for i in p.asks if i not in skip)) for p in planned]
+    return [p for p in kept if p.asks]
+
+
+def skipped_for_language(patient: Patient) -> list[str]:
+    """The instruments of the patient's programs not asked because of their language."""
+    asked = Schedule.objects.filter(
+        active=True,
+        program__enrollments__patient=patient,
+        program__enrollments__ended_on__isnull=True,
+    ).values_list("instruments", flat=True)
+    return unavailable_in(sorted({i for row in asked for i in row}), patient.preferred_language)
 
 
 def _asked_this_week(patient: Patient, now: dt.datetime, zone) -> dict[tuple[int, int], set]:
@@ -346,6 +372,11 @@ def on_demand(
 ) -> Invitation:
     """Create an invitation due now (the team asks for a check-in between schedules)."""
     now = now or clock.now()
+    instruments = [i for i in instruments if available_in(i, patient.preferred_language)]
+    if not instruments:
+        raise ValueError(
+            gettext("None of these questionnaires is available in the patient's language.")
+        )
     return Invitation.objects.create(
         patient=patient,
         instruments=list(instruments),

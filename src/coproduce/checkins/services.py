@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from coproduce.audit.services import audit_event
 from coproduce.batch import Batch, Ref, columns, from_row, one_round_trip, prepared_cursor
@@ -32,39 +32,26 @@ from coproduce.instruments.library import UnknownInstrument, get_definition
 from coproduce.instruments.results import InvalidResponse
 from coproduce.instruments.scoring import score_definition, validate_answers, with_calculated
 from coproduce.people.models import CareTeam, Patient, Role, Site, User
-from coproduce.platform import clock
+from coproduce.platform import clock, crisis
 from coproduce.platform.text import clean_text
-from coproduce.safetynet.engine import item9_positive
+from coproduce.safetynet.engine import URGENT_ACK_MINUTES, item9_positive
 
 if TYPE_CHECKING:
     from coproduce.safetynet.facts import Snapshot
 
 log = logging.getLogger(__name__)
 
-# Shown when the safety net itself cannot be imported: crisis resources never depend on it.
-FALLBACK_CRISIS_RESOURCES = (
-    "If you might act on thoughts of hurting yourself, or you are not safe right now: call "
-    "your emergency number (112 in Europe, 911 in the US and Canada) or go to the nearest "
-    "emergency department. You can call a crisis line at any time (988 in the US). Tell "
-    "someone you trust how you feel and ask them to stay with you. If you cannot reach your "
-    "care team, call your clinic."
-)
 
-
-def crisis_resources(*, team_told: bool, stored: bool = True) -> str:
-    """The crisis text. It says the team has been told only when `team_told` (an urgent
-    message to a real address was queued); `stored=False` when the check-in was not stored."""
-    try:
-        from coproduce.safetynet.engine import (
-            CRISIS_RESOURCES,
-            CRISIS_RESOURCES_NOT_REACHED,
-            CRISIS_RESOURCES_NOT_SENT,
-        )
-    except Exception:  # the crisis text must show even if the safety net will not import
-        return FALLBACK_CRISIS_RESOURCES
-    if not stored:
-        return CRISIS_RESOURCES_NOT_SENT
-    return CRISIS_RESOURCES if team_told else str(CRISIS_RESOURCES_NOT_REACHED)
+def crisis_resources(
+    *, team_told: bool, stored: bool = True, country: str | None = None, language: str = ""
+) -> str:
+    """The crisis text for the site's `country` in `language` (default: the active one). It
+    says the team has been told only when `team_told` (an urgent message to a real address
+    was queued); `stored=False` when the check-in was not stored."""
+    team = "not_sent" if not stored else "told" if team_told else "not_reached"
+    return crisis.crisis_text(
+        country, language or get_language(), team=team, minutes=URGENT_ACK_MINUTES
+    )
 
 
 def told_team(response: CheckinResponse) -> bool:
@@ -80,11 +67,15 @@ def told_team(response: CheckinResponse) -> bool:
     return bool(unreached) and all(at is None for at in unreached)
 
 
-def crisis_help_when_not_stored(answers: Any) -> str:
+def crisis_help_when_not_stored(
+    answers: Any, *, country: str | None = None, language: str = ""
+) -> str:
     """Crisis text for a check-in that could not be stored, from the answers alone ("" unless
     PHQ-9 item 9 is above 0); it says the team has not been told."""
     positive = item9_positive(answers if isinstance(answers, dict) else {})
-    return crisis_resources(team_told=False, stored=False) if positive else ""
+    if not positive:
+        return ""
+    return crisis_resources(team_told=False, stored=False, country=country, language=language)
 
 
 class CheckinInvalid(ValueError):
@@ -109,10 +100,13 @@ class SubmitResult:
     crisis: bool = False
     safetynet_failed: bool = False
     team_told: bool = False  # an urgent alert reached the team or the site's urgent contact
+    country: str = ""  # the site's, for its crisis lines
 
-    def crisis_text(self) -> str:
+    def crisis_text(self, language: str = "") -> str:
         """The crisis resources to show with this result ("" unless it is a crisis)."""
-        return crisis_resources(team_told=self.team_told) if self.crisis else ""
+        if not self.crisis:
+            return ""
+        return crisis_resources(team_told=self.team_told, country=self.country, language=language)
 
 
 MAX_FREE_TEXT = 4000
@@ -172,6 +166,7 @@ class NotStored:
     and shows `crisis_resources` (computed from the answers alone, "" unless needed)."""
 
     crisis_resources: str
+    country: str = ""  # whose crisis lines those are ("": the default country)
 
     @property
     def crisis(self) -> bool:
@@ -182,20 +177,27 @@ class NotStored:
         return gettext("The check-in was not stored; send it again with the same key.")
 
 
-def not_stored(answers: Any) -> NotStored:
-    """The outcome of a submit the database refused, without asking the database anything."""
-    return NotStored(crisis_help_when_not_stored(answers))
+def not_stored(answers: Any, *, country: str | None = None, language: str = "") -> NotStored:
+    """The outcome of a submit the database refused, without asking the database anything:
+    crisis lines of `country` in `language` (known before the submit: the session or the
+    loaded site), else of the default country in the active language."""
+    help_now = crisis_help_when_not_stored(answers, country=country, language=language)
+    return NotStored(help_now, country or "")
 
 
 def store_checkin(
-    *, then: Callable[[SubmitResult], None] | None = None, **submit: Any
+    *,
+    then: Callable[[SubmitResult], None] | None = None,
+    country: str | None = None,
+    language: str = "",
+    **submit: Any,
 ) -> SubmitResult | NotStored:
     """`submit_checkin` in its own transaction; a database failure gives `NotStored`.
 
     The one "not stored" path of the web page, the JSON API, the FHIR API and the CLI. Raises
     CheckinInvalid and CheckinClosed as `submit_checkin` does. `then` runs in the same
     transaction after the submit (e.g. recording which system sent the response), so both are
-    stored or neither.
+    stored or neither. `country` and `language` choose the crisis lines of a `NotStored`.
     """
     try:
         with transaction.atomic():
@@ -205,7 +207,7 @@ def store_checkin(
             return result
     except DatabaseError:
         log.exception("Could not store a %s check-in.", submit.get("source", "web"))
-        return not_stored(submit.get("answers"))
+        return not_stored(submit.get("answers"), country=country, language=language)
 
 
 def clean_answers(
@@ -271,14 +273,15 @@ def existing_result(key: str) -> SubmitResult | None:
     if response is None:
         return None
     messages = list(response.messages.all())
-    crisis = any(m.crisis for m in messages) or item9_positive(response.answers)
+    is_crisis = any(m.crisis for m in messages) or item9_positive(response.answers)
     return SubmitResult(
         response,
         created=False,
         scores=list(response.scores.all()),
         messages=messages,
-        crisis=crisis,
-        team_told=told_team(response) if crisis else False,
+        crisis=is_crisis,
+        team_told=told_team(response) if is_crisis else False,
+        country=response.patient.care_team.site.country if is_crisis else "",
     )
 
 
@@ -291,7 +294,7 @@ _LOCKED = (
     ),
     (Patient, "p", ["id", "registry_id", "care_team"]),
     (CareTeam, "t", ["id", "site"]),
-    (Site, "s", ["id", "time_zone"]),
+    (Site, "s", ["id", "time_zone", "country"]),
 )
 
 
@@ -364,9 +367,11 @@ def submit_checkin(
     submitted_by: User | None = None,
     source: str = "web",
     now: dt.datetime | None = None,
+    language: str = "",
 ) -> SubmitResult:
     """Validate, store, score and safety-check one check-in; a repeated key returns the first.
 
+    `language` is the one the questions were shown in (default: the active language).
     Raises CheckinInvalid (nothing stored) or CheckinClosed. Reads come first (the locked
     invitation, then the safety net's facts in one query); everything the check-in writes is
     then stored by one `Batch` (one statement on PostgreSQL).
@@ -413,6 +418,7 @@ def submit_checkin(
         free_text=free_text,
         idempotency_key=idempotency_key,
         submitted_at=now,
+        language=(language or get_language() or "")[:8],
     )
     scores = [
         Score.from_result(
@@ -474,15 +480,16 @@ def submit_checkin(
     if invitation is not None and invitation.reminders_sent:
         drop_unsent_reminders(invitation.pk)  # (no reminder rows exist before the first)
 
-    crisis = item9_positive(cleaned) or bool(plan and plan.crisis)
+    is_crisis = item9_positive(cleaned) or bool(plan and plan.crisis)
     return SubmitResult(
         response,
         created=True,
         scores=scores,
         messages=list(plan.messages) if plan else [],
-        crisis=crisis,
+        crisis=is_crisis,
         safetynet_failed=plan is None,
         team_told=plan is not None and plan.team_told,
+        country=patient.care_team.site.country if is_crisis else "",
     )
 
 

@@ -9,11 +9,12 @@ import datetime as dt
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -73,8 +74,40 @@ def _refused(request, exc: LinkRefused):
     )
 
 
+# The check-in's country and language, kept in the session from the first page so that the
+# "not stored" answer can show the right crisis lines without the database.
+LOCALE_SESSION_KEY = "checkin_locale"
+
+
 def _open(request, token: str) -> Invitation:
-    return invitation_for_token(token, now=clock.now())
+    invitation = invitation_for_token(token, now=clock.now())
+    _read_in_patients_language(request, invitation)
+    return invitation
+
+
+def _read_in_patients_language(request, invitation: Invitation) -> None:
+    """The patient's preferred language drives a check-in opened by its link; a logged-in
+    person (a parent answering for a child) reads in their own, and a choice made with the
+    language switch on this browser wins."""
+    user = request.user
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) or (
+        user.reading_language() if user.is_authenticated else ""
+    )
+    language = chosen or invitation.patient.preferred_language
+    if language and translation.check_for_language(language):
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+    locale = {
+        "country": invitation.patient.care_team.site.country,
+        "language": translation.get_language(),
+    }
+    if request.session.get(LOCALE_SESSION_KEY) != locale:
+        request.session[LOCALE_SESSION_KEY] = locale
+
+
+def _session_locale(request) -> tuple[str, str]:
+    locale = request.session.get(LOCALE_SESSION_KEY) or {}
+    return locale.get("country", ""), locale.get("language") or translation.get_language()
 
 
 # The HTML input of each typed (non-choice) answer; "text" is a textarea.
@@ -329,8 +362,11 @@ def submit(request, token: str):
                 actor=_actor(request, invitation),
             )
         draft = invitation.draft or {}
+        country, language = _session_locale(request)
         result = store_checkin(
             invitation=invitation,
+            country=country,
+            language=language,
             answers=draft.get("answers") or {},
             free_text=draft.get("free_text", ""),
             idempotency_key=web_idempotency_key(invitation),
@@ -366,7 +402,12 @@ def not_sent_page(request, token: str, outcome: NotStored):
     return render(
         request,
         "checkins/not_sent.html",
-        {"token": token, "crisis": outcome.crisis, "crisis_resources": outcome.crisis_resources},
+        {
+            "token": token,
+            "crisis": outcome.crisis,
+            "crisis_resources": outcome.crisis_resources,
+            "crisis_country": outcome.country,
+        },
         status=503,
     )
 
@@ -377,7 +418,11 @@ def done(request):
     ids = request.session.get(RESULTS_SESSION_KEY, [])
     if not ids:
         raise Http404("No check-in was sent from this browser.")
-    response = CheckinResponse.objects.select_related("patient").get(pk=ids[-1])
+    response = CheckinResponse.objects.select_related("patient__care_team__site").get(pk=ids[-1])
+    own = request.user.is_authenticated and request.user.reading_language()
+    if response.language and not own and not request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME):
+        translation.activate(response.language)  # the answer reads as the questions did
+        request.LANGUAGE_CODE = translation.get_language()
     messages = list(response.messages.order_by("-crisis", "pk"))
     crisis = any(m.crisis for m in messages) or item9_positive(response.answers)
     record(
@@ -395,7 +440,12 @@ def done(request):
             "patient": response.patient,
             "messages_": messages,
             "crisis": crisis,
-            "crisis_resources": crisis_resources(team_told=told_team(response)) if crisis else "",
+            "crisis_resources": crisis_resources(
+                team_told=told_team(response), country=response.patient.care_team.site.country
+            )
+            if crisis
+            else "",
+            "crisis_country": response.patient.care_team.site.country,
         },
     )
 

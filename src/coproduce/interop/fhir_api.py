@@ -337,7 +337,7 @@ def _created(request: HttpRequest, result: SubmitResult, instrument_id: str) -> 
     qr.setdefault("extension", []).extend(
         {"url": fhir.PATIENT_MESSAGE_URL, "valueString": text}
         for m in result.messages
-        for text in (m.acknowledge, m.validate, m.advise, m.clinic_will)
+        for text in m.shown.values()
         if text
     )
     if result.crisis:

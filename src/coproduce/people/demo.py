@@ -1,4 +1,5 @@
-"""Demo network: 3 sites, 2 care teams each, staff, ~60 patients and family logins."""
+"""Demo network: 3 Swedish sites with 2 care teams each and a US site with an adult pain
+team; staff, ~60 patients, family logins, and a Spanish- and a Swedish-speaking patient."""
 
 from __future__ import annotations
 
@@ -258,3 +259,69 @@ def seed(ctx: DemoContext) -> None:
     patients += [me, teen, child]
     ctx.objects["patients"] = patients
     ctx.objects["named"] = {"patient": me, "teen": teen, "child": child, "parent": parent}
+    Site.objects.filter(slug__in=[s[0] for s in SITES], country="").update(country="SE")
+    ctx.objects["language_patients"] = _language_patients(ctx, network, teams)
+
+
+def _language_patients(ctx: DemoContext, network: Network, teams) -> list[Patient]:
+    """The US site beside the Swedish ones, with Lucía (`paciente`, Spanish) in its pain team,
+    and Astrid (`patient_sv`, Swedish, rheumatoid arthritis) at Northbridge. Seeded after the
+    rest and without drawing random numbers, so the rest of the demo stays as it was."""
+    site = Site.objects.filter(slug="lakeview").first() or set_up_site(
+        actor=None,
+        network=network,
+        name="Lakeview Pain Center",
+        slug="lakeview",
+        time_zone="America/Chicago",
+        urgent_email="on-call.lakeview@example.org",
+        urgent_phone="+1 312 555 0100",
+    )
+    if site.country != "US":
+        site.country = "US"
+        site.save(update_fields=["country"])
+    team, _ = CareTeam.objects.get_or_create(site=site, name="Adult pain team")
+    teams[("lakeview", "Adult pain team")] = team
+    for username in ("nurse", "clinician"):
+        CareTeamMembership.objects.get_or_create(
+            user=User.objects.get(username=username), care_team=team
+        )
+    today = ctx.today
+    people = [
+        ("CP-DEMOPACI", "paciente", team, Condition.CHRONIC_PAIN, "Lucía", "Hernández", 47, "es"),
+        (
+            "CP-DEMOPASV",
+            "patient_sv",
+            teams[("north", "Rheumatology team")],
+            Condition.RA,
+            "Astrid",
+            "Nyström",
+            58,
+            "sv",
+        ),
+    ]
+    made = []
+    for registry_id, username, care_team, condition, given, family, age, language in people:
+        patient, created = Patient.objects.get_or_create(
+            registry_id=registry_id,
+            defaults={
+                "care_team": care_team,
+                "given_name": given,
+                "family_name": family,
+                "date_of_birth": dt.date(today.year - age, 5, 14),
+                "email": f"{username}@example.org",
+                "phone": "+1 312 555 0142" if language == "es" else "+46 70 555 01 42",
+                "preferred_channel": Channel.SMS,
+                "preferred_language": language,
+            },
+        )
+        ctx.count("patients", created)
+        PatientCondition.objects.get_or_create(patient=patient, condition=condition)
+        user = _user(ctx, username, Role.PATIENT, given, family)
+        if user.language != language:
+            user.language = language
+            user.save(update_fields=["language"])
+        if patient.user_id != user.pk:
+            patient.user = user
+            patient.save(update_fields=["user"])
+        made.append(patient)
+    return made

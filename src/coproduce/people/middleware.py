@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from coproduce.audit.services import record
 from coproduce.people.auth import CLINIC_ZONE_KEY
@@ -54,4 +54,22 @@ class StaffIdleTimeoutMiddleware:
                 )
                 return redirect_to_login(request.get_full_path())
             request.session[_KEY] = now
+        return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """A logged-in person reads in their own language (saved by the language switch; for a
+    patient, their preferred language); everyone else as LocaleMiddleware chose (the
+    switch's cookie, else the browser's Accept-Language)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            language = user.reading_language()
+            if language and translation.check_for_language(language):
+                translation.activate(language)
+                request.LANGUAGE_CODE = translation.get_language()
         return self.get_response(request)

@@ -6,6 +6,7 @@ import datetime as dt
 import secrets
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -13,7 +14,7 @@ from django.db import models
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from coproduce.platform import clock
+from coproduce.platform import clock, crisis
 
 
 class Role(models.TextChoices):
@@ -80,8 +81,17 @@ class User(AbstractUser):
     care_teams: models.ManyToManyField = models.ManyToManyField(
         "CareTeam", through="CareTeamMembership", related_name="members", blank=True
     )
+    # The language this person reads in (the language switch saves it); blank: the browser's.
+    # A patient's is their Patient.preferred_language (Patient.save copies it here).
+    language = models.CharField(_("language"), max_length=8, blank=True, choices=settings.LANGUAGES)
     # Raised by "log out everywhere": every session signed with the old value ends.
     session_generation = models.PositiveIntegerField(default=0, editable=False)
+
+    def reading_language(self) -> str:
+        """The language this person's pages are shown in ("" = the browser's choice). A
+        patient's is their preferred language: Patient.save keeps the two equal, so that no
+        page pays a query for it."""
+        return self.language
 
     @property
     def is_care_staff(self) -> bool:
@@ -140,6 +150,15 @@ class Site(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)
     time_zone = models.CharField(max_length=64, default="Europe/Stockholm")
+    # Which crisis lines its patients are shown (coproduce/platform/crisis.py); blank: the
+    # COPRODUCE_DEFAULT_COUNTRY setting.
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        blank=True,
+        choices=[("SE", _("Sweden")), ("US", _("United States")), ("ES", _("Spain"))],
+        help_text=_("Decides which crisis lines and emergency numbers patients are shown."),
+    )
     teen_login_age = models.PositiveSmallIntegerField(
         default=12, help_text="Age from which a young patient may have a login of their own."
     )
@@ -207,6 +226,11 @@ class Site(models.Model):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
 
+    @property
+    def crisis_country(self) -> str:
+        """The country whose crisis lines this site's patients see."""
+        return crisis.country_or_default(self.country)
+
 
 class CareTeam(models.Model):
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="care_teams")
@@ -263,7 +287,9 @@ class Patient(models.Model):
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
     date_of_birth = models.DateField()
-    preferred_language = models.CharField(max_length=8, default="en")
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=8, default="en", choices=settings.LANGUAGES
+    )
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=32, blank=True)
     preferred_channel = models.CharField(
@@ -306,6 +332,11 @@ class Patient(models.Model):
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "mrn", "mrn_site"}
         super().save(*args, **kwargs)
+        # Their pages follow the preferred language without a query per page (User.language).
+        if self.user_id is not None:
+            User.objects.filter(pk=self.user_id).exclude(language=self.preferred_language).update(
+                language=self.preferred_language
+            )
 
     @property
     def display_name(self) -> str:

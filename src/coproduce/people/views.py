@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 
 from coproduce.audit.services import record
 from coproduce.checkins import previsit
+from coproduce.checkins.scheduling import skipped_for_language
 from coproduce.checkins.selectors import due_for_patient
 from coproduce.people.access import get_patient_for, may_download_record, patients_visible_to
 from coproduce.people.models import CARE_ROLES, Role
@@ -74,4 +75,5 @@ def patient_detail(request, registry_id: str):
         return redirect("my-home")
     context = patient_summary(patient)
     context["today"] = clock.today()
+    context["not_in_language"] = skipped_for_language(patient)
     return render(request, "people/patient_detail.html", context)

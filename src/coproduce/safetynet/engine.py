@@ -6,8 +6,8 @@ alerts and the outbox rows commit together or not at all (on PostgreSQL in one s
 `evaluate_and_record` plans and writes for a response already stored (the worker's re-check).
 
 The crisis check (PHQ-9 item 9 above 0) is hard-coded here on purpose: no rule file, missing
-Rule row or failing query can turn it off. `CRISIS_RESOURCES` is plain text the check-in page
-shows at once, without reading the database.
+Rule row or failing query can turn it off. Its crisis help comes from
+coproduce/platform/crisis.py, text the check-in page shows at once without reading the database.
 """
 
 from __future__ import annotations
@@ -18,18 +18,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import DatabaseError
-from django.utils import dateformat
-from django.utils.text import format_lazy
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from coproduce.audit.models import AuditEvent
 from coproduce.audit.services import audit_event
 from coproduce.batch import Batch, Ref, ref_or_value
 from coproduce.checkins.models import CheckinResponse, Score
 from coproduce.instruments.library import get_definition
-from coproduce.people.models import Patient
-from coproduce.platform import clock
+from coproduce.platform import clock, crisis
 from coproduce.safetynet.alerts import URGENT_ACK_MINUTES, ack_due, plan_alert
 from coproduce.safetynet.expressions import calls, evaluate
 from coproduce.safetynet.facts import (
@@ -45,42 +42,15 @@ from coproduce.safetynet.facts import (
 from coproduce.safetynet.models import Alert, Notification, PatientMessage, Priority
 from coproduce.safetynet.recipients import Address, who_hears
 from coproduce.safetynet.rules import PLACEHOLDER, PRIORITIES
+from coproduce.safetynet.texts import keyed, reason_shown, shown
 
 log = logging.getLogger(__name__)
 
 CRISIS_RULE_ID = "crisis-phq9-item9"
-CRISIS_HELP_NOW = (
-    "You told us you have had thoughts that you would be better off dead, or of hurting "
-    "yourself. Thank you for telling us. You are not alone, and help is there right now.\n"
-    "- If you might act on these thoughts or you do not feel safe: call your emergency "
-    "number now (112 in Europe, 911 in the US and Canada, or your local emergency number), "
-    "or go to the nearest emergency department.\n"
-    "- You can call a crisis line at any time, day or night: 988 in the US, or your local "
-    "crisis line (in Sweden, Mind Självmordslinjen 90101).\n"
-    "- Tell someone you trust how you feel, and ask them to stay with you.\n"
-)
-CRISIS_RESOURCES = CRISIS_HELP_NOW + (
-    f"- Your care team has been told. Someone will contact you within {URGENT_ACK_MINUTES} "
-    "minutes if it is during clinic hours, otherwise first thing the next clinic morning. "
-    "Do not wait for us if you feel unsafe."
-)
-# When the check-in could not be stored, nobody has been told: never say otherwise.
-CRISIS_RESOURCES_NOT_SENT = CRISIS_HELP_NOW + (
-    "- Your care team has NOT been told yet, because your check-in was not sent. Call your "
-    "clinic. Do not wait for us if you feel unsafe."
-)
-
-# When an urgent alert could reach nobody (no address for the team or the site's urgent
-# contact), the patient must not be promised a call: say plainly what to do instead.
-CRISIS_RESOURCES_NOT_REACHED = format_lazy(
-    "{}{}",
-    CRISIS_HELP_NOW,
-    _(
-        "- We could not alert your care team automatically just now. Please call your clinic "
-        "and tell them what you told us here. Do not wait for us if you feel unsafe."
-    ),
-)
-CLINIC_NOT_REACHED = _(
+# The crisis help in English for the default country (what the record keeps; every page
+# shows the patient's own country and language, from coproduce/platform/crisis.py).
+CRISIS_RESOURCES = crisis.crisis_text(None, "en", minutes=URGENT_ACK_MINUTES)
+CLINIC_NOT_REACHED = gettext_noop(
     "We could not alert your care team automatically just now, so they may not see this "
     "until they next open the alert queue. Please call your clinic today and tell them what "
     "you told us here. If you feel very unwell or unsafe, call your emergency number."
@@ -95,17 +65,22 @@ UNREACHED_NOTICE = _(
 # The built-in crisis rule, used when no crisis rule from the files fired (or none loaded).
 BUILTIN_CRISIS: dict[str, Any] = {
     "id": CRISIS_RULE_ID,
-    "title": "Thoughts of self-harm (PHQ-9 item 9)",
+    "title": gettext_noop("Thoughts of self-harm (PHQ-9 item 9)"),
     "priority": "urgent",
     "crisis": True,
     "group": "mood",
-    "reason": "PHQ-9 item 9 above 0: thoughts of being better off dead or of self-harm",
+    "reason": gettext_noop(
+        "PHQ-9 item 9 above 0: thoughts of being better off dead or of self-harm"
+    ),
     "message": {
-        "acknowledge": "Thank you for telling us you have had thoughts of hurting yourself.",
-        "validate": "Many people have thoughts like these when things are hard. "
-        "It took courage to tell us.",
-        "advise": CRISIS_RESOURCES,
-        "clinic_will": "Someone from your care team will contact you by {ack_by}.",
+        "acknowledge": gettext_noop(
+            "Thank you for telling us you have had thoughts of hurting yourself."
+        ),
+        "validate": gettext_noop(
+            "Many people have thoughts like these when things are hard. It took courage to tell us."
+        ),
+        "advise": CRISIS_RESOURCES,  # shown from coproduce/platform/crisis.py in any language
+        "clinic_will": gettext_noop("Someone from your care team will contact you by {ack_by}."),
     },
 }
 
@@ -145,38 +120,25 @@ def is_crisis(response: CheckinResponse, scores: list[Score]) -> bool:
     return item9_positive(response.answers)
 
 
-def _fmt(value: Any) -> str:
-    if value is None:
-        return gettext("not known")
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else f"{value:.1f}"
-    return str(value)
+def _store_english(message: PatientMessage) -> None:
+    """Keep the English rendering in the text columns (exports, older readers)."""
+    for part, text in shown(message.texts, "en").items():
+        setattr(message, part, text)
 
 
-def _ack_by_text(due: dt.datetime, now: dt.datetime, patient: Patient) -> str:
-    zone = patient.care_team.site.zone
-    local, today = due.astimezone(zone), now.astimezone(zone).date()
-    if local.date() == today:
-        return gettext("%(time)s today") % {"time": f"{local:%H:%M}"}
-    if local.date() == today + dt.timedelta(days=1):
-        return gettext("%(time)s tomorrow") % {"time": f"{local:%H:%M}"}
-    return dateformat.format(local, "l j F")  # weekday and month in the active language
-
-
-def render(template: str, facts: Facts | None, ack_by: str) -> str:
-    """Fill {score.peg}-style placeholders and {ack_by} in a rule's text (translated first:
-    a rule's text is its own message id, so a catalogue can carry the rule files' texts)."""
-
-    def fill(m: Any) -> str:
-        name, arg = m.group(1), m.group(2)
-        if name == "ack_by":
-            return ack_by
-        try:
-            return _fmt(facts(name, arg)) if facts is not None else "not known"
-        except Exception:  # a message must still reach the patient
-            return gettext("not known")
-
-    return PLACEHOLDER.sub(fill, gettext(template) if template else template)
+def fact_params(templates: list[str], facts: Facts | None) -> dict[str, Any]:
+    """The values the placeholders of `templates` name ({score.peg} -> "score.peg": 5.0)."""
+    params: dict[str, Any] = {}
+    for template in templates:
+        for name, arg in PLACEHOLDER.findall(template or ""):
+            if name == "ack_by":
+                continue
+            try:
+                value = facts(name, arg) if facts is not None else None
+            except Exception:  # a message must still reach the patient
+                value = None
+            params[f"{name}.{arg}" if arg else name] = value
+    return params
 
 
 def _definitions_or_none(snapshot: Snapshot) -> list[dict[str, Any]]:
@@ -415,18 +377,28 @@ def plan_safetynet(
         still_open = None if priority == Priority.URGENT else open_alert(rule, snapshot, groups)
         due = ack_due(priority, now)
         promised = still_open[1] if still_open and still_open[1] and still_open[1] > now else due
-        ack_by = _ack_by_text(promised, now, patient)
-        parts = {k: render(v, facts, ack_by) for k, v in rule["message"].items()}
-        plan.messages.append(
-            PatientMessage(
-                patient=patient,
-                response=response,
-                rule_id=rule["id"],
-                crisis=crisis,
-                created_at=now,
-                **parts,
-            )
+        site = patient.care_team.site
+        reason = {"key": rule["reason"], "params": {}}
+        params = reason["params"] = fact_params([*rule["message"].values(), rule["reason"]], facts)
+        texts = keyed(
+            dict(rule["message"]),
+            params,
+            due=promised,
+            now=now,
+            zone=site.time_zone,
+            country=site.country,
+            crisis_team="told" if crisis else "",
         )
+        message = PatientMessage(
+            patient=patient,
+            response=response,
+            rule_id=rule["id"],
+            crisis=crisis,
+            created_at=now,
+            texts=texts,
+        )
+        _store_english(message)
+        plan.messages.append(message)
         if still_open is not None:
             continue
         raised = plan_alert(
@@ -435,7 +407,8 @@ def plan_safetynet(
             rule_id=rule["id"],
             rule_version=rule.get("version", 0),
             priority=priority,
-            reason=render(rule["reason"], facts, ack_by),
+            reason=reason_shown(reason, "", "en"),
+            reason_texts=reason,
             data=rule["data"] | ({"crisis": True} if crisis else {}),
             now=now,
             ack_due_at=due,
@@ -458,9 +431,10 @@ def plan_safetynet(
         )
         alert.unreached_at = now
         message = plan.messages[-1]
-        message.clinic_will = str(CLINIC_NOT_REACHED)
+        message.texts["parts"]["clinic_will"] = CLINIC_NOT_REACHED
         if crisis:
-            message.advise = str(CRISIS_RESOURCES_NOT_REACHED)
+            message.texts["crisis_team"] = "not_reached"
+        _store_english(message)
         events.append(
             audit_event(
                 "alert.unreached",

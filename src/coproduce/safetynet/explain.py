@@ -113,7 +113,7 @@ def why(alert: Alert, answers: dict[str, list[ItemAnswer]]) -> str:
         if words:
             parts.append(", ".join(words))
     if not parts:
-        return _("Raised because: %(reason)s.") % {"reason": alert.reason.rstrip(".")}
+        return _("Raised because: %(reason)s.") % {"reason": alert.reason_shown.rstrip(".")}
     return _("Raised because %(facts)s.") % {"facts": "; ".join(parts)}
 
 

@@ -43,10 +43,22 @@ class PatientMessage(models.Model):
     advise = models.TextField()
     clinic_will = models.TextField()
     crisis = models.BooleanField(default=False, help_text="show crisis resources")
+    # The rule's texts as message keys with their parameters, shown in the reader's language
+    # (safetynet/texts.py); the four columns above keep the English rendering.
+    texts = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=clock.now)
 
     def __str__(self) -> str:
         return f"message {self.rule_id} for {self.patient_id}"
+
+    @property
+    def shown(self) -> dict[str, str]:
+        """The four parts in the active language (the stored English for older rows)."""
+        from coproduce.safetynet.texts import PARTS, shown
+
+        if not self.texts:
+            return {part: getattr(self, part) for part in PARTS}
+        return shown(self.texts)
 
 
 class Priority(models.IntegerChoices):
@@ -75,6 +87,8 @@ class Alert(models.Model):
     rule_version = models.PositiveIntegerField(default=1)
     priority = models.PositiveSmallIntegerField(choices=Priority.choices)
     reason = models.CharField(max_length=300)
+    # The reason as a message key with parameters, shown in the reader's language.
+    reason_texts = models.JSONField(default=dict, blank=True)
     data = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=14, choices=AlertStatus.choices, default=AlertStatus.OPEN)
     assigned_to = models.ForeignKey(
@@ -103,6 +117,13 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_priority_display()} alert {self.rule_id} for {self.patient_id}"
+
+    @property
+    def reason_shown(self) -> str:
+        """Why it fired, in the reader's (active) language."""
+        from coproduce.safetynet.texts import reason_shown
+
+        return reason_shown(self.reason_texts, self.reason)
 
 
 class Snooze(models.Model):

@@ -115,3 +115,17 @@ def list_definitions(*, include_imported: bool = True) -> list[Definition]:
 
 
 __all__ = ["Definition", "UnknownInstrument", "get_definition", "list_definitions", "shipped"]
+
+
+def available_in(instrument_id: str, language: str) -> bool:
+    """Whether the instrument has an official text in `language` ("es-US" counts as "es").
+
+    A validated instrument is asked only in a language its owner translated it into; we never
+    ship a home-made or machine translation (docs/translations.md)."""
+    base = (language or "en").lower().replace("_", "-").split("-")[0]
+    return base in get_definition(instrument_id).languages
+
+
+def unavailable_in(instrument_ids: list[str], language: str) -> list[str]:
+    """The instruments of `instrument_ids` that cannot be asked in `language`."""
+    return [i for i in instrument_ids if not available_in(i, language)]

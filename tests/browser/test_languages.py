@@ -1,0 +1,94 @@
+"""Pages in the reader's language on a phone: the login page follows the browser, a Spanish
+patient at a US site reads her red-flag answer and its crisis lines in Spanish, and a Swedish
+patient reads her dashboard in Swedish."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from coproduce.checkins import flow
+from coproduce.checkins.scheduling import on_demand
+from coproduce.checkins.tokens import issue_token
+from coproduce.platform import clock
+from tests.browser.conftest import check
+
+
+def _phone_in(browser, live_server, locale: str):
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+        locale=locale,
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    return context, page
+
+
+@pytest.mark.parametrize(
+    ("locale", "heading", "lang"), [("es-US", "Iniciar sesión", "es"), ("sv-SE", "Logga in", "sv")]
+)
+def test_the_login_page_follows_the_browsers_language(
+    browser, live_server, db, locale, heading, lang
+):
+    context, page = _phone_in(browser, live_server, locale)
+    try:
+        page.goto("/login/")
+        assert page.locator("h1").inner_text() == heading
+        assert page.locator("html").get_attribute("lang") == lang
+        check(page, f"login-{lang}")
+    finally:
+        context.close()
+
+
+def test_a_spanish_patient_reads_her_red_flag_answer_and_crisis_lines_in_spanish(
+    browser, live_server, world
+):
+    alice = world.alice
+    site = alice.care_team.site
+    site.country, site.urgent_email = "US", "on-call@example.org"
+    site.save()
+    inv = on_demand(alice, ["phq9"], now=clock.now() - dt.timedelta(minutes=1))
+    alice.preferred_language = "es"
+    alice.save()
+    answers = {f"phq9-{n}": 1 for n in range(1, 9)} | {"phq9-9": 2}
+    inv.draft = {"answers": {"phq9": answers}, "free_text": ""}
+    inv.save(update_fields=["draft"])
+    token = issue_token(inv, purpose="invitation")
+    review = flow.steps_for(inv)[-1]
+    context, page = _phone_in(browser, live_server, "en-US")  # her language, not the browser's
+    try:
+        page.goto(f"/c/{token}/{review.number}/")
+        assert page.locator("h1").inner_text() == "Revise sus respuestas"
+        page.get_by_role("button", name="Enviar a mi equipo de atención").click()
+        page.wait_for_load_state("domcontentloaded")
+        crisis = page.locator("section.crisis")
+        assert "Hay ayuda disponible ahora mismo" in crisis.inner_text()
+        assert "oprima 2" in crisis.inner_text()
+        assert crisis.locator('a[href="tel:988"]').first.is_visible()
+        assert crisis.locator('a[href="tel:911"]').first.is_visible()
+        reply = page.locator("article.reply").first.inner_text()
+        assert "Gracias por contarnos" in reply and "Lo que hará su equipo de atención" in reply
+        check(page, "checkin-red-flag-es")
+    finally:
+        context.close()
+
+
+def test_a_swedish_patient_reads_her_dashboard_in_swedish(browser, live_server, demo):
+    context, page = _phone_in(browser, live_server, "en-GB")
+    try:
+        page.goto("/login/")
+        page.get_by_label("Username").fill("patient_sv")
+        page.get_by_label("Password").fill("demo")
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_load_state("domcontentloaded")
+        page.goto("/patients/CP-DEMOPASV/dashboard/")
+        assert page.locator("html").get_attribute("lang") == "sv"
+        assert page.get_by_role("button", name="Logga ut").is_visible()
+        check(page, "dashboard-sv")
+    finally:
+        context.close()
