@@ -106,6 +106,7 @@ MIDDLEWARE = [
     # Outside the rest so that even an error page from below becomes an OperationOutcome.
     "coproduce.interop.fhir_http.FhirErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "coproduce.web.errors.LostSessionMiddleware",
     # Language from the cookie the language switch sets, else the browser's Accept-Language;
     # no URL prefixes (check-in links and /fhir/R4/ keep their form).
     "django.middleware.locale.LocaleMiddleware",

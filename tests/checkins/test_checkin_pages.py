@@ -172,26 +172,27 @@ def test_it_says_not_sent_and_still_shows_crisis_help_when_the_database_fails(
 
 def test_it_says_the_message_limit_before_the_patient_sends(client, opened):
     _, token = opened
-    _answer_all(client, token)
-    html = client.get(f"/c/{token}/6/").content.decode()
+    review = _answer_all(client, token)["Location"]  # the review page holds the one box
+    client.post(f"/c/{token}/send/", {"free_text": "a" * 4001})  # refused, kept nowhere
+    html = client.get(review).content.decode()
     assert 'maxlength="4000"' in html and "You can write up to 4000 characters." in html
     assert 'id="free_text-count"' in html and "coproduce/counter.js" in html
-    assert "10 of 4000 characters used." in html  # "Knee worse", saved as a draft
+    assert "0 of 4000 characters used." in html
 
 
 def test_it_refuses_a_too_long_message_with_a_clear_message_and_cuts_nothing(client, opened):
     inv, token = opened
     _answer_all(client, token)
     long_text = "a" * 4001
-    page = client.post(f"/c/{token}/6/", {"free_text": long_text, "action": "next"})
+    page = client.post(f"/c/{token}/send/", {"free_text": long_text})
     html = page.content.decode()
     assert page.status_code == 400
     assert "Your message is 4,001 characters long; the most we can send is 4,000." in html
     assert "shorten it by 1 character." in html
     assert long_text in html  # shown back whole, for the patient to shorten
+    assert CheckinResponse.objects.count() == 0  # nothing was sent
     inv.refresh_from_db()
-    assert inv.draft["free_text"] == "Knee worse"  # the draft was neither cut nor replaced
-    fits = client.post(f"/c/{token}/6/", {"free_text": "b" * 4000, "action": "next"})
+    assert (inv.draft or {}).get("free_text", "") == ""  # the draft was neither cut nor replaced
+    fits = client.post(f"/c/{token}/send/", {"free_text": "b" * 4000})
     assert fits.status_code == 302
-    inv.refresh_from_db()
-    assert inv.draft["free_text"] == "b" * 4000
+    assert CheckinResponse.objects.get().free_text == "b" * 4000

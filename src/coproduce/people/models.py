@@ -46,6 +46,10 @@ RESEARCH_ROLES = frozenset(
 STAFF_ROLES = CARE_ROLES | RESEARCH_ROLES | {Role.QI_LEAD, Role.REGISTRY_ADMIN}
 # Research roles that ask for (researcher) or decide on (investigator) de-identified exports.
 EXPORT_ROLES = frozenset({Role.RESEARCHER, Role.INVESTIGATOR})
+# Research roles that may ever see a participant's arm (each under its own rule).
+ARM_ROLES = frozenset({Role.STATISTICIAN, Role.COORDINATOR})
+# Research roles that keep the incentives ledger (coordinator) and approve its batches (PI).
+LEDGER_ROLES = frozenset({Role.COORDINATOR, Role.INVESTIGATOR})
 
 
 def _crud(app_model: str, actions=("view", "add", "change", "delete")) -> set[str]:

@@ -118,9 +118,9 @@ def funnel_svg(
         x_title=_("Patients or events (denominator)"),
         y_title="%",
         lines=[
-            Line(_("99.8 % limits"), limit("upper998"), LIMIT),
+            Line(_("%(p)s %% limits") % {"p": "99.8"}, limit("upper998"), LIMIT),
             Line("", limit("lower998"), LIMIT),
-            Line(_("95 % limits"), limit("upper95"), INNER_LIMIT, dash="5,3"),
+            Line(_("%(p)s %% limits") % {"p": "95"}, limit("upper95"), INNER_LIMIT, dash="5,3"),
             Line("", limit("lower95"), INNER_LIMIT, dash="5,3"),
         ],
         dots=[Dot(n, round(p * 100, 2), name, OBSERVED, r=6) for name, n, p in points],

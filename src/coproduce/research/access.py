@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from coproduce.audit.services import record
-from coproduce.people.models import RESEARCH_ROLES, Role, Site, User
+from coproduce.people.models import ARM_ROLES, RESEARCH_ROLES, Role, Site, User
 from coproduce.platform import clock
 from coproduce.research.models import Arm, Study, StudyStaff
 from coproduce.research.participants import Allocation, Participant, Status, WithdrawalScope
@@ -123,7 +123,7 @@ def arms_shown_among(user: User, participants: list[Participant]) -> set[int]:
     for what only tells the arm, such as treatment sessions), in a fixed number of queries."""
     from coproduce.research.consent import consent_holds_among
 
-    if not _active(user) or user.role not in (Role.STATISTICIAN, Role.COORDINATOR):
+    if not _active(user) or user.role not in ARM_ROLES:
         return set()
     if user.role == Role.STATISTICIAN:
         mine = set(studies_for(user).values_list("pk", flat=True))

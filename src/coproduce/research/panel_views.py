@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from coproduce.audit.services import record
 from coproduce.checkins.tokens import LinkRefused, find_by_token
-from coproduce.people.models import Role
+from coproduce.people.models import LEDGER_ROLES, Role
 from coproduce.platform import clock
 from coproduce.research import access, incentives, panel
 from coproduce.research.incentive_models import PaymentBatch
@@ -27,7 +27,6 @@ from coproduce.web.decorators import role_required
 
 STUDY_ROLES = access.STUDY_ROLES
 COORDINATOR = (Role.COORDINATOR,)
-LEDGER_ROLES = (Role.COORDINATOR, Role.INVESTIGATOR)
 
 
 # -- the panel member ---------------------------------------------------------------------

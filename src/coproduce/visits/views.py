@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from coproduce.audit.services import record as audit
 from coproduce.people.access import can_answer_for, get_patient_for, hidden_from_proxy
-from coproduce.people.models import CARE_ROLES, Role
+from coproduce.people.models import CARE_ROLES, CLINICAL_ROLES, PATIENT_SIDE_ROLES, Role
 from coproduce.visits import collaborate, planning, records, services
 from coproduce.visits import dashboard as dashboard_data
 from coproduce.visits.forms import CommentForm, VisitRecordForm
@@ -54,9 +54,9 @@ def dashboard(request, registry_id: str):
         )
     context["is_self"] = request.user.pk == patient.user_id
     # get_patient_for lets a nurse or clinician in only when they are on the patient's team.
-    context["is_team"] = request.user.role in (Role.CLINICIAN, Role.NURSE)
+    context["is_team"] = request.user.role in CLINICAL_ROLES
     # The patient's (or parent's) view speaks to them: no queue counts or bare severity badges.
-    context["patient_view"] = request.user.role in (Role.PATIENT, Role.FAMILY)
+    context["patient_view"] = request.user.role in PATIENT_SIDE_ROLES
     return render(request, "visits/dashboard.html", context)
 
 

@@ -14,6 +14,7 @@ import logging
 import sys
 from typing import Any
 
+from django.contrib.sessions.backends.base import SessionBase
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 API_SUBMIT = "/api/v1/checkins/"
 FHIR_SUBMIT = "/fhir/R4/QuestionnaireResponse"
+CHECKIN_LINKS = "/c/"  # the check-in link's pages (checkins/urls.py)
 
 
 def _body(request: HttpRequest) -> Any:
@@ -92,3 +94,51 @@ def server_error(request: HttpRequest) -> HttpResponse:
         if answer is not None:
             return answer
     return defaults.server_error(request)
+
+
+class _LostSession(SessionBase):
+    """An empty session that is never saved: the stand-in for one the database lost."""
+
+    @property  # type: ignore[override]
+    def modified(self) -> bool:
+        return False  # nothing to save, so the browser's cookie is left as it is
+
+    @modified.setter
+    def modified(self, value: bool) -> None:
+        pass
+
+    def load(self) -> dict[str, Any]:
+        return {}
+
+    def exists(self, session_key: str) -> bool:
+        return False
+
+    def create(self) -> None:
+        pass
+
+    def save(self, must_create: bool = False) -> None:
+        pass
+
+    def delete(self, session_key: str | None = None) -> None:
+        pass
+
+
+class LostSessionMiddleware:
+    """Sessions live in the database: when it cannot read this browser's session on a
+    check-in link's pages, go on as a visitor without one, so that the link still opens,
+    sends and answers (a lost session must not turn "your check-in was sent" into a bare
+    server error). Other routes keep their own answer (handler500 above). Goes right after
+    Django's SessionMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = getattr(request, "session", None)
+        if session is not None and request.path_info.startswith(CHECKIN_LINKS):
+            try:
+                session.get("_")  # load it now, where a failure can be handled
+            except DatabaseError:
+                log.warning("Could not read the session of %s: going on without one.", request.path)
+                request.session = _LostSession()
+        return self.get_response(request)
