@@ -265,8 +265,8 @@ def help_now(country: str | None, language: str | None) -> str:
     return _HELP_NOW[country_or_default(country)][language_or_default(language)]
 
 
-_ALL_NUMBERS = sorted({n for numbers in NUMBERS.values() for n in numbers}, key=len, reverse=True)
-NUMBER_PATTERN = re.compile(r"(?<![\w.])(" + "|".join(_ALL_NUMBERS) + r")(?![\w])")
+ALL_NUMBERS = sorted({n for numbers in NUMBERS.values() for n in numbers}, key=len, reverse=True)
+NUMBER_PATTERN = re.compile(r"(?<![\w.])(" + "|".join(ALL_NUMBERS) + r")(?![\w])")
 
 
 def phone_numbers(text: str) -> list[str]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.html import escape, format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from coproduce.platform import crisis
+from coproduce.web.templatetags.plain_text import with_tel_links
 
 register = template.Library()
 
@@ -31,9 +32,7 @@ def _country(context) -> str:
 
 def tel_links(text: str) -> SafeString:
     """`text` escaped, with every crisis number in it as a tel: link."""
-    return mark_safe(  # noqa: S308  (escaped first; the numbers are our own digits)
-        crisis.NUMBER_PATTERN.sub(r'<a href="tel:\1">\1</a>', str(escape(text)))
-    )
+    return with_tel_links(text)
 
 
 @register.simple_tag(takes_context=True)

@@ -8,11 +8,15 @@ from django import template
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from coproduce.platform import crisis
+
 register = template.Library()
 
-# Emergency and crisis numbers in the crisis texts (Europe, the US and Canada, Sweden's
-# healthcare line, the UK, Australia) and numbers written with a "+" country code.
-PHONE = re.compile(r"(?<![\w+/-])(\+\d[\d ]{6,16}\d|112|911|988|999|000|1177)(?![\w/-])")
+# Numbers written with a "+" country code, and every crisis line of `platform.crisis` (the
+# one list of them), longest first.
+PHONE = re.compile(
+    r"(?<![\w+/.-])(\+\d[\d ]{6,16}\d|" + "|".join(crisis.ALL_NUMBERS) + r")(?![\w/-])"
+)
 
 
 def with_tel_links(text: str) -> SafeString:
