@@ -62,7 +62,8 @@ def test_the_not_stored_page_shows_the_sites_crisis_lines_without_the_database(
     page = client.post(f"/c/{token}/send/")
     html = page.content.decode()
     assert page.status_code == 503
-    assert "Hay ayuda disponible ahora mismo" in html and '<a class="tel" href="tel:988">988</a>' in html
+    assert "Hay ayuda disponible ahora mismo" in html
+    assert '<a class="tel" href="tel:988">988</a>' in html
     assert "oprima 2" in html and "TODAVÍA NO" in html
     assert CheckinResponse.objects.count() == 0
     broken_database()
