@@ -288,7 +288,14 @@ def _walk(ctx, study, patient, stage, index, by, now) -> Participant:
         )
     if status == "consented":
         return p
-    randomised_at = now - dt.timedelta(days=days_ago)
+    # The same clinic wall time `days_ago` days back, so that its date on the clinic's
+    # calendar is exactly that many days before today (a call due "today" is due today at any
+    # hour, across summer time: 91 days before 22:30 UTC in December is 00:30 in Stockholm).
+    zone = patient.care_team.site.zone
+    local = now.astimezone(zone)
+    randomised_at = dt.datetime.combine(
+        local.date() - dt.timedelta(days=days_ago), local.time(), tzinfo=zone
+    )
     p.refresh_from_db()
     followup.randomise_and_start(p, by=by, now=randomised_at)
     p.refresh_from_db()
