@@ -1,4 +1,5 @@
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -15,6 +16,16 @@ from tests.visits.helpers import previsit, weekly_scores
 
 pytestmark = pytest.mark.django_db
 PAGE = reverse("visits:previsit")
+
+
+@pytest.fixture(autouse=True)
+def _in_the_morning():
+    """The visits below are booked for 23:30 today: run as of 10:00 at the clinic (Stockholm,
+    the sites' default zone), so that none of them is over yet whatever the hour of the run."""
+    zone = ZoneInfo("Europe/Stockholm")
+    day = timezone.localtime(clock.now(), zone).date()
+    with clock.frozen(dt.datetime.combine(day, dt.time(10), tzinfo=zone)):
+        yield
 
 
 def booked(patient, *, days: int = 0, hour: int = 23, status: str = "booked") -> Appointment:
