@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import platform
 import sys
 import time
 import uuid
@@ -27,6 +26,7 @@ import django
 
 django.setup()
 
+from common import machine, pct  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
@@ -114,11 +114,6 @@ def build() -> User:
     return nurse
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 30
     call_command("migrate", verbosity=0)
@@ -158,7 +153,6 @@ def main() -> None:
         else str(getattr(connection, "pg_version", ""))
     )
     print(f"database: {connection.vendor} {db_version}")
-    print(f"python {platform.python_version()}, django {django.get_version()}")
     print(f"open alerts: 2000 in {PAIRS + SINGLES + WITHOUT_CHECKIN} queue items; {n} renders each")
     for name, (times, queries, items) in results.items():
         p50, p95 = pct(times, 0.5) * ms, pct(times, 0.95) * ms
@@ -166,7 +160,7 @@ def main() -> None:
             f"{name:11} p50 {p50:7.2f} ms   p95 {p95:7.2f} ms   "
             f"{queries} queries, {items} items shown"
         )
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cpus, load {os.getloadavg()[0]:.1f}")
+    print(f"machine: {machine()}")
 
 
 if __name__ == "__main__":

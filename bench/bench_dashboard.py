@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import platform
 import statistics
 import sys
 import time
@@ -28,6 +27,7 @@ import django
 
 django.setup()
 
+from common import machine, pct  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
@@ -111,11 +111,6 @@ def build() -> tuple[Patient, User]:
     return patient, clinician
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100
     call_command("migrate", verbosity=0)
@@ -183,7 +178,7 @@ def main() -> None:
         else str(getattr(connection, "pg_version", ""))
     )
     print(f"database: {connection.vendor} {db_version}")
-    print(f"python {platform.python_version()}, django {django.get_version()}")
+    print(f"machine: {machine()}")
     print(f"history: {WEEKS} weeks x 3 instruments = {WEEKS * 3} scores; {n} renders")
     print(f"queries per render: {len(statements)} ({len(reads)} reads)")
     print(f"server time      p50 {p50:7.2f} ms   p95 {p95:7.2f} ms")

@@ -71,7 +71,8 @@ os.environ["DATABASE_URL"] = os.environ.get("BENCH_OUTBOX_DATABASE_URL", DEFAULT
 os.environ["COPRODUCE_MODE"] = "test"
 os.environ.update(SMTP.environ())
 
-import bench_submit as common  # noqa: E402  (sets up Django on DATABASE_URL)
+import bench_submit  # noqa: E402  (sets up Django on DATABASE_URL)
+from common import load, machine, pct  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connections, transaction  # noqa: E402
 
@@ -209,19 +210,14 @@ def one_connection_each(batch: list[Notification]) -> float:
     return len(batch) / (time.monotonic() - t0)
 
 
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
-
-
 def main() -> None:
     url = os.environ["DATABASE_URL"]
-    common.create_database(url)
+    bench_submit.create_database(url)
     procs: list[subprocess.Popen] = []
     tmp = Path(tempfile.mkdtemp(prefix="bench-outbox-"))
     try:
         call_command("migrate", verbosity=0)
-        print(f"# {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {common.machine()}")
+        print(f"# {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {machine()}")
         print(
             f"# {ARGS.workers} worker(s) x {ARGS.senders} senders, batches of {ARGS.batch}; "
             f"aiosmtpd on {SMTP.host}:{SMTP.port} (in this process)"
@@ -236,7 +232,7 @@ def main() -> None:
         latencies, backlog = urgent_latencies()
         print(
             f"urgent behind >= {backlog} routine ({len(latencies)} trials): "
-            f"p50 {pct(latencies, 50):.2f} s, p95 {pct(latencies, 95):.2f} s, "
+            f"p50 {pct(latencies, 0.5):.2f} s, p95 {pct(latencies, 0.95):.2f} s, "
             f"max {max(latencies):.2f} s, mean {statistics.mean(latencies):.2f} s"
         )
         for p in procs:
@@ -249,8 +245,8 @@ def main() -> None:
         print(f"outbox / raw smtplib: {rate / raw:.2f}")
         old = one_connection_each(batch)
         print(f"before: send_mail per row, one connection each, plain loop: {old:.0f}/s")
-        print(f"# {common.load()} at the end")
-        goal_rate, goal_p95 = rate >= 50, pct(latencies, 95) <= 10
+        print(f"# {load()} at the end")
+        goal_rate, goal_p95 = rate >= 50, pct(latencies, 0.95) <= 10
         print(
             f"goals: >= 50/s {'met' if goal_rate else 'NOT met'}; "
             f"urgent p95 <= 10 s {'met' if goal_p95 else 'NOT met'}"
@@ -265,7 +261,7 @@ def main() -> None:
                 p.kill()
         SMTP.stop()
         connections.close_all()
-        common.drop_database(url)
+        bench_submit.drop_database(url)
 
 
 if __name__ == "__main__":

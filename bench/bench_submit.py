@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import random
 import statistics
 import sys
@@ -54,6 +53,7 @@ from psycopg import sql  # noqa: E402
 
 django.setup()
 
+from common import load, machine  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections, transaction  # noqa: E402
 
@@ -122,18 +122,6 @@ def drop_database(url: str) -> None:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
-
-
-def machine() -> str:
-    return (
-        f"{platform.node()}: {os.cpu_count()} CPUs, {platform.machine()}, "
-        f"Python {platform.python_version()}, Django {django.get_version()}; {load()}"
-    )
-
-
-def load() -> str:
-    """The 1-minute load average: on a shared machine other work skews every figure."""
-    return f"load average {os.getloadavg()[0]:.2f}"
 
 
 # --- the clinic and its patients -------------------------------------------------------

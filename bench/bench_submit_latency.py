@@ -69,6 +69,7 @@ os.environ["COPRODUCE_ALLOWED_HOSTS"] = HOST
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_submit as common  # noqa: E402  (sets up Django on DATABASE_URL)
+from common import pct  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connections  # noqa: E402
 
@@ -79,11 +80,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind((HOST, 0))
         return s.getsockname()[1]
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 class Patient:
