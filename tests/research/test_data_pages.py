@@ -7,6 +7,7 @@ import io
 import zipfile
 
 import pytest
+from django.utils import timezone
 
 from coproduce.audit.models import AuditEvent
 from coproduce.people.models import Role
@@ -108,8 +109,16 @@ def test_the_rules_raise_each_query_once_and_the_coordinator_closes_it(
     client, trial, world, joined
 ):
     now = clock.now()
-    score(world.alice, "peg", now - dt.timedelta(hours=3), value=14)
-    score(world.alice, "peg", now - dt.timedelta(hours=2), value=4)
+    # Two answers on one day at the clinic, before now, whatever the hour of the run.
+    local = timezone.localtime(now, world.alice.care_team.site.zone)
+    since_midnight = local - local.replace(hour=0, minute=0, second=0, microsecond=0)
+    first = (
+        now - dt.timedelta(hours=3)
+        if since_midnight > dt.timedelta(hours=3)
+        else (now - since_midnight - dt.timedelta(hours=3))
+    )
+    score(world.alice, "peg", first, value=14)
+    score(world.alice, "peg", first + dt.timedelta(hours=1), value=4)
     new = quality.run_checks(trial.study, now=now)
     rules = sorted(q.rule for q in new)
     assert rules == ["duplicate", "out_of_range"]
