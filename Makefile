@@ -14,7 +14,6 @@ MESSAGES_ARGS := -l es -l sv --no-obsolete --no-location --ignore=static
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "coproduce needs Python 3.11 or newer (found %s); run make PYTHON=python3.12 ..." % sys.version.split()[0]'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(RUNTIME): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .

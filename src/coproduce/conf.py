@@ -59,15 +59,24 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     return value
 
 
-def env_date(name: str) -> dt.date | None:
-    """Return an ISO date (YYYY-MM-DD), or None when unset."""
+def env_date(name: str) -> dt.date | dt.datetime | None:
+    """Return an ISO date (YYYY-MM-DD) or an instant with its offset
+    (YYYY-MM-DDTHH:MM+01:00), or None when unset."""
     raw = os.environ.get(name, "").strip()
     if not raw:
         return None
     try:
-        return dt.date.fromisoformat(raw)
+        if "T" not in raw:
+            return dt.date.fromisoformat(raw)
+        moment = dt.datetime.fromisoformat(raw)
     except ValueError:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not a date; use YYYY-MM-DD.") from None
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a date or an instant; use YYYY-MM-DD or "
+            "YYYY-MM-DDTHH:MM+01:00 (with its UTC offset)."
+        ) from None
+    return moment
 
 
 def env_secret(name: str, *, insecure_fallback: str | None) -> str:

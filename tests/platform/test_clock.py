@@ -49,9 +49,49 @@ def test_it_travels_to_a_day_and_keeps_running():
     assert clock.now() >= first
 
 
+def test_it_travels_to_an_instant_and_keeps_running():
+    at = dt.datetime(2028, 2, 29, 0, 20, tzinfo=ZoneInfo("Europe/Stockholm"))
+    clock.travel_to(at)
+    first = clock.now()
+    assert dt.timedelta(0) <= first - at < dt.timedelta(seconds=5)
+    assert clock.today(ZoneInfo("Europe/Stockholm")) == dt.date(2028, 2, 29)
+    assert clock.today(dt.UTC) == dt.date(2028, 2, 28)  # still the 28th in UTC
+    assert clock.now() >= first
+
+
 def test_it_refuses_a_naive_instant():
     with pytest.raises(ValueError, match="aware"):
         clock.freeze(dt.datetime(2027, 1, 1, 12))
+    with pytest.raises(ValueError, match="aware"):
+        clock.travel_to(dt.datetime(2027, 1, 1, 12))
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2028-02-29", dt.date(2028, 2, 29)),
+        (
+            "2028-02-29T00:20+01:00",
+            dt.datetime(2028, 2, 29, 0, 20, tzinfo=dt.timezone(dt.timedelta(hours=1))),
+        ),
+    ],
+)
+def test_the_setting_takes_a_day_or_an_instant(monkeypatch, raw, expected):
+    from coproduce.conf import env_date
+
+    monkeypatch.setenv("COPRODUCE_TODAY", raw)
+    assert env_date("COPRODUCE_TODAY") == expected
+
+
+@pytest.mark.parametrize("raw", ["29/02/2028", "2028-02-29T00:20", "2028-02-30"])
+def test_the_setting_refuses_what_is_not_a_day_or_an_aware_instant(monkeypatch, raw):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from coproduce.conf import env_date
+
+    monkeypatch.setenv("COPRODUCE_TODAY", raw)
+    with pytest.raises(ImproperlyConfigured, match="YYYY-MM-DD"):
+        env_date("COPRODUCE_TODAY")
 
 
 def test_clinic_today_uses_the_sites_zone(db):

@@ -9,7 +9,8 @@ Two ways to move the clock, both process-wide (a live test server thread sees th
 
 - `freeze(at)` stops it at one instant (tests);
 - `travel_to(day)` shifts it by whole days so that the clock reads `day` at the current time
-  of day and keeps running (a demo served "as of" a date).
+  of day and keeps running (a demo served "as of" a date); `travel_to(instant)` makes it
+  read that instant (a test run at 00:20 at the clinic, whatever the hour of the run).
 
 `reset()` puts it back to the real time. The clock never goes anywhere unless told to.
 """
@@ -61,11 +62,17 @@ def freeze(at: dt.datetime) -> None:
     _frozen = at.astimezone(dt.UTC)
 
 
-def travel_to(day: dt.date) -> None:
-    """Shift the running clock by whole days so that today (UTC) reads `day`."""
+def travel_to(day: dt.date | dt.datetime) -> None:
+    """Shift the running clock by whole days so that today (UTC) reads `day`; given an
+    aware instant, shift it so that it reads that instant now (and keeps running)."""
     global _offset, _frozen
     _frozen = None
     real = timezone.now()
+    if isinstance(day, dt.datetime):
+        if timezone.is_naive(day):
+            raise ValueError("travel_to() needs a time-zone aware datetime")
+        _offset = day - real
+        return
     _offset = dt.timedelta(days=(day - real.date()).days)
 
 
