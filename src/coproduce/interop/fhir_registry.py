@@ -22,7 +22,7 @@ _SUBJECT = SearchParam(
 _LAST_UPDATED = SearchParam(
     "_lastUpdated",
     "date",
-    "When the record was stored (prefixes eq, ne, lt, le, gt, ge).",
+    "When the record was last changed, as in meta.lastUpdated (prefixes eq, ne, lt, le, gt, ge).",
     SPEC + "Resource-lastUpdated",
 )
 
@@ -44,6 +44,7 @@ RESOURCES: tuple[ResourceType, ...] = (
                 SPEC + "Patient-identifier",
             ),
             SearchParam("_id", "token", "The registry ID.", SPEC + "Resource-id"),
+            _LAST_UPDATED,
         ),
         documentation="The patients the caller may see; the id is the registry ID.",
     ),
@@ -118,6 +119,7 @@ RESOURCES: tuple[ResourceType, ...] = (
                 "active, completed or cancelled.",
                 SPEC + "Goal-lifecycle-status",
             ),
+            _LAST_UPDATED,
         ),
         documentation="Goals in the patient's words and clinical targets.",
     ),
@@ -125,7 +127,12 @@ RESOURCES: tuple[ResourceType, ...] = (
         "CarePlan",
         r.read_care_plan,
         r.search_care_plans,
-        params=(_PATIENT, _SUBJECT, _status("active, on-hold, revoked or completed.")),
+        params=(
+            _PATIENT,
+            _SUBJECT,
+            _status("active, on-hold, revoked or completed."),
+            _LAST_UPDATED,
+        ),
         documentation="The patient's shared plan (goals in their words, clinical targets, "
         "actions) and each opioid taper plan (part of it), one activity per step.",
     ),
@@ -133,7 +140,7 @@ RESOURCES: tuple[ResourceType, ...] = (
         "MedicationStatement",
         r.read_medication_statement,
         r.search_medication_statements,
-        params=(_PATIENT, _SUBJECT, _status("active or completed.")),
+        params=(_PATIENT, _SUBJECT, _status("active or completed."), _LAST_UPDATED),
         documentation="Medication lines; opioids carry their daily MME as an extension.",
     ),
     ResourceType(

@@ -9,6 +9,8 @@ CarePlan (a taper plan) and MedicationStatement = the row's id; QuestionnaireRes
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -37,6 +39,8 @@ from coproduce.interop.fhir_search import (
     Page,
     Query,
     date_filter,
+    date_matches,
+    last_updated,
     reference_id,
     tokens,
 )
@@ -86,6 +90,11 @@ class Caller:
 def subject(patient: Patient) -> dict[str, Any]:
     # An identifier, never a reference to a database key (see docs/api.md).
     return {"identifier": {"system": REGISTRY_ID_SYSTEM, "value": patient.registry_id}}
+
+
+def meta(updated: dt.datetime) -> dict[str, str]:
+    """The resource's `meta`: when its record last changed (what _lastUpdated searches)."""
+    return {"lastUpdated": updated.isoformat()}
 
 
 def _number(value: Any) -> int | float:
@@ -146,6 +155,7 @@ def patient_resource(patient: Patient) -> dict[str, Any]:
     return {
         "resourceType": "Patient",
         "id": patient.registry_id,
+        "meta": meta(patient.updated_at),
         "identifier": [{"system": REGISTRY_ID_SYSTEM, "value": patient.registry_id}],
         "active": True,
         "name": [{"family": patient.family_name, "given": [patient.given_name]}],
@@ -173,6 +183,7 @@ def search_patients(caller: Caller, query: Query) -> Page:
         patients = patients.filter(registry_id=value)
     for value in query.get("_id"):
         patients = patients.filter(registry_id__in=value.split(","))
+    patients = last_updated(patients, query)
     page = query.window(patients.order_by("registry_id"), patient_resource)
     if page.resources:
         record(
@@ -233,7 +244,7 @@ def search_questionnaire_responses(caller: Caller, query: Query) -> Page:
     patient = _searched_patient(caller, query)
     responses = patient.checkin_responses.all()
     responses = date_filter(responses, "submitted_at", "authored", query.get("authored"))
-    responses = date_filter(responses, "submitted_at", "_lastUpdated", query.get("_lastUpdated"))
+    responses = last_updated(responses, query, "submitted_at")
     wanted = _instruments_of_questionnaires(query.get("questionnaire"))
     # One resource per instrument in each check-in: page over those, newest check-in first.
     keys = [
@@ -295,7 +306,7 @@ def observation_resource(score: Score) -> dict[str, Any]:
     obs: dict[str, Any] = {
         "resourceType": "Observation",
         "id": str(score.pk),
-        "meta": {"lastUpdated": score.at.isoformat()},
+        "meta": meta(score.at),
         "status": "final",
         "category": [SURVEY],
         "code": instrument_code(score.instrument_id, _title(score.instrument_id, score.version)),
@@ -352,7 +363,7 @@ def search_observations(caller: Caller, query: Query) -> Page:
                 instruments.add(code)
         scores = scores.filter(instrument_id__in=instruments)
     scores = date_filter(scores, "at", "date", query.get("date"))
-    scores = date_filter(scores, "at", "_lastUpdated", query.get("_lastUpdated"))
+    scores = last_updated(scores, query, "at")
     return query.window(scores.order_by("-at", "-pk"), observation_resource)
 
 
@@ -369,6 +380,7 @@ def goal_resource(goal: Goal) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "Goal",
         "id": str(goal.pk),
+        "meta": meta(goal.updated_at),
         "lifecycleStatus": _GOAL_STATUS.get(GoalStatus(goal.status), "active"),
         "category": [{"coding": [{"system": GOAL_KIND_SYSTEM, "code": goal.kind}]}],
         "description": {"text": goal.text},
@@ -405,6 +417,7 @@ def read_goal(caller: Caller, resource_id: str) -> dict[str, Any]:
 
 def search_goals(caller: Caller, query: Query) -> Page:
     goals = _by_status(_rows_of(caller, query, Goal), query, "lifecycle-status", _GOAL_STATUS)
+    goals = last_updated(goals, query)
     return query.window(goals.order_by("-created_at", "-pk"), goal_resource)
 
 
@@ -437,12 +450,13 @@ def shared_plan_id(patient: Patient) -> str:
 
 
 def shared_plan_resource(
-    patient: Patient, goals: list[Goal], actions: list[ActionItem]
+    patient: Patient, goals: list[Goal], actions: list[ActionItem], updated: dt.datetime
 ) -> dict[str, Any]:
     """The patient's shared plan: their goals (own words, clinical targets) and actions."""
     resource: dict[str, Any] = {
         "resourceType": "CarePlan",
         "id": shared_plan_id(patient),
+        "meta": meta(updated),
         "status": "active",
         "intent": "plan",
         "title": _("Shared care plan"),
@@ -467,13 +481,24 @@ def shared_plan_resource(
     return {k: v for k, v in resource.items() if v != []}
 
 
-def _shared_plan_of(patient: Patient) -> dict[str, Any] | None:
-    """The shared plan, or None when the patient has no goal, action or taper plan yet."""
+def _shared_plan_of(patient: Patient, updated: Sequence[str] = ()) -> dict[str, Any] | None:
+    """The shared plan; None when the patient has no goal, action or taper plan yet, or when
+    it was last changed outside the `_lastUpdated` values given.
+
+    It holds the goals and actions, so it changed when the last of them did; a patient with
+    only taper plans has had it, unchanged, since the first of those.
+    """
     goals = list(patient.goals.order_by("created_at", "pk"))
     actions = list(patient.action_items.order_by("created_at", "pk"))
-    if not goals and not actions and not patient.taper_plans.exists():
+    changes = [row.updated_at for row in (*goals, *actions)]
+    if not changes:
+        first_plan = patient.taper_plans.order_by("created_at").first()
+        if first_plan is None:
+            return None
+        changes.append(first_plan.created_at)
+    if not date_matches(max(changes), "_lastUpdated", updated):
         return None
-    return shared_plan_resource(patient, goals, actions)
+    return shared_plan_resource(patient, goals, actions, max(changes))
 
 
 def care_plan_resource(plan: TaperPlan) -> dict[str, Any]:
@@ -486,6 +511,7 @@ def care_plan_resource(plan: TaperPlan) -> dict[str, Any]:
     return {
         "resourceType": "CarePlan",
         "id": str(plan.pk),
+        "meta": meta(plan.updated_at),
         "status": _PLAN_STATUS.get(PlanStatus(plan.status), "unknown"),
         "intent": "plan",
         "title": _("Opioid taper"),
@@ -529,9 +555,13 @@ def search_care_plans(caller: Caller, query: Query) -> Page:
         "status",
         _PLAN_STATUS,
     )
-    plans = plans.prefetch_related("steps").order_by("-start_on", "-pk")
+    plans = last_updated(plans, query).prefetch_related("steps").order_by("-start_on", "-pk")
     wanted = {code for _s, code in tokens(query.get("status"))}
-    shared = _shared_plan_of(patient) if not wanted or "active" in wanted else None
+    shared = (
+        _shared_plan_of(patient, query.get("_lastUpdated"))
+        if not wanted or "active" in wanted
+        else None
+    )
     found = [shared] if shared is not None else []
     found += [care_plan_resource(plan) for plan in plans]
     return query.window_list(found, lambda resource: resource)
@@ -578,6 +608,7 @@ def medication_statement_resource(medication: Medication) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "MedicationStatement",
         "id": str(medication.pk),
+        "meta": meta(medication.updated_at),
         "status": _medication_status(medication),
         "medicationCodeableConcept": {"text": medication.drug},
         "subject": subject(medication.patient),
@@ -597,7 +628,7 @@ def read_medication_statement(caller: Caller, resource_id: str) -> dict[str, Any
 
 
 def search_medication_statements(caller: Caller, query: Query) -> Page:
-    medications = _rows_of(caller, query, Medication)
+    medications = last_updated(_rows_of(caller, query, Medication), query)
     wanted = {code for _s, code in tokens(query.get("status"))}
     ordered = medications.order_by("-started_on", "-pk")
     if wanted:
