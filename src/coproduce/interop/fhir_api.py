@@ -149,7 +149,7 @@ def invalid_input(request: HttpRequest, exc: ValidationError) -> JsonResponse:
 @fhir_api.get("/metadata", auth=None, response={200: Resource}, summary="CapabilityStatement")
 def metadata(request):
     """What this server offers: every resource, interaction and search parameter."""
-    pretty = check_format(request.GET)
+    pretty = _refuse_unknown(request, ())
     statement = capability_statement(
         RESOURCES, base_url(request), token_url(), clock.now().isoformat(timespec="seconds")
     )
