@@ -184,6 +184,11 @@ def test_only_json_is_offered_and_pretty_printing_is_accepted(client, world, ans
     assert plain.json() == pretty.json()
     assert b"\n  " in pretty.content and b"\n" not in plain.content
     assert _outcome(client.get(url, {"version": "1"}), 400)  # reads refuse unknown parameters too
+    search = {"patient": world.alice.registry_id}
+    assert _outcome(client.get("/fhir/R4/Observation", {**search, "_format": "xml"}), 406)
+    found = client.get("/fhir/R4/Observation", {**search, "_format": "json", "_pretty": "true"})
+    assert found.status_code == 200 and b"\n  " in found.content and found.json()["total"] == 2
+    assert _outcome(client.get("/fhir/R4/Observation", {**search, "_pretty": "yes"}), 400)
 
 
 def test_every_fhir_answer_is_fhir_json(client, world, record):
