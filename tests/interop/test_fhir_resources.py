@@ -5,7 +5,7 @@ import pytest
 from coproduce.audit.models import AuditEvent
 from coproduce.interop.fhir import REGISTRY_ID_SYSTEM
 from coproduce.interop.fhir_registry import RESOURCES
-from coproduce.interop.fhir_resources import MME_URL
+from coproduce.interop.fhir_resources.medication_statement import MME_URL
 from tests.interop.schema import check_r4b, r4_schema_errors
 
 BASE = "/fhir/R4/"

@@ -23,7 +23,7 @@ from coproduce.interop.clients import ALGORITHMS, token_url
 from coproduce.interop.fhir_appointments import write_appointment
 from coproduce.interop.fhir_http import BASE_PATH, fhir_response, json_body, outcome_response
 from coproduce.interop.fhir_registry import RESOURCES
-from coproduce.interop.fhir_resources import Caller
+from coproduce.interop.fhir_resources.access import Caller
 from coproduce.interop.fhir_search import (
     RESULT_PARAMS,
     NotAcceptable,

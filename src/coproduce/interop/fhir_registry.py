@@ -6,8 +6,21 @@ The routes (`fhir_api`) and the CapabilityStatement (`/metadata`) are both gener
 
 from __future__ import annotations
 
-from coproduce.interop import fhir_resources as r
 from coproduce.interop.fhir_appointments import read_appointment, search_appointments
+from coproduce.interop.fhir_resources.care_plan import read_care_plan, search_care_plans
+from coproduce.interop.fhir_resources.goal import read_goal, search_goals
+from coproduce.interop.fhir_resources.medication_statement import (
+    read_medication_statement,
+    search_medication_statements,
+)
+from coproduce.interop.fhir_resources.observation import read_observation, search_observations
+from coproduce.interop.fhir_resources.patient import read_patient, search_patients
+from coproduce.interop.fhir_resources.questionnaire import (
+    read_questionnaire,
+    read_questionnaire_response,
+    search_questionnaire_responses,
+    search_questionnaires,
+)
 from coproduce.interop.fhir_search import SPEC, ResourceType, SearchParam
 
 _PATIENT = SearchParam(
@@ -34,8 +47,8 @@ def _status(documentation: str) -> SearchParam:
 RESOURCES: tuple[ResourceType, ...] = (
     ResourceType(
         "Patient",
-        r.read_patient,
-        r.search_patients,
+        read_patient,
+        search_patients,
         params=(
             SearchParam(
                 "identifier",
@@ -50,8 +63,8 @@ RESOURCES: tuple[ResourceType, ...] = (
     ),
     ResourceType(
         "Questionnaire",
-        r.read_questionnaire,
-        r.search_questionnaires,
+        read_questionnaire,
+        search_questionnaires,
         read_params=("version",),
         params=(
             SearchParam(
@@ -65,8 +78,8 @@ RESOURCES: tuple[ResourceType, ...] = (
     ),
     ResourceType(
         "QuestionnaireResponse",
-        r.read_questionnaire_response,
-        r.search_questionnaire_responses,
+        read_questionnaire_response,
+        search_questionnaire_responses,
         create=True,
         params=(
             _PATIENT,
@@ -89,8 +102,8 @@ RESOURCES: tuple[ResourceType, ...] = (
     ),
     ResourceType(
         "Observation",
-        r.read_observation,
-        r.search_observations,
+        read_observation,
+        search_observations,
         params=(
             _PATIENT,
             _SUBJECT,
@@ -108,8 +121,8 @@ RESOURCES: tuple[ResourceType, ...] = (
     ),
     ResourceType(
         "Goal",
-        r.read_goal,
-        r.search_goals,
+        read_goal,
+        search_goals,
         params=(
             _PATIENT,
             _SUBJECT,
@@ -125,8 +138,8 @@ RESOURCES: tuple[ResourceType, ...] = (
     ),
     ResourceType(
         "CarePlan",
-        r.read_care_plan,
-        r.search_care_plans,
+        read_care_plan,
+        search_care_plans,
         params=(
             _PATIENT,
             _SUBJECT,
@@ -138,8 +151,8 @@ RESOURCES: tuple[ResourceType, ...] = (
     ),
     ResourceType(
         "MedicationStatement",
-        r.read_medication_statement,
-        r.search_medication_statements,
+        read_medication_statement,
+        search_medication_statements,
         params=(_PATIENT, _SUBJECT, _status("active or completed."), _LAST_UPDATED),
         documentation="Medication lines; opioids carry their daily MME as an extension.",
     ),
