@@ -92,5 +92,7 @@ def record(world):
     return {"plan": plan, "goals": goals, "doctor": doctor, "action": action}
 
 
-# The research app's small trial, for the study exports (redcap records --study).
+# Fixtures of other apps: the database refusing new responses (the not-stored answer's schema
+# check) and the research app's small trial (the study exports, redcap records --study).
+from tests.checkins.conftest import broken_database  # noqa: E402, F401
 from tests.research.conftest import trial  # noqa: E402, F401

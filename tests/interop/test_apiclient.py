@@ -2,9 +2,12 @@
 
 import base64
 import datetime as dt
+import hashlib
 import io
 import json
+import re
 import uuid
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.hashers import check_password
@@ -150,6 +153,35 @@ def test_it_lists_revokes_and_rotates(client, world):
         apiclient("revoke", "nobody")
 
 
+def test_rotating_ends_the_tokens_issued_before(client, world, answered):
+    made = create()
+    token = get_token(client, made).json()["access_token"]
+    url = f"/fhir/R4/Observation?patient={world.alice.registry_id}"
+    assert client.get(url, **bearer(token)).status_code == 200
+    apiclient("rotate", "lab")
+    assert client.get(url, **bearer(token)).status_code == 401
+    assert AuditEvent.objects.filter(event="apiclient.rotated").count() == 1
+
+
+def test_rotating_a_key_set_client_takes_the_new_key_set(client, world, tmp_path):
+    old, new = RSAKey.generate_key(2048), ECKey.generate_key("P-384")
+    made = create(jwks=public_set(old), tmp_path=tmp_path)
+    with pytest.raises(CommandError, match="give the new one"):
+        apiclient("rotate", "lab")
+    path = tmp_path / "new.jwks.json"
+    path.write_text(json.dumps(public_set(new)))
+    (rotated,) = apiclient("rotate", "lab", "--jwks", str(path))
+    assert list(rotated) == ["client_id", "token_url", "scope"]  # still no secret
+    assert rotated["client_id"] == made["client_id"]
+    refused = jwt_post(client, made, assertion(made, old, "RS384"))
+    assert refused.json()["error"] == "invalid_client", refused.content
+    assert jwt_post(client, made, assertion(made, new, "ES384")).status_code == 200
+    secret_client = create("plain")
+    with pytest.raises(CommandError, match="not a key set"):
+        apiclient("rotate", "plain", "--jwks", str(path))
+    assert get_token(client, secret_client).status_code == 200  # unchanged by the refusal
+
+
 # The token endpoint --------------------------------------------------------------------------
 
 
@@ -277,14 +309,40 @@ def test_an_expired_revoked_or_unknown_token_is_refused(client, world, answered)
     assert client.get(url, **bearer(token)).status_code == 401
 
 
-def test_a_system_pages_through_a_patients_observations_as_docs_api_md_shows(client, world, record):
+def _docs_examples() -> list[str]:
+    """The Python blocks of docs/api.md's example of a system getting a token."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    section = text.split("### Example: a system pages through a patient's Observations", 1)[1]
+    return re.findall(r"```python\n(.*?)```", section.split("\n## ", 1)[0], re.DOTALL)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_docs_api_md_examples_run_against_a_live_server(
+    live_server, settings, world, record, tmp_path, monkeypatch, capsys
+):
+    """Both blocks of docs/api.md, as written, with requests, over HTTP to a live server.
+
+    Only the server's address and the patient differ, and pages are of 3 so that the loop
+    follows next links."""
+    settings.COPRODUCE_BASE_URL = live_server.url  # the token URL and the assertion's aud
+    paging, signed = _docs_examples()
     made = create(scope="system/Observation.read")
-    token = _token(client, made, "system/Observation.read")
-    url = f"/fhir/R4/Observation?patient={world.alice.registry_id}&_count=3"
-    seen = []
-    while url:
-        bundle = client.get(url.removeprefix("http://testserver"), **bearer(token)).json()
-        seen += [e["resource"]["id"] for e in bundle.get("entry", [])]
-        url = next((lk["url"] for lk in bundle["link"] if lk["relation"] == "next"), None)
-    assert len(seen) == len(set(seen)) == bundle["total"] == 7
+    code = (
+        paging.replace("https://clinic.example/fhir/R4/", f"{live_server.url}/fhir/R4/")
+        .replace("CP-7K3M9QXA", world.alice.registry_id)
+        .replace("_count=50", "_count=3")
+    )
+    exec(code, {"client_id": made["client_id"], "client_secret": made["client_secret"]})  # noqa: S102
+    printed = capsys.readouterr().out.splitlines()
+    assert len(printed) == 7  # 3 PHQ-9 + 3 PEG + 1 GAD-7, newest first, over 3 pages
+    assert printed[0].split()[0] == "2026-02-03T12:00:00+00:00" and printed[0].endswith(" 14")
     assert AuditEvent.objects.filter(event="apiclient.token_used").count() == 3
+
+    key = ECKey.generate_key("P-384")
+    keyed = create("keyed", jwks=public_set(key), tmp_path=tmp_path)
+    (tmp_path / "private-p384.pem").write_bytes(key.as_pem(private=True))
+    monkeypatch.chdir(tmp_path)
+    found = {"client_id": keyed["client_id"], "token_url": keyed["token_url"]}
+    exec(signed, found)  # noqa: S102
+    (issued,) = AccessToken.objects.filter(client__name="keyed")
+    assert issued.digest == hashlib.sha256(found["token"].encode()).hexdigest()

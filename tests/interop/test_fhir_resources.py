@@ -5,7 +5,7 @@ import pytest
 from coproduce.audit.models import AuditEvent
 from coproduce.interop.fhir import REGISTRY_ID_SYSTEM
 from coproduce.interop.fhir_registry import RESOURCES
-from coproduce.interop.fhir_resources import MME_URL
+from coproduce.interop.fhir_resources.medication_statement import MME_URL
 from tests.interop.schema import check_r4b, r4_schema_errors
 
 BASE = "/fhir/R4/"
@@ -275,9 +275,9 @@ def test_a_patient_with_no_plan_yet_has_no_shared_care_plan(client, world):
 def test_last_updated_filters_exactly_where_the_capability_statement_offers_it(
     client, world, record
 ):
-    """Offered on the resources that never change once stored (QuestionnaireResponse,
-    Observation), with meta.lastUpdated to match; refused on the others, which hold no
-    time of their last change (a created-at filter would hide later changes)."""
+    """Offered on every resource whose record keeps the time of its last change, with
+    meta.lastUpdated to match (test_fhir_last_updated.py checks each with explicit dates);
+    refused on the others, which hold none (a created-at filter would hide later changes)."""
     client.force_login(world.nina)
     statement = client.get(BASE + "metadata").json()
     offered = {
@@ -285,7 +285,14 @@ def test_last_updated_filters_exactly_where_the_capability_statement_offers_it(
         for r in statement["rest"][0]["resource"]
         if "_lastUpdated" in {p["name"] for p in r.get("searchParam", [])}
     }
-    assert offered == {"QuestionnaireResponse", "Observation"}
+    assert offered == {
+        "Patient",
+        "QuestionnaireResponse",
+        "Observation",
+        "Goal",
+        "CarePlan",
+        "MedicationStatement",
+    }
     for resource in RESOURCES:
         query = (
             {}

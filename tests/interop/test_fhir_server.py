@@ -136,6 +136,45 @@ def test_every_error_is_an_operation_outcome(client, world, answered):
     )
 
 
+def test_a_method_a_route_does_not_take_is_a_405_operation_outcome(client, world, answered):
+    client.force_login(world.nina)
+    read = f"/fhir/R4/Patient/{world.alice.registry_id}"
+    for method, url in (
+        ("post", "/fhir/R4/Observation"),  # search only: no create
+        ("put", "/fhir/R4/Patient"),
+        ("patch", read),
+        ("options", "/fhir/R4/Patient"),
+        ("post", "/fhir/R4/metadata"),
+        ("post", "/fhir/R4/.well-known/smart-configuration"),
+    ):
+        res = getattr(client, method)(url)
+        assert _outcome(res, 405).issue[0].code == "not-supported", (method, url)
+        assert res.has_header("Allow"), (method, url)
+    assert "GET" in client.put("/fhir/R4/Patient")["Allow"]
+
+
+def test_a_server_error_below_the_api_is_an_operation_outcome(rf):
+    """Django's own 500 page (an exception no handler took) leaves as an OperationOutcome."""
+    from django.views.defaults import server_error
+
+    from coproduce.interop.fhir_http import FhirErrorMiddleware
+
+    res = FhirErrorMiddleware(server_error)(rf.get("/fhir/R4/Patient"))
+    assert (res.status_code, res["Content-Type"]) == (500, FHIR_JSON)
+    (issue,) = OperationOutcome.model_validate(json.loads(res.content)).issue
+    assert issue.code == "exception" and "nothing was changed" in issue.diagnostics
+    elsewhere = FhirErrorMiddleware(server_error)(rf.get("/staff/"))
+    assert elsewhere.status_code == 500 and b"<h1>" in elsewhere.content  # other pages keep theirs
+
+
+def test_metadata_refuses_parameters_it_does_not_take(client, db):
+    assert _outcome(client.get("/fhir/R4/metadata", {"mode": "full"}), 400).issue[0].code == (
+        "not-supported"
+    )
+    pretty = client.get("/fhir/R4/metadata", {"_format": "json", "_pretty": "true"})
+    assert pretty.status_code == 200 and b"\n  " in pretty.content
+
+
 def test_only_json_is_offered_and_pretty_printing_is_accepted(client, world, answered):
     client.force_login(world.nina)
     url = f"/fhir/R4/Patient/{world.alice.registry_id}"
@@ -145,6 +184,11 @@ def test_only_json_is_offered_and_pretty_printing_is_accepted(client, world, ans
     assert plain.json() == pretty.json()
     assert b"\n  " in pretty.content and b"\n" not in plain.content
     assert _outcome(client.get(url, {"version": "1"}), 400)  # reads refuse unknown parameters too
+    search = {"patient": world.alice.registry_id}
+    assert _outcome(client.get("/fhir/R4/Observation", {**search, "_format": "xml"}), 406)
+    found = client.get("/fhir/R4/Observation", {**search, "_format": "json", "_pretty": "true"})
+    assert found.status_code == 200 and b"\n  " in found.content and found.json()["total"] == 2
+    assert _outcome(client.get("/fhir/R4/Observation", {**search, "_pretty": "yes"}), 400)
 
 
 def test_every_fhir_answer_is_fhir_json(client, world, record):

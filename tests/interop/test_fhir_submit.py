@@ -7,8 +7,9 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from coproduce.audit.models import AuditEvent
 from coproduce.checkins.models import CheckinResponse
-from coproduce.interop.fhir import CRISIS_RESOURCES_URL, REGISTRY_ID_SYSTEM
+from coproduce.interop.fhir import CRISIS_RESOURCES_URL, PATIENT_MESSAGE_URL, REGISTRY_ID_SYSTEM
 from tests.interop.conftest import answers, post, submit
+from tests.interop.schema import check_r4b, r4_schema_errors
 
 URL = "/fhir/R4/QuestionnaireResponse"
 
@@ -248,3 +249,52 @@ def test_its_crisis_resources_say_the_team_was_told_only_when_it_was(client, wor
     site.urgent_email = "on-call@north.example.org"
     site.save()
     assert "Your care team has been told" in crisis_text("on-call-told")
+
+
+def _schema_valid(res, status):
+    assert res.status_code == status, res.content
+    check_r4b(res.json())
+    assert r4_schema_errors(res.json()) == [], res.json()
+    return res.json()
+
+
+def _phq9(patient, item9: int) -> dict:
+    weights = {0: "LA6568-5", 1: "LA6569-3", 2: "LA6570-1"}
+    return {
+        **_peg(patient),
+        "questionnaire": "https://coproduce.org/fhir/Questionnaire/phq9|1.0",
+        "item": [
+            {
+                "linkId": f"phq9-{n}",
+                "answer": [{"valueCoding": {"code": weights[item9 if n == 9 else 1]}}],
+            }
+            for n in range(1, 10)
+        ],
+    }
+
+
+def test_the_stored_answer_and_each_refusal_are_valid_for_the_official_r4_json_schema(
+    client, world
+):
+    """With its patient-message and crisis extensions, and each OperationOutcome: the R4B
+    models and the official R4 JSON schema both."""
+    client.force_login(world.paula)
+    crisis = _phq9(world.tom, item9=2)
+    stored = _schema_valid(post(client, URL, crisis, key="stored"), 201)
+    assert {x["url"] for x in stored["extension"]} >= {CRISIS_RESOURCES_URL, PATIENT_MESSAGE_URL}
+    _schema_valid(post(client, URL, crisis, key="stored"), 200)
+    out_of_range = _peg(world.tom)
+    out_of_range["item"][0]["item"][0]["answer"] = [{"valueInteger": 12}]
+    refused = _schema_valid(post(client, URL, out_of_range, key="range"), 400)
+    assert refused["issue"][0]["expression"] == ["QuestionnaireResponse.item.where(linkId='peg-1')"]
+    _schema_valid(post(client, URL, {**_peg(world.tom), "status": "in-progress"}, key="s"), 400)
+    _schema_valid(post(client, URL, _peg(world.alice), key="not-hers"), 404)
+    _schema_valid(post(client, URL, {"resourceType": "Patient"}, key="what"), 400)
+
+
+def test_the_not_stored_answer_is_valid_for_the_official_r4_json_schema(
+    client, world, broken_database
+):
+    client.force_login(world.alice.user)
+    outcome = _schema_valid(post(client, URL, _phq9(world.alice, item9=2), key="down"), 503)
+    assert [x["url"] for x in outcome["extension"]] == [CRISIS_RESOURCES_URL]

@@ -15,12 +15,13 @@ from coproduce.careplans.choices import PlanStatus, RequestKind
 from coproduce.careplans.mme import DEFAULT_TABLE
 from coproduce.careplans.taper import Pace
 from coproduce.platform import clock
+from coproduce.platform.stamps import UpdatedAt
 
 if TYPE_CHECKING:
     from coproduce.safetynet.models import Alert
 
 
-class Medication(models.Model):
+class Medication(UpdatedAt):
     """One medication line; a dose change stops the old line and starts a new one."""
 
     patient = models.ForeignKey(
@@ -83,7 +84,7 @@ class Comparator(models.TextChoices):
     GT = ">", "above"
 
 
-class Goal(models.Model):
+class Goal(UpdatedAt):
     """A goal in the patient's own words, or a clinical target, optionally with a measure."""
 
     patient = models.ForeignKey("people.Patient", on_delete=models.CASCADE, related_name="goals")
@@ -114,7 +115,7 @@ class Who(models.TextChoices):
     TEAM = "team", "Care team"
 
 
-class ActionItem(models.Model):
+class ActionItem(UpdatedAt):
     """One line of the action plan: who does what by when."""
 
     patient = models.ForeignKey(
@@ -136,7 +137,7 @@ class ActionItem(models.Model):
 OPEN_PLAN_STATUSES = (PlanStatus.ACTIVE, PlanStatus.PAUSED)
 
 
-class TaperPlan(models.Model):
+class TaperPlan(UpdatedAt):
     """A taper agreed at a visit: the starting regimen, the chosen pace and the target."""
 
     patient = models.ForeignKey(

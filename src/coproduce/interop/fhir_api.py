@@ -23,7 +23,7 @@ from coproduce.interop.clients import ALGORITHMS, token_url
 from coproduce.interop.fhir_appointments import write_appointment
 from coproduce.interop.fhir_http import BASE_PATH, fhir_response, json_body, outcome_response
 from coproduce.interop.fhir_registry import RESOURCES
-from coproduce.interop.fhir_resources import Caller
+from coproduce.interop.fhir_resources.access import Caller
 from coproduce.interop.fhir_search import (
     RESULT_PARAMS,
     NotAcceptable,
@@ -149,7 +149,7 @@ def invalid_input(request: HttpRequest, exc: ValidationError) -> JsonResponse:
 @fhir_api.get("/metadata", auth=None, response={200: Resource}, summary="CapabilityStatement")
 def metadata(request):
     """What this server offers: every resource, interaction and search parameter."""
-    pretty = check_format(request.GET)
+    pretty = _refuse_unknown(request, ())
     statement = capability_statement(
         RESOURCES, base_url(request), token_url(), clock.now().isoformat(timespec="seconds")
     )

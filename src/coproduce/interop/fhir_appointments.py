@@ -21,7 +21,7 @@ from pydantic import ValidationError as PydanticError
 
 from coproduce.audit.services import record
 from coproduce.interop.fhir import REGISTRY_ID_SYSTEM, FhirInvalid, issue
-from coproduce.interop.fhir_resources import Caller, _searched_patient
+from coproduce.interop.fhir_resources.access import Caller, searched_patient
 from coproduce.interop.fhir_search import Page, Query
 from coproduce.people.access import patients_visible_to
 from coproduce.people.models import CARE_ROLES, Patient
@@ -131,7 +131,7 @@ def read_appointment(caller: Caller, fhir_id: str) -> dict[str, Any]:
 
 def search_appointments(caller: Caller, query: Query) -> Page:
     """One patient's appointments, soonest first (status=booked etc. narrows them)."""
-    patient = _searched_patient(caller, query)
+    patient = searched_patient(caller, query)
     rows = Appointment.objects.filter(patient=patient).select_related("patient", "clinician")
     wanted = [s for v in query.get("status") for s in v.split(",")]
     if wanted:

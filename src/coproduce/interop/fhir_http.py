@@ -26,6 +26,7 @@ _CODES = {
     404: "not-found",
     405: "not-supported",
     406: "not-supported",
+    500: "exception",
 }
 
 

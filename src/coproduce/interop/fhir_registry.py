@@ -6,8 +6,21 @@ The routes (`fhir_api`) and the CapabilityStatement (`/metadata`) are both gener
 
 from __future__ import annotations
 
-from coproduce.interop import fhir_resources as r
 from coproduce.interop.fhir_appointments import read_appointment, search_appointments
+from coproduce.interop.fhir_resources.care_plan import read_care_plan, search_care_plans
+from coproduce.interop.fhir_resources.goal import read_goal, search_goals
+from coproduce.interop.fhir_resources.medication_statement import (
+    read_medication_statement,
+    search_medication_statements,
+)
+from coproduce.interop.fhir_resources.observation import read_observation, search_observations
+from coproduce.interop.fhir_resources.patient import read_patient, search_patients
+from coproduce.interop.fhir_resources.questionnaire import (
+    read_questionnaire,
+    read_questionnaire_response,
+    search_questionnaire_responses,
+    search_questionnaires,
+)
 from coproduce.interop.fhir_search import SPEC, ResourceType, SearchParam
 
 _PATIENT = SearchParam(
@@ -22,7 +35,7 @@ _SUBJECT = SearchParam(
 _LAST_UPDATED = SearchParam(
     "_lastUpdated",
     "date",
-    "When the record was stored (prefixes eq, ne, lt, le, gt, ge).",
+    "When the record was last changed, as in meta.lastUpdated (prefixes eq, ne, lt, le, gt, ge).",
     SPEC + "Resource-lastUpdated",
 )
 
@@ -34,8 +47,8 @@ def _status(documentation: str) -> SearchParam:
 RESOURCES: tuple[ResourceType, ...] = (
     ResourceType(
         "Patient",
-        r.read_patient,
-        r.search_patients,
+        read_patient,
+        search_patients,
         params=(
             SearchParam(
                 "identifier",
@@ -44,13 +57,14 @@ RESOURCES: tuple[ResourceType, ...] = (
                 SPEC + "Patient-identifier",
             ),
             SearchParam("_id", "token", "The registry ID.", SPEC + "Resource-id"),
+            _LAST_UPDATED,
         ),
         documentation="The patients the caller may see; the id is the registry ID.",
     ),
     ResourceType(
         "Questionnaire",
-        r.read_questionnaire,
-        r.search_questionnaires,
+        read_questionnaire,
+        search_questionnaires,
         read_params=("version",),
         params=(
             SearchParam(
@@ -64,8 +78,8 @@ RESOURCES: tuple[ResourceType, ...] = (
     ),
     ResourceType(
         "QuestionnaireResponse",
-        r.read_questionnaire_response,
-        r.search_questionnaire_responses,
+        read_questionnaire_response,
+        search_questionnaire_responses,
         create=True,
         params=(
             _PATIENT,
@@ -88,8 +102,8 @@ RESOURCES: tuple[ResourceType, ...] = (
     ),
     ResourceType(
         "Observation",
-        r.read_observation,
-        r.search_observations,
+        read_observation,
+        search_observations,
         params=(
             _PATIENT,
             _SUBJECT,
@@ -107,8 +121,8 @@ RESOURCES: tuple[ResourceType, ...] = (
     ),
     ResourceType(
         "Goal",
-        r.read_goal,
-        r.search_goals,
+        read_goal,
+        search_goals,
         params=(
             _PATIENT,
             _SUBJECT,
@@ -118,22 +132,28 @@ RESOURCES: tuple[ResourceType, ...] = (
                 "active, completed or cancelled.",
                 SPEC + "Goal-lifecycle-status",
             ),
+            _LAST_UPDATED,
         ),
         documentation="Goals in the patient's words and clinical targets.",
     ),
     ResourceType(
         "CarePlan",
-        r.read_care_plan,
-        r.search_care_plans,
-        params=(_PATIENT, _SUBJECT, _status("active, on-hold, revoked or completed.")),
+        read_care_plan,
+        search_care_plans,
+        params=(
+            _PATIENT,
+            _SUBJECT,
+            _status("active, on-hold, revoked or completed."),
+            _LAST_UPDATED,
+        ),
         documentation="The patient's shared plan (goals in their words, clinical targets, "
         "actions) and each opioid taper plan (part of it), one activity per step.",
     ),
     ResourceType(
         "MedicationStatement",
-        r.read_medication_statement,
-        r.search_medication_statements,
-        params=(_PATIENT, _SUBJECT, _status("active or completed.")),
+        read_medication_statement,
+        search_medication_statements,
+        params=(_PATIENT, _SUBJECT, _status("active or completed."), _LAST_UPDATED),
         documentation="Medication lines; opioids carry their daily MME as an extension.",
     ),
     ResourceType(

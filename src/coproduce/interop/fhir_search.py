@@ -216,8 +216,32 @@ def _date_range(text: str) -> tuple[dt.datetime, dt.datetime]:
     return moment, moment + step
 
 
-def date_filter(queryset: QuerySet, field_name: str, name: str, values: Iterable[str]) -> QuerySet:
-    """Apply each date value (ANDed: ge2026-01-01 and lt2026-02-01) to a datetime field."""
+@dataclass(frozen=True)
+class DateCondition:
+    """One date parameter value as the instants it accepts: [low, high), or all outside it."""
+
+    low: dt.datetime | None
+    high: dt.datetime | None
+    outside: bool = False
+
+    def q(self, field_name: str) -> Q:
+        inside = Q()
+        if self.low is not None:
+            inside &= Q(**{f"{field_name}__gte": self.low})
+        if self.high is not None:
+            inside &= Q(**{f"{field_name}__lt": self.high})
+        return ~inside if self.outside else inside
+
+    def matches(self, moment: dt.datetime) -> bool:
+        inside = (self.low is None or moment >= self.low) and (
+            self.high is None or moment < self.high
+        )
+        return inside != self.outside
+
+
+def date_conditions(name: str, values: Iterable[str]) -> list[DateCondition]:
+    """Each date value (ge2026-01-01, 2026-02, lt2026-02-03T10:00Z) as the instants it takes."""
+    found = []
     for part in values:
         match = _DATE.match(part)
         if match is None:
@@ -245,18 +269,34 @@ def date_filter(queryset: QuerySet, field_name: str, name: str, values: Iterable
                     )
                 ]
             ) from None
-        within = Q(**{f"{field_name}__gte": start, f"{field_name}__lt": end})
-        queryset = queryset.filter(
+        found.append(
             {
-                "eq": within,
-                "ne": ~within,
-                "lt": Q(**{f"{field_name}__lt": start}),
-                "le": Q(**{f"{field_name}__lt": end}),
-                "gt": Q(**{f"{field_name}__gte": end}),
-                "ge": Q(**{f"{field_name}__gte": start}),
+                "eq": DateCondition(start, end),
+                "ne": DateCondition(start, end, outside=True),
+                "lt": DateCondition(None, start),
+                "le": DateCondition(None, end),
+                "gt": DateCondition(end, None),
+                "ge": DateCondition(start, None),
             }[prefix]
         )
+    return found
+
+
+def date_filter(queryset: QuerySet, field_name: str, name: str, values: Iterable[str]) -> QuerySet:
+    """Apply each date value (ANDed: ge2026-01-01 and lt2026-02-01) to a datetime field."""
+    for condition in date_conditions(name, values):
+        queryset = queryset.filter(condition.q(field_name))
     return queryset
+
+
+def date_matches(moment: dt.datetime, name: str, values: Iterable[str]) -> bool:
+    """Whether `moment` passes every date value: `date_filter` for a value not in a column."""
+    return all(condition.matches(moment) for condition in date_conditions(name, values))
+
+
+def last_updated(queryset: QuerySet, query: Query, field_name: str = "updated_at") -> QuerySet:
+    """The rows whose `field_name` passes the search's _lastUpdated values."""
+    return date_filter(queryset, field_name, "_lastUpdated", query.get("_lastUpdated"))
 
 
 def tokens(values: Iterable[str]) -> list[tuple[str | None, str]]:

@@ -15,6 +15,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from coproduce.platform import clock, crisis
+from coproduce.platform.stamps import UpdatedAt
 
 
 class Role(models.TextChoices):
@@ -281,7 +282,7 @@ def new_registry_id() -> str:
     return "CP-" + "".join(secrets.choice(alphabet) for _ in range(8))
 
 
-class Patient(models.Model):
+class Patient(UpdatedAt):
     """A person in care. URLs and exports use `registry_id`, never the primary key."""
 
     registry_id = models.CharField(max_length=16, unique=True, default=new_registry_id)

@@ -1,0 +1,22 @@
+# updated_at is required from here on: every row has one (0010_patient_updated_at, in its own
+# transaction: on PostgreSQL a table cannot be altered while its backfill's updates still
+# have foreign-key checks pending).
+
+from django.db import migrations, models
+
+import coproduce.platform.clock
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("people", "0010_patient_updated_at"),
+    ]
+
+    operations = [
+        migrations.AlterField(
+            model_name="patient",
+            name="updated_at",
+            field=models.DateTimeField(default=coproduce.platform.clock.now),
+        ),
+    ]
