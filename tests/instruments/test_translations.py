@@ -80,7 +80,10 @@ def test_it_keeps_an_imported_questionnaires_official_translation_and_asks_it_in
         definition = get_definition("fixture-scale")
     assert definition.title == "Escala de prueba"
     assert [i.text for i in definition.items] == ["Pregunta de prueba 1", "Pregunta de prueba 2"]
-    assert [o.display for o in definition.items[0].options] == ["Nunca (prueba)", "A menudo (prueba)"]
+    assert [o.display for o in definition.items[0].options] == [
+        "Nunca (prueba)",
+        "A menudo (prueba)",
+    ]
     # The stored Questionnaire is not rewritten: its English and its extensions stay.
     assert definition.questionnaire["item"][0]["text"] == "Fixture question 1"
     with translation.override("sv"):
@@ -114,7 +117,7 @@ def test_our_own_questions_read_in_the_catalogues_language(language, question, l
         satisfaction = get_definition("taper-weekly").item("taper-satisfaction")
     assert comfort.text.startswith(question) and comfort.anchors[0] == low
     # Codes are the stored answers: they never change with the language.
-    assert [o.code for o in satisfaction.options][0] == "very-dissatisfied"
+    assert satisfaction.options[0].code == "very-dissatisfied"
 
 
 @pytest.mark.parametrize("instrument", ["phq9", "gad7", "peg"])

@@ -17,14 +17,14 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.utils import translation
 
+from coproduce.instruments import translations
+from coproduce.instruments.library import shipped
 from coproduce.platform.catalogue import (
     LOCALE_DIR,
     listed_untranslated,
     read_po,
     untranslated,
 )
-from coproduce.instruments import translations
-from coproduce.instruments.library import shipped
 from coproduce.safetynet.rules import MESSAGES_MODULE, messages_module_source
 
 LANGUAGES = ("es", "sv")

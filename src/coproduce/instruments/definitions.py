@@ -518,9 +518,7 @@ def parse_questionnaire(
             for e in questionnaire.get("extension", ()) or ()
             if e.get("url") == CITATION_URL
         ),
-        languages=tuple(
-            dict.fromkeys((language, *translations.official_languages(questionnaire)))
-        ),
+        languages=tuple(dict.fromkeys((language, *translations.official_languages(questionnaire)))),
         catalogue=translations.by_catalogue(questionnaire),
         kind=kind,
         audience=str(_ext_value(questionnaire, KIND_URL) or "patient"),

@@ -8,8 +8,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from coproduce.instruments.importer import ImportRefused
 from coproduce.instruments import translations
+from coproduce.instruments.importer import ImportRefused
 from coproduce.instruments.library import (
     UnknownInstrument,
     get_definition,
