@@ -29,6 +29,15 @@ def _phone_in(browser, live_server, locale: str):
     return context, page
 
 
+def _log_in(page, username: str) -> None:
+    """Log in from an English login page (the browser's language) with the demo password."""
+    page.goto("/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("demo")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state("domcontentloaded")
+
+
 @pytest.mark.parametrize(
     ("locale", "heading", "lang"), [("es-US", "Iniciar sesión", "es"), ("sv-SE", "Logga in", "sv")]
 )
@@ -81,11 +90,7 @@ def test_a_spanish_patient_reads_her_red_flag_answer_and_crisis_lines_in_spanish
 def test_a_swedish_patient_reads_her_dashboard_in_swedish(browser, live_server, demo):
     context, page = _phone_in(browser, live_server, "en-GB")
     try:
-        page.goto("/login/")
-        page.get_by_label("Username").fill("patient_sv")
-        page.get_by_label("Password").fill("demo")
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_load_state("domcontentloaded")
+        _log_in(page, "patient_sv")
         page.goto("/patients/CP-DEMOPASV/dashboard/")
         assert page.locator("html").get_attribute("lang") == "sv"
         assert page.get_by_role("button", name="Logga ut").is_visible()
@@ -106,11 +111,7 @@ def test_paciente_answers_her_weekly_check_in_in_spanish_and_reads_the_reply_in_
 
     context, page = _phone_in(browser, live_server, "en-US")  # her language is on her account
     try:
-        page.goto("/login/")
-        page.get_by_label("Username").fill("paciente")
-        page.get_by_label("Password").fill("demo")
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_load_state("domcontentloaded")
+        _log_in(page, "paciente")
         assert page.locator("html").get_attribute("lang") == "es"
         page.get_by_role("button", name="Empezar el cuestionario").first.click()
         page.wait_for_load_state("domcontentloaded")
