@@ -4,7 +4,11 @@ the catalogues, and the same codes, weights and scores in every language."""
 
 from __future__ import annotations
 
+import json
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 from django.utils import translation
 
 from coproduce.instruments.library import available_in, get_definition
@@ -129,3 +133,14 @@ def test_a_validated_instrument_without_an_official_text_is_not_asked(instrument
     with translation.override(language):  # staff reading in Spanish see the English original
         shown = get_definition(instrument).item_map
     assert {k: i.text for k, i in shown.items()} == {k: i.text for k, i in english.items()}
+
+
+def test_the_import_command_keeps_the_translation_extensions(tmp_path):
+    file = tmp_path / "fixture-scale.json"
+    file.write_text(json.dumps(QUESTIONNAIRE), encoding="utf-8")
+    out, err = StringIO(), StringIO()
+    call_command("instruments", "import", str(file), stdout=out, stderr=err)
+    assert "imported fixture-scale version 1.0" in out.getvalue() and not err.getvalue()
+    assert available_in("fixture-scale", "es")
+    with translation.override("es-us"):
+        assert get_definition("fixture-scale").items[1].text == "Pregunta de prueba 2"
