@@ -45,6 +45,7 @@ migrations-check: $(STAMP)
 ## translate what is new in src/coproduce/locale/*/LC_MESSAGES/django.po, then run it again.
 messages: $(STAMP)
 	COPRODUCE_MODE=test $(BIN)/coproduce rules messages
+	COPRODUCE_MODE=test $(BIN)/coproduce instruments messages
 	cd src/coproduce && COPRODUCE_MODE=test ../../$(BIN)/coproduce makemessages $(MESSAGES_ARGS)
 	cd src/coproduce && COPRODUCE_MODE=test ../../$(BIN)/coproduce compilemessages
 

@@ -29,6 +29,15 @@ def _phone_in(browser, live_server, locale: str):
     return context, page
 
 
+def _log_in(page, username: str) -> None:
+    """Log in from an English login page (the browser's language) with the demo password."""
+    page.goto("/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("demo")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state("domcontentloaded")
+
+
 @pytest.mark.parametrize(
     ("locale", "heading", "lang"), [("es-US", "Iniciar sesión", "es"), ("sv-SE", "Logga in", "sv")]
 )
@@ -81,14 +90,70 @@ def test_a_spanish_patient_reads_her_red_flag_answer_and_crisis_lines_in_spanish
 def test_a_swedish_patient_reads_her_dashboard_in_swedish(browser, live_server, demo):
     context, page = _phone_in(browser, live_server, "en-GB")
     try:
-        page.goto("/login/")
-        page.get_by_label("Username").fill("patient_sv")
-        page.get_by_label("Password").fill("demo")
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_load_state("domcontentloaded")
+        _log_in(page, "patient_sv")
         page.goto("/patients/CP-DEMOPASV/dashboard/")
         assert page.locator("html").get_attribute("lang") == "sv"
         assert page.get_by_role("button", name="Logga ut").is_visible()
         check(page, "dashboard-sv")
     finally:
         context.close()
+
+
+def test_paciente_answers_her_weekly_check_in_in_spanish_and_reads_the_reply_in_spanish(
+    browser, live_server, demo
+):
+    """Lucía's weekly check-in is what can be asked in Spanish: our own taper and withdrawal
+    questions (the PEG and the PHQ-9 have no official Spanish text in the library, so her
+    schedule leaves them out). Severe withdrawal and low comfort with the dose raise her
+    team's alerts; the reply, its four parts and who to call now are in Spanish."""
+    from coproduce.checkins.models import CheckinResponse
+    from coproduce.safetynet.models import Alert
+
+    context, page = _phone_in(browser, live_server, "en-US")  # her language is on her account
+    try:
+        _log_in(page, "paciente")
+        assert page.locator("html").get_attribute("lang") == "es"
+        page.get_by_role("button", name="Empezar el cuestionario").first.click()
+        page.wait_for_load_state("domcontentloaded")
+        seen = []
+        for _ in range(6):
+            if page.locator("h1").inner_text() == "Revise sus respuestas":
+                break
+            text = page.locator("main").inner_text()
+            seen.append(text)
+            assert "988" in page.locator("p.help-now").inner_text()  # who to call, every page
+            for name, value in (("taper-comfort", 2), ("taper-satisfaction", "dissatisfied")):
+                option = page.locator(f'label.opt:has(input[name="{name}"][value="{value}"])')
+                if option.count():
+                    option.click()
+            option = page.locator('label.opt:has(input[name="withdrawal-nrs"][value="9"])')
+            if option.count():
+                option.click()
+            page.get_by_role("button", name="Siguiente").click()
+            page.wait_for_load_state("domcontentloaded")
+        asked = "\n".join(seen)
+        assert "¿Qué tan cómodo/a se siente con su dosis actual" in asked
+        assert "síntomas de abstinencia" in asked
+        assert "comfortable" not in asked and "withdrawal" not in asked  # not a word of English
+        check(page, "checkin-review-es")
+        page.get_by_role("button", name="Enviar a mi equipo de atención").click()
+        page.wait_for_load_state("domcontentloaded")
+        assert "/c/done/" in page.url
+        replies = page.locator("article.reply")
+        assert replies.count() >= 1
+        reply = "\n".join(replies.all_inner_texts())
+        assert "Gracias. Nos contó que no se siente cómodo con su dosis actual." in reply
+        assert "Lo que puede hacer ahora" in reply and "Lo que hará su equipo de atención" in reply
+        help_now = page.locator("p.help-now")
+        assert "¿Necesita ayuda ahora?" in help_now.inner_text()
+        assert help_now.locator('a[href="tel:988"]').is_visible()
+        check(page, "checkin-reply-es")
+    finally:
+        context.close()
+    response = CheckinResponse.objects.filter(patient__registry_id="CP-DEMOPACI").latest(
+        "submitted_at"
+    )
+    assert response.language == "es"
+    assert sorted(response.answers) == ["taper-weekly", "withdrawal-nrs"]
+    fired = set(Alert.objects.filter(response=response).values_list("rule_id", flat=True))
+    assert {"taper-low-comfort", "taper-withdrawal-severe"} <= fired

@@ -155,9 +155,11 @@ def test_the_demo_has_tapers_at_different_stages_and_runs_twice(db):
     statuses = set(TaperPlan.objects.values_list("status", flat=True))
     assert {PlanStatus.ACTIVE, PlanStatus.PAUSED} <= statuses
     assert TaperPlan.objects.filter(steps__status="stepped_back").exists()
-    # careplans.demo's three recent plans; registry.demo adds older ones for the measures.
+    # careplans.demo's three recent plans at Maria's team and Lucía's (`paciente`, US site);
+    # registry.demo adds older ones for the measures.
     recent = TaperPlan.objects.filter(start_on__gt=ctx.today - dt.timedelta(weeks=21))
-    assert recent.count() == 3
+    assert recent.count() == 4
+    assert recent.filter(patient__registry_id="CP-DEMOPACI", status=PlanStatus.ACTIVE).exists()
     maria = ctx.objects["named"]["patient"]
     assert maria.medications.filter(drug="oxycodone").exists()
     assert not maria.taper_plans.exists()

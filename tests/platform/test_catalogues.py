@@ -17,6 +17,8 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.utils import translation
 
+from coproduce.instruments import translations
+from coproduce.instruments.library import shipped
 from coproduce.platform.catalogue import (
     LOCALE_DIR,
     listed_untranslated,
@@ -85,6 +87,13 @@ def test_the_makefile_and_this_check_use_the_same_options():
 def test_the_rule_files_texts_module_is_current():
     assert MESSAGES_MODULE.read_text(encoding="utf-8") == messages_module_source(), (
         "run `make messages` (coproduce rules messages) after changing a rule file's text"
+    )
+
+
+def test_our_own_questions_texts_module_is_current():
+    source = translations.messages_module_source([d.questionnaire for d in shipped().values()])
+    assert translations.MESSAGES_MODULE.read_text(encoding="utf-8") == source, (
+        "run `make messages` (coproduce instruments messages) after changing our own questions"
     )
 
 

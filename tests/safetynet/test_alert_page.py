@@ -105,3 +105,19 @@ def test_an_alert_without_a_checkin_says_its_reason_as_the_why(world):
     assert re.search(r'<p class="why">Raised because: No check-in for 3 weeks.</p>', html)
     alert.refresh_from_db()
     assert alert.status == AlertStatus.OPEN
+
+
+@pytest.mark.parametrize(
+    ("reader", "shown"),
+    [("en", "Answered in: Spanish"), ("sv", "Svarens språk: Spanska")],
+)
+def test_it_says_which_language_the_patient_answered_in_in_the_readers_language(
+    world, reader, shown
+):
+    alert, _ = crisis_alert(world)
+    alert.response.language = "es"
+    alert.response.save(update_fields=["language"])
+    world.nina.language = reader
+    world.nina.save(update_fields=["language"])
+    html = page_of(world, alert)
+    assert f'<p class="muted answered-in">{shown}</p>' in html

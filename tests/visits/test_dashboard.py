@@ -240,3 +240,14 @@ def test_it_draws_the_latest_score_as_itself_never_pooled_into_its_weeks_median(
     assert "latest 8.3" in trend.svg
     # The earlier score of the same week is still drawn, as its own point.
     assert [p.value for p in trend.points][-2:] == [3.0, 8.3]
+
+
+def test_it_tells_the_care_team_which_language_the_latest_answers_were_given_in(client, world):
+    responses = weekly_scores(world.alice, {"phq9": [6, 8], "peg": [4, 5]})
+    responses[-1].language = "es"
+    responses[-1].save(update_fields=["language"])
+    client.force_login(world.nina)
+    html = client.get(url(world.alice)).content.decode()
+    assert html.count("(Answered in: Spanish)") == 2  # PEG and PHQ-9, answered together
+    client.force_login(world.alice.user)  # the patient knows which language she answered in
+    assert "Answered in" not in client.get(url(world.alice)).content.decode()

@@ -108,6 +108,25 @@ def test_the_spanish_and_swedish_patients_read_in_their_language_and_have_histor
 
     lucia = Patient.objects.get(registry_id="CP-DEMOPACI")
     assert lucia.care_team.site.country == "US" and lucia.scores.exists()
+
+
+def test_lucia_has_a_check_in_due_today_in_spanish(on_day):
+    from coproduce.checkins.models import OPEN_STATUSES, Invitation
+    from coproduce.instruments.library import available_in
+
+    now = clock.now()
+    due = Invitation.objects.filter(
+        patient__registry_id="CP-DEMOPACI",
+        status__in=OPEN_STATUSES,
+        due_at__lte=now,
+        expires_at__gt=now,
+    )
+    assert due.exists()
+    for invitation in due:
+        assert invitation.instruments
+        assert all(available_in(i, "es") for i in invitation.instruments), invitation.instruments
+    home = _client("paciente").get("/", follow=True).content.decode()
+    assert "Cuestionario para el" in home  # her due check-in, in Spanish, on her page
     page = _client("nurse").get("/patients/CP-DEMOPACI/").content.decode()
     assert "Not asked in Español" in page
 

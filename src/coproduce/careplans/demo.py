@@ -64,6 +64,13 @@ def seed(ctx: DemoContext) -> None:
             continue
         stage(ctx, patient, clinician, nurse)
         ctx.count("taper plans", True)
+    # Lucía (`paciente`, at the US site) tapers too, so her weekly check-in asks the taper's
+    # own questions, which read in Spanish (the PEG and PHQ-9 have no official Spanish here).
+    for patient in ctx.objects.get("language_patients") or []:
+        pain = patient.conditions.filter(condition=Condition.CHRONIC_PAIN).exists()
+        if pain and not TaperPlan.objects.filter(patient=patient).exists():
+            _going_well(ctx, patient, clinician, nurse)
+            ctx.count("taper plans", True)
 
 
 def _maria(ctx: DemoContext, maria: Patient, clinician: User) -> None:

@@ -4,7 +4,7 @@ History is made with bulk_create (invitations, completed or expired, and the res
 scores of the completed ones, scored through the instrument library) so that seeding stays
 fast; it is keyed by idempotency keys, so seeding twice creates nothing twice. Fewer
 check-ins expire after the reminder change the registry's completion chart is annotated
-with. Maria (`patient`) always has a check-in due now.
+with. Maria (`patient`) and Lucía (`paciente`, in Spanish) always have a check-in due now.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from coproduce.checkins.models import (
 )
 from coproduce.checkins.scheduling import sync_patient
 from coproduce.demo import DemoContext
+from coproduce.instruments.library import available_in
 from coproduce.instruments.scoring import score
 from coproduce.people.models import Condition, Patient
 from coproduce.platform import clock
@@ -355,9 +356,13 @@ def _history(ctx: DemoContext, enrollments: list[Enrollment]) -> None:
         ctx.count("check-in responses", True)
 
 
-def _due_now_for(patient: Patient) -> None:
-    """Give `patient` an open check-in due now (weekly taper questions plus the PHQ-9)."""
+def _due_now_for(patient: Patient, instruments: list[str]) -> None:
+    """Give `patient` an open check-in due now of those of `instruments` that can be asked
+    in her language (never an English question to a patient who reads Spanish)."""
+    instruments = [i for i in instruments if available_in(i, patient.preferred_language)]
     now = clock.now()
+    if not instruments:
+        return
     if Invitation.objects.filter(
         patient=patient,
         status__in=OPEN_STATUSES,
@@ -368,7 +373,7 @@ def _due_now_for(patient: Patient) -> None:
         return
     Invitation.objects.create(
         patient=patient,
-        instruments=["peg", "taper-weekly", "phq9"],
+        instruments=instruments,
         due_at=now - dt.timedelta(minutes=5),
         expires_at=now + dt.timedelta(days=6),
         reminder_days=[2, 4],
@@ -422,7 +427,7 @@ def seed(ctx: DemoContext) -> None:
     _previsit_week(ctx, now)
     named = ctx.objects.get("named", {}).get("patient")
     if named is not None:
-        _due_now_for(named)
+        _due_now_for(named, ["peg", "taper-weekly", "phq9"])
     _language_patients(ctx, by_condition)
 
 
@@ -560,3 +565,7 @@ def _language_patients(ctx: DemoContext, by_condition: dict[str, Program]) -> No
         ctx.rng = rng
     for enrollment in enrollments:
         sync_patient(enrollment.patient, now=clock.now())
+        # Lucía always has her weekly check-in to answer, whatever the day: what of the
+        # taper's weekly questions has a text in Spanish (our own; the PEG has no official one).
+        if enrollment.program.slug == "opioid-taper":
+            _due_now_for(enrollment.patient, SCHEDULES["opioid-taper"][0][2])

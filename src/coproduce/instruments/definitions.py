@@ -158,7 +158,8 @@ class Definition:
     pages: tuple[Page, ...] = field(repr=False)
     license: str = ""
     citations: tuple[str, ...] = ()
-    languages: tuple[str, ...] = ("en",)
+    languages: tuple[str, ...] = ("en",)  # its own and every official translation's
+    catalogue: bool = False  # coproduce's own questions, translated by the catalogues
     kind: str = "shipped"
     audience: str = "patient"
     screening: ScreeningRule | None = None
@@ -500,7 +501,9 @@ def parse_questionnaire(
             float(parts.get("threshold", [0])[0]),
             tuple(parts.get("thenAsk", ())),
         )
-    language = questionnaire.get("language") or "en"
+    from coproduce.instruments import translations
+
+    language = translations.base_language(questionnaire.get("language"))
     return Definition(
         id=instrument_id or str(questionnaire.get("id") or ""),
         version=version or str(questionnaire.get("version") or ""),
@@ -515,7 +518,8 @@ def parse_questionnaire(
             for e in questionnaire.get("extension", ()) or ()
             if e.get("url") == CITATION_URL
         ),
-        languages=(str(language).split("-")[0],),
+        languages=tuple(dict.fromkeys((language, *translations.official_languages(questionnaire)))),
+        catalogue=translations.by_catalogue(questionnaire),
         kind=kind,
         audience=str(_ext_value(questionnaire, KIND_URL) or "patient"),
         screening=screening,

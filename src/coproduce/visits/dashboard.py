@@ -70,6 +70,7 @@ class Trend:
     change_from: float | None = None
     answered_since_visit: bool = True
     items: list[ItemAnswer] = field(default_factory=list)
+    answered_in: str = ""  # the language code the latest answers were given in
 
     @property
     def summarised(self) -> bool:
@@ -234,11 +235,12 @@ def build(patient: Patient, *, now: dt.datetime | None = None) -> dict[str, Any]
         series.setdefault(row[1], []).append(row)
 
     latest_ids = [rows[-1][0] for rows in series.values()]
+    latest_rows = Score.objects.filter(id__in=latest_ids).values_list(
+        "id", "instrument_id", "item_values", "response__answers", "response__language"
+    )
     latest_detail = {
-        sid: (values or {}, (answers or {}).get(iid) or {})
-        for sid, iid, values, answers in Score.objects.filter(id__in=latest_ids).values_list(
-            "id", "instrument_id", "item_values", "response__answers"
-        )
+        sid: (values or {}, (answers or {}).get(iid) or {}, language or "")
+        for sid, iid, values, answers, language in latest_rows
     }
 
     careplan = careplans_summary(patient, today)
@@ -281,21 +283,22 @@ def build(patient: Patient, *, now: dt.datetime | None = None) -> dict[str, Any]
             if before and before[-1][0] != last[0]:
                 trend.change_from = before[-1][4]
                 trend.change = clinical.change(instrument_id, before[-1][4], last[4])
-        item_values, answers = latest_detail.get(last[0], ({}, {}))
+        item_values, answers, trend.answered_in = latest_detail.get(last[0], ({}, {}, ""))
         trend.items = answers_in_words(instrument_id, last[2], item_values, answers)
         trends.append(trend)
 
     previsit_row = (
         CheckinResponse.objects.filter(patient=patient, answers__has_key=PREVISIT)
         .order_by("-submitted_at")
-        .values_list("answers", "versions", "submitted_at")
+        .values_list("answers", "versions", "submitted_at", "language")
         .first()
     )
     previsit = None
     if previsit_row is not None:
-        answers, versions, submitted_at = previsit_row
+        answers, versions, submitted_at, language = previsit_row
         previsit = previsit_answers(answers.get(PREVISIT) or {}, (versions or {}).get(PREVISIT))
         previsit["submitted_on"] = local_day(submitted_at)
+        previsit["answered_in"] = language
 
     alert_counts = {
         row["priority"]: row["n"]

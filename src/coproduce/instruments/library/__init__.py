@@ -8,11 +8,16 @@ database at most once per process and then served from memory.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from functools import cache
 from pathlib import Path
 
+from django.conf import settings
+from django.utils.translation import get_language
+
+from coproduce.instruments import translations
 from coproduce.instruments.definitions import Definition, parse_questionnaire
 
 LIBRARY_DIR = Path(__file__).resolve().parent
@@ -83,10 +88,46 @@ def forget_imported() -> None:
     """Drop the in-memory copies of imported versions (tests roll back the database)."""
     with _lock:
         _imported.clear()
+        _in_language.clear()
+
+
+_in_language: dict[tuple[str, str, str, str], Definition] = {}
+
+
+def in_language(definition: Definition, language: str | None) -> Definition:
+    """`definition` with its texts in `language` where it has them (official or, for our own
+    questions, the catalogues'); its codes, weights and scoring are the same. The
+    Questionnaire JSON stays as stored."""
+    base = translations.base_language(language)
+    if base == definition.languages[0] or not (
+        definition.catalogue or base in definition.languages
+    ):
+        return definition
+    key = (definition.kind, definition.id, definition.version, base)
+    found = _in_language.get(key)
+    if found is None:
+        found = dataclasses.replace(
+            parse_questionnaire(
+                translations.translated(definition.questionnaire, base),
+                instrument_id=definition.id,
+                version=definition.version,
+                kind=definition.kind,
+                scoring=definition.scoring or None,
+            ),
+            questionnaire=definition.questionnaire,
+        )
+        with _lock:
+            _in_language[key] = found
+    return found
 
 
 def get_definition(instrument_id: str, version: str | None = None) -> Definition:
-    """The exact version asked for, or the latest version when ``version`` is None."""
+    """The exact version asked for, or the latest version when ``version`` is None, with its
+    texts in the active language where it has them (``in_language``)."""
+    return in_language(_get_definition(instrument_id, version), get_language())
+
+
+def _get_definition(instrument_id: str, version: str | None = None) -> Definition:
     table = shipped()
     if version is not None:
         found = table.get((instrument_id, version)) or _imported.get((instrument_id, version))
@@ -121,9 +162,13 @@ def available_in(instrument_id: str, language: str) -> bool:
     """Whether the instrument has an official text in `language` ("es-US" counts as "es").
 
     A validated instrument is asked only in a language its owner translated it into; we never
-    ship a home-made or machine translation (docs/translations.md)."""
-    base = (language or "en").lower().replace("_", "-").split("-")[0]
-    return base in get_definition(instrument_id).languages
+    ship a home-made or machine translation (docs/translations.md). coproduce's own questions
+    are in every language the site offers: the catalogues are complete (tests/platform)."""
+    base = translations.base_language(language)
+    definition = _get_definition(instrument_id)
+    if definition.catalogue:
+        return base in {code for code, _ in settings.LANGUAGES}
+    return base in definition.languages
 
 
 def unavailable_in(instrument_ids: list[str], language: str) -> list[str]:

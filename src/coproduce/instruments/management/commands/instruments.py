@@ -1,4 +1,4 @@
-"""``coproduce instruments list | show ID [--version V] | import FILE``."""
+"""``coproduce instruments list | show ID [--version V] | import FILE | messages``."""
 
 from __future__ import annotations
 
@@ -8,8 +8,14 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from coproduce.instruments import translations
 from coproduce.instruments.importer import ImportRefused
-from coproduce.instruments.library import UnknownInstrument, get_definition, list_definitions
+from coproduce.instruments.library import (
+    UnknownInstrument,
+    get_definition,
+    list_definitions,
+    shipped,
+)
 from coproduce.instruments.services import import_questionnaire
 
 
@@ -37,6 +43,7 @@ class Command(BaseCommand):
         imp.add_argument("--id", dest="instrument_id", default=None)
         imp.add_argument("--version", dest="instrument_version", default=None)
         imp.add_argument("--scoring", default=None, help="JSON sidecar, e.g. a raw-to-T table")
+        sub.add_parser("messages", help="write our own questions' texts for makemessages")
 
     def handle(self, *args, **options):
         getattr(self, "do_" + options["action"])(options)
@@ -51,6 +58,11 @@ class Command(BaseCommand):
         except UnknownInstrument as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(json.dumps(definition.questionnaire, indent=2, ensure_ascii=False))
+
+    def do_messages(self, options):
+        source = translations.messages_module_source([d.questionnaire for d in shipped().values()])
+        translations.MESSAGES_MODULE.write_text(source, encoding="utf-8")
+        self.stdout.write(f"wrote {translations.MESSAGES_MODULE.name}")
 
     def do_import(self, options):
         data = _load_json(options["file"], "Questionnaire")

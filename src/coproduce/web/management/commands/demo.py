@@ -21,6 +21,8 @@ from coproduce.platform import clock
 
 LOGINS = [
     ("patient", "Maria, 52, chronic pain on opioids; has a check-in due now"),
+    ("paciente", "Lucía, 47, reads Spanish, chronic pain at the US site; a check-in due now"),
+    ("patient_sv", "Astrid, 58, reads Swedish, rheumatoid arthritis at Northbridge"),
     ("teen", "Leo, 15, with IBD and a login of his own"),
     ("parent", "Karin, mother of Leo (15) and Ella (9)"),
     ("nurse", "Nadia, nurse on the pain and pediatric IBD teams"),
