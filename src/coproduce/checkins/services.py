@@ -19,7 +19,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils.translation import get_language, gettext
 
 from coproduce.audit.services import audit_event
-from coproduce.batch import Batch, Ref, columns, from_row, one_round_trip, prepared_cursor
+from coproduce.platform.batch import Batch, Ref, columns, from_row, one_round_trip, prepared_cursor
 from coproduce.checkins.models import (
     OPEN_STATUSES,
     CheckinResponse,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from coproduce.batch import Batch, Ref
+from coproduce.platform.batch import Batch, Ref
 from coproduce.checkins.models import Score
 from coproduce.demo import DemoContext
 from coproduce.people.models import CLINICAL_ROLES, CareTeamMembership, Patient

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_noop
 
 from coproduce.audit.models import AuditEvent
 from coproduce.audit.services import audit_event
-from coproduce.batch import Batch, Ref, ref_or_value
+from coproduce.platform.batch import Batch, Ref, ref_or_value
 from coproduce.checkins.models import CheckinResponse, Score
 from coproduce.instruments.library import get_definition
 from coproduce.platform import clock, crisis

@@ -17,7 +17,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Q
 
-from coproduce.batch import prepared_cursor
+from coproduce.platform.batch import prepared_cursor
 from coproduce.checkins.models import CheckinResponse, Enrollment, Program, Score
 from coproduce.people.models import Patient
 from coproduce.safetynet.expressions import calls, parse

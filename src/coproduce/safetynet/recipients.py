@@ -20,7 +20,7 @@ from typing import Any
 
 from django.db import connection
 
-from coproduce.batch import prepared_cursor
+from coproduce.platform.batch import prepared_cursor
 from coproduce.checkins.sms import delivers_to_people
 from coproduce.people.models import (
     CARE_ROLES,
