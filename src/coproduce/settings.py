@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     *TASKS_APPS,
+    "coproduce.platform",
     "coproduce.people",
     "coproduce.audit",
     "coproduce.instruments",

@@ -19,7 +19,6 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils.translation import get_language, gettext
 
 from coproduce.audit.services import audit_event
-from coproduce.platform.batch import Batch, Ref, columns, from_row, one_round_trip, prepared_cursor
 from coproduce.checkins.models import (
     OPEN_STATUSES,
     CheckinResponse,
@@ -33,6 +32,7 @@ from coproduce.instruments.results import InvalidResponse
 from coproduce.instruments.scoring import score_definition, validate_answers, with_calculated
 from coproduce.people.models import CareTeam, Patient, Role, Site, User
 from coproduce.platform import clock, crisis
+from coproduce.platform.batch import Batch, Ref, columns, from_row, one_round_trip, prepared_cursor
 from coproduce.platform.text import clean_text
 from coproduce.safetynet.engine import URGENT_ACK_MINUTES, item9_positive
 

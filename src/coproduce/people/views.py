@@ -14,8 +14,8 @@ from coproduce.people.access import get_patient_for, may_download_record, patien
 from coproduce.people.models import CARE_ROLES, Role
 from coproduce.people.services import patient_summary
 from coproduce.platform import clock
+from coproduce.platform.http import role_required
 from coproduce.visits.records import latest_shared
-from coproduce.web.decorators import role_required
 
 
 @role_required(Role.PATIENT)

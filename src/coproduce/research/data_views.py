@@ -20,10 +20,10 @@ from django.views.decorators.http import require_POST
 from coproduce.audit.services import record
 from coproduce.people.models import EXPORT_ROLES, Role
 from coproduce.platform import clock
+from coproduce.platform.http import role_required
 from coproduce.research import access, exports, outcomes, quality
 from coproduce.research.datamodels import QueryStatus, RequestStatus
 from coproduce.research.export import DICTIONARY_HEADER, FORMATS, dictionary_rows
-from coproduce.web.decorators import role_required
 
 STUDY_ROLES = access.STUDY_ROLES
 COORDINATOR = (Role.COORDINATOR,)

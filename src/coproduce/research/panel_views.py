@@ -20,10 +20,10 @@ from coproduce.audit.services import record
 from coproduce.checkins.tokens import LinkRefused, find_by_token
 from coproduce.people.models import LEDGER_ROLES, Role
 from coproduce.platform import clock
+from coproduce.platform.http import role_required
 from coproduce.research import access, incentives, panel
 from coproduce.research.incentive_models import PaymentBatch
 from coproduce.research.panel_models import Material, Panel, PanelSurvey, SurveyInvitation
-from coproduce.web.decorators import role_required
 
 STUDY_ROLES = access.STUDY_ROLES
 COORDINATOR = (Role.COORDINATOR,)

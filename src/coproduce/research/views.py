@@ -22,6 +22,7 @@ from coproduce.audit.services import record
 from coproduce.checkins.tokens import LinkRefused
 from coproduce.people.models import Patient, Role
 from coproduce.platform import clock
+from coproduce.platform.http import role_required
 from coproduce.research import (
     access,
     consent,
@@ -38,7 +39,6 @@ from coproduce.research.participants import (
     Status,
     WithdrawalScope,
 )
-from coproduce.web.decorators import role_required
 
 STUDY_ROLES = access.STUDY_ROLES
 COORDINATOR = (Role.COORDINATOR,)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from coproduce.platform.batch import Batch, Ref
 from coproduce.checkins.models import Score
 from coproduce.demo import DemoContext
 from coproduce.people.models import CLINICAL_ROLES, CareTeamMembership, Patient
+from coproduce.platform.batch import Batch, Ref
 from coproduce.safetynet.alerts import URGENT_ACK_MINUTES, plan_alert
 from coproduce.safetynet.engine import BUILTIN_CRISIS, CRISIS_RULE_ID, evaluate_and_record
 from coproduce.safetynet.models import Alert, AlertStatus, PatientMessage, Priority, Rule

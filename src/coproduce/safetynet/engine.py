@@ -23,10 +23,10 @@ from django.utils.translation import gettext_noop
 
 from coproduce.audit.models import AuditEvent
 from coproduce.audit.services import audit_event
-from coproduce.platform.batch import Batch, Ref, ref_or_value
 from coproduce.checkins.models import CheckinResponse, Score
 from coproduce.instruments.library import get_definition
 from coproduce.platform import clock, crisis
+from coproduce.platform.batch import Batch, Ref, ref_or_value
 from coproduce.safetynet.alerts import URGENT_ACK_MINUTES, ack_due, plan_alert
 from coproduce.safetynet.expressions import calls, evaluate
 from coproduce.safetynet.facts import (

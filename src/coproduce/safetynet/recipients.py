@@ -20,7 +20,6 @@ from typing import Any
 
 from django.db import connection
 
-from coproduce.platform.batch import prepared_cursor
 from coproduce.checkins.sms import delivers_to_people
 from coproduce.people.models import (
     CARE_ROLES,
@@ -31,6 +30,7 @@ from coproduce.people.models import (
     Site,
     User,
 )
+from coproduce.platform.batch import prepared_cursor
 
 CONTACT_KINDS = frozenset({"member", "contact", "admin"})
 

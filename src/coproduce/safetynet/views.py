@@ -18,9 +18,9 @@ from django.views.decorators.http import require_POST
 from coproduce.audit.services import record
 from coproduce.people.models import CARE_ROLES, Site
 from coproduce.platform import clock
+from coproduce.platform.http import role_required
 from coproduce.safetynet import explain, queue, reach, services
 from coproduce.safetynet.models import AlertStatus, Priority
-from coproduce.web.decorators import role_required
 
 CARE = CARE_ROLES
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from coproduce.audit.services import record as audit
 from coproduce.people.access import can_answer_for, get_patient_for, hidden_from_proxy
 from coproduce.people.models import CARE_ROLES, CLINICAL_ROLES, PATIENT_SIDE_ROLES, Role
+from coproduce.platform.http import role_required
 from coproduce.visits import collaborate, planning, records, services
 from coproduce.visits import dashboard as dashboard_data
 from coproduce.visits.forms import CommentForm, VisitRecordForm
@@ -29,7 +30,6 @@ from coproduce.visits.models import (
     VisitRequest,
     VisitRequestStatus,
 )
-from coproduce.web.decorators import role_required
 
 
 @login_required

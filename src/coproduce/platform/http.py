@@ -1,4 +1,4 @@
-"""View decorators for role-restricted pages."""
+"""HTTP helpers every app may use: role-restricted views."""
 
 from __future__ import annotations
 
