@@ -11,3 +11,9 @@ class CheckinsConfig(AppConfig):
         from coproduce.checkins.events import EVENTS
 
         register_kinds(EVENTS)
+
+        from coproduce.checkins import tasks
+        from coproduce.platform.tasks import every_hour, every_minute
+
+        every_minute(tasks.dispatch_due, tasks.recheck_safetynet)
+        every_hour(tasks.plan_invitations)

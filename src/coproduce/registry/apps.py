@@ -11,3 +11,8 @@ class RegistryConfig(AppConfig):
         from coproduce.registry.events import EVENTS
 
         register_kinds(EVENTS)
+
+        from coproduce.platform.tasks import every_hour
+        from coproduce.registry import tasks
+
+        every_hour(tasks.refresh_registry_rollups)

@@ -16,3 +16,8 @@ class ResearchConfig(AppConfig):
 
         # Coordinators see their studies' consented participants (people.access).
         extend_visibility(study_patients_for)
+
+        from coproduce.platform.tasks import every_hour
+        from coproduce.research import tasks
+
+        every_hour(tasks.accrue_incentives)

@@ -11,3 +11,9 @@ class SafetynetConfig(AppConfig):
         from coproduce.safetynet.events import EVENTS
 
         register_kinds(EVENTS)
+
+        from coproduce.platform.tasks import every_hour, every_minute
+        from coproduce.safetynet import tasks
+
+        every_minute(tasks.escalate_overdue)
+        every_hour(tasks.find_silent_patients)
