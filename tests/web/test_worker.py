@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from coproduce.checkins import tasks as checkins_tasks
 from coproduce.platform import clock, tasks
-from coproduce.safetynet.models import Notification, NotificationStatus, Priority
+from coproduce.platform.models import Notification, NotificationStatus, Priority
 from coproduce.web.models import WorkerHeartbeat
 from coproduce.web.worker import Worker
 

@@ -17,3 +17,8 @@ class CheckinsConfig(AppConfig):
 
         every_minute(tasks.dispatch_due, tasks.recheck_safetynet)
         every_hour(tasks.plan_invitations)
+
+        from coproduce.checkins.tokens import scrub_links
+        from coproduce.platform.delivery import scrub_after_sending
+
+        scrub_after_sending(scrub_links)

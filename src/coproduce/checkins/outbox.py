@@ -20,9 +20,9 @@ from coproduce.audit.services import record
 from coproduce.checkins.models import OPEN_STATUSES, Invitation, InvitationStatus
 from coproduce.checkins.previsit import PREVISIT, daytime, is_daytime, local_days_after
 from coproduce.checkins.tokens import issue_token, link_for
-from coproduce.people.models import Channel, Patient, ProxyKind
+from coproduce.people.models import Patient, ProxyKind
 from coproduce.platform import clock, crisis
-from coproduce.safetynet.models import Notification, NotificationStatus
+from coproduce.platform.models import Channel, Notification, NotificationStatus
 
 log = logging.getLogger(__name__)
 

@@ -57,7 +57,8 @@ def crisis_resources(
 def told_team(response: CheckinResponse) -> bool:
     """Whether a stored check-in's urgent alerts reached the team or the site's urgent
     contact (False when it raised none, e.g. while its safety-net check is pending)."""
-    from coproduce.safetynet.models import Alert, Priority
+    from coproduce.platform.models import Priority
+    from coproduce.safetynet.models import Alert
 
     unreached = list(
         Alert.objects.filter(response=response, priority=Priority.URGENT).values_list(

@@ -10,7 +10,6 @@ from coproduce.people.models import (
     PATIENT_SIDE_ROLES,
     CareTeam,
     CareTeamMembership,
-    Channel,
     Condition,
     Network,
     Patient,
@@ -22,6 +21,7 @@ from coproduce.people.models import (
     User,
 )
 from coproduce.people.services import set_up_site
+from coproduce.platform.models import Channel
 
 SITES = [
     (

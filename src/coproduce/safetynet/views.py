@@ -19,8 +19,9 @@ from coproduce.audit.services import record
 from coproduce.people.models import CARE_ROLES, Site
 from coproduce.platform import clock
 from coproduce.platform.http import role_required
+from coproduce.platform.models import Priority
 from coproduce.safetynet import explain, queue, reach, services
-from coproduce.safetynet.models import AlertStatus, Priority
+from coproduce.safetynet.models import AlertStatus
 
 CARE = CARE_ROLES
 

@@ -33,8 +33,7 @@ from django.db.models import Max
 from django_tasks_db.management.commands.db_worker import Worker as TaskRunner
 from django_tasks_db.models import DBTaskResult
 
-from coproduce.checkins import delivery
-from coproduce.platform import clock, tasks
+from coproduce.platform import clock, delivery, tasks
 from coproduce.web.models import WorkerHeartbeat
 
 log = logging.getLogger(__name__)
