@@ -6,12 +6,12 @@ from coproduce.platform import tasks
 
 
 def test_it_lists_every_apps_periodic_jobs_once():
-    assert [job.name for job in tasks.EVERY_MINUTE] == [
+    assert [job.name for job in tasks.minute_jobs()] == [
         "dispatch_due",
         "recheck_safetynet",
         "escalate_overdue",
     ]
-    assert [job.name for job in tasks.EVERY_HOUR] == [
+    assert [job.name for job in tasks.hour_jobs()] == [
         "plan_invitations",
         "find_silent_patients",
         "refresh_registry_rollups",

@@ -12,11 +12,12 @@ class CheckinsConfig(AppConfig):
 
         register_kinds(EVENTS)
 
-        from coproduce.checkins import tasks
         from coproduce.platform.tasks import every_hour, every_minute
 
-        every_minute(tasks.dispatch_due, tasks.recheck_safetynet)
-        every_hour(tasks.plan_invitations)
+        every_minute(
+            "coproduce.checkins.tasks.dispatch_due", "coproduce.checkins.tasks.recheck_safetynet"
+        )
+        every_hour("coproduce.checkins.tasks.plan_invitations")
 
         from coproduce.checkins.tokens import scrub_links
         from coproduce.platform.delivery import scrub_after_sending

@@ -1,8 +1,8 @@
 """Reaching patients: sending due invitations and reminders through the notification outbox.
 
-`dispatch_due` turns due invitations and reminders into outbox rows (`delivery.send_pending`
-sends them). It is safe to run in several workers at once: every step claims its row with a
-conditional update, and outbox rows have a unique dedupe key.
+`dispatch_due` turns due invitations and reminders into outbox rows (the floor's
+`platform.delivery.send_pending` sends them). It is safe to run in several workers at once:
+every step claims its row with a conditional update, and outbox rows have a unique dedupe key.
 """
 
 from __future__ import annotations

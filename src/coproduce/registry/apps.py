@@ -13,6 +13,5 @@ class RegistryConfig(AppConfig):
         register_kinds(EVENTS)
 
         from coproduce.platform.tasks import every_hour
-        from coproduce.registry import tasks
 
-        every_hour(tasks.refresh_registry_rollups)
+        every_hour("coproduce.registry.tasks.refresh_registry_rollups")

@@ -18,6 +18,5 @@ class ResearchConfig(AppConfig):
         extend_visibility(study_patients_for)
 
         from coproduce.platform.tasks import every_hour
-        from coproduce.research import tasks
 
-        every_hour(tasks.accrue_incentives)
+        every_hour("coproduce.research.tasks.accrue_incentives")

@@ -21,10 +21,9 @@ class SafetynetConfig(AppConfig):
         register_kinds(EVENTS)
 
         from coproduce.platform.tasks import every_hour, every_minute
-        from coproduce.safetynet import tasks
 
-        every_minute(tasks.escalate_overdue)
-        every_hour(tasks.find_silent_patients)
+        every_minute("coproduce.safetynet.tasks.escalate_overdue")
+        every_hour("coproduce.safetynet.tasks.find_silent_patients")
 
         from coproduce.platform.delivery import send_failed
 

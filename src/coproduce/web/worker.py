@@ -47,9 +47,9 @@ TRANSIENT = (OperationalError, InterfaceError)
 
 def tick(n: int, *, inline: bool = False) -> list[str]:
     """Queue (or, inline, run) the periodic jobs due on minute `n`; return their names."""
-    due = list(tasks.EVERY_MINUTE)
+    due = tasks.minute_jobs()
     if n % 60 == 0:
-        due = list(tasks.EVERY_HOUR) + due
+        due = tasks.hour_jobs() + due
     for job in due:
         if inline:
             job.call()
