@@ -1,4 +1,6 @@
-"""Pages about patients: every read goes through the access helpers and is audited."""
+"""Pages about patients: each patient-side home page, the care team's list and the patient
+page. They draw on check-ins and visits, so they live in the face, not in `people`; every
+read goes through people's access helpers and is audited."""
 
 from __future__ import annotations
 
