@@ -44,8 +44,9 @@ from coproduce.people.models import (  # noqa: E402
     User,
 )
 from coproduce.platform import clock  # noqa: E402
+from coproduce.platform.models import Priority  # noqa: E402
 from coproduce.safetynet.alerts import plan_alert  # noqa: E402
-from coproduce.safetynet.models import Alert, Priority  # noqa: E402
+from coproduce.safetynet.models import Alert  # noqa: E402
 
 PAIRS, SINGLES, WITHOUT_CHECKIN = 600, 700, 100
 

@@ -77,7 +77,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connections, transaction  # noqa: E402
 
 from coproduce.platform import clock  # noqa: E402
-from coproduce.safetynet.models import Notification, NotificationStatus, Priority  # noqa: E402
+from coproduce.platform.models import Notification, NotificationStatus, Priority  # noqa: E402
 from coproduce.web.models import WorkerHeartbeat  # noqa: E402
 
 _serial = 0

@@ -78,7 +78,8 @@ from coproduce.people.models import (  # noqa: E402
     Site,
     User,
 )
-from coproduce.safetynet.models import Alert, Notification, PatientMessage  # noqa: E402
+from coproduce.platform.models import Notification  # noqa: E402
+from coproduce.safetynet.models import Alert, PatientMessage  # noqa: E402
 from coproduce.safetynet.rules import sync_rules  # noqa: E402
 
 PHQ_CODES = ["LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9"]  # weights 0, 1, 2, 3

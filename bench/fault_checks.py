@@ -21,8 +21,9 @@ from aiosmtpd.controller import Controller
 
 from coproduce.checkins.models import CheckinResponse
 from coproduce.checkins.services import api_idempotency_key
+from coproduce.platform.models import Notification, Priority
 from coproduce.safetynet.engine import item9_positive
-from coproduce.safetynet.models import Alert, Notification, Priority
+from coproduce.safetynet.models import Alert
 
 # --- the local SMTP server --------------------------------------------------------------
 

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     *TASKS_APPS,
+    "coproduce.platform",
     "coproduce.people",
     "coproduce.audit",
     "coproduce.instruments",
@@ -156,7 +157,7 @@ def _database() -> dict[str, Any]:
             "NAME": str(VAR_DIR / "coproduce.sqlite3"),
         }
     if config["ENGINE"].endswith("postgresql"):
-        # Only our own hot statements (coproduce.batch.prepared_cursor) are prepared: Django's
+        # Only our own hot statements (platform.batch.prepared_cursor) are prepared: Django's
         # cursors bind on the client and never are. Off for poolers that cannot keep them.
         prepare = env_bool("COPRODUCE_DB_PREPARED_STATEMENTS", True)
         config.setdefault("OPTIONS", {})["prepare_threshold"] = 5 if prepare else None

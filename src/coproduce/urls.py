@@ -11,7 +11,6 @@ urlpatterns = [
     path("", include("coproduce.web.urls")),
     path("", include("coproduce.accounts.urls")),
     path("oidc/", include("coproduce.accounts.oidc_urls")),
-    path("", include("coproduce.people.urls")),
     path("", include("coproduce.audit.urls")),
     path("", include("coproduce.checkins.urls")),
     path("", include("coproduce.safetynet.urls")),

@@ -12,10 +12,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from coproduce.audit.models import AuditEvent
-from coproduce.checkins import delivery, sms
 from coproduce.people.models import LoginFailure
-from coproduce.platform import clock
-from coproduce.safetynet.models import Notification
+from coproduce.platform import clock, delivery, sms
+from coproduce.platform.models import Notification
 from tests.accounts.conftest import log_in
 
 LINK = re.compile(r"https?://[^/\s]+(/account/password-reset/[^\s]+/)")

@@ -13,9 +13,8 @@ from django.core import mail
 from django_otp.oath import totp
 
 from coproduce.accounts.models import ClaimMapping
-from coproduce.checkins import delivery
 from coproduce.people.models import Role, User
-from coproduce.platform import clock
+from coproduce.platform import clock, delivery
 from tests.browser.conftest import check, log_in, log_out
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from coproduce.checkins.models import CheckinResponse, Score
 from coproduce.people.models import Patient
 from coproduce.platform import clock
+from coproduce.platform.models import Priority
 from coproduce.safetynet.alerts import raise_alert
 from coproduce.safetynet.engine import evaluate_and_record
-from coproduce.safetynet.models import AlertStatus, Priority
+from coproduce.safetynet.models import AlertStatus
 from tests.browser.conftest import axe_violations, check, describe, log_in, screenshot
 
 

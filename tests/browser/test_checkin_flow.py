@@ -8,8 +8,9 @@ import re
 from django.core import mail
 
 from coproduce.audit.models import AuditEvent
-from coproduce.checkins import delivery, outbox, sms
-from coproduce.safetynet.models import Notification
+from coproduce.checkins import outbox
+from coproduce.platform import delivery, sms
+from coproduce.platform.models import Notification
 from tests.browser.conftest import check, log_in
 
 PHONE = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from coproduce.platform import clock
-from coproduce.safetynet.models import Notification, Priority
+from coproduce.platform.models import Notification, Priority
 from tests.browser.conftest import assert_accessible, log_in, log_out, screenshot
 
 

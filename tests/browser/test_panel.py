@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import re
 
-from coproduce.checkins import delivery
 from coproduce.people.models import Patient
-from coproduce.platform import clock
+from coproduce.platform import clock, delivery
 from coproduce.research import incentives, panel
 from coproduce.research.incentive_models import BatchStatus, IncentiveRule, PaymentBatch
 from coproduce.research.panel_models import PanelMember

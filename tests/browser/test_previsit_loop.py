@@ -9,9 +9,10 @@ import re
 
 import pytest
 
-from coproduce.checkins import delivery, outbox
-from coproduce.people.models import Channel, Patient
-from coproduce.platform import clock
+from coproduce.checkins import outbox
+from coproduce.people.models import Patient
+from coproduce.platform import clock, delivery
+from coproduce.platform.models import Channel
 from tests.browser.conftest import check, log_in
 
 CONCERN = "Walking to the shop without stopping"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from coproduce.platform.models import Notification
 from coproduce.research.participants import Allocation, Consent, Participant
-from coproduce.safetynet.models import Notification
 from tests.browser.conftest import check, log_in, log_out
 
 LINK = re.compile(r"(/consent/[A-Za-z0-9_-]{32,64}/)")

@@ -38,7 +38,7 @@ def test_the_patient_is_told_to_call_and_the_nurse_sees_the_banner(world, phone,
 
 
 def test_a_registry_admin_sends_a_test_alert_from_the_site_settings(world, page):
-    from coproduce.safetynet.models import Notification
+    from coproduce.platform.models import Notification
     from tests.browser.conftest import screenshot
 
     site = world.team_a.site

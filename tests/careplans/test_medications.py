@@ -10,7 +10,8 @@ from coproduce.audit.models import AuditEvent
 from coproduce.careplans import services
 from coproduce.careplans.models import Medication
 from coproduce.platform import clock
-from coproduce.safetynet.models import Alert, Priority
+from coproduce.platform.models import Priority
+from coproduce.safetynet.models import Alert
 from tests import factories
 from tests.careplans.helpers import clinician_for, oxycodone_plan
 

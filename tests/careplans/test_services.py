@@ -17,7 +17,8 @@ from coproduce.careplans.outcomes import Branch
 from coproduce.careplans.suggestions import SuggestionKind
 from coproduce.careplans.taper import PACE_OPTIONS, Pace, Regimen
 from coproduce.platform import clock
-from coproduce.safetynet.models import Alert, Notification, Priority
+from coproduce.platform.models import Notification, Priority
+from coproduce.safetynet.models import Alert
 from tests import factories
 from tests.careplans.helpers import clinician_for, oxycodone_plan, score
 

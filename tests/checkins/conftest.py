@@ -8,9 +8,10 @@ import re
 import pytest
 from django.core import mail
 
-from coproduce.checkins import delivery, outbox, sms
+from coproduce.checkins import outbox
 from coproduce.checkins.models import Program, Schedule, ScheduleKind
 from coproduce.checkins.scheduling import enroll
+from coproduce.platform import delivery, sms
 
 # Monday 2 March 2026, 07:00 UTC = 08:00 in Stockholm; the weekly check-in is due at 09:00.
 MONDAY = dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC)

@@ -187,7 +187,7 @@ def test_the_scheduler_runs_one_round_inline(enrolled):
 def test_the_scheduler_queues_jobs_for_the_worker(enrolled):
     from django_tasks_db.models import DBTaskResult
 
-    from coproduce.checkins import tasks
+    from coproduce.platform import tasks
 
     call_command("scheduler", once=True, stdout=io.StringIO())
     assert DBTaskResult.objects.count() == len(tasks.EVERY_MINUTE) + len(tasks.EVERY_HOUR)

@@ -6,11 +6,11 @@ import datetime as dt
 
 from django.core import mail
 
-from coproduce.checkins import delivery, outbox, sms
+from coproduce.checkins import outbox
 from coproduce.checkins.models import CheckinResponse, Invitation
 from coproduce.checkins.scheduling import enroll, on_demand
 from coproduce.checkins.tokens import issue_token
-from coproduce.platform import clock
+from coproduce.platform import clock, delivery, sms
 from tests.checkins.conftest import DUE, MONDAY
 from tests.checkins.test_checkin_pages import _answer_all
 

@@ -8,10 +8,10 @@ import re
 import pytest
 from django.core import mail
 
-from coproduce.checkins import delivery, outbox, previsit
+from coproduce.checkins import outbox, previsit
 from coproduce.checkins.models import InvitationStatus
-from coproduce.platform import clock
-from coproduce.safetynet.models import Notification
+from coproduce.platform import clock, delivery
+from coproduce.platform.models import Notification
 from coproduce.visits.models import Appointment, SitePolicy
 from tests import factories
 

@@ -4,11 +4,12 @@ from django.core import mail
 from django.db import transaction
 from django.test import override_settings
 
-from coproduce.checkins import delivery, outbox, sms
+from coproduce.checkins import outbox
 from coproduce.checkins.models import Invitation, InvitationStatus, InvitationToken
 from coproduce.checkins.services import submit_checkin, web_idempotency_key
 from coproduce.checkins.tokens import digest
-from coproduce.safetynet.models import Notification, NotificationStatus
+from coproduce.platform import delivery, sms
+from coproduce.platform.models import Notification, NotificationStatus
 from tests.checkins.conftest import DUE, full_answers, sent_link
 
 DAY = dt.timedelta(days=1)
@@ -160,7 +161,7 @@ def test_it_retries_failed_sends_with_growing_backoff_and_never_drops_them(enrol
         now = n.next_attempt_at
     assert waits == [dt.timedelta(minutes=m) for m in (1, 2, 4, 8, 16)]
     assert delivery.backoff(30) == dt.timedelta(hours=6)
-    with override_settings(COPRODUCE_SMS_BACKEND="coproduce.checkins.sms.LocmemBackend"):
+    with override_settings(COPRODUCE_SMS_BACKEND="coproduce.platform.sms.LocmemBackend"):
         assert delivery.send_pending(now)["sent"] == 1
     n = Notification.objects.get()
     assert (n.status, n.attempts) == (NotificationStatus.SENT, 6)

@@ -8,11 +8,12 @@ from django.db import connection, connections, transaction
 
 from coproduce.audit.models import AuditEvent
 from coproduce.audit.services import audit_event
-from coproduce.batch import Batch, Ref, _write_one_statement, _write_row_by_row
 from coproduce.checkins.models import CheckinResponse, Invitation, InvitationStatus, Score
 from coproduce.checkins.scheduling import enroll
 from coproduce.checkins.services import submit_checkin
-from coproduce.safetynet.models import Alert, Notification, PatientMessage
+from coproduce.platform.batch import Batch, Ref, _write_one_statement, _write_row_by_row
+from coproduce.platform.models import Notification
+from coproduce.safetynet.models import Alert, PatientMessage
 from coproduce.safetynet.rules import sync_rules
 from tests.checkins.conftest import DUE, MONDAY, full_answers
 

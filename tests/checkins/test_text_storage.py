@@ -22,7 +22,8 @@ from coproduce.checkins.tokens import issue_token
 from coproduce.instruments.models import InstrumentVersion
 from coproduce.interop.fhir import REGISTRY_ID_SYSTEM
 from coproduce.platform import clock
-from coproduce.safetynet.models import Alert, Priority
+from coproduce.platform.models import Priority
+from coproduce.safetynet.models import Alert
 
 NUL = "\x00"
 LONE = "\ud800"

@@ -15,10 +15,10 @@ from django.db import transaction
 from django.test import Client
 
 from coproduce.audit.models import AuditEvent
-from coproduce.checkins import delivery
 from coproduce.checkins.services import submit_checkin
-from coproduce.platform import clock
-from coproduce.safetynet.models import Alert, Notification, Priority
+from coproduce.platform import clock, delivery
+from coproduce.platform.models import Notification, Priority
+from coproduce.safetynet.models import Alert
 from coproduce.safetynet.reach import unreached_banner
 from tests import factories
 from tests.checkins.conftest import DUE, full_answers
@@ -137,7 +137,7 @@ def test_the_sites_phone_counts_only_where_a_text_message_reaches_a_phone(alice,
     assert (sms.channel, sms.to) == ("sms", "+46 70 111 22 33")
 
     Alert.objects.update(status="resolved")
-    settings.COPRODUCE_SMS_BACKEND = "coproduce.checkins.sms.FileBackend"  # a file, not a phone
+    settings.COPRODUCE_SMS_BACKEND = "coproduce.platform.sms.FileBackend"  # a file, not a phone
     result = _crisis(alice, key="file", now=DUE + dt.timedelta(hours=1))
     assert not result.team_told and NOT_TOLD in result.crisis_text()
 

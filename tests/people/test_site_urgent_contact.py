@@ -7,11 +7,10 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from coproduce.audit.models import AuditEvent
-from coproduce.checkins import delivery
 from coproduce.people.models import Network, Site
 from coproduce.people.services import set_up_site
-from coproduce.platform import clock
-from coproduce.safetynet.models import Notification
+from coproduce.platform import clock, delivery
+from coproduce.platform.models import Notification
 
 ON_CALL = "on-call@north.example.org"
 

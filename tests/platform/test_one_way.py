@@ -81,3 +81,69 @@ def test_the_current_dose_is_the_dose_of_today_at_the_clinic(world):
             by=world.nina,
         )
         assert current_mme(world.alice) == 30
+
+
+def _views() -> list[Path]:
+    """Every module that draws pages: views modules, and the web face."""
+    return sorted(
+        p
+        for p in SRC.rglob("*.py")
+        if "migrations" not in p.parts and (p.stem.endswith("views") or p.parent.name == "web")
+    )
+
+
+def _refusals_shown_another_way(source: str) -> list[int]:
+    """Lines of `except ValidationError` blocks that do not call show_service_error."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.ExceptHandler) or node.type is None:
+            continue
+        caught = node.type.elts if isinstance(node.type, ast.Tuple) else [node.type]
+        if not any(getattr(c, "id", getattr(c, "attr", "")) == "ValidationError" for c in caught):
+            continue
+        called = {
+            getattr(call.func, "id", getattr(call.func, "attr", ""))
+            for call in ast.walk(node)
+            if isinstance(call, ast.Call)
+        }
+        if "show_service_error" not in called:
+            found.append(node.lineno)
+    return found
+
+
+def test_a_page_shows_a_services_error_one_way():
+    """platform.http.show_service_error and platform/_error_summary.html, nothing else: no
+    error strings in the context, no messages.error of a ValidationError's messages."""
+    assert _views(), "no views found"
+    shown_another_way = [
+        f"{path.relative_to(SRC)}:{line}"
+        for path in _views()
+        for line in _refusals_shown_another_way(path.read_text(encoding="utf-8"))
+    ]
+    assert shown_another_way == []
+    joined = [
+        f"{path.relative_to(SRC)}:{node.lineno}"
+        for path in SRC.rglob("*.py")
+        if "migrations" not in path.parts and path.relative_to(SRC) != Path("platform/http.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "attr", "") == "error"
+        and getattr(node.func.value, "id", "") == "messages"
+        and ".messages" in ast.unparse(node)
+    ]
+    assert joined == []
+
+
+def test_it_notices_a_refusal_put_in_the_context():
+    page = (
+        "def v(request, form):\n"
+        "    try:\n"
+        "        act()\n"
+        "    except ValidationError as exc:\n"
+        "        error = ' '.join(exc.messages)\n"
+        "    try:\n"
+        "        act()\n"
+        "    except (ValueError, ValidationError) as exc:\n"
+        "        show_service_error(request, exc, form)\n"
+    )
+    assert _refusals_shown_another_way(page) == [4]

@@ -3,8 +3,9 @@ import datetime as dt
 import pytest
 
 from coproduce.checkins.models import CheckinResponse, Invitation, InvitationStatus, Score
+from coproduce.platform.models import Priority
 from coproduce.registry.measures import MEASURES, monthly, network
-from coproduce.safetynet.models import Alert, Priority
+from coproduce.safetynet.models import Alert
 from tests import factories
 
 UTC = dt.UTC

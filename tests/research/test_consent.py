@@ -8,13 +8,13 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from coproduce.checkins.delivery import send_pending
 from coproduce.checkins.tokens import LinkRefused
 from coproduce.platform import clock
+from coproduce.platform.delivery import send_pending
+from coproduce.platform.models import Notification
 from coproduce.research import consent
 from coproduce.research.models import ConsentDocument, Signer
 from coproduce.research.participants import Consent, Status
-from coproduce.safetynet.models import Notification
 from tests.research.helpers import consented, eligible, screened, signed
 
 

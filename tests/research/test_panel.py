@@ -12,10 +12,10 @@ from coproduce.audit.models import AuditEvent
 from coproduce.checkins.tokens import digest, scrub_links
 from coproduce.people.models import Patient
 from coproduce.platform import clock
+from coproduce.platform.models import Notification
 from coproduce.research import panel
 from coproduce.research.incentive_models import LedgerEntry
 from coproduce.research.panel_models import MaterialVersion, SurveyInvitation, SurveyResponse
-from coproduce.safetynet.models import Notification
 from tests.research.panel_world import make_member, make_survey
 
 NOW = dt.datetime(2026, 5, 4, 15, 0, tzinfo=dt.UTC)

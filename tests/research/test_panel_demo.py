@@ -7,11 +7,11 @@ from django.contrib.auth import authenticate
 
 from coproduce.demo import seed_all
 from coproduce.platform import clock
+from coproduce.platform.models import Notification
 from coproduce.research import incentives, panel
 from coproduce.research.incentive_models import IncentiveRule, LedgerEntry, RuleKind
 from coproduce.research.models import Study
 from coproduce.research.panel_models import MaterialKind
-from coproduce.safetynet.models import Notification
 
 
 def test_the_demo_panel_has_a_survey_waiting_for_panelist_and_feedback_per_version(db):

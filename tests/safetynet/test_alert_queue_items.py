@@ -10,8 +10,9 @@ from django.test import Client
 from coproduce.audit.models import AuditEvent
 from coproduce.people.models import CareTeamMembership
 from coproduce.platform import clock
+from coproduce.platform.models import Priority
 from coproduce.safetynet.engine import evaluate_and_record
-from coproduce.safetynet.models import Alert, AlertStatus, Priority, Snooze
+from coproduce.safetynet.models import Alert, AlertStatus, Snooze
 from tests import factories
 from tests.safetynet.factories import T0, checkin, enroll, weeks
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from coproduce.platform.models import Notification, Priority
 from coproduce.safetynet.engine import (
     CRISIS_RESOURCES,
     CRISIS_RULE_ID,
     evaluate_and_record,
     is_crisis,
 )
-from coproduce.safetynet.models import Alert, Notification, Priority, Rule
+from coproduce.safetynet.models import Alert, Rule
 from tests.safetynet.factories import checkin, enroll
 
 

@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
+from coproduce.platform.models import Priority
 from coproduce.safetynet.engine import evaluate_and_record
-from coproduce.safetynet.models import Alert, Priority
+from coproduce.safetynet.models import Alert
 from coproduce.visits.models import Appointment, AppointmentStatus
 from tests.safetynet.factories import T0, checkin, enroll, weeks
 

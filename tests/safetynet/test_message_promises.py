@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from coproduce.platform.models import Priority
 from coproduce.safetynet.alerts import URGENT_ACK_MINUTES
 from coproduce.safetynet.engine import CRISIS_RULE_ID, evaluate_and_record
-from coproduce.safetynet.models import Priority
 from coproduce.safetynet.rules import read_all
 from tests.safetynet.factories import T0, checkin, enroll, weeks
 

@@ -17,8 +17,9 @@ import pytest
 from coproduce.checkins.demo import PROGRAMS as DEMO_PROGRAMS
 from coproduce.checkins.demo import SCHEDULES
 from coproduce.people.models import Role
+from coproduce.platform.models import Priority
 from coproduce.safetynet.engine import evaluate_and_record
-from coproduce.safetynet.models import Alert, Priority
+from coproduce.safetynet.models import Alert
 from coproduce.safetynet.rules import PROGRAMS
 from coproduce.safetynet.services import alerts_visible_to
 from tests import factories
@@ -179,7 +180,7 @@ def run(world, program: str, case: Case):
         assert set(alerts_visible_to(nurse)) == set(Alert.objects.all())
         assert not alerts_visible_to(world.nina).exists()
         if case.expect and case.expect[1] == "urgent":
-            from coproduce.safetynet.models import Notification
+            from coproduce.platform.models import Notification
 
             assert set(Notification.objects.values_list("to", flat=True)) == {nurse.email}
 

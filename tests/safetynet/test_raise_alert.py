@@ -15,10 +15,11 @@ import coproduce
 from coproduce.audit.models import AuditEvent
 from coproduce.careplans import services as careplans
 from coproduce.platform import clock
+from coproduce.platform.models import Priority
 from coproduce.safetynet.alerts import ROUTINE_ACK_HOURS, SOON_ACK_HOURS, raise_alert
 from coproduce.safetynet.engine import evaluate_and_record
 from coproduce.safetynet.jobs import find_silent_patients
-from coproduce.safetynet.models import Alert, Priority
+from coproduce.safetynet.models import Alert
 from tests.careplans.helpers import clinician_for, oxycodone_plan
 from tests.safetynet.factories import T0, checkin, enroll
 

@@ -8,10 +8,11 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from coproduce.audit.models import AuditEvent
+from coproduce.platform.models import Notification
 from coproduce.safetynet import services
 from coproduce.safetynet.engine import evaluate_and_record
 from coproduce.safetynet.jobs import escalate_overdue, find_silent_patients
-from coproduce.safetynet.models import Alert, Notification
+from coproduce.safetynet.models import Alert
 from tests.safetynet.factories import T0, checkin, enroll, weeks
 
 pytestmark = pytest.mark.usefixtures("rules")

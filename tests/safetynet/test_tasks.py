@@ -2,7 +2,8 @@ import datetime as dt
 
 from django.core.management import call_command
 
-from coproduce.safetynet.models import Alert, AlertStatus, Priority
+from coproduce.platform.models import Priority
+from coproduce.safetynet.models import Alert, AlertStatus
 
 
 def test_it_escalates_overdue_alerts_from_the_scheduler(world):
@@ -26,8 +27,8 @@ def test_it_escalates_overdue_alerts_from_the_scheduler(world):
 
 
 def test_it_tells_staff_the_acknowledgement_time_on_the_clinics_clock(world):
+    from coproduce.platform.models import Notification
     from coproduce.safetynet.engine import notify
-    from coproduce.safetynet.models import Notification
     from coproduce.safetynet.recipients import user_address
 
     site = world.team_a.site

@@ -12,9 +12,10 @@ import datetime as dt
 import pytest
 
 from coproduce.people.models import Role
+from coproduce.platform.models import Notification, Priority
 from coproduce.safetynet.facts import load_snapshot
 from coproduce.safetynet.jobs import escalate_overdue
-from coproduce.safetynet.models import Alert, Notification, Priority
+from coproduce.safetynet.models import Alert
 from coproduce.safetynet.recipients import load_contacts, who_hears
 from tests import factories
 

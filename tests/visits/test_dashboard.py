@@ -8,7 +8,8 @@ from django.utils.html import strip_tags
 
 from coproduce.audit.models import AuditEvent
 from coproduce.platform import clock
-from coproduce.safetynet.models import Alert, Priority
+from coproduce.platform.models import Priority
+from coproduce.safetynet.models import Alert
 from coproduce.visits.models import Appointment
 from tests import factories
 from tests.visits.helpers import previsit, weekly_scores

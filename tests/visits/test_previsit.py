@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from coproduce.audit.models import AuditEvent
 from coproduce.platform import clock
-from coproduce.safetynet.models import Alert, Notification, Priority
+from coproduce.platform.models import Notification, Priority
+from coproduce.safetynet.models import Alert
 from coproduce.visits.models import Appointment
 from tests import factories
 from tests.visits.helpers import previsit, weekly_scores
@@ -173,9 +174,9 @@ def test_it_explains_when_there_is_nowhere_to_send_a_reminder(client, world):
 def test_the_reminder_carries_the_pre_visit_link_and_the_patients_home_lists_it(client, world):
     import re
 
-    from coproduce.checkins import delivery
     from coproduce.checkins.models import InvitationStatus
     from coproduce.checkins.previsit import invitation_of
+    from coproduce.platform import delivery
 
     world.alice.email = "alice@example.org"
     world.alice.save()

@@ -146,7 +146,7 @@ def test_the_target_date_is_the_next_booked_visit_when_that_comes_sooner(client,
 
 
 def test_crisis_numbers_are_tap_to_call_links():
-    from coproduce.web.templatetags.plain_text import bulleted
+    from coproduce.platform.templatetags.plain_text import bulleted
 
     html = bulleted("- Call 112 or 988 now.\nCall +46 8 123 45 67. PHQ-9 item 9.")
     assert '<a class="tel" href="tel:112">112</a>' in html

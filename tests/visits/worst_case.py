@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from coproduce.careplans import goals, services
 from coproduce.people.models import Patient, Role, User
 from coproduce.platform import clock
-from coproduce.safetynet.models import Alert, Priority
+from coproduce.platform.models import Priority
+from coproduce.safetynet.models import Alert
 from coproduce.visits.models import Appointment, AppointmentStatus, RecordStatus, VisitRecord
 from tests import factories
 from tests.visits.helpers import previsit, weekly_scores

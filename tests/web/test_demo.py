@@ -120,7 +120,7 @@ def test_the_demo_shows_an_urgent_alerts_whole_path(db):
     from coproduce.checkins.services import submit_checkin
     from coproduce.people.models import STAFF_ROLES, Site, User
     from coproduce.platform import clock
-    from coproduce.safetynet.models import Notification
+    from coproduce.platform.models import Notification
     from tests.checkins.conftest import full_answers
 
     ctx = seed_all()

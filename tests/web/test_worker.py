@@ -15,9 +15,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from coproduce.checkins import tasks
-from coproduce.platform import clock
-from coproduce.safetynet.models import Notification, NotificationStatus, Priority
+from coproduce.checkins import tasks as checkins_tasks
+from coproduce.platform import clock, tasks
+from coproduce.platform.models import Notification, NotificationStatus, Priority
 from coproduce.web.models import WorkerHeartbeat
 from coproduce.web.worker import Worker
 
@@ -163,7 +163,7 @@ def test_staff_pages_say_notifications_are_delayed_when_no_worker_runs(client, w
 
 
 def test_queued_jobs_past_due_also_count(client, world):
-    tasks.dispatch_due.enqueue()
+    checkins_tasks.dispatch_due.enqueue()
     client.force_login(world.nina)
     assert DELAYED in client.get("/alerts/").content.decode()
 

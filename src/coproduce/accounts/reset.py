@@ -21,9 +21,9 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from coproduce.audit.services import record
-from coproduce.people.models import Channel, LoginFailure, Patient, Role, User
+from coproduce.people.models import LoginFailure, Patient, Role, User
 from coproduce.platform import clock
-from coproduce.safetynet.models import Notification
+from coproduce.platform.models import Channel, Notification
 
 
 @dataclass(frozen=True)

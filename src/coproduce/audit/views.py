@@ -14,7 +14,7 @@ from coproduce.audit.events import kinds
 from coproduce.audit.models import AuditEvent
 from coproduce.audit.services import record
 from coproduce.people.models import Role
-from coproduce.web.decorators import role_required
+from coproduce.platform.http import role_required
 
 
 class AuditSearchForm(forms.Form):

@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.forms import Form
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -24,6 +23,7 @@ from coproduce.careplans.mme import NOT_A_CONVERSION_NOTE, MMEError, load_table,
 from coproduce.careplans.models import ActionItem, Goal, GoalKind, Medication
 from coproduce.people.access import can_answer_for, get_patient_for
 from coproduce.platform import clock
+from coproduce.platform.http import show_service_error
 
 
 def _to_plan(patient):
@@ -33,15 +33,6 @@ def _to_plan(patient):
 def _team_only(user, patient) -> None:
     if not goals.is_team_member(user, patient):
         raise Http404("Not found.")
-
-
-def _add_errors(form: Form, error: ValidationError) -> None:
-    """Put a service's errors beside the fields they name (the rest go on top)."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _current_medication(patient, medication_id: int) -> Medication:
@@ -93,7 +84,7 @@ def _medication_page(request, patient, replaces: Medication | None):
                     _dose_warning(request, med)
                     return _to_plan(patient)
                 except ValidationError as error:
-                    _add_errors(form, error)
+                    show_service_error(request, error, form)
             else:
                 preview = _preview(patient, form, replaces)
     else:
@@ -164,7 +155,7 @@ def medication_stop(request, registry_id: str, medication_id: int):
             _dose_warning(request, med)
             return _to_plan(patient)
         except ValidationError as error:
-            _add_errors(form, error)
+            show_service_error(request, error, form)
     return render(
         request, "careplans/medication_stop.html", {"patient": patient, "med": med, "form": form}
     )
@@ -179,7 +170,8 @@ def medication_check(request, registry_id: str):
     patient = get_patient_for(request.user, registry_id, detail={"page": "medication-check"})
     if not can_answer_for(request.user, patient):
         raise Http404("Not found.")
-    failed: tuple[int, list[str]] | None = None
+    failed: int | None = None  # the medication whose answer was refused
+    form = None
     if request.method == "POST":
         form = MedicationCheckForm(request.POST)
         if form.is_valid():
@@ -201,12 +193,13 @@ def medication_check(request, registry_id: str):
                         )
                 return redirect("careplans:medication-check", registry_id=patient.registry_id)
             except ValidationError as error:
-                failed = (med.pk, list(error.messages))
+                failed = med.pk  # its error summary is shown beside it
+                show_service_error(request, error, form)
     meds = services.medications_on(patient, clock.clinic_today(patient.care_team.site))
     return render(
         request,
         "careplans/medication_check.html",
-        {"patient": patient, "meds": meds, "failed": failed},
+        {"patient": patient, "meds": meds, "failed": failed, "form": form},
     )
 
 
@@ -232,7 +225,7 @@ def goal_new(request, registry_id: str):
             messages.success(request, "The goal is on the care plan.")
             return _to_plan(patient)
         except ValidationError as error:
-            _add_errors(form, error)
+            show_service_error(request, error, form)
     return _goal_page(request, patient, form, kind, None)
 
 
@@ -258,7 +251,7 @@ def goal_edit(request, registry_id: str, goal_id: int):
             messages.success(request, "The goal is updated.")
             return _to_plan(patient)
         except ValidationError as error:
-            _add_errors(form, error)
+            show_service_error(request, error, form)
     return _goal_page(request, patient, form, goal.kind, goal)
 
 
@@ -290,7 +283,7 @@ def action_new(request, registry_id: str):
             messages.success(request, "The action is on the care plan.")
             return _to_plan(patient)
         except ValidationError as error:
-            _add_errors(form, error)
+            show_service_error(request, error, form)
     return render(request, "careplans/action_form.html", {"patient": patient, "form": form})
 
 

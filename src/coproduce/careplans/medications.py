@@ -25,8 +25,9 @@ from coproduce.careplans.models import (
 from coproduce.people.access import can_answer_for
 from coproduce.people.models import Patient, Role, User
 from coproduce.platform import clock
+from coproduce.platform.models import Priority
 from coproduce.safetynet.alerts import raise_alert
-from coproduce.safetynet.models import Alert, Priority
+from coproduce.safetynet.models import Alert
 
 DOSE_RULE_ID = "taper-unplanned-dose-change"
 MEDICATION_RULE_ID = "medication-list-query"

@@ -71,8 +71,9 @@ from coproduce.checkins.models import Score
 from coproduce.people.access import can_answer_for
 from coproduce.people.models import CARE_ROLES, CLINICAL_ROLES, Patient, Role, User
 from coproduce.platform import clock
+from coproduce.platform.models import Notification, Priority
 from coproduce.safetynet.alerts import raise_alert
-from coproduce.safetynet.models import Alert, Notification, Priority
+from coproduce.safetynet.models import Alert
 
 REQUEST_RULE_ID = "taper-request"
 #: Pain at baseline for the 12-month outcome: the pain score nearest the plan start within

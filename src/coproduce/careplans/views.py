@@ -26,12 +26,9 @@ from coproduce.careplans.taper import END_NOTES, EndReason
 from coproduce.people.access import can_answer_for, get_patient_for
 from coproduce.people.models import CLINICAL_ROLES, Role
 from coproduce.platform import clock
+from coproduce.platform.http import show_service_error
 
 TEAM = CLINICAL_ROLES
-
-
-def _errors(error: ValidationError) -> list[str]:
-    return list(error.messages)
 
 
 @login_required
@@ -93,7 +90,6 @@ def new_taper(request, registry_id: str):
     if request.user.role != Role.CLINICIAN:
         raise Http404("Not found.")
     today = clock.clinic_today(patient.care_team.site)
-    errors: list[str] = []
     schedule = None
     if request.method == "POST":
         form = TaperPlanForm(request.POST)
@@ -115,7 +111,7 @@ def new_taper(request, registry_id: str):
                     return redirect("careplans:plan", registry_id=patient.registry_id)
                 schedule = services.preview_schedule(regimen, pace, start_on, target)
             except ValidationError as error:
-                errors = _errors(error)
+                show_service_error(request, error, form)
     else:
         form = TaperPlanForm(initial={"start_on": today})
         med = next((m for m in services.medications_on(patient, today) if m.is_opioid), None)
@@ -138,7 +134,6 @@ def new_taper(request, registry_id: str):
             "patient": patient,
             "form": form,
             "paces": paces,
-            "errors": errors,
             "schedule": schedule,
             "open_plan": services.open_plan(patient),
         },
@@ -185,7 +180,6 @@ def ask(request, registry_id: str):
     plan = services.open_plan(patient)
     if plan is None:
         raise Http404("No taper plan.")
-    errors: list[str] = []
     form = TaperRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -200,11 +194,11 @@ def ask(request, registry_id: str):
             )
             return redirect("careplans:plan", registry_id=patient.registry_id)
         except ValidationError as error:
-            errors = _errors(error)
+            show_service_error(request, error, form)
     return render(
         request,
         "careplans/ask.html",
-        {"patient": patient, "plan": plan, "form": form, "errors": errors},
+        {"patient": patient, "plan": plan, "form": form},
     )
 
 
@@ -219,7 +213,6 @@ def answer(request, registry_id: str, request_id: int):
         pk=request_id,
         plan__patient=patient,
     )
-    errors: list[str] = []
     form = AnswerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -228,11 +221,11 @@ def answer(request, registry_id: str, request_id: int):
             messages.success(request, "Your answer is recorded and the alert is closed.")
             return redirect("careplans:plan", registry_id=patient.registry_id)
         except ValidationError as error:
-            errors = _errors(error)
+            show_service_error(request, error, form)
     return render(
         request,
         "careplans/answer.html",
-        {"patient": patient, "asked": asked, "form": form, "errors": errors},
+        {"patient": patient, "asked": asked, "form": form},
     )
 
 
@@ -246,7 +239,6 @@ def next_step(request, registry_id: str):
     if plan is None:
         raise Http404("No taper plan.")
     suggestion = services.suggest_for_next_step(plan)
-    errors: list[str] = []
     form = DecisionForm(request.POST or None, initial={"decision": suggestion.kind.value})
     if request.method == "POST" and form.is_valid():
         try:
@@ -261,7 +253,7 @@ def next_step(request, registry_id: str):
             messages.success(request, "The decision is recorded.")
             return redirect("careplans:plan", registry_id=patient.registry_id)
         except ValidationError as error:
-            errors = _errors(error)
+            show_service_error(request, error, form)
     return render(
         request,
         "careplans/next_step.html",
@@ -273,6 +265,5 @@ def next_step(request, registry_id: str):
             "step": services.next_step(plan),
             "state": services.plan_state(plan),
             "form": form,
-            "errors": errors,
         },
     )

@@ -11,3 +11,15 @@ class CheckinsConfig(AppConfig):
         from coproduce.checkins.events import EVENTS
 
         register_kinds(EVENTS)
+
+        from coproduce.platform.tasks import every_hour, every_minute
+
+        every_minute(
+            "coproduce.checkins.tasks.dispatch_due", "coproduce.checkins.tasks.recheck_safetynet"
+        )
+        every_hour("coproduce.checkins.tasks.plan_invitations")
+
+        from coproduce.checkins.tokens import scrub_links
+        from coproduce.platform.delivery import scrub_after_sending
+
+        scrub_after_sending(scrub_links)

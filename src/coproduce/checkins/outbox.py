@@ -1,8 +1,8 @@
 """Reaching patients: sending due invitations and reminders through the notification outbox.
 
-`dispatch_due` turns due invitations and reminders into outbox rows (`delivery.send_pending`
-sends them). It is safe to run in several workers at once: every step claims its row with a
-conditional update, and outbox rows have a unique dedupe key.
+`dispatch_due` turns due invitations and reminders into outbox rows (the floor's
+`platform.delivery.send_pending` sends them). It is safe to run in several workers at once:
+every step claims its row with a conditional update, and outbox rows have a unique dedupe key.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from coproduce.audit.services import record
 from coproduce.checkins.models import OPEN_STATUSES, Invitation, InvitationStatus
 from coproduce.checkins.previsit import PREVISIT, daytime, is_daytime, local_days_after
 from coproduce.checkins.tokens import issue_token, link_for
-from coproduce.people.models import Channel, Patient, ProxyKind
+from coproduce.people.models import Patient, ProxyKind
 from coproduce.platform import clock, crisis
-from coproduce.safetynet.models import Notification, NotificationStatus
+from coproduce.platform.models import Channel, Notification, NotificationStatus
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,6 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils.translation import get_language, gettext
 
 from coproduce.audit.services import audit_event
-from coproduce.batch import Batch, Ref, columns, from_row, one_round_trip, prepared_cursor
 from coproduce.checkins.models import (
     OPEN_STATUSES,
     CheckinResponse,
@@ -33,6 +32,7 @@ from coproduce.instruments.results import InvalidResponse
 from coproduce.instruments.scoring import score_definition, validate_answers, with_calculated
 from coproduce.people.models import CareTeam, Patient, Role, Site, User
 from coproduce.platform import clock, crisis
+from coproduce.platform.batch import Batch, Ref, columns, from_row, one_round_trip, prepared_cursor
 from coproduce.platform.text import clean_text
 from coproduce.safetynet.engine import URGENT_ACK_MINUTES, item9_positive
 
@@ -57,7 +57,8 @@ def crisis_resources(
 def told_team(response: CheckinResponse) -> bool:
     """Whether a stored check-in's urgent alerts reached the team or the site's urgent
     contact (False when it raised none, e.g. while its safety-net check is pending)."""
-    from coproduce.safetynet.models import Alert, Priority
+    from coproduce.platform.models import Priority
+    from coproduce.safetynet.models import Alert
 
     unreached = list(
         Alert.objects.filter(response=response, priority=Priority.URGENT).values_list(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from coproduce.instruments.models import InstrumentVersion
-from coproduce.web.admin_mixins import ReadOnlyAdmin
+from coproduce.platform.admin import ReadOnlyAdmin
 
 
 @admin.register(InstrumentVersion)

@@ -12,7 +12,6 @@ from coproduce.people.models import (
     PATIENT_SIDE_ROLES,
     CareTeam,
     CareTeamMembership,
-    Channel,
     Condition,
     Network,
     Patient,
@@ -24,6 +23,7 @@ from coproduce.people.models import (
     User,
 )
 from coproduce.people.services import set_up_site
+from coproduce.platform.models import Channel
 
 SITES = [
     (

@@ -15,6 +15,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from coproduce.platform import clock, crisis
+from coproduce.platform.models import Channel
 from coproduce.platform.stamps import UpdatedAt
 
 
@@ -269,11 +270,6 @@ class Condition(models.TextChoices):
     IBD = "ibd", "Inflammatory bowel disease"
     CF = "cystic_fibrosis", "Cystic fibrosis"
     OTHER = "other", "Other long-term condition"
-
-
-class Channel(models.TextChoices):
-    EMAIL = "email", "E-mail"
-    SMS = "sms", "Text message (SMS)"
 
 
 def new_registry_id() -> str:

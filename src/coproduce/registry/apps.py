@@ -11,3 +11,7 @@ class RegistryConfig(AppConfig):
         from coproduce.registry.events import EVENTS
 
         register_kinds(EVENTS)
+
+        from coproduce.platform.tasks import every_hour
+
+        every_hour("coproduce.registry.tasks.refresh_registry_rollups")

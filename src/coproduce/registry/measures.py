@@ -17,9 +17,10 @@ from django.db.models.functions import TruncMonth
 
 from coproduce.checkins.models import Invitation, InvitationStatus, Score
 from coproduce.instruments.rules import COLLABORATE_MIN_REPORTABLE
+from coproduce.platform.models import Priority
 from coproduce.registry.mme_sql import line_mme_sql
 from coproduce.registry.summary import SMALL_CELL
-from coproduce.safetynet.models import Alert, Priority
+from coproduce.safetynet.models import Alert
 from coproduce.visits.models import Appointment, AppointmentStatus
 
 PROPORTION = "proportion"

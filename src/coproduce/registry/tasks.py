@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from coproduce.checkins.tasks_compat import task
 from coproduce.platform import clock
+from coproduce.platform.tasks import task
 from coproduce.registry.rollups import refresh_rollups
 
 

@@ -13,11 +13,11 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from coproduce.people.models import CARE_ROLES, Role
+from coproduce.platform.http import role_required
 from coproduce.registry import charts, population, services
 from coproduce.registry.actions import add_annotation
 from coproduce.registry.forms import PdsaForm
 from coproduce.registry.measures import MEASURES, Measure
-from coproduce.web.decorators import role_required
 
 QI_ROLES = (Role.QI_LEAD, *CARE_ROLES)
 

@@ -16,3 +16,7 @@ class ResearchConfig(AppConfig):
 
         # Coordinators see their studies' consented participants (people.access).
         extend_visibility(study_patients_for)
+
+        from coproduce.platform.tasks import every_hour
+
+        every_hour("coproduce.research.tasks.accrue_incentives")

@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from coproduce.audit.services import record
 from coproduce.checkins.outbox import Recipient, recipient_for
 from coproduce.checkins.tokens import LinkRefused, find_by_token, new_token
-from coproduce.people.models import Channel, Patient, ProxyKind, Role, User
+from coproduce.people.models import Patient, ProxyKind, Role, User
 from coproduce.platform import clock
+from coproduce.platform.models import Channel, Notification
 from coproduce.research.models import ConsentDocument, Signer, Study
 from coproduce.research.participants import (
     IN_STUDY,
@@ -28,7 +29,6 @@ from coproduce.research.participants import (
     Status,
 )
 from coproduce.research.pdf import consent_pdf
-from coproduce.safetynet.models import Notification
 
 LINK_DAYS = 14
 COPY_HOURS = 24  # after signing, the same link opens the signed copy for this long

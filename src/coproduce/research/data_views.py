@@ -20,17 +20,13 @@ from django.views.decorators.http import require_POST
 from coproduce.audit.services import record
 from coproduce.people.models import EXPORT_ROLES, Role
 from coproduce.platform import clock
+from coproduce.platform.http import role_required, show_service_error
 from coproduce.research import access, exports, outcomes, quality
 from coproduce.research.datamodels import QueryStatus, RequestStatus
 from coproduce.research.export import DICTIONARY_HEADER, FORMATS, dictionary_rows
-from coproduce.web.decorators import role_required
 
 STUDY_ROLES = access.STUDY_ROLES
 COORDINATOR = (Role.COORDINATOR,)
-
-
-def _errors(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
 
 
 @never_cache
@@ -109,7 +105,7 @@ def export_request(request, slug: str):
                 include_free_text=request.POST.get("include_free_text") == "yes",
             )
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        show_service_error(request, exc)
     else:
         messages.success(request, _("Your request is with the study's PI."))
     return redirect("research:exports", slug=study.slug)
@@ -125,7 +121,7 @@ def export_decide(request, slug: str, pk: int):
         with transaction.atomic():
             exports.decide(row, by=request.user, approve=approve, note=request.POST.get("note", ""))
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        show_service_error(request, exc)
     else:
         messages.success(
             request,
@@ -198,7 +194,7 @@ def query_answer(request, slug: str, pk: int):
                 close=request.POST.get("close") == "yes",
             )
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        show_service_error(request, exc)
     else:
         messages.success(request, _("Query answered."))
     return redirect("research:quality", slug=study.slug)

@@ -23,8 +23,9 @@ from django.utils.translation import gettext as _
 
 from coproduce.audit.services import record
 from coproduce.checkins.tokens import LinkRefused, find_by_token, new_token
-from coproduce.people.models import Channel, Role, User
+from coproduce.people.models import Role, User
 from coproduce.platform import clock
+from coproduce.platform.models import Channel, Notification
 from coproduce.registry.summary import suppress
 from coproduce.research.incentive_models import RuleKind
 from coproduce.research.incentives import accrue
@@ -39,7 +40,6 @@ from coproduce.research.panel_models import (
     SurveyInvitation,
     SurveyResponse,
 )
-from coproduce.safetynet.models import Notification
 
 LINK_DAYS = 21
 MAX_TEXT = 2000

@@ -20,10 +20,11 @@ from coproduce.audit.services import record
 from coproduce.checkins.tokens import LinkRefused, find_by_token
 from coproduce.people.models import LEDGER_ROLES, Role
 from coproduce.platform import clock
+from coproduce.platform.http import role_required, show_service_error
 from coproduce.research import access, incentives, panel
+from coproduce.research.forms import SurveyAnswersForm
 from coproduce.research.incentive_models import PaymentBatch
 from coproduce.research.panel_models import Material, Panel, PanelSurvey, SurveyInvitation
-from coproduce.web.decorators import role_required
 
 STUDY_ROLES = access.STUDY_ROLES
 COORDINATOR = (Role.COORDINATOR,)
@@ -49,17 +50,18 @@ def panel_home(request):
 
 
 def _survey_page(request, invitation: SurveyInvitation, *, done_url: str):
-    errors: dict = {}
-    if request.method == "POST":
+    questions = invitation.survey.questions
+    form = SurveyAnswersForm(request.POST or None, questions)
+    if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
                 panel.submit(
                     invitation,
-                    {q["id"]: request.POST.get(q["id"], "") for q in invitation.survey.questions},
+                    {q["id"]: form.cleaned_data[q["id"]] for q in questions},
                     by=request.user,
                 )
         except ValidationError as exc:
-            errors = exc.message_dict
+            show_service_error(request, exc, form)
         except LinkRefused:
             return redirect(done_url)
         else:
@@ -72,10 +74,10 @@ def _survey_page(request, invitation: SurveyInvitation, *, done_url: str):
             "survey": survey,
             "version": survey.version,
             "paragraphs": [p for p in survey.version.content.split("\n\n") if p.strip()],
-            "errors": errors,
+            "form": form,
             "posted": request.POST,
         },
-        status=400 if errors else 200,
+        status=400 if form.errors else 200,
     )
 
 
@@ -245,7 +247,7 @@ def batch_action(request, slug: str, pk: int | None = None, action: str = "creat
                 else:
                     raise Http404("No such action.")
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        show_service_error(request, exc)
     except PermissionDenied:
         raise Http404("No such batch.") from None
     return redirect("research:incentives", slug=study.slug)
@@ -258,7 +260,7 @@ def batch_csv(request, slug: str, pk: int):
     try:
         text = incentives.batch_csv(batch, by=request.user)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        show_service_error(request, exc)
         return redirect("research:incentives", slug=study.slug)
     response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="payments-{study.slug}-{batch.pk}.csv"'

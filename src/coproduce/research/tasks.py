@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coproduce.checkins.tasks_compat import task
+from coproduce.platform.tasks import task
 from coproduce.research import incentives
 
 

@@ -22,6 +22,7 @@ from coproduce.audit.services import record
 from coproduce.checkins.tokens import LinkRefused
 from coproduce.people.models import Patient, Role
 from coproduce.platform import clock
+from coproduce.platform.http import role_required, show_service_error
 from coproduce.research import (
     access,
     consent,
@@ -31,6 +32,7 @@ from coproduce.research import (
     screening,
     workspace,
 )
+from coproduce.research.forms import ConsentSignForm
 from coproduce.research.models import ConsentDocument, Signer
 from coproduce.research.participants import (
     ContactOutcome,
@@ -38,14 +40,9 @@ from coproduce.research.participants import (
     Status,
     WithdrawalScope,
 )
-from coproduce.web.decorators import role_required
 
 STUDY_ROLES = access.STUDY_ROLES
 COORDINATOR = (Role.COORDINATOR,)
-
-
-def _errors(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
 
 
 @role_required(*STUDY_ROLES)
@@ -127,7 +124,7 @@ def screen(request, slug: str):
         with transaction.atomic():
             participant = screening.screen(study, patient, by=request.user)
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        show_service_error(request, exc)
         return redirect("research:screening", slug=study.slug)
     return redirect("research:participant", slug=study.slug, pk=participant.pk)
 
@@ -241,7 +238,7 @@ def participant_action(request, slug: str, pk: int, action: str):
         with transaction.atomic():
             messages.success(request, _act(request, participant, action))
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        show_service_error(request, exc)
     return redirect("research:participant", slug=study.slug, pk=participant.pk)
 
 
@@ -277,7 +274,7 @@ def sign_off(request, slug: str, pk: int):
         with transaction.atomic():
             sent = consent.sign_off(document, by=request.user)
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        show_service_error(request, exc)
     else:
         messages.success(
             request,
@@ -309,20 +306,20 @@ def consent_sign(request, token: str):
         if exc.reason == "completed":
             return redirect("consent-done", token=token)
         return _refused(request, exc)
-    errors: dict = {}
-    if request.method == "POST":
+    form = ConsentSignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
                 consent.sign(
                     link,
-                    typed_name=request.POST.get("typed_name", ""),
-                    agreed=request.POST.get("agreed") == "yes",
+                    typed_name=form.cleaned_data["typed_name"],
+                    agreed=form.cleaned_data["agreed"],
                     device=request.META.get("HTTP_USER_AGENT", ""),
                     ip=request.META.get("REMOTE_ADDR"),
                     now=now,
                 )
         except ValidationError as exc:
-            errors = exc.message_dict
+            show_service_error(request, exc, form)
         except LinkRefused:
             return redirect("consent-done", token=token)
         else:
@@ -335,10 +332,10 @@ def consent_sign(request, token: str):
             "document": document,
             "paragraphs": [p for p in document.body.split("\n\n") if p.strip()],
             "study": document.study,
-            "errors": errors,
+            "form": form,
             "typed_name": request.POST.get("typed_name", ""),
         },
-        status=400 if errors else 200,
+        status=400 if form.errors else 200,
     )
 
 

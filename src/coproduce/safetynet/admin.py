@@ -7,8 +7,8 @@ import json
 from django.contrib import admin
 from django.utils.html import format_html
 
+from coproduce.platform.admin import ReadOnlyAdmin
 from coproduce.safetynet.models import Rule
-from coproduce.web.admin_mixins import ReadOnlyAdmin
 
 
 @admin.register(Rule)

@@ -16,7 +16,8 @@ from typing import Any
 from coproduce.audit.models import AuditEvent
 from coproduce.audit.services import audit_event
 from coproduce.platform import clock
-from coproduce.safetynet.models import Alert, Priority
+from coproduce.platform.models import Priority
+from coproduce.safetynet.models import Alert
 
 # How soon the team must acknowledge an alert. These become per-site settings later (a Site
 # field, added by the lead); until then every site uses the same times. Routine follows

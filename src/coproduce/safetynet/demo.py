@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from coproduce.batch import Batch, Ref
 from coproduce.checkins.models import Score
 from coproduce.demo import DemoContext
 from coproduce.people.models import CLINICAL_ROLES, CareTeamMembership, Patient
+from coproduce.platform.batch import Batch, Ref
+from coproduce.platform.models import Priority
 from coproduce.safetynet.alerts import URGENT_ACK_MINUTES, plan_alert
 from coproduce.safetynet.engine import BUILTIN_CRISIS, CRISIS_RULE_ID, evaluate_and_record
-from coproduce.safetynet.models import Alert, AlertStatus, PatientMessage, Priority, Rule
+from coproduce.safetynet.models import Alert, AlertStatus, PatientMessage, Rule
 from coproduce.safetynet.rules import sync_rules
 
 ALERTS_WANTED = 6

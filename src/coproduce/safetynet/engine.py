@@ -23,10 +23,11 @@ from django.utils.translation import gettext_noop
 
 from coproduce.audit.models import AuditEvent
 from coproduce.audit.services import audit_event
-from coproduce.batch import Batch, Ref, ref_or_value
 from coproduce.checkins.models import CheckinResponse, Score
 from coproduce.instruments.library import get_definition
 from coproduce.platform import clock, crisis
+from coproduce.platform.batch import Batch, Ref, ref_or_value
+from coproduce.platform.models import Notification, Priority
 from coproduce.safetynet.alerts import URGENT_ACK_MINUTES, ack_due, plan_alert
 from coproduce.safetynet.expressions import calls, evaluate
 from coproduce.safetynet.facts import (
@@ -39,7 +40,7 @@ from coproduce.safetynet.facts import (
     number,
     parsed,
 )
-from coproduce.safetynet.models import Alert, Notification, PatientMessage, Priority
+from coproduce.safetynet.models import Alert, PatientMessage
 from coproduce.safetynet.recipients import Address, who_hears
 from coproduce.safetynet.rules import PLACEHOLDER, PRIORITIES
 from coproduce.safetynet.texts import keyed, reason_shown, shown

@@ -17,9 +17,9 @@ from typing import Any
 from django.db import connection
 from django.db.models import Q
 
-from coproduce.batch import prepared_cursor
 from coproduce.checkins.models import CheckinResponse, Enrollment, Program, Score
 from coproduce.people.models import Patient
+from coproduce.platform.batch import prepared_cursor
 from coproduce.safetynet.expressions import calls, parse
 from coproduce.safetynet.models import Alert, AlertStatus, Rule, Snooze
 from coproduce.safetynet.recipients import (

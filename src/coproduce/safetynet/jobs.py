@@ -15,8 +15,9 @@ from coproduce.audit.services import record
 from coproduce.checkins.models import Enrollment
 from coproduce.people.models import Patient
 from coproduce.platform import clock
+from coproduce.platform.models import Priority
 from coproduce.safetynet.alerts import URGENT_ACK_MINUTES, raise_alert
-from coproduce.safetynet.models import Alert, AlertStatus, Priority, Rule
+from coproduce.safetynet.models import Alert, AlertStatus, Rule
 from coproduce.safetynet.reach import tell
 
 # After the nurses (level 0) come the clinicians (1), then the whole team (2).

@@ -1,10 +1,11 @@
-"""Safety-net rules, the messages patients see, alerts to care teams, and the outbox."""
+"""Safety-net rules, the messages patients see and alerts to care teams."""
 
 from __future__ import annotations
 
 from django.db import models
 
 from coproduce.platform import clock
+from coproduce.platform.models import Priority
 
 
 class Rule(models.Model):
@@ -59,12 +60,6 @@ class PatientMessage(models.Model):
         if not self.texts:
             return {part: getattr(self, part) for part in PARTS}
         return shown(self.texts)
-
-
-class Priority(models.IntegerChoices):
-    URGENT = 1, "Urgent"
-    SOON = 2, "Soon"
-    ROUTINE = 3, "Routine"
 
 
 class AlertStatus(models.TextChoices):
@@ -138,58 +133,3 @@ class Snooze(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_id} snoozed for {self.patient_id} until {self.until:%Y-%m-%d}"
-
-
-class NotificationStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    # Refused for good (the server answered 5xx for this message): never retried.
-    FAILED = "failed", "Failed"
-
-
-class Notification(models.Model):
-    """An outbox row: written in the same transaction as the event that caused it.
-
-    The worker claims rows in priority order (urgent first) with `SELECT ... FOR UPDATE SKIP
-    LOCKED`, sends them, and on a passing failure schedules a retry with backoff. A
-    notification is never dropped; one that keeps failing or was refused for good gets
-    `failed_at` (see `checkins.delivery` and docs/checkins.md, "When sending fails").
-    """
-
-    channel = models.CharField(max_length=8, help_text="email or sms")
-    to = models.CharField(max_length=254)
-    subject = models.CharField(max_length=200, blank=True)
-    body = models.TextField()
-    purpose = models.CharField(max_length=40, help_text="invitation, reminder, alert, escalation")
-    dedupe_key = models.CharField(max_length=120, unique=True)
-    patient = models.ForeignKey(
-        "people.Patient", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    # Claimed in this order: urgent alerts and their escalations before invitations.
-    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.ROUTINE)
-    attachment_name = models.CharField(max_length=120, blank=True, help_text="e-mail only")
-    attachment_type = models.CharField(max_length=80, blank=True)
-    attachment = models.BinaryField(null=True, blank=True)
-    alert = models.ForeignKey(
-        Alert, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
-    )
-    status = models.CharField(
-        max_length=8, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
-    )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=clock.now, db_index=True)
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    claimed_by = models.CharField(max_length=100, blank=True, help_text="worker host:pid")
-    last_error = models.TextField(blank=True)
-    # Set once: when the server refused it for good (status failed), or when it had failed
-    # FAILING_AFTER_ATTEMPTS times and is still being retried (status pending).
-    failed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=clock.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["status", "priority", "next_attempt_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.purpose} by {self.channel} ({self.status})"

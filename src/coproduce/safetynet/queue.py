@@ -19,7 +19,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from coproduce.people.models import User
-from coproduce.safetynet.models import Alert, AlertStatus, Priority
+from coproduce.platform.models import Priority
+from coproduce.safetynet.models import Alert, AlertStatus
 
 PAGE_SIZE = 50
 

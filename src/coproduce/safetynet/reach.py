@@ -20,14 +20,9 @@ from django.utils.translation import gettext_lazy as _
 from coproduce.audit.services import record
 from coproduce.people.models import CARE_ROLES, PATIENT_SIDE_ROLES, Site
 from coproduce.platform.mail import refused_for_good
+from coproduce.platform.models import Notification, NotificationStatus, Priority
 from coproduce.safetynet.engine import notify
-from coproduce.safetynet.models import (
-    Alert,
-    AlertStatus,
-    Notification,
-    NotificationStatus,
-    Priority,
-)
+from coproduce.safetynet.models import Alert, AlertStatus
 from coproduce.safetynet.recipients import (
     Address,
     Contacts,
@@ -121,13 +116,16 @@ def send_test_alert(*, actor: Any, site: Site, now: dt.datetime) -> list[Address
     return addresses
 
 
-def escalate_failed_send(notification: Notification, exc: BaseException, now: dt.datetime) -> bool:
-    """After a failed send: an urgent alert's message refused for good or failing again and
-    again escalates like a missing address, unless another message of that alert was
-    delivered or is still to be tried (an early escalation is the safe way to err)."""
+def escalate_failed_send(
+    sender: object, *, notification: Notification, error: BaseException, now: dt.datetime, **_: Any
+) -> bool:
+    """After a failed send (the outbox's `send_failed`, connected in SafetynetConfig.ready): an
+    urgent alert's message refused for good or failing again and again escalates like a
+    missing address, unless another message of that alert was delivered or is still to be
+    tried (an early escalation is the safe way to err)."""
     if notification.alert_id is None or notification.purpose not in URGENT_PURPOSES:
         return False
-    if notification.attempts < URGENT_SEND_ATTEMPTS and not refused_for_good(exc):
+    if notification.attempts < URGENT_SEND_ATTEMPTS and not refused_for_good(error):
         return False
     others = Notification.objects.filter(
         alert_id=notification.alert_id, purpose__in=URGENT_PURPOSES
@@ -137,7 +135,7 @@ def escalate_failed_send(notification: Notification, exc: BaseException, now: dt
     alert = Alert.objects.select_related("patient", "care_team__site").get(pk=notification.alert_id)
     if alert.status != AlertStatus.OPEN:
         return False  # a person has it already
-    return mark_unreached(alert, why=f"sending failed: {type(exc).__name__}", now=now)
+    return mark_unreached(alert, why=f"sending failed: {type(error).__name__}", now=now)
 
 
 def unreached_banner(user: Any) -> int:

@@ -20,17 +20,10 @@ from typing import Any
 
 from django.db import connection
 
-from coproduce.batch import prepared_cursor
-from coproduce.checkins.sms import delivers_to_people
-from coproduce.people.models import (
-    CARE_ROLES,
-    CareTeam,
-    CareTeamMembership,
-    Channel,
-    Role,
-    Site,
-    User,
-)
+from coproduce.people.models import CARE_ROLES, CareTeam, CareTeamMembership, Role, Site, User
+from coproduce.platform.batch import prepared_cursor
+from coproduce.platform.models import Channel
+from coproduce.platform.sms import delivers_to_people
 
 CONTACT_KINDS = frozenset({"member", "contact", "admin"})
 

@@ -12,8 +12,9 @@ from django.db.models import Q
 
 from coproduce.platform import clock
 from coproduce.platform.catalogue import noop_module_source
+from coproduce.platform.models import Priority
 from coproduce.safetynet.expressions import FUNCTIONS, ConditionError, parse
-from coproduce.safetynet.models import Priority, Rule
+from coproduce.safetynet.models import Rule
 
 RULES_DIR = Path(__file__).parent / "rules"
 PROGRAMS = frozenset({"opioid-taper", "ra-registry", "ibd", "cf"})

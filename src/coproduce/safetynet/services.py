@@ -15,8 +15,9 @@ from coproduce.audit.services import record
 from coproduce.checkins.models import CheckinResponse, Score
 from coproduce.people.models import CARE_ROLES, CareTeam, User
 from coproduce.platform import clock
+from coproduce.platform.models import Priority
 from coproduce.safetynet.engine import CRISIS_RULE_ID, notify
-from coproduce.safetynet.models import Alert, AlertStatus, Priority, Snooze
+from coproduce.safetynet.models import Alert, AlertStatus, Snooze
 from coproduce.safetynet.recipients import user_address
 
 MAX_SNOOZE_DAYS = 30  # UAB let nurses snooze an expected symptom for up to a month

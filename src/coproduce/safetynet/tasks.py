@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from coproduce.checkins.tasks_compat import task
+from coproduce.platform.tasks import task
 from coproduce.safetynet import jobs
 
 

@@ -18,9 +18,10 @@ from django.views.decorators.http import require_POST
 from coproduce.audit.services import record
 from coproduce.people.models import CARE_ROLES, Site
 from coproduce.platform import clock
+from coproduce.platform.http import role_required, show_service_error
+from coproduce.platform.models import Priority
 from coproduce.safetynet import explain, queue, reach, services
-from coproduce.safetynet.models import AlertStatus, Priority
-from coproduce.web.decorators import role_required
+from coproduce.safetynet.models import AlertStatus
 
 CARE = CARE_ROLES
 
@@ -35,10 +36,10 @@ def _without_page(query: QueryDict) -> str:
     return rest.urlencode()
 
 
-def _queue(request, *, error: str = "", status: int = 200):
+def _queue(request, *, status: int = 200):
     user, now = request.user, clock.now()
     teams = list(user.care_teams.select_related("site").order_by("name"))
-    context: dict = {"error": error, "burden_days": services.BURDEN_DAYS}
+    context: dict = {"burden_days": services.BURDEN_DAYS}
     if request.GET.get("show") == "resolved":
         resolved = list(
             services.alerts_visible_to(user)
@@ -100,7 +101,8 @@ def acknowledge_selected(request):
             )
     except ValidationError as exc:
         request.GET = query  # show the queue as it was
-        return _queue(request, error=" ".join(exc.messages), status=400)
+        show_service_error(request, exc)
+        return _queue(request, status=400)
     messages.success(
         request,
         ngettext("%(n)d alert acknowledged.", "%(n)d alerts acknowledged.", len(done))
@@ -115,7 +117,7 @@ def _tel(phone: str) -> str:
     return f"tel:{digits[0]}{digits[1:].replace('+', '')}" if digits else ""
 
 
-def _detail(request, alert, *, error: str = "", status: int = 200):
+def _detail(request, alert, *, status: int = 200):
     response = alert.response
     patient = alert.patient
     zone = patient.care_team.site.zone
@@ -154,7 +156,6 @@ def _detail(request, alert, *, error: str = "", status: int = 200):
             "members": list(services.team_members(alert.care_team_id)),
             "max_snooze": services.MAX_SNOOZE_DAYS,
             "zone": zone,
-            "error": error,
         },
         status=status,
     )
@@ -172,7 +173,8 @@ def _act(request, pk: int, action, done: str):
             action(alert)
     except ValidationError as exc:
         alert.refresh_from_db()
-        return _detail(request, alert, error=" ".join(exc.messages), status=400)
+        show_service_error(request, exc)
+        return _detail(request, alert, status=400)
     messages.success(request, done)
     return redirect("alert-detail", pk=alert.pk)
 
@@ -241,7 +243,7 @@ def site_test_alert(request, pk: int):
         with transaction.atomic():
             sent = reach.send_test_alert(actor=request.user, site=site, now=clock.now())
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        show_service_error(request, exc)
     else:
         to = ", ".join(a.to for a in sent)
         messages.success(

@@ -17,7 +17,8 @@ from django.utils import timezone
 from coproduce.checkins.models import CheckinResponse, Score
 from coproduce.people.models import Patient
 from coproduce.platform import charts, clock
-from coproduce.safetynet.models import Alert, AlertStatus, Priority
+from coproduce.platform.models import Priority
+from coproduce.safetynet.models import Alert, AlertStatus
 from coproduce.visits import clinical, collaborate
 from coproduce.visits.models import (
     Appointment,

@@ -16,7 +16,8 @@ from django.utils import timezone
 from coproduce.checkins.models import CheckinResponse, Score
 from coproduce.people.models import User
 from coproduce.platform import clock
-from coproduce.safetynet.models import Alert, AlertStatus, Notification, Priority
+from coproduce.platform.models import Notification, Priority
+from coproduce.safetynet.models import Alert, AlertStatus
 from coproduce.visits import clinical, collaborate
 from coproduce.visits.dashboard import NO_CONCERN, PREVISIT, previsit_answers
 from coproduce.visits.models import (

@@ -19,7 +19,7 @@ from coproduce.checkins.models import OPEN_STATUSES, Invitation, InvitationStatu
 from coproduce.checkins.outbox import notify, recipient_for
 from coproduce.people.models import Patient, User
 from coproduce.platform import charts, clock
-from coproduce.safetynet.models import Notification
+from coproduce.platform.models import Notification
 from coproduce.visits import clinical
 from coproduce.visits.models import (
     Appointment,

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from coproduce.audit.services import record as audit
 from coproduce.people.access import can_answer_for, get_patient_for, hidden_from_proxy
 from coproduce.people.models import CARE_ROLES, CLINICAL_ROLES, PATIENT_SIDE_ROLES, Role
+from coproduce.platform.http import role_required, show_service_error
 from coproduce.visits import collaborate, planning, records, services
 from coproduce.visits import dashboard as dashboard_data
 from coproduce.visits.forms import CommentForm, VisitRecordForm
@@ -29,7 +30,6 @@ from coproduce.visits.models import (
     VisitRequest,
     VisitRequestStatus,
 )
-from coproduce.web.decorators import role_required
 
 
 @login_required
@@ -72,7 +72,7 @@ def request_visit(request, registry_id: str):
                 actor=request.user, patient=patient, text=request.POST.get("text", "")
             )
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        show_service_error(request, error)
         return redirect("visits:dashboard", registry_id=registry_id)
     when = f"{visit_request.target_by:%A %-d %B}"
     if created:
@@ -120,7 +120,7 @@ def remind(request, pk: int):
                 actor=request.user, appointment=appointment
             )
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        show_service_error(request, error)
     else:
         who = appointment.patient.display_name
         messages.success(
@@ -147,7 +147,7 @@ def update_request(request, pk: int):
                 actor=request.user, visit_request=visit_request, status=status
             )
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        show_service_error(request, error)
     else:
         label = VisitRequestStatus(status).label.lower()
         messages.success(request, f"Request from {visit_request.patient.display_name}: {label}.")
@@ -208,7 +208,7 @@ def record(request, appointment_id: int):
                         messages.success(request, "Saved.")
                     return redirect("visits:record", appointment_id=appointment.pk)
         except ValidationError as error:
-            form.add_error(None, error)
+            show_service_error(request, error, form)
             # The failed save was rolled back, including a record it may have started.
             visit_record = VisitRecord.objects.filter(appointment=appointment).first()
     else:
@@ -279,7 +279,7 @@ def comment(request, appointment_id: int):
                     actor=request.user, visit_record=visit_record, body=form.cleaned_data["body"]
                 )
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            show_service_error(request, error)
         else:
             messages.success(request, "Thank you: your comment is with the care team.")
     else:

@@ -15,9 +15,9 @@ from coproduce.accounts import mfa, oidc
 from coproduce.accounts.login import LoginForm
 from coproduce.accounts.middleware import mfa_exempt
 from coproduce.people.models import Role
+from coproduce.platform.http import role_required
 from coproduce.registry.summary import site_condition_counts
 from coproduce.web import record
-from coproduce.web.decorators import role_required
 
 HOME_BY_ROLE = {
     Role.PATIENT: "my-home",

@@ -33,8 +33,7 @@ from django.db.models import Max
 from django_tasks_db.management.commands.db_worker import Worker as TaskRunner
 from django_tasks_db.models import DBTaskResult
 
-from coproduce.checkins import delivery, tasks
-from coproduce.platform import clock
+from coproduce.platform import clock, delivery, tasks
 from coproduce.web.models import WorkerHeartbeat
 
 log = logging.getLogger(__name__)
@@ -48,9 +47,9 @@ TRANSIENT = (OperationalError, InterfaceError)
 
 def tick(n: int, *, inline: bool = False) -> list[str]:
     """Queue (or, inline, run) the periodic jobs due on minute `n`; return their names."""
-    due = list(tasks.EVERY_MINUTE)
+    due = tasks.minute_jobs()
     if n % 60 == 0:
-        due = list(tasks.EVERY_HOUR) + due
+        due = tasks.hour_jobs() + due
     for job in due:
         if inline:
             job.call()

@@ -1,4 +1,4 @@
-from coproduce.web.templatetags.plain_text import bulleted
+from coproduce.platform.templatetags.plain_text import bulleted
 
 
 def test_it_turns_dash_lines_into_a_list_and_escapes_everything():

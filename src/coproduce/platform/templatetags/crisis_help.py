@@ -8,7 +8,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from coproduce.platform import crisis
-from coproduce.web.templatetags.plain_text import with_tel_links
+from coproduce.platform.templatetags.plain_text import with_tel_links
 
 register = template.Library()
 

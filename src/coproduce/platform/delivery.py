@@ -30,14 +30,12 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import InterfaceError, OperationalError, transaction
 from django.db import connection as db_connection
 from django.db.models import F, Q, QuerySet
+from django.dispatch import Signal
 
-from coproduce.checkins.sms import send_sms
-from coproduce.checkins.tokens import scrub_links
-from coproduce.people.models import Channel
 from coproduce.platform import clock
 from coproduce.platform.mail import refused_for_good
-from coproduce.safetynet.models import Notification, NotificationStatus, Priority
-from coproduce.safetynet.reach import escalate_failed_send
+from coproduce.platform.models import Channel, Notification, NotificationStatus, Priority
+from coproduce.platform.sms import send_sms
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +45,26 @@ MAX_BACKOFF = dt.timedelta(hours=6)
 URGENT_MAX_BACKOFF = dt.timedelta(minutes=5)
 FAILING_AFTER_ATTEMPTS = 3
 RECORD_RETRY_WAITS = (0.5, 1, 2, 4, 8)  # seconds
+
+# The floor knows no app: the apps whose messages need it hook in, in their ready().
+# Sent once per failed row, in a transaction of its own, with notification=, error=, now=
+# (the safety net escalates an urgent alert whose message reaches nobody).
+send_failed = Signal()
+# Functions that take secrets (check-in and reset links) out of a body once it is sent, so
+# the database keeps digests only (checkins.tokens.scrub_links).
+_scrubbers: list[Callable[[str], str]] = []
+
+
+def scrub_after_sending(scrub: Callable[[str], str]) -> None:
+    """Apply `scrub` to every body once it is sent."""
+    if scrub not in _scrubbers:
+        _scrubbers.append(scrub)
+
+
+def _scrubbed(body: str) -> str:
+    for scrub in _scrubbers:
+        body = scrub(body)
+    return body
 
 
 def backoff(attempts: int, priority: int = Priority.ROUTINE) -> dt.timedelta:
@@ -163,7 +181,7 @@ def _record(
         if exc is None:
             n.status = NotificationStatus.SENT
             n.sent_at = now
-            n.body = scrub_links(n.body)
+            n.body = _scrubbed(n.body)
             n.attachment = None  # the attachment's owner keeps the original (e.g. the consent)
             counts["sent"] += 1
             continue
@@ -195,8 +213,8 @@ def _record(
     )
     for n, exc in zip(rows, outcomes, strict=True):
         if exc is not None:
-            with transaction.atomic():  # an urgent alert whose message reaches nobody
-                escalate_failed_send(n, exc, now)
+            with transaction.atomic():
+                send_failed.send(Notification, notification=n, error=exc, now=now)
     return counts
 
 

@@ -42,7 +42,7 @@ class FileBackend:
 
 
 class LocmemBackend:
-    """Keep messages in `coproduce.checkins.sms.outbox` (tests)."""
+    """Keep messages in `coproduce.platform.sms.outbox` (tests)."""
 
     def send(self, to: str, body: str) -> None:
         outbox.append({"to": to, "body": body})
@@ -50,9 +50,9 @@ class LocmemBackend:
 
 def default_backend() -> str:
     return {
-        "test": "coproduce.checkins.sms.LocmemBackend",
-        "demo": "coproduce.checkins.sms.ConsoleBackend",
-    }.get(settings.MODE, "coproduce.checkins.sms.FileBackend")
+        "test": "coproduce.platform.sms.LocmemBackend",
+        "demo": "coproduce.platform.sms.ConsoleBackend",
+    }.get(settings.MODE, "coproduce.platform.sms.FileBackend")
 
 
 @cache

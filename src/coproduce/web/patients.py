@@ -1,4 +1,6 @@
-"""Pages about patients: every read goes through the access helpers and is audited."""
+"""Pages about patients: each patient-side home page, the care team's list and the patient
+page. They draw on check-ins and visits, so they live in the face, not in `people`; every
+read goes through people's access helpers and is audited."""
 
 from __future__ import annotations
 
@@ -14,8 +16,8 @@ from coproduce.people.access import get_patient_for, may_download_record, patien
 from coproduce.people.models import CARE_ROLES, Role
 from coproduce.people.services import patient_summary
 from coproduce.platform import clock
+from coproduce.platform.http import role_required
 from coproduce.visits.records import latest_shared
-from coproduce.web.decorators import role_required
 
 
 @role_required(Role.PATIENT)

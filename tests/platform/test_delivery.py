@@ -9,9 +9,10 @@ import threading
 import pytest
 from django.db import connection
 
-from coproduce.checkins import delivery
+from coproduce.platform import delivery
+from coproduce.platform.models import Notification, NotificationStatus, Priority
 from coproduce.safetynet.engine import notify
-from coproduce.safetynet.models import Alert, Notification, NotificationStatus, Priority
+from coproduce.safetynet.models import Alert
 from coproduce.safetynet.recipients import Address
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)

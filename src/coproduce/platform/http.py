@@ -1,0 +1,51 @@
+"""HTTP helpers every app may use: role-restricted views, and the one way a page shows what a
+service refused."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.forms import BaseForm
+from django.http import Http404, HttpRequest
+
+# The tag of an error message that says a service refused an action: the error summary then
+# says that nothing was changed (the caller's transaction was rolled back).
+REFUSED = "refused"
+
+
+def role_required(*roles: str):
+    """Allow only the given roles; anyone else gets a 404, like a page that does not exist."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.user.role not in roles:
+                raise Http404("Not found.")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def show_service_error(
+    request: HttpRequest, error: ValidationError, form: BaseForm | None = None
+) -> None:
+    """Show a service's ValidationError in the page's error summary
+    (`platform/_error_summary.html`), whether the view draws the page again or redirects.
+
+    With the form the page draws again, each message goes beside the field it names (the
+    rest above the form); otherwise the messages become one error message, shown by the
+    summary on the next page drawn: this one, or the one a redirect leads to.
+    """
+    if form is None:
+        messages.error(request, " ".join(error.messages), extra_tags=REFUSED)
+    elif hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
