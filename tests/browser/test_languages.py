@@ -73,6 +73,12 @@ def test_a_spanish_patient_reads_her_red_flag_answer_and_crisis_lines_in_spanish
     try:
         page.goto(f"/c/{token}/{review.number}/")
         assert page.locator("h1").inner_text() == "Revise sus respuestas"
+        # The live counter writes numbers as Spanish does, on an English phone too.
+        page.locator("#free_text").fill("Hola")
+        assert page.locator("#free_text-count").inner_text().startswith(
+            "4 de 4000 caracteres usados."
+        )
+        page.locator("#free_text").fill("")
         page.get_by_role("button", name="Enviar a mi equipo de atención").click()
         page.wait_for_load_state("domcontentloaded")
         crisis = page.locator("section.crisis")
@@ -135,6 +141,7 @@ def test_paciente_answers_her_weekly_check_in_in_spanish_and_reads_the_reply_in_
         assert "¿Qué tan cómodo/a se siente con su dosis actual" in asked
         assert "síntomas de abstinencia" in asked
         assert "comfortable" not in asked and "withdrawal" not in asked  # not a word of English
+        assert page.locator("span.role").inner_text() == "(Paciente)"  # her role too
         check(page, "checkin-review-es")
         page.get_by_role("button", name="Enviar a mi equipo de atención").click()
         page.wait_for_load_state("domcontentloaded")

@@ -20,18 +20,18 @@ from coproduce.platform.stamps import UpdatedAt
 
 
 class Role(models.TextChoices):
-    CLINICIAN = "clinician", "Clinician"
-    NURSE = "nurse", "Nurse"
-    COORDINATOR = "coordinator", "Research coordinator"
-    RESEARCHER = "researcher", "Researcher"
-    QI_LEAD = "qi_lead", "QI lead"
-    INVESTIGATOR = "investigator", "Principal investigator"
-    STATISTICIAN = "statistician", "Unblinded statistician"
-    REGISTRY_ADMIN = "registry_admin", "Registry admin"
-    PATIENT = "patient", "Patient"
-    FAMILY = "family", "Parent, guardian or family member"
+    CLINICIAN = "clinician", _("Clinician")
+    NURSE = "nurse", _("Nurse")
+    COORDINATOR = "coordinator", _("Research coordinator")
+    RESEARCHER = "researcher", _("Researcher")
+    QI_LEAD = "qi_lead", _("QI lead")
+    INVESTIGATOR = "investigator", _("Principal investigator")
+    STATISTICIAN = "statistician", _("Unblinded statistician")
+    REGISTRY_ADMIN = "registry_admin", _("Registry admin")
+    PATIENT = "patient", _("Patient")
+    FAMILY = "family", _("Parent, guardian or family member")
     # A member of a study's patient advisory panel (research.PanelMember): no patient record.
-    PANELIST = "panelist", "Patient advisory panel member"
+    PANELIST = "panelist", _("Patient advisory panel member")
 
 
 # Every set of roles is declared here, once; other apps import these names.

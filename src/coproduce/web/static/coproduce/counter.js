@@ -8,9 +8,12 @@
     if (!out || !max) return;
     var count = area.getAttribute("data-count-text") || "[used] of [max] characters used.";
     var full = area.getAttribute("data-full-text") || "";
+    // Numbers as the page's language writes them (4000 in Spanish, 4 000 in Swedish), not
+    // as the browser's: a Spanish patient may read on an English phone.
+    var lang = document.documentElement.lang || undefined;
     function update() {
       var used = area.value.length;
-      var text = count.replace("[used]", used.toLocaleString()).replace("[max]", max.toLocaleString());
+      var text = count.replace("[used]", used.toLocaleString(lang)).replace("[max]", max.toLocaleString(lang));
       out.textContent = used >= max && full ? text + " " + full : text;
       out.classList.toggle("over", used >= max);
     }
