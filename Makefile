@@ -54,9 +54,10 @@ pytest: pytest-unit pytest-browser
 pytest-unit: $(STAMP)
 	COPRODUCE_MODE=test $(BIN)/pytest -m "not browser" -n $(PYTEST_WORKERS)
 
-# Browser tests run in their own process: they serve pages from a live server thread.
+# Browser tests run in their own processes (one chromium and one live server thread each);
+# each process seeds the demo once and puts it back from a snapshot for every next test.
 pytest-browser: $(STAMP)
-	COPRODUCE_MODE=test $(BIN)/pytest -m browser
+	COPRODUCE_MODE=test $(BIN)/pytest -m browser -n $(PYTEST_WORKERS)
 
 bench: $(STAMP)
 	@echo "See bench/README.md"
