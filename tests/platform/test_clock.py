@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -101,3 +102,14 @@ def test_clinic_today_uses_the_sites_zone(db):
     site.time_zone = "Pacific/Honolulu"
     with clock.frozen(dt.datetime(2027, 6, 1, 5, 0, tzinfo=dt.UTC)):
         assert clock.clinic_today(site) == dt.date(2027, 5, 31)
+
+
+def test_processes_moved_to_an_instant_share_one_anchor(monkeypatch):
+    """A worker started minutes after the web process must read the same moved time."""
+    monkeypatch.delenv(clock.ANCHOR_ENV, raising=False)
+    first = clock.shared_anchor()
+    assert float(os.environ[clock.ANCHOR_ENV]) == first.timestamp()  # children inherit it
+    assert clock.shared_anchor() == first
+    at = dt.datetime(2028, 2, 29, 0, 20, tzinfo=ZoneInfo("Europe/Stockholm"))
+    clock.travel_to(at, since=first - dt.timedelta(minutes=10))  # as in a later child
+    assert dt.timedelta(minutes=10) <= clock.now() - at < dt.timedelta(minutes=10, seconds=5)

@@ -18,6 +18,7 @@ Two ways to move the clock, both process-wide (a live test server thread sees th
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -62,18 +63,36 @@ def freeze(at: dt.datetime) -> None:
     _frozen = at.astimezone(dt.UTC)
 
 
-def travel_to(day: dt.date | dt.datetime) -> None:
+def travel_to(day: dt.date | dt.datetime, *, since: dt.datetime | None = None) -> None:
     """Shift the running clock by whole days so that today (UTC) reads `day`; given an
-    aware instant, shift it so that it reads that instant now (and keeps running)."""
+    aware instant, shift it so that it read that instant at the real time `since` (default:
+    now) and keeps running."""
     global _offset, _frozen
     _frozen = None
     real = timezone.now()
     if isinstance(day, dt.datetime):
         if timezone.is_naive(day):
             raise ValueError("travel_to() needs a time-zone aware datetime")
-        _offset = day - real
+        _offset = day - (since or real)
         return
     _offset = dt.timedelta(days=(day - real.date()).days)
+
+
+ANCHOR_ENV = "COPRODUCE_TODAY_ANCHOR"
+
+
+def shared_anchor() -> dt.datetime:
+    """The real instant a moved clock (COPRODUCE_TODAY as an instant) counts from, the same
+    in this process and every process it starts (a worker, a test's subprocess): the first
+    process to ask notes it in the environment its children inherit. Without it each
+    process would read the instant at its own start, minutes apart."""
+    noted = os.environ.get(ANCHOR_ENV, "")
+    try:
+        return dt.datetime.fromtimestamp(float(noted), tz=dt.UTC)
+    except ValueError:
+        real = timezone.now()
+        os.environ[ANCHOR_ENV] = repr(real.timestamp())
+        return real
 
 
 def reset() -> None:

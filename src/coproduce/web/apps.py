@@ -11,4 +11,4 @@ class WebConfig(AppConfig):
         if settings.COPRODUCE_TODAY:
             from coproduce.platform import clock
 
-            clock.travel_to(settings.COPRODUCE_TODAY)
+            clock.travel_to(settings.COPRODUCE_TODAY, since=clock.shared_anchor())
