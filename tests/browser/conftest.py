@@ -57,11 +57,13 @@ _DEMO: dict = {}
 def demo(transactional_db):
     """The whole demo, seeded as of today: seeded by the first test of the day that asks,
     put back from a snapshot of its rows for the next (tests/snapshot.py)."""
+    from django.db import connection
+
     from coproduce.demo import seed_all
     from coproduce.platform import clock
     from tests import snapshot
 
-    key = (clock.today(), connection_vendor())
+    key = (clock.today(), connection.vendor)
     if key not in _DEMO:
         context = seed_all()
         _DEMO.clear()
@@ -70,12 +72,6 @@ def demo(transactional_db):
     tables, context = _DEMO[key]
     snapshot.put_back(tables)
     return pickle.loads(context)  # noqa: S301 (our own pickle, this process)
-
-
-def connection_vendor() -> str:
-    from django.db import connection
-
-    return connection.vendor
 
 
 @pytest.fixture
