@@ -11,6 +11,7 @@ import pytest
 import requests
 from django.core import mail
 from django_otp.oath import totp
+from playwright.sync_api import expect
 
 from coproduce.accounts.models import ClaimMapping
 from coproduce.people.models import Role, User
@@ -35,7 +36,7 @@ def test_enrol_then_log_in_with_the_app_and_with_a_recovery_code(demo, page, req
     secret = page.locator("#totp-secret").inner_text().replace(" ", "")
     page.get_by_label("Code").fill("000000")
     page.get_by_role("button", name="Turn on the second factor").click()
-    assert page.get_by_text("That code is not right").is_visible()
+    expect(page.get_by_text("That code is not right")).to_be_visible()
     time.sleep(1.1)  # django-otp slows the next try by a second after a wrong code
     page.get_by_label("Code").fill(code(secret))
     page.get_by_role("button", name="Turn on the second factor").click()
@@ -82,7 +83,7 @@ def test_forgot_password_by_email(demo, page):
     page.get_by_label("New password", exact=True).fill("a brand new passphrase 9")
     page.get_by_label("New password confirmation").fill("a brand new passphrase 9")
     page.get_by_role("button", name="Save the new password").click()
-    assert page.get_by_text("Your password is changed").is_visible()
+    expect(page.get_by_text("Your password is changed")).to_be_visible()
     check(page, "password-reset-done")
     log_in(page, "nurse", "a brand new passphrase 9")
     assert page.url.endswith("/team/patients/")

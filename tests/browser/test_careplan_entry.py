@@ -1,6 +1,7 @@
 """The nurse enters a medicine and sees the total MME; the patient confirms it and adds a goal."""
 
 from django.db import transaction
+from playwright.sync_api import expect
 
 from tests.browser.conftest import (
     assert_accessible,
@@ -39,9 +40,9 @@ def test_the_nurse_adds_a_medicine_and_the_patient_confirms_it_and_adds_a_goal(d
     screenshot(page, "careplan-medicine-check")
     page.get_by_role("button", name="Save the medicine").click()
     page.wait_for_url(f"**{PLAN}")
-    assert page.get_by_text("Saved: morphine 15 mg").is_visible()
+    expect(page.get_by_text("Saved: morphine 15 mg")).to_be_visible()
     # Adding an opioid is an increase outside any plan: the team's queue gets an alert.
-    assert page.get_by_text("not in the plan").first.is_visible()
+    expect(page.get_by_text("not in the plan").first).to_be_visible()
     total = page.locator("tfoot").inner_text()
     assert "75" in total  # oxycodone 10 mg × 3 = 45, morphine 15 mg × 2 = 30
     assert_accessible(page, "care plan after adding a medicine")
@@ -71,6 +72,6 @@ def test_the_nurse_adds_a_medicine_and_the_patient_confirms_it_and_adds_a_goal(d
     screenshot(page, "careplan-goal-form")
     page.get_by_role("button", name="Save the goal").click()
     page.wait_for_url(f"**{PLAN}")
-    assert page.locator("q", has_text="Walk to the market with my sister").is_visible()
+    expect(page.locator("q", has_text="Walk to the market with my sister")).to_be_visible()
     assert_accessible(page, "care plan with the new goal")
     screenshot(page, "careplan-patient-goal")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from django.core import mail
+from playwright.sync_api import expect
 
 from coproduce.audit.models import AuditEvent
 from coproduce.checkins import outbox
@@ -48,15 +49,17 @@ def test_maria_checks_in_across_two_devices_and_gets_crisis_help(demo, browser, 
     page.goto(path)
     assert "Hello, Maria" in page.locator("h1").inner_text()
     # The link opens on the first question: no intro page to tap through.
-    assert page.get_by_text("Page 1 of 4").is_visible()
+    expect(page.get_by_text("Page 1 of 4")).to_be_visible()
     for item, value in (("peg-1", 6), ("peg-2", 7), ("peg-3", 5)):
         _tap(page, item, value)
     check(page, "checkin-1-start")
     _next(page)
 
     # Maria has no taper plan in the demo: no taper questions; the PHQ-9 is one page.
-    assert page.get_by_text("Page 2 of 4").is_visible()
-    assert page.get_by_text("From here on the questions are about the last 2 weeks").is_visible()
+    expect(page.get_by_text("Page 2 of 4")).to_be_visible()
+    expect(
+        page.get_by_text("From here on the questions are about the last 2 weeks")
+    ).to_be_visible()
     _tap(page, "phq9-1", MORE_THAN_HALF)
     check(page, "checkin-3-phq9")
     # Back without losing answers, then stop halfway.
@@ -71,9 +74,9 @@ def test_maria_checks_in_across_two_devices_and_gets_crisis_help(demo, browser, 
     second = browser.new_context(base_url=live_server.url, **PHONE)
     page = second.new_page()
     page.goto(path)
-    assert page.get_by_text("You have already started").is_visible()
+    expect(page.get_by_text("You have already started")).to_be_visible()
     page.get_by_role("link", name="Carry on").click()
-    assert page.get_by_text("Page 2 of 4").is_visible()
+    expect(page.get_by_text("Page 2 of 4")).to_be_visible()
     assert page.locator('input[name="phq9-1"][value="LA6570-1"]').is_checked()
     _tap(page, "phq9-2", MORE_THAN_HALF)
     for n in (3, 4, 5, 6):
@@ -105,7 +108,7 @@ def test_maria_checks_in_across_two_devices_and_gets_crisis_help(demo, browser, 
     page.wait_for_load_state("domcontentloaded")
 
     crisis = page.locator("section.crisis")
-    assert crisis.is_visible()
+    expect(crisis).to_be_visible()
     assert "Help is available right now" in crisis.inner_text()
     assert "112" in crisis.inner_text()
     reply = page.locator(".reply").first.inner_text()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from playwright.sync_api import expect
+
 from coproduce.checkins import flow
 from coproduce.checkins.models import CheckinResponse
 from coproduce.checkins.scheduling import on_demand
@@ -32,7 +34,7 @@ def test_a_failed_send_says_not_sent_shows_crisis_help_and_can_be_sent_again(
     phone.wait_for_load_state("domcontentloaded")
     crisis = phone.locator("section.crisis").inner_text()
     assert "Help is available right now" in crisis and "NOT been told yet" in crisis
-    assert phone.get_by_text("Your check-in was not sent yet").is_visible()
+    expect(phone.get_by_text("Your check-in was not sent yet")).to_be_visible()
     check(phone, "checkin-not-sent")
     assert CheckinResponse.objects.count() == 0
 

@@ -3,6 +3,8 @@
 import datetime as dt
 import re
 
+from playwright.sync_api import expect
+
 from coproduce.people.models import Patient
 from coproduce.platform import clock
 from coproduce.visits.models import Appointment
@@ -43,10 +45,10 @@ def test_it_shows_the_patient_their_dashboard_on_a_phone(demo, phone):
     phone.get_by_role("link", name="See my scores over time").click()  # from /me/
     assert phone.url.endswith("/patients/CP-DEMOPAT1/dashboard/")
     assert phone.locator("h1").inner_text().startswith("Maria Lindqvist")
-    assert phone.get_by_text("Walking my dog every morning").is_visible()
-    assert phone.get_by_text("since the last visit").first.is_visible()
+    expect(phone.get_by_text("Walking my dog every morning")).to_be_visible()
+    expect(phone.get_by_text("since the last visit").first).to_be_visible()
     phone.get_by_text("Show PHQ-9 as a table").click()
-    assert phone.get_by_role("table").first.is_visible()
+    expect(phone.get_by_role("table").first).to_be_visible()
     check(phone, "dashboard-patient-phone")
     for part in ("concern", "now", "trends"):
         phone.locator(f".{part}").screenshot(path=str(SCREENSHOTS / f"phone-{part}.png"))
@@ -57,7 +59,7 @@ def test_it_lets_a_patient_ask_to_be_seen(demo, phone):
     phone.goto("/patients/CP-DEMOPAT1/dashboard/")
     phone.get_by_label("What is happening?").fill("The new dose is not working")
     phone.get_by_role("button", name="I'm not doing well: ask to be seen").click()
-    assert phone.get_by_text("Your care team has your request").is_visible()
+    expect(phone.get_by_text("Your care team has your request")).to_be_visible()
     check(phone, "dashboard-asked-phone")
 
 
@@ -65,11 +67,11 @@ def test_it_shows_the_clinician_the_same_dashboard_on_a_desktop(demo, page):
     history("CP-DEMOPAT1")
     log_in(page, "clinician")
     page.goto("/patients/CP-DEMOPAT1/dashboard/")
-    assert page.get_by_text("Walking my dog every morning").is_visible()
+    expect(page.get_by_text("Walking my dog every morning")).to_be_visible()
     assert page.locator("svg.trend").count() >= 2  # one chart per scored instrument
     check(page, "dashboard-clinician-desktop")
     page.get_by_role("link", name="Visit mode: large text to read together").click()
-    assert page.get_by_role("heading", name="What matters most today").is_visible()
+    expect(page.get_by_role("heading", name="What matters most today")).to_be_visible()
     check(page, "dashboard-visit-mode-desktop")
 
 
@@ -108,7 +110,7 @@ def test_the_one_page_summary_fits_whatever_the_data(transactional_db, page):
     page.get_by_role("button", name="Log in").click()
     page.goto(f"/patients/{case.patient.registry_id}/dashboard/")
     # On screen everything is there: the whole concern, every medicine and goal.
-    assert page.get_by_text(case.concern[-40:]).is_visible()
+    expect(page.get_by_text(case.concern[-40:])).to_be_visible()
     assert page.locator("table.meds tbody tr").count() == 12
     page.emulate_media(media="print")
     for paper, width in PAPER_WIDTHS.items():
@@ -122,9 +124,9 @@ def test_the_one_page_summary_fits_whatever_the_data(transactional_db, page):
         assert pdf_pages(page, paper) == 1, f"more than one {paper} page"
     screenshot(page, "dashboard-print-worst-case")
     # What the page could not hold is counted, and the reader is sent to the screen for it.
-    assert page.get_by_text("and 6 more medicines").is_visible()
-    assert page.get_by_text("and 2 more goals").first.is_visible()
-    assert page.get_by_text("shortened to fit one page").is_visible()
+    expect(page.get_by_text("and 6 more medicines")).to_be_visible()
+    expect(page.get_by_text("and 2 more goals").first).to_be_visible()
+    expect(page.get_by_text("shortened to fit one page")).to_be_visible()
     assert not page.get_by_text(case.concern[-40:]).is_visible()
 
 
@@ -133,7 +135,7 @@ def test_it_shows_a_parent_their_childs_dashboard(demo, phone):
     log_in(phone, "parent")
     phone.goto("/patients/CP-DEMOKID1/dashboard/")
     assert phone.locator("h1").inner_text().startswith("Ella Karlsson")
-    assert phone.get_by_role("button", name="I'm not doing well: ask to be seen").is_visible()
+    expect(phone.get_by_role("button", name="I'm not doing well: ask to be seen")).to_be_visible()
     check(phone, "dashboard-parent-phone")
     response = phone.goto("/patients/CP-DEMOPAT1/dashboard/")
     assert response is not None and response.status == 404
@@ -143,5 +145,5 @@ def test_it_gives_the_team_a_previsit_list_with_a_reminder_button(demo, page):
     log_in(page, "clinician")
     page.goto("/team/previsit/")
     assert page.locator("h1").inner_text() == "Pre-visit planning"
-    assert page.get_by_text("Maria Lindqvist").first.is_visible()  # booked tomorrow in demo
+    expect(page.get_by_text("Maria Lindqvist").first).to_be_visible()  # booked tomorrow in demo
     check(page, "previsit-desktop")

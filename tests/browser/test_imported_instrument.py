@@ -41,9 +41,7 @@ def _next(page) -> None:
 def test_alice_answers_an_imported_instrument_with_a_date_and_a_calculation(
     demographics, phone, world
 ):
-    invitation = on_demand(
-        world.alice, [demographics], now=clock.now() - dt.timedelta(minutes=1)
-    )
+    invitation = on_demand(world.alice, [demographics], now=clock.now() - dt.timedelta(minutes=1))
     token = issue_token(invitation, purpose="invitation")
     phone.goto(f"/c/{token}/1/")
     enrolled = phone.get_by_label("Date subject signed consent")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from coproduce.checkins import flow
 from coproduce.checkins.scheduling import on_demand
@@ -75,8 +76,8 @@ def test_a_spanish_patient_reads_her_red_flag_answer_and_crisis_lines_in_spanish
         assert page.locator("h1").inner_text() == "Revise sus respuestas"
         # The live counter writes numbers as Spanish does, on an English phone too.
         page.locator("#free_text").fill("Hola")
-        assert page.locator("#free_text-count").inner_text().startswith(
-            "4 de 4000 caracteres usados."
+        assert (
+            page.locator("#free_text-count").inner_text().startswith("4 de 4000 caracteres usados.")
         )
         page.locator("#free_text").fill("")
         page.get_by_role("button", name="Enviar a mi equipo de atención").click()
@@ -84,8 +85,8 @@ def test_a_spanish_patient_reads_her_red_flag_answer_and_crisis_lines_in_spanish
         crisis = page.locator("section.crisis")
         assert "Hay ayuda disponible ahora mismo" in crisis.inner_text()
         assert "oprima 2" in crisis.inner_text()
-        assert crisis.locator('a[href="tel:988"]').first.is_visible()
-        assert crisis.locator('a[href="tel:911"]').first.is_visible()
+        expect(crisis.locator('a[href="tel:988"]').first).to_be_visible()
+        expect(crisis.locator('a[href="tel:911"]').first).to_be_visible()
         reply = page.locator("article.reply").first.inner_text()
         assert "Gracias por contarnos" in reply and "Lo que hará su equipo de atención" in reply
         check(page, "checkin-red-flag-es")
@@ -99,7 +100,7 @@ def test_a_swedish_patient_reads_her_dashboard_in_swedish(browser, live_server, 
         _log_in(page, "patient_sv")
         page.goto("/patients/CP-DEMOPASV/dashboard/")
         assert page.locator("html").get_attribute("lang") == "sv"
-        assert page.get_by_role("button", name="Logga ut").is_visible()
+        expect(page.get_by_role("button", name="Logga ut")).to_be_visible()
         check(page, "dashboard-sv")
     finally:
         context.close()
@@ -153,7 +154,7 @@ def test_paciente_answers_her_weekly_check_in_in_spanish_and_reads_the_reply_in_
         assert "Lo que puede hacer ahora" in reply and "Lo que hará su equipo de atención" in reply
         help_now = page.locator("p.help-now")
         assert "¿Necesita ayuda ahora?" in help_now.inner_text()
-        assert help_now.locator('a[href="tel:988"]').is_visible()
+        expect(help_now.locator('a[href="tel:988"]')).to_be_visible()
         check(page, "checkin-reply-es")
     finally:
         context.close()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from playwright.sync_api import expect
+
 from coproduce.platform import clock
 from coproduce.platform.models import Notification, Priority
 from tests.browser.conftest import assert_accessible, log_in, log_out, screenshot
@@ -24,7 +26,7 @@ def test_staff_see_the_delay_and_patients_do_not(demo, page):
     )
     log_in(page, "nurse")
     banner = page.get_by_role("alert").filter(has_text="Notifications are delayed")
-    assert banner.is_visible()
+    expect(banner).to_be_visible()
     assert_accessible(page, "nurse home with the delay banner")
     screenshot(page, "notifications-delayed-nurse")
     log_out(page)

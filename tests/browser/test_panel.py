@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from coproduce.people.models import Patient
 from coproduce.platform import clock, delivery
 from coproduce.research import incentives, panel
@@ -24,10 +26,10 @@ def test_a_panel_member_answers_on_a_phone_and_sees_the_incentive(demo, smtp_ser
     link = LINK.search(mails[0].body).group(1)
 
     phone.goto(link)
-    assert phone.get_by_role("heading", name=waiting.survey.title).is_visible()
+    expect(phone.get_by_role("heading", name=waiting.survey.title)).to_be_visible()
     check(phone, "panel-survey-phone")
     phone.get_by_role("button", name="Send my answers").click()
-    assert phone.get_by_text("Please answer the questions marked below.").is_visible()
+    expect(phone.get_by_text("Please answer the questions marked below.")).to_be_visible()
     check(phone, "panel-survey-phone-errors")
     phone.get_by_role("group", name="Is this easy to understand?").get_by_label("Mostly").check()
     phone.get_by_role("group", name="Does it speak to you with respect?").get_by_label(
@@ -35,18 +37,18 @@ def test_a_panel_member_answers_on_a_phone_and_sees_the_incentive(demo, smtp_ser
     ).check()
     phone.get_by_label("What would you change? (optional)").fill("Explain the word taper.")
     phone.get_by_role("button", name="Send my answers").click()
-    assert phone.get_by_role("heading", name="Thank you").is_visible()
-    assert phone.get_by_text("$10.00 is added to your incentives").is_visible()
+    expect(phone.get_by_role("heading", name="Thank you")).to_be_visible()
+    expect(phone.get_by_text("$10.00 is added to your incentives")).to_be_visible()
     check(phone, "panel-survey-thanks")
     phone.goto(link)  # the link does not take a second answer
-    assert phone.get_by_role("heading", name="Thank you").is_visible()
+    expect(phone.get_by_role("heading", name="Thank you")).to_be_visible()
 
     log_in(phone, "panelist")
     phone.wait_for_url("**/panel/")
     total = incentives.statement(member=member).total
     assert phone.locator("#earned").inner_text().startswith(f"You have earned {total} this year")
-    assert phone.get_by_text("No surveys are waiting. Thank you!").is_visible()
-    assert phone.get_by_role("cell", name="A panel survey answered").first.is_visible()
+    expect(phone.get_by_text("No surveys are waiting. Thank you!")).to_be_visible()
+    expect(phone.get_by_role("cell", name="A panel survey answered").first).to_be_visible()
     check(phone, "panel-home-phone")
 
 
@@ -54,10 +56,10 @@ def test_the_team_reads_feedback_and_pays_a_batch(demo, page):
     log_in(page, "coordinator")
     page.get_by_role("link", name="EMPOWER").click()
     page.get_by_role("link", name="Advisory panel").click()
-    assert page.get_by_role("heading", name="Is the panel representative?").is_visible()
+    expect(page.get_by_role("heading", name="Is the panel representative?")).to_be_visible()
     check(page, "panel-team")
     page.get_by_role("link", name="Study description").click()
-    assert page.get_by_role("heading", name=re.compile(r"^Version 2\.0")).is_visible()
+    expect(page.get_by_role("heading", name=re.compile(r"^Version 2\.0"))).to_be_visible()
     check(page, "panel-material")
 
     page.goto("/research/studies/empower/")
@@ -94,10 +96,10 @@ def test_the_team_reads_feedback_and_pays_a_batch(demo, page):
     rule = IncentiveRule.objects.get(study__slug="empower")
     incentives.accrue(rule, source="assessment:browser-test", earned_at=clock.now(), patient=maria)
     log_in(page, "patient")
-    assert page.get_by_text("You have earned $10.00 this year.").is_visible()
+    expect(page.get_by_text("You have earned $10.00 this year.")).to_be_visible()
     page.get_by_role("link", name="See my statement").click()
-    assert page.get_by_role("heading", name="Your study incentives").is_visible()
-    assert page.get_by_role("cell", name="A study survey answered").is_visible()
+    expect(page.get_by_role("heading", name="Your study incentives")).to_be_visible()
+    expect(page.get_by_role("cell", name="A study survey answered")).to_be_visible()
     check(page, "incentives-statement-patient")
     assert page.goto("/research/studies/empower/panel/").status == 404
     assert page.goto("/panel/").status == 404

@@ -8,6 +8,7 @@ import datetime as dt
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from coproduce.checkins import outbox
 from coproduce.people.models import Patient
@@ -87,7 +88,7 @@ def test_maria_answers_her_pre_visit_check_in_and_the_visit_opens_with_it(
     check(mine, "previsit-4-done-phone")
     # Her home lists the appointment with the check-in answered.
     log_in(mine, "patient")
-    assert mine.get_by_text("your care team has your number one concern").is_visible()
+    expect(mine.get_by_text("your care team has your number one concern")).to_be_visible()
     check(mine, "previsit-5-home-phone")
     phone.close()
 

@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+from playwright.sync_api import expect
+
 from coproduce.people.models import User
 from coproduce.platform import clock
 from coproduce.registry.models import PdsaAnnotation
@@ -33,7 +35,7 @@ def test_it_shows_a_qi_lead_measures_spc_and_funnel(demo, page):
     assert first.locator("title").first.text_content().endswith(": control chart")
     assert "outside the control limits" in first.locator("desc").text_content()
     assert page.locator("svg circle title", has_text="Text reminder on the due day").count() >= 1
-    assert page.get_by_role("cell", name="Text reminder on the due day").is_visible()
+    expect(page.get_by_role("cell", name="Text reminder on the due day")).to_be_visible()
     check(page, "registry-spc")
     page.goto("/registry/measures/checkin-completion/funnel/")
     assert page.locator("figure.chart svg").count() == 1
@@ -55,5 +57,5 @@ def test_it_fits_the_spc_page_on_a_phone(demo, phone):
 def test_it_shows_a_nurse_the_population_list(demo, page):
     log_in(page, "nurse")
     page.goto("/registry/population/")
-    assert page.get_by_role("heading", name="Population list").is_visible()
+    expect(page.get_by_role("heading", name="Population list")).to_be_visible()
     check(page, "registry-population")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from coproduce.platform.models import Notification
 from coproduce.research.participants import Allocation, Consent, Participant
 from tests.browser.conftest import check, log_in, log_out
@@ -14,8 +16,8 @@ LINK = re.compile(r"(/consent/[A-Za-z0-9_-]{32,64}/)")
 def test_the_coordinator_screens_consents_and_randomises_maria(demo, page, phone):
     log_in(page, "coordinator")
     page.get_by_role("link", name="EMPOWER").click()
-    assert page.get_by_role("heading", name="Participants by status").is_visible()
-    assert page.get_by_role("heading", name="Follow-up calls due").is_visible()
+    expect(page.get_by_role("heading", name="Participants by status")).to_be_visible()
+    expect(page.get_by_role("heading", name="Follow-up calls due")).to_be_visible()
     check(page, "research-workspace")
 
     page.get_by_role("link", name="Screening log").click()
@@ -30,7 +32,7 @@ def test_the_coordinator_screens_consents_and_randomises_maria(demo, page, phone
         group.get_by_label(answer, exact=True).check()
     page.get_by_role("button", name="Confirm eligibility").click()
     page.wait_for_load_state("domcontentloaded")
-    assert page.get_by_text("Eligibility confirmed.").is_visible()
+    expect(page.get_by_text("Eligibility confirmed.")).to_be_visible()
     page.get_by_role("button", name="Send signing link").click()
     page.wait_for_load_state("domcontentloaded")
     check(page, "research-participant-link-sent")
@@ -39,10 +41,10 @@ def test_the_coordinator_screens_consents_and_randomises_maria(demo, page, phone
     body = Notification.objects.filter(purpose="consent_link").latest("pk").body
     link = LINK.search(body).group(1)
     phone.goto(link)
-    assert phone.get_by_role("heading", name="EMPOWER: information and consent").is_visible()
+    expect(phone.get_by_role("heading", name="EMPOWER: information and consent")).to_be_visible()
     check(phone, "research-consent-phone")
     phone.get_by_role("button", name="Sign").click()
-    assert phone.get_by_text("Type your full name to sign.").is_visible()
+    expect(phone.get_by_text("Type your full name to sign.")).to_be_visible()
     check(phone, "research-consent-phone-errors")
     phone.get_by_label("I have read this information and I agree to take part.").check()
     phone.get_by_label("Type your full name to sign").fill("Maria Lindqvist")
@@ -79,7 +81,7 @@ def test_the_coordinator_screens_consents_and_randomises_maria(demo, page, phone
     assert diagram.get_by_text(re.compile(r"^Randomised \(n=\d+\)$")).count() == 1
     assert diagram.get_by_text(re.compile(r"^Analysed \(n=\d+\)$")).count() >= 2
     assert "Flow diagram." in diagram.locator("desc").text_content()
-    assert page.locator("#consort-table").get_by_text("Assessed for eligibility").is_visible()
+    expect(page.locator("#consort-table").get_by_text("Assessed for eligibility")).to_be_visible()
     check(page, "research-consort")
     log_out(page)
 
@@ -90,7 +92,7 @@ def test_the_pi_signs_off_the_new_version_and_the_statistician_sees_the_list(dem
     check(page, "research-pi")
     page.get_by_role("button", name="Sign off this version").click()
     page.wait_for_load_state("domcontentloaded")
-    assert page.get_by_text("re-consent link(s) sent").is_visible()
+    expect(page.get_by_text("re-consent link(s) sent")).to_be_visible()
     assert page.locator("#arm").count() == 0
     log_out(page)
     log_in(page, "statistician")

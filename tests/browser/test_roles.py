@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import axe_violations, describe, log_in, screenshot
 
@@ -33,7 +34,7 @@ def test_it_has_an_accessible_login_page_with_clear_errors(demo, phone):
     phone.goto("/login/")
     assert not axe_violations(phone), describe(axe_violations(phone))
     phone.get_by_role("button", name="Log in").click()
-    assert phone.get_by_text("Enter your username.").is_visible()
+    expect(phone.get_by_text("Enter your username.")).to_be_visible()
     log_in(phone, "nurse", "not-the-password")
     assert (
         phone.get_by_role("alert")

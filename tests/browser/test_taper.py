@@ -1,6 +1,7 @@
 """A taper built together at a visit, seen and paused by the patient, answered by the nurse."""
 
 from django.db import transaction
+from playwright.sync_api import expect
 
 from tests.browser.conftest import (
     assert_accessible,
@@ -32,7 +33,7 @@ def test_a_taper_is_built_together_paused_by_the_patient_and_answered(demo, page
     assert_accessible(page, "plan builder")
     page.get_by_role("button", name="Save the plan we agreed").click()
     page.wait_for_url(f"**{PLAN}")
-    assert page.get_by_text("The taper plan is saved.").is_visible()
+    expect(page.get_by_text("The taper plan is saved.")).to_be_visible()
     log_out(page)
 
     log_in(page, "patient")
@@ -50,7 +51,7 @@ def test_a_taper_is_built_together_paused_by_the_patient_and_answered(demo, page
     assert_accessible(page, "ask form")
     page.get_by_role("button", name="Send to my team").click()
     page.wait_for_url(f"**{PLAN}")
-    assert page.get_by_text("Your taper is paused").first.is_visible()
+    expect(page.get_by_text("Your taper is paused").first).to_be_visible()
     assert_accessible(page, "plan after pause")
     screenshot(page, "taper-paused-patient")
     log_out(page)
@@ -58,12 +59,12 @@ def test_a_taper_is_built_together_paused_by_the_patient_and_answered(demo, page
     log_in(page, "nurse")
     page.goto(PLAN)
     page.get_by_role("link", name="Answer this request").click()
-    assert page.get_by_text("My mother is ill this month.").is_visible()
+    expect(page.get_by_text("My mother is ill this month.")).to_be_visible()
     page.get_by_label("Your answer").fill("Paused at your current dose. Call us when ready.")
     assert_accessible(page, "answer form")
     screenshot(page, "taper-answer")
     page.get_by_role("button", name="Send the answer").click()
     page.wait_for_url(f"**{PLAN}")
-    assert page.get_by_text("Answer (").first.is_visible()
+    expect(page.get_by_text("Answer (").first).to_be_visible()
     assert_accessible(page, "plan after answer")
     screenshot(page, "taper-answered-nurse")

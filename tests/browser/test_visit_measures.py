@@ -1,5 +1,7 @@
 """A clinician counts joints on the diagram and sees DAS28 and CDAI computed by the server."""
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import assert_accessible, log_in, screenshot
 
 JOINTS = "/patients/CP-DEMOPAT1/measures/joints/"
@@ -35,8 +37,8 @@ def test_a_clinician_taps_joints_and_sees_das28_and_cdai(demo, page):
     screenshot(page, "visit-joint-counts")
     page.get_by_role("button", name="Save to the record").click()
     page.wait_for_url("**/dashboard/")
-    assert page.get_by_text("Saved: DAS28-ESR").is_visible()
-    assert page.get_by_role("heading", name="DAS28-ESR").first.is_visible()
+    expect(page.get_by_text("Saved: DAS28-ESR")).to_be_visible()
+    expect(page.get_by_role("heading", name="DAS28-ESR").first).to_be_visible()
     screenshot(page, "visit-dashboard-after-joint-counts")
 
 

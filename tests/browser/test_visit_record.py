@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from coproduce.checkins.models import Invitation
 from coproduce.platform import clock
@@ -52,13 +53,13 @@ def test_it_lets_the_clinician_share_a_record_the_patient_reads_and_comments_on(
     page.get_by_label("Next check-ins").fill("Weekly PEG for four weeks.")
     page.get_by_label("Who follows up, and when").fill("The nurse calls in two weeks.")
     page.get_by_role("button", name="Save draft").click()
-    assert page.get_by_text("Draft: only the care team sees it").is_visible()
+    expect(page.get_by_text("Draft: only the care team sees it")).to_be_visible()
     # The team's items follow the patient's.
     items = page.locator("ol.agenda li").all_inner_texts()
     assert items[0].startswith("Patient") and items[-1].startswith("Care team")
     check(page, "visit-record-clinician-draft")
     page.get_by_role("button", name="Share with the patient").click()
-    assert page.get_by_text("Shared: the patient can read the record").is_visible()
+    expect(page.get_by_text("Shared: the patient can read the record")).to_be_visible()
     check(page, "visit-record-clinician-shared")
     assert (
         Invitation.objects.filter(appointment=appointment, instruments=["collaborate"]).count() == 1
@@ -69,18 +70,18 @@ def test_it_lets_the_clinician_share_a_record_the_patient_reads_and_comments_on(
     phone.get_by_role(
         "link", name=f"The visit on {timezone.localtime(appointment.starts_at):%-d %B %Y}"
     ).click()
-    assert phone.get_by_role("heading", name="3. The plan").is_visible()
-    assert phone.get_by_text("Book physiotherapy and note pain after walks.").is_visible()
+    expect(phone.get_by_role("heading", name="3. The plan")).to_be_visible()
+    expect(phone.get_by_text("Book physiotherapy and note pain after walks.")).to_be_visible()
     check(phone, "visit-record-patient-phone")
     phone.get_by_label("Your comment").fill("I will also try the pool on Saturdays.")
     phone.get_by_role("button", name="Send comment").click()
-    assert phone.get_by_text("Thank you: your comment is with the care team.").is_visible()
-    assert phone.get_by_text("I will also try the pool on Saturdays.").is_visible()
+    expect(phone.get_by_text("Thank you: your comment is with the care team.")).to_be_visible()
+    expect(phone.get_by_text("I will also try the pool on Saturdays.")).to_be_visible()
     check(phone, "visit-record-patient-commented-phone")
     assert VisitComment.objects.get().body == "I will also try the pool on Saturdays."
 
     page.reload()
-    assert page.get_by_text("I will also try the pool on Saturdays.").is_visible()
+    expect(page.get_by_text("I will also try the pool on Saturdays.")).to_be_visible()
 
 
 def test_it_shows_the_agreed_plan_goals_and_medicines_on_the_dashboard(demo, page, phone):
@@ -101,8 +102,8 @@ def test_it_shows_the_agreed_plan_goals_and_medicines_on_the_dashboard(demo, pag
 
     log_in(phone, "patient")
     phone.goto("/patients/CP-DEMOPAT1/dashboard/")
-    assert phone.get_by_text("You will:").is_visible()
-    assert phone.get_by_role("heading", name="In your words").is_visible()
+    expect(phone.get_by_text("You will:")).to_be_visible()
+    expect(phone.get_by_role("heading", name="In your words")).to_be_visible()
     check(phone, "dashboard-careplan-patient-phone")
     phone.locator(".side-grid").screenshot(path=str(SCREENSHOTS / "careplan-phone.png"))
     phone.locator(".records").screenshot(path=str(SCREENSHOTS / "records-phone.png"))

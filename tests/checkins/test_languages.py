@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.core import mail
 
+from coproduce.audit.models import AuditEvent
 from coproduce.checkins import outbox
 from coproduce.checkins.models import CheckinResponse, Invitation
 from coproduce.checkins.scheduling import enroll, on_demand
@@ -57,8 +58,8 @@ def test_the_not_stored_page_shows_the_sites_crisis_lines_without_the_database(
 ):
     inv = on_demand(alice, ["peg", "phq9"], now=clock.now() - dt.timedelta(minutes=1))
     token = issue_token(inv, purpose="invitation")
-    _in(alice, "es", "US")
-    _answer_all(client, token, item9="LA6570-1")
+    _answer_all(client, token, item9="LA6570-1")  # in English: no official Spanish PHQ-9
+    _in(alice, "es", "US")  # then she asks for Spanish: what she answered stays
     page = client.post(f"/c/{token}/send/")
     html = page.content.decode()
     assert page.status_code == 503
@@ -67,3 +68,45 @@ def test_the_not_stored_page_shows_the_sites_crisis_lines_without_the_database(
     assert "oprima 2" in html and "TODAVÍA NO" in html
     assert CheckinResponse.objects.count() == 0
     broken_database()
+
+
+def test_a_check_in_planned_before_she_chose_spanish_asks_only_what_has_a_spanish_text(
+    client, alice, world
+):
+    inv = on_demand(alice, ["phq9", "withdrawal-nrs"], now=clock.now() - dt.timedelta(minutes=1))
+    token = issue_token(inv, purpose="invitation")
+    _in(alice, "es", "US")
+    page = client.get(f"/c/{token}/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "abstinencia" in html  # our own withdrawal question, in Spanish
+    assert "Little interest or pleasure" not in html  # never the English PHQ-9
+    inv.refresh_from_db()
+    assert inv.instruments == ["withdrawal-nrs"]
+    fitted = AuditEvent.objects.get(event="checkin.fitted", object_id=str(inv.pk))
+    assert fitted.detail == {
+        "dropped": ["phq9"],
+        "reason": "no official text in the language",
+        "language": "es",
+    }
+
+
+def test_a_check_in_with_nothing_in_her_language_says_so_and_offers_the_ones_it_has(
+    client, alice, world
+):
+    inv = on_demand(alice, ["phq9"], now=clock.now() - dt.timedelta(minutes=1))
+    token = issue_token(inv, purpose="invitation")
+    _in(alice, "es", "US")
+    page = client.get(f"/c/{token}/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Estas preguntas no están disponibles en su idioma" in html
+    assert 'name="language" value="en"' in html
+    assert 'name="language" value="es"' not in html
+    assert "Little interest or pleasure" not in html
+    inv.refresh_from_db()
+    assert inv.instruments == ["phq9"]  # kept for a language that has it
+    assert AuditEvent.objects.filter(event="checkin.not_in_language", object_id=str(inv.pk))
+    # She chooses English on this phone (a cookie: the link is not logged in): PHQ-9 opens.
+    client.post("/language/", {"language": "en", "next": f"/c/{token}/"})
+    assert "Little interest or pleasure" in client.get(f"/c/{token}/").content.decode()

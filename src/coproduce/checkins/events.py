@@ -8,7 +8,11 @@ EVENTS = {
     "checkin.opened": "A check-in was opened (through its link).",
     "checkin.saved": "Answers on one page of a check-in were saved as a draft.",
     "checkin.fitted": (
-        "Questions that do not fit the patient now (taper questions with no taper) were dropped."
+        "Questions that do not fit the patient now were dropped (taper questions with no taper,"
+        " or questions with no official text in the language the check-in is read in)."
+    ),
+    "checkin.not_in_language": (
+        "A check-in was opened in a language none of its questions has an official text in."
     ),
     "checkin.submitted": "A check-in was submitted, scored and checked by the safety net.",
     "checkin.refused": "A check-in link was refused (expired, used or unknown).",

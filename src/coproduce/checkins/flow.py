@@ -21,7 +21,7 @@ from coproduce.checkins.models import OPEN_STATUSES, Invitation, InvitationStatu
 from coproduce.checkins.services import MAX_FREE_TEXT, clean_free_text
 from coproduce.instruments.definitions import Definition, Item
 from coproduce.instruments.expressions import calculated_values
-from coproduce.instruments.library import get_definition
+from coproduce.instruments.library import get_definition, unavailable_in
 from coproduce.instruments.results import InvalidResponse
 from coproduce.instruments.scoring import validate_answers, with_calculated
 from coproduce.platform import clock
@@ -88,19 +88,53 @@ def fit_to_patient(invitation: Invitation) -> Invitation:
     under_way = TaperPlan.objects.filter(
         patient_id=invitation.patient_id, status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED]
     ).exists()
-    if under_way:
-        return invitation
-    kept = [i for i in invitation.instruments if i not in TAPER_INSTRUMENTS]
-    if not kept:
+    if under_way or len(taper) == len(invitation.instruments):
         return invitation  # a taper-only check-in stays as it is rather than become empty
+    return _drop(invitation, taper, {"reason": "no taper plan under way"})
+
+
+class NotInLanguage(Exception):
+    """Nothing left to ask in the reader's language: every instrument not yet begun lacks an
+    official text in it. The invitation is left as it is (another language may open it)."""
+
+    def __init__(self, invitation: Invitation, instruments: list[str], language: str) -> None:
+        super().__init__(invitation.pk, instruments, language)
+        self.invitation = invitation
+        self.instruments = instruments
+        self.language = language
+
+
+def fit_to_reader(invitation: Invitation, language: str) -> Invitation:
+    """Drop from an open check-in the instruments that have no official text in the language
+    it is read in (never an English question to a patient who asked for Spanish).
+
+    The schedule already plans only what the patient's language allows; this covers a check-in
+    planned before the patient changed language, or read in another one (the language switch).
+    An instrument already begun stays: its answers are the patient's and are never thrown away.
+    The drop is audited, with the language, for the team. Raises NotInLanguage when nothing
+    would be left to ask.
+    """
+    if invitation.status not in OPEN_STATUSES:
+        return invitation
+    begun = set(draft_answers(invitation))
+    missing = [i for i in unavailable_in(list(invitation.instruments), language) if i not in begun]
+    if not missing:
+        return invitation
+    if len(missing) == len(invitation.instruments):
+        raise NotInLanguage(invitation, missing, language)
+    return _drop(
+        invitation, missing, {"reason": "no official text in the language", "language": language}
+    )
+
+
+def _drop(invitation: Invitation, instruments: list[str], why: dict[str, str]) -> Invitation:
+    """Take `instruments` (and their draft answers) out of an open invitation, audited."""
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-        invitation.instruments = kept
+        invitation.instruments = [i for i in invitation.instruments if i not in instruments]
         draft = dict(invitation.draft or {})
         if draft.get("answers"):
-            draft["answers"] = {
-                k: v for k, v in draft["answers"].items() if k not in TAPER_INSTRUMENTS
-            }
+            draft["answers"] = {k: v for k, v in draft["answers"].items() if k not in instruments}
             invitation.draft = draft
         invitation.save(update_fields=["instruments", "draft"])
         record(
@@ -108,7 +142,7 @@ def fit_to_patient(invitation: Invitation) -> Invitation:
             actor=None,
             patient=invitation.patient,
             obj=invitation,
-            detail={"dropped": taper, "reason": "no taper plan under way"},
+            detail={"dropped": list(instruments), **why},
         )
     return invitation
 

@@ -39,6 +39,7 @@ from coproduce.checkins.tokens import (
     issue_token,
     token_digest_for,
 )
+from coproduce.instruments.library import unavailable_in
 from coproduce.people.access import can_answer_for
 from coproduce.people.models import PATIENT_SIDE_ROLES, Role
 from coproduce.platform import clock
@@ -47,7 +48,13 @@ from coproduce.safetynet.engine import item9_positive
 log = logging.getLogger(__name__)
 
 RESULTS_SESSION_KEY = "checkin_results"
-REFUSED_STATUS = {"unknown": 404, "expired": 410, "completed": 410, "cancelled": 410}
+REFUSED_STATUS = {
+    "unknown": 404,
+    "expired": 410,
+    "completed": 410,
+    "cancelled": 410,
+    "language": 200,  # the link is fine: its questions are not in this language
+}
 
 
 def _actor(request, invitation: Invitation):
@@ -66,12 +73,15 @@ def _refused(request, exc: LinkRefused):
         obj=exc.invitation,
         detail={"reason": exc.reason},
     )
-    return render(
-        request,
-        "checkins/refused.html",
-        {"reason": exc.reason},
-        status=REFUSED_STATUS[exc.reason],
-    )
+    context: dict[str, Any] = {"reason": exc.reason}
+    if exc.reason == "language" and exc.invitation is not None:
+        context["languages"] = [
+            (code, name)
+            for code, name in settings.LANGUAGES
+            if not unavailable_in(list(exc.invitation.instruments), code)
+        ]
+        context["here"] = request.get_full_path()
+    return render(request, "checkins/refused.html", context, status=REFUSED_STATUS[exc.reason])
 
 
 # The check-in's country and language, kept in the session from the first page so that the
@@ -80,9 +90,21 @@ LOCALE_SESSION_KEY = "checkin_locale"
 
 
 def _open(request, token: str) -> Invitation:
+    """The open invitation of `token`, read in its reader's language and holding only what
+    can be asked in it; LinkRefused says why not ("language": nothing can)."""
     invitation = invitation_for_token(token, now=clock.now())
     _read_in_patients_language(request, invitation)
-    return invitation
+    try:
+        return flow.fit_to_reader(invitation, translation.get_language())
+    except flow.NotInLanguage as exc:
+        record(
+            "checkin.not_in_language",
+            actor=_actor(request, invitation),
+            patient=invitation.patient,
+            obj=invitation,
+            detail={"instruments": exc.instruments, "language": exc.language},
+        )
+        raise LinkRefused("language", invitation) from exc
 
 
 def _read_in_patients_language(request, invitation: Invitation) -> None:
