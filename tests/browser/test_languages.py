@@ -165,3 +165,27 @@ def test_paciente_answers_her_weekly_check_in_in_spanish_and_reads_the_reply_in_
     assert sorted(response.answers) == ["taper-weekly", "withdrawal-nrs"]
     fired = set(Alert.objects.filter(response=response).values_list("rule_id", flat=True))
     assert {"taper-low-comfort", "taper-withdrawal-severe"} <= fired
+
+
+def test_a_check_in_with_no_spanish_text_is_not_asked_in_english_unless_she_chooses(
+    browser, live_server, world
+):
+    """Planned before Alice chose Spanish, a PHQ-9 has no official Spanish text: her phone
+    says so (never the English questions) and lets her answer in English if she reads it."""
+    alice = world.alice
+    inv = on_demand(alice, ["phq9"], now=clock.now() - dt.timedelta(minutes=1))
+    alice.preferred_language = "es"
+    alice.save()
+    token = issue_token(inv, purpose="invitation")
+    context, page = _phone_in(browser, live_server, "en-US")
+    try:
+        page.goto(f"/c/{token}/")
+        heading = page.get_by_role("heading", name="Estas preguntas no están disponibles")
+        expect(heading).to_be_visible()
+        assert "Little interest" not in page.locator("main").inner_text()
+        check(page, "checkin-not-in-language-es")
+        page.get_by_role("button", name="English").click()
+        expect(page.get_by_text("Little interest or pleasure in doing things")).to_be_visible()
+        assert page.locator("html").get_attribute("lang") == "en"
+    finally:
+        context.close()
