@@ -42,6 +42,24 @@ def test_it_pages_through_a_patients_observations_with_next_links(client, world,
     assert "_offset=2" in first["link"][1]["url"] and "_count=2" in first["link"][1]["url"]
 
 
+def test_paging_links_keep_the_format_asked_for(client, world, record):
+    client.force_login(world.nina)
+    first = _search(
+        client,
+        "Observation",
+        patient=world.alice.registry_id,
+        _count=2,
+        _format="json",
+        _pretty="true",
+    )
+    for link in first["link"]:
+        assert "_format=json" in link["url"] and "_pretty=true" in link["url"]
+    nxt = next(lk["url"] for lk in first["link"] if lk["relation"] == "next")
+    page2 = client.get(nxt.removeprefix("http://testserver"))
+    assert page2.status_code == 200
+    assert page2.content.decode().startswith("{\n")  # still pretty-printed
+
+
 def test_an_observation_carries_the_loinc_code_value_and_band(client, world, record):
     client.force_login(world.nina)
     bundle = _search(

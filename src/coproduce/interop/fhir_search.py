@@ -75,6 +75,7 @@ class Query:
     count: int = DEFAULT_COUNT
     offset: int = 0
     pretty: bool = False
+    formats: tuple[tuple[str, str], ...] = ()  # _format and _pretty as given, kept in links
 
     def get(self, name: str) -> list[str]:
         return self.values.get(name, [])
@@ -152,7 +153,8 @@ def parse_query(resource: ResourceType, params: QueryDict) -> Query:
     pretty = check_format(params)
     count = _int("_count", params.get("_count", str(DEFAULT_COUNT)), 0, MAX_COUNT)
     offset = _int("_offset", params.get("_offset", "0"), 0)
-    return Query(resource, values, count=count, offset=offset, pretty=pretty)
+    formats = tuple((k, params[k]) for k in ("_format", "_pretty") if k in params)
+    return Query(resource, values, count=count, offset=offset, pretty=pretty, formats=formats)
 
 
 def search_bundle(query: Query, page: Page, base: str) -> dict[str, Any]:
@@ -161,7 +163,7 @@ def search_bundle(query: Query, page: Page, base: str) -> dict[str, Any]:
     url = f"{base}{query.resource.name}?"
 
     def link(relation: str, offset: int) -> dict[str, str]:
-        params = [*kept, ("_count", str(query.count)), ("_offset", str(offset))]
+        params = [*kept, ("_count", str(query.count)), ("_offset", str(offset)), *query.formats]
         return {"relation": relation, "url": url + urlencode(params)}
 
     links = [link("self", query.offset)]
