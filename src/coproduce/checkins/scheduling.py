@@ -66,7 +66,10 @@ def due_times(
     end: dt.datetime,
     appointments: list[Appointment] = (),  # type: ignore[assignment]
 ) -> list[Planned]:
-    """Return the due times of `schedule` for one enrollment in [start, end)."""
+    """Return the due times of `schedule` for one enrollment in [start, end).
+
+    Pre-visit check-ins are not planned here: they follow each appointment itself
+    (checkins.previsit), in the clinic's day hours."""
     zone = enrollment.patient.care_team.site.zone
     first = max(start.astimezone(zone).date(), enrollment.started_on)
     last = end.astimezone(zone).date()
@@ -85,11 +88,6 @@ def due_times(
                 hit = day.day == min(wanted, last_day)
             if hit:
                 out.append(Planned(schedule, _at_local(day, schedule, zone)))
-    elif schedule.kind == ScheduleKind.PREVISIT:
-        before = dt.timedelta(days=schedule.days_before or 0)
-        for appt in appointments:
-            day = (appt.starts_at.astimezone(zone) - before).date()
-            out.append(Planned(schedule, _at_local(day, schedule, zone), appt))
     elif schedule.kind == ScheduleKind.POSTVISIT:
         after = dt.timedelta(hours=schedule.hours_after or 0)
         for appt in appointments:
@@ -161,7 +159,7 @@ def plan(patient: Patient, *, now: dt.datetime, horizon: dt.timedelta = HORIZON)
                 ScheduleKind.PREVISIT,
             ):
                 continue
-            if schedule.kind in (ScheduleKind.PREVISIT, ScheduleKind.POSTVISIT):
+            if schedule.kind == ScheduleKind.POSTVISIT:
                 if appointments is None:
                     appointments = _appointments(patient, now, end)
                 appts = appointments
