@@ -153,6 +153,21 @@ def test_a_method_a_route_does_not_take_is_a_405_operation_outcome(client, world
     assert "GET" in client.put("/fhir/R4/Patient")["Allow"]
 
 
+def test_head_answers_wherever_get_does_with_its_headers_and_no_body(client, world, answered):
+    client.force_login(world.nina)
+    for url in (
+        "/fhir/R4/metadata",
+        f"/fhir/R4/Patient/{world.alice.registry_id}",
+        f"/fhir/R4/Observation?patient={world.alice.registry_id}",
+        "/fhir/R4/Patient/CP-NOSUCH00",
+    ):
+        got, head = client.get(url), client.head(url)
+        assert head.status_code == got.status_code, url
+        assert head["Content-Type"] == got["Content-Type"] == "application/fhir+json", url
+        assert head.content == b"" and head["Content-Length"] == str(len(got.content)), url
+    assert client.head("/fhir/R4/.well-known/smart-configuration").status_code == 200
+
+
 def test_a_server_error_below_the_api_is_an_operation_outcome(rf):
     """Django's own 500 page (an exception no handler took) leaves as an OperationOutcome."""
     from django.views.defaults import server_error

@@ -63,12 +63,21 @@ def _default_message(status: int) -> str:
 
 
 class FhirErrorMiddleware:
-    """Rewrite any error under /fhir/R4/ that is not already JSON into an OperationOutcome."""
+    """Rewrite any error under /fhir/R4/ that is not already JSON into an OperationOutcome,
+    and answer HEAD wherever GET is answered (HTTP requires it), with GET's headers and no
+    body."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "HEAD" and request.path.startswith(BASE_PATH):
+            request.method = "GET"
+            response = self(request)
+            if not response.streaming:
+                response["Content-Length"] = str(len(response.content))
+                response.content = b""
+            return response
         response = self.get_response(request)
         if not request.path.startswith(BASE_PATH) or response.status_code < 400:
             return response
