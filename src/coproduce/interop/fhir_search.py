@@ -153,7 +153,7 @@ def parse_query(resource: ResourceType, params: QueryDict) -> Query:
     pretty = check_format(params)
     count = _int("_count", params.get("_count", str(DEFAULT_COUNT)), 0, MAX_COUNT)
     offset = _int("_offset", params.get("_offset", "0"), 0)
-    formats = tuple((k, params[k]) for k in ("_format", "_pretty") if k in params)
+    formats = tuple((k, str(params.get(k))) for k in ("_format", "_pretty") if k in params)
     return Query(resource, values, count=count, offset=offset, pretty=pretty, formats=formats)
 
 
