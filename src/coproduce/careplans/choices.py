@@ -9,15 +9,15 @@ from django.utils.translation import gettext_lazy
 
 
 class PlanStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    PAUSED = "paused", "Paused"
-    STOPPED = "stopped", "Stopped (staying at the current dose)"
-    COMPLETED = "completed", "Completed"
+    ACTIVE = "active", gettext_lazy("Active")
+    PAUSED = "paused", gettext_lazy("Paused")
+    STOPPED = "stopped", gettext_lazy("Stopped (staying at the current dose)")
+    COMPLETED = "completed", gettext_lazy("Completed")
 
 
 class RequestKind(models.TextChoices):
-    PAUSE = "pause", "Pause my taper"
-    SLOW = "slow", "Go slower"
-    STOP = "stop", "Stop tapering and stay at my current dose"
-    RESUME = "resume", "Restart my taper"
+    PAUSE = "pause", gettext_lazy("Pause my taper")
+    SLOW = "slow", gettext_lazy("Go slower")
+    STOP = "stop", gettext_lazy("Stop tapering and stay at my current dose")
+    RESUME = "resume", gettext_lazy("Restart my taper")
     INCREASE = "increase", gettext_lazy("Go back up to a higher dose")

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coproduce.careplans import goals, services
@@ -107,7 +108,7 @@ def _medication_page(request, patient, replaces: Medication | None):
             "replaces": replaces,
             "preview": preview,
             "drugs": sorted(load_table().drugs),
-            "not_a_conversion": NOT_A_CONVERSION_NOTE,
+            "not_a_conversion": _(NOT_A_CONVERSION_NOTE),
         },
     )
 
@@ -187,9 +188,11 @@ def medication_check(request, registry_id: str):
                         )
                         messages.success(
                             request,
-                            "Thank you. Your note is with your care team; they will look at "
-                            "it within 3 days. Keep taking your medicines as before until "
-                            "they talk with you.",
+                            _(
+                                "Thank you. Your note is with your care team; they will look at "
+                                "it within 3 days. Keep taking your medicines as before until "
+                                "they talk with you."
+                            ),
                         )
                 return redirect("careplans:medication-check", registry_id=patient.registry_id)
             except ValidationError as error:
@@ -222,7 +225,7 @@ def goal_new(request, registry_id: str):
         try:
             with transaction.atomic():
                 goals.add_goal(patient, by=request.user, kind=kind, **form.cleaned_data)
-            messages.success(request, "The goal is on the care plan.")
+            messages.success(request, _("The goal is on the care plan."))
             return _to_plan(patient)
         except ValidationError as error:
             show_service_error(request, error, form)
@@ -248,7 +251,7 @@ def goal_edit(request, registry_id: str, goal_id: int):
         try:
             with transaction.atomic():
                 goals.update_goal(goal, by=request.user, **form.cleaned_data)
-            messages.success(request, "The goal is updated.")
+            messages.success(request, _("The goal is updated."))
             return _to_plan(patient)
         except ValidationError as error:
             show_service_error(request, error, form)
@@ -280,7 +283,7 @@ def action_new(request, registry_id: str):
         try:
             with transaction.atomic():
                 goals.add_action(patient, by=request.user, **form.cleaned_data)
-            messages.success(request, "The action is on the care plan.")
+            messages.success(request, _("The action is on the care plan."))
             return _to_plan(patient)
         except ValidationError as error:
             show_service_error(request, error, form)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from coproduce.careplans import taper
 from coproduce.careplans.goals import MEASURES
@@ -12,11 +13,11 @@ from coproduce.careplans.mme import DEFAULT_TABLE, MedicationMME, MMEInputError,
 from coproduce.careplans.models import Comparator, Decision, GoalStatus, RequestKind, Who
 
 PACE_EXPLANATIONS = {
-    "5-w4": "The gentlest: a small step each month. Good when you have taken opioids for years.",
-    "10-m1": "What the CDC suggests after a year or more of use: about a tenth each month.",
-    "5-w2": "Small steps, twice a month.",
-    "10-w4": "A tenth every four weeks.",
-    "10-w2": "The fastest safe option: a tenth every two weeks, for shorter use.",
+    "5-w4": _("The gentlest: a small step each month. Good when you have taken opioids for years."),
+    "10-m1": _("What the CDC suggests after a year or more of use: about a tenth each month."),
+    "5-w2": _("Small steps, twice a month."),
+    "10-w4": _("A tenth every four weeks."),
+    "10-w2": _("The fastest safe option: a tenth every two weeks, for shorter use."),
 }
 
 
@@ -29,32 +30,34 @@ PACES = {pace_key(p): p for p in taper.PACE_OPTIONS}
 
 
 class TaperPlanForm(forms.Form):
-    drug = forms.CharField(max_length=80, initial="oxycodone", help_text="e.g. oxycodone")
-    unit = forms.ChoiceField(choices=[("mg", "mg"), ("mcg/hr", "mcg/hr (patch)")], initial="mg")
+    drug = forms.CharField(max_length=80, initial="oxycodone", help_text=_("e.g. oxycodone"))
+    unit = forms.ChoiceField(choices=[("mg", "mg"), ("mcg/hr", _("mcg/hr (patch)"))], initial="mg")
     daily_amount = forms.DecimalField(
-        min_value=Decimal("0.01"), max_digits=9, decimal_places=3, label="Total per day"
+        min_value=Decimal("0.01"), max_digits=9, decimal_places=3, label=_("Total per day")
     )
     dose_unit = forms.DecimalField(
         min_value=Decimal("0.01"),
         max_digits=9,
         decimal_places=3,
-        label="Smallest dose unit",
-        help_text="The smallest tablet (or half tablet) or patch strength available.",
+        label=_("Smallest dose unit"),
+        help_text=_("The smallest tablet (or half tablet) or patch strength available."),
     )
-    doses_per_day = forms.IntegerField(min_value=1, max_value=6, initial=2, label="Doses per day")
+    doses_per_day = forms.IntegerField(
+        min_value=1, max_value=6, initial=2, label=_("Doses per day")
+    )
     pace = forms.ChoiceField(
         choices=[(k, p.label) for k, p in PACES.items()],
         widget=forms.RadioSelect,
-        label="Pace chosen by the patient",
+        label=_("Pace chosen by the patient"),
     )
-    start_on = forms.DateField(label="First day", widget=forms.DateInput(attrs={"type": "date"}))
+    start_on = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
     target_mme = forms.DecimalField(
         min_value=Decimal(0),
         max_digits=9,
         decimal_places=2,
         initial=0,
-        label="Goal (MME/day)",
-        help_text="0 means: go as low as is comfortable, planned with the team near the end.",
+        label=_("Goal (MME/day)"),
+        help_text=_("0 means: go as low as is comfortable, planned with the team near the end."),
     )
 
     def clean_pace(self) -> taper.Pace:
@@ -73,19 +76,19 @@ class TaperPlanForm(forms.Form):
 
 class TaperRequestForm(forms.Form):
     kind = forms.ChoiceField(
-        choices=RequestKind.choices, widget=forms.RadioSelect, label="What would you like?"
+        choices=RequestKind.choices, widget=forms.RadioSelect, label=_("What would you like?")
     )
     text = forms.CharField(
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        label="Anything you want your team to know (optional)",
+        label=_("Anything you want your team to know (optional)"),
     )
 
 
 class AnswerForm(forms.Form):
     answer = forms.CharField(
-        max_length=2000, widget=forms.Textarea(attrs={"rows": 4}), label="Your answer"
+        max_length=2000, widget=forms.Textarea(attrs={"rows": 4}), label=_("Your answer")
     )
 
 
@@ -95,7 +98,7 @@ class DecisionForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Why (needed when you do not follow the suggestion)",
+        label=_("Why (needed when you do not follow the suggestion)"),
     )
 
 
@@ -104,37 +107,40 @@ class MedicationForm(forms.Form):
 
     kind = forms.ChoiceField(
         choices=[
-            ("opioid", "Opioid (counted in the daily MME)"),
-            ("other", "Other pain medicine (no MME)"),
+            ("opioid", _("Opioid (counted in the daily MME)")),
+            ("other", _("Other pain medicine (no MME)")),
         ],
         initial="opioid",
         widget=forms.RadioSelect,
-        label="Kind of medicine",
+        label=_("Kind of medicine"),
     )
     drug = forms.CharField(
         max_length=80,
-        label="Medicine",
-        help_text="Generic name, e.g. oxycodone.",
+        label=_("Medicine"),
+        help_text=_("Generic name, e.g. oxycodone."),
         widget=forms.TextInput(attrs={"list": "cp-drugs", "autocomplete": "off"}),
     )
     strength = forms.DecimalField(
-        max_digits=9, decimal_places=3, label="Strength", help_text="Per tablet, or patch rate."
+        max_digits=9,
+        decimal_places=3,
+        label=_("Strength"),
+        help_text=_("Per tablet, or patch rate."),
     )
     unit = forms.CharField(
         max_length=8,
         initial="mg",
-        label="Unit",
-        help_text="mg, or mcg/hr for a patch.",
+        label=_("Unit"),
+        help_text=_("mg, or mcg/hr for a patch."),
         widget=forms.TextInput(attrs={"list": "cp-units", "autocomplete": "off"}),
     )
     per_day = forms.DecimalField(
         required=False,
         max_digits=6,
         decimal_places=2,
-        label="Doses per day",
-        help_text="Leave empty for a patch.",
+        label=_("Doses per day"),
+        help_text=_("Leave empty for a patch."),
     )
-    started_on = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    started_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
 
     line: MedicationMME | None = None
 
@@ -172,7 +178,7 @@ class MedicationForm(forms.Form):
 
 class StopMedicationForm(forms.Form):
     stopped_on = forms.DateField(
-        label="First day without it", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("First day without it"), widget=forms.DateInput(attrs={"type": "date"})
     )
 
 
@@ -183,7 +189,7 @@ class MedicationCheckForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="What is different?",
+        label=_("What is different?"),
     )
 
 
@@ -191,26 +197,27 @@ MEASURE_CHOICES = [("", "No score"), *MEASURES.items()]
 
 
 class GoalForm(forms.Form):
-    text = forms.CharField(max_length=300, label="The goal")
-    instrument_id = forms.ChoiceField(choices=MEASURE_CHOICES, required=False, label="Score")
+    text = forms.CharField(max_length=300, label=_("The goal"))
+    instrument_id = forms.ChoiceField(choices=MEASURE_CHOICES, required=False, label=_("Score"))
     comparator = forms.ChoiceField(
-        choices=[("", "—"), *Comparator.choices], required=False, label="Aim for"
+        choices=[("", "—"), *Comparator.choices], required=False, label=_("Aim for")
     )
     target_value = forms.DecimalField(
-        required=False, min_value=Decimal(0), max_digits=8, decimal_places=2, label="Number"
+        required=False, min_value=Decimal(0), max_digits=8, decimal_places=2, label=_("Number")
     )
     status = forms.ChoiceField(
         choices=GoalStatus.choices,
         initial=GoalStatus.ACTIVE,
         widget=forms.RadioSelect,
-        label="Where it stands",
+        label=_("Where it stands"),
     )
 
 
 class ActionItemForm(forms.Form):
-    who = forms.ChoiceField(choices=Who.choices, widget=forms.RadioSelect, label="Who")
-    what = forms.CharField(max_length=300, label="What")
+    who = forms.ChoiceField(choices=Who.choices, widget=forms.RadioSelect, label=_("Who"))
+    what = forms.CharField(max_length=300, label=_("What"))
     due_on = forms.DateField(
-        required=False, label="By when (optional)", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label=_("By when (optional)"),
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
-

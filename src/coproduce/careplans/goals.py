@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
+from django.utils.translation import gettext as _
 
 from coproduce.audit.services import record
 from coproduce.careplans.models import ActionItem, Comparator, Goal, GoalKind, GoalStatus, Who
@@ -65,15 +66,15 @@ def _measure(instrument_id: str, comparator: str, target_value) -> tuple[str, st
         return "", "", None
     errors = {}
     if instrument_id not in MEASURES:
-        errors["instrument_id"] = "Choose the score that measures this goal."
+        errors["instrument_id"] = _("Choose the score that measures this goal.")
     if comparator not in Comparator.values:
-        errors["comparator"] = "Choose at most, below, at least or above."
+        errors["comparator"] = _("Choose at most, below, at least or above.")
     try:
         target = Decimal(str(target_value))
         if not target.is_finite() or target < 0:
             raise InvalidOperation
     except (InvalidOperation, ValueError):
-        errors["target_value"] = "Give the target as a number, 0 or more."
+        errors["target_value"] = _("Give the target as a number, 0 or more.")
         target = None
     if errors:
         raise ValidationError(errors)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
 
 from coproduce.audit.services import record
 from coproduce.careplans import dose_review, plans, taper
@@ -66,11 +67,11 @@ def record_medication(
         strength, per_day = _other_medicine(drug, strength, per_day, table)
     if replaces is not None:
         if replaces.patient_id != patient.pk:
-            raise ValidationError("That medication belongs to another patient.")
+            raise ValidationError(_("That medication belongs to another patient."))
         if replaces.stopped_on is not None and replaces.stopped_on <= started_on:
-            raise ValidationError("That medicine was already stopped; add it as a new one.")
+            raise ValidationError(_("That medicine was already stopped; add it as a new one."))
         if started_on < replaces.started_on:
-            raise ValidationError("A change cannot start before the medicine it changes.")
+            raise ValidationError(_("A change cannot start before the medicine it changes."))
         _stop(replaces, on=started_on, by=by)
     medication = Medication.objects.create(
         patient=patient,
@@ -133,7 +134,7 @@ def _check_new_total(patient: Patient, on: dt.date, by: User | None) -> Alert | 
 
 def _stop(medication: Medication, *, on: dt.date, by: User | None) -> Medication:
     if on < medication.started_on:
-        raise ValidationError("A medicine cannot stop before it started.")
+        raise ValidationError(_("A medicine cannot stop before it started."))
     medication.stopped_on = on
     medication.save(update_fields=["stopped_on"])
     record(
@@ -149,7 +150,7 @@ def _stop(medication: Medication, *, on: dt.date, by: User | None) -> Medication
 def stop_medication(medication: Medication, *, on: dt.date, by: User | None) -> Medication:
     """Stop a line; stopping an opioid outside the plan raises an alert (``dose_alert``)."""
     if medication.stopped_on is not None and medication.stopped_on <= on:
-        raise ValidationError("That medicine is already stopped.")
+        raise ValidationError(_("That medicine is already stopped."))
     _stop(medication, on=on, by=by)
     if medication.is_opioid:
         medication.dose_alert = _check_new_total(medication.patient, on, by)
@@ -210,7 +211,7 @@ def _answerable(medication: Medication, by: User) -> Patient:
     if not can_answer_for(by, patient):
         raise PermissionDenied("Only the patient or their parent confirms their medicines.")
     if medication.stopped_on is not None:
-        raise ValidationError("That medicine has been stopped.")
+        raise ValidationError(_("That medicine has been stopped."))
     return patient
 
 

@@ -22,6 +22,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 DEFAULT_TABLE = "cdc-2022"
 TABLES_DIR = Path(__file__).resolve().parent / "factor_tables"
 
@@ -29,7 +31,9 @@ MG = "mg"
 MCG_PER_HR = "mcg/hr"
 
 #: Written into every total: the CDC 2022 table's caution 3, in plain words.
-NOT_A_CONVERSION_NOTE = (
+# Marked for the catalogues only: the result stays plain text (the mme command prints it as
+# JSON); the pages show it in the reader's language with gettext.
+NOT_A_CONVERSION_NOTE = gettext_noop(
     "MME estimates overall opioid load for risk; it is not a conversion between opioids. "
     "Never use it to work out a dose of a different opioid: cross-tolerance is incomplete "
     "and the new opioid is started well below the calculated MME "

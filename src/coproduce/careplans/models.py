@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from coproduce.careplans.choices import PlanStatus, RequestKind
 from coproduce.careplans.mme import DEFAULT_TABLE
@@ -67,21 +68,21 @@ class Medication(UpdatedAt):
 
 
 class GoalKind(models.TextChoices):
-    PATIENT = "patient", "The patient's goal"
-    CLINICAL = "clinical", "Clinical target"
+    PATIENT = "patient", _("The patient's goal")
+    CLINICAL = "clinical", _("Clinical target")
 
 
 class GoalStatus(models.TextChoices):
-    ACTIVE = "active", "Working on it"
-    ACHIEVED = "achieved", "Achieved"
-    SET_ASIDE = "set_aside", "Set aside"
+    ACTIVE = "active", _("Working on it")
+    ACHIEVED = "achieved", _("Achieved")
+    SET_ASIDE = "set_aside", _("Set aside")
 
 
 class Comparator(models.TextChoices):
-    LE = "<=", "at most"
-    LT = "<", "below"
-    GE = ">=", "at least"
-    GT = ">", "above"
+    LE = "<=", _("at most")
+    LT = "<", _("below")
+    GE = ">=", _("at least")
+    GT = ">", _("above")
 
 
 class Goal(UpdatedAt):
@@ -110,9 +111,9 @@ class Goal(UpdatedAt):
 
 
 class Who(models.TextChoices):
-    PATIENT = "patient", "Patient"
-    FAMILY = "family", "Family"
-    TEAM = "team", "Care team"
+    PATIENT = "patient", _("Patient")
+    FAMILY = "family", _("Family")
+    TEAM = "team", _("Care team")
 
 
 class ActionItem(UpdatedAt):
@@ -188,11 +189,11 @@ class TaperPlan(UpdatedAt):
 
 
 class StepStatus(models.TextChoices):
-    PLANNED = "planned", "Planned"
-    DONE = "done", "Done"
-    HELD = "held", "Held"
-    SLOWED = "slowed", "Replaced by a slower step"
-    STEPPED_BACK = "stepped_back", "Stepped back up"
+    PLANNED = "planned", _("Planned")
+    DONE = "done", _("Done")
+    HELD = "held", _("Held")
+    SLOWED = "slowed", _("Replaced by a slower step")
+    STEPPED_BACK = "stepped_back", _("Stepped back up")
 
 
 class TaperStep(models.Model):
@@ -216,10 +217,10 @@ class TaperStep(models.Model):
 
 
 class Decision(models.TextChoices):
-    GO_AHEAD = "go_ahead", "Go ahead with the step"
-    HOLD = "hold", "Hold at the current dose"
-    SLOW = "slow", "Slow the pace"
-    STEP_BACK_UP = "step_back_up", "Step back up to the previous dose"
+    GO_AHEAD = "go_ahead", _("Go ahead with the step")
+    HOLD = "hold", _("Hold at the current dose")
+    SLOW = "slow", _("Slow the pace")
+    STEP_BACK_UP = "step_back_up", _("Step back up to the previous dose")
 
 
 class TaperDecision(models.Model):

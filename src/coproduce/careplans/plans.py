@@ -77,7 +77,7 @@ def preview_schedule(
 ) -> taper.TaperSchedule:
     """The dated schedule a plan would store; raises ValidationError for impossible inputs."""
     if pace not in taper.PACE_OPTIONS:
-        raise ValidationError("Choose one of the safe paces.")
+        raise ValidationError(_("Choose one of the safe paces."))
     try:
         schedule = taper.build_schedule(start_on, regimen, pace, target_mme=target_mme)
     except (taper.TaperInputError, MMEError) as error:
@@ -134,7 +134,7 @@ def create_taper_plan(
     if by.role != Role.CLINICIAN:
         raise PermissionDenied("Only a clinician agrees a taper plan with the patient.")
     if TaperPlan.objects.filter(patient=patient, status__in=OPEN_PLAN_STATUSES).exists():
-        raise ValidationError("This patient already has a taper plan; change that one instead.")
+        raise ValidationError(_("This patient already has a taper plan; change that one instead."))
     schedule = preview_schedule(regimen, pace, start_on, Decimal(target_mme))
     plan = TaperPlan.objects.create(
         patient=patient,
@@ -340,19 +340,19 @@ def record_decision(
     if by.role not in CLINICAL_ROLES:
         raise PermissionDenied("Only the care team records taper decisions.")
     if plan.status not in OPEN_PLAN_STATUSES:
-        raise ValidationError("This taper plan is closed.")
+        raise ValidationError(_("This taper plan is closed."))
     decision = Decision(decision)
     if decision != suggestion.kind and not why.strip():
-        raise ValidationError("Say why when the decision differs from the suggestion.")
+        raise ValidationError(_("Say why when the decision differs from the suggestion."))
     today = today or clock.clinic_today(plan.patient.care_team.site)
     step = next_step(plan)
     state = plan_state(plan)
     amount = current_amount(plan)
     if decision == Decision.GO_AHEAD:
         if plan.status != PlanStatus.ACTIVE:
-            raise ValidationError("The plan is paused; restart it with the patient first.")
+            raise ValidationError(_("The plan is paused; restart it with the patient first."))
         if step is None:
-            raise ValidationError("There is no planned step left.")
+            raise ValidationError(_("There is no planned step left."))
         step.status = StepStatus.DONE
         step.save(update_fields=["status"])
     elif decision == Decision.HOLD:
@@ -402,12 +402,12 @@ def record_decision(
 
 def _step_back_target(plan: TaperPlan, state: taper.PlanState) -> TaperStep:
     if state.previous_mme is None:
-        raise ValidationError("There is no earlier dose in this plan to go back to.")
+        raise ValidationError(_("There is no earlier dose in this plan to go back to."))
     done = _done_steps(plan)
     for step in reversed(done):
         if step.target_mme == state.previous_mme:
             return step
-    raise ValidationError("There is no earlier dose in this plan to go back to.")
+    raise ValidationError(_("There is no earlier dose in this plan to go back to."))
 
 
 def refresh_lowest_comfortable_dose(plan: TaperPlan, today: dt.date) -> None:

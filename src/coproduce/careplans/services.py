@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from coproduce.audit.services import record
 from coproduce.careplans import taper
@@ -100,15 +101,15 @@ def request_change(
     if not can_answer_for(by, patient):
         raise PermissionDenied("Only the patient or their parent can ask for a change.")
     if plan.status not in OPEN_PLAN_STATUSES:
-        raise ValidationError("This taper plan is closed; talk with your team.")
+        raise ValidationError(_("This taper plan is closed; talk with your team."))
     try:
         kind = RequestKind(kind)
     except ValueError:
-        raise ValidationError("Choose pause, slow, stop, restart or go back up.") from None
+        raise ValidationError(_("Choose pause, slow, stop, restart or go back up.")) from None
     if kind == RequestKind.RESUME and plan.status != PlanStatus.PAUSED:
-        raise ValidationError("Your taper is not paused.")
+        raise ValidationError(_("Your taper is not paused."))
     if kind == RequestKind.PAUSE and plan.status == PlanStatus.PAUSED:
-        raise ValidationError("Your taper is already paused.")
+        raise ValidationError(_("Your taper is already paused."))
     now = now or clock.now()
     today = timezone.localdate(now, patient.care_team.site.zone)
     outcome = taper.apply_patient_request(plan_state(plan), kind.value, today)
@@ -184,9 +185,9 @@ def answer_request(
     if by.role not in CARE_ROLES or not by.care_teams.filter(pk=plan.patient.care_team_id).exists():
         raise PermissionDenied("Only the patient's care team answers taper requests.")
     if request.answered_at is not None:
-        raise ValidationError("This request has already been answered.")
+        raise ValidationError(_("This request has already been answered."))
     if not answer.strip():
-        raise ValidationError("Write your answer to the patient.")
+        raise ValidationError(_("Write your answer to the patient."))
     now = now or clock.now()
     today = timezone.localdate(now, plan.patient.care_team.site.zone)
     if request.kind == RequestKind.SLOW and plan.status in OPEN_PLAN_STATUSES:
@@ -252,7 +253,7 @@ def taper_status(patient: Patient, today: dt.date | None = None) -> TaperStatus:
     mme = current_mme(patient, today)
     plan = latest_plan(patient)
     if plan is None:
-        return TaperStatus(mme, None, "No taper plan", None, None, None, None, 0)
+        return TaperStatus(mme, None, _("No taper plan"), None, None, None, None, 0)
     step = next_step(plan) if plan.status == PlanStatus.ACTIVE else None
     return TaperStatus(
         current_mme=mme,

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from coproduce.careplans import goals, services
@@ -62,7 +63,7 @@ def care_plan(request, registry_id: str):
             "unconfirmed": sum(1 for m in meds if m.confirmed_by_patient_at is None),
             "mme": mme,
             "mme_error": mme_error,
-            "not_a_conversion": NOT_A_CONVERSION_NOTE,
+            "not_a_conversion": _(NOT_A_CONVERSION_NOTE),
             "patient_goals": [r for r in rows if r[0].kind == GoalKind.PATIENT],
             "clinical_goals": [r for r in rows if r[0].kind == GoalKind.CLINICAL],
             "actions": patient.action_items.order_by(
@@ -107,7 +108,7 @@ def new_taper(request, registry_id: str):
                             by=request.user,
                             target_mme=target,
                         )
-                    messages.success(request, "The taper plan is saved.")
+                    messages.success(request, _("The taper plan is saved."))
                     return redirect("careplans:plan", registry_id=patient.registry_id)
                 schedule = services.preview_schedule(regimen, pace, start_on, target)
             except ValidationError as error:
@@ -218,7 +219,7 @@ def answer(request, registry_id: str, request_id: int):
         try:
             with transaction.atomic():
                 services.answer_request(asked, answer=form.cleaned_data["answer"], by=request.user)
-            messages.success(request, "Your answer is recorded and the alert is closed.")
+            messages.success(request, _("Your answer is recorded and the alert is closed."))
             return redirect("careplans:plan", registry_id=patient.registry_id)
         except ValidationError as error:
             show_service_error(request, error, form)
@@ -250,7 +251,7 @@ def next_step(request, registry_id: str):
                     by=request.user,
                     why=form.cleaned_data["why"],
                 )
-            messages.success(request, "The decision is recorded.")
+            messages.success(request, _("The decision is recorded."))
             return redirect("careplans:plan", registry_id=patient.registry_id)
         except ValidationError as error:
             show_service_error(request, error, form)

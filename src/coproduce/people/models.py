@@ -265,11 +265,11 @@ class CareTeamMembership(models.Model):
 
 
 class Condition(models.TextChoices):
-    CHRONIC_PAIN = "chronic_pain", "Chronic pain"
-    RA = "rheumatoid_arthritis", "Rheumatoid arthritis"
-    IBD = "ibd", "Inflammatory bowel disease"
-    CF = "cystic_fibrosis", "Cystic fibrosis"
-    OTHER = "other", "Other long-term condition"
+    CHRONIC_PAIN = "chronic_pain", _("Chronic pain")
+    RA = "rheumatoid_arthritis", _("Rheumatoid arthritis")
+    IBD = "ibd", _("Inflammatory bowel disease")
+    CF = "cystic_fibrosis", _("Cystic fibrosis")
+    OTHER = "other", _("Other long-term condition")
 
 
 def new_registry_id() -> str:
@@ -314,7 +314,6 @@ class Patient(UpdatedAt):
                 name="mrn_unique_in_site",
             )
         ]
-
 
     def __str__(self) -> str:
         return self.registry_id
@@ -364,8 +363,8 @@ class PatientCondition(models.Model):
 
 
 class ProxyKind(models.TextChoices):
-    PARENT = "parent", "Parent or guardian (acts for the patient)"
-    FAMILY_READ = "family_read", "Family member (read only, granted by the patient)"
+    PARENT = "parent", _("Parent or guardian (acts for the patient)")
+    FAMILY_READ = "family_read", _("Family member (read only, granted by the patient)")
 
 
 class ProxyLink(models.Model):

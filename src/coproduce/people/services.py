@@ -6,6 +6,8 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from coproduce.audit.services import record
 from coproduce.people.models import (
@@ -55,9 +57,14 @@ def register_patient(
     """Create a patient with conditions, refusing unknown conditions or future birth dates."""
     unknown = sorted(set(conditions) - set(Condition.values))
     if unknown:
-        raise ValidationError(f"Unknown condition(s): {', '.join(unknown)}.")
+        raise ValidationError(
+            ngettext(
+                "Unknown condition: %(names)s.", "Unknown conditions: %(names)s.", len(unknown)
+            )
+            % {"names": ", ".join(unknown)}
+        )
     if date_of_birth > clock.today():
-        raise ValidationError("Date of birth cannot be in the future.")
+        raise ValidationError(_("Date of birth cannot be in the future."))
     patient = Patient.objects.create(
         care_team=care_team,
         given_name=given_name,
@@ -82,7 +89,7 @@ def give_patient_login(patient: Patient, user: User, *, today: dt.date | None = 
             "allows a login of their own; a parent answers for them."
         )
     if user.role != Role.PATIENT:
-        raise ValidationError("Only a patient account can be linked to a patient.")
+        raise ValidationError(_("Only a patient account can be linked to a patient."))
     patient.user = user
     patient.save(update_fields=["user"])
     record("patient.updated", actor=user, patient=patient, detail={"change": "login linked"})
@@ -93,10 +100,10 @@ def grant_proxy(
 ) -> ProxyLink:
     """Let `user` act for (parent) or read (family) `patient`'s data."""
     if user.role != Role.FAMILY:
-        raise ValidationError("Only a family account can be given access to a patient.")
+        raise ValidationError(_("Only a family account can be given access to a patient."))
     if kind == ProxyKind.FAMILY_READ and patient.age_on(clock.today()) < 18:
-        raise ValidationError("Family read access is granted by the patient as an adult.")
-    link, _ = ProxyLink.objects.update_or_create(
+        raise ValidationError(_("Family read access is granted by the patient as an adult."))
+    link, _created = ProxyLink.objects.update_or_create(
         user=user,
         patient=patient,
         defaults={"kind": kind, "relationship": relationship, "revoked_at": None},
@@ -115,7 +122,7 @@ def grant_adult_access(*, patient_user: User, link: ProxyLink) -> ProxyLink:
     """Record an adult patient's choice to keep a parent's access after turning 18."""
     patient = link.patient
     if patient.user_id != patient_user.pk:
-        raise ValidationError("Only the patient can grant continued access.")
+        raise ValidationError(_("Only the patient can grant continued access."))
     link.adult_grant_at = clock.now()
     link.save(update_fields=["adult_grant_at"])
     record(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from coproduce.registry.actions import annotation_sites, may_annotate_network
 
@@ -12,18 +13,18 @@ NETWORK = ""
 class PdsaForm(forms.Form):
     """A change tested in a PDSA cycle; the site list depends on who annotates."""
 
-    site = forms.ChoiceField(label="Where was it tested?", required=False)
+    site = forms.ChoiceField(label=_("Where was it tested?"), required=False)
     on = forms.DateField(
-        label="Date the change started", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date the change started"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    title = forms.CharField(label="What change was tested?", max_length=200)
+    title = forms.CharField(label=_("What change was tested?"), max_length=200)
     note = forms.CharField(
-        label="Notes (what you predicted, what happened)",
+        label=_("Notes (what you predicted, what happened)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     new_phase = forms.BooleanField(
-        label="Recalculate the control limits from this month (the process has changed)",
+        label=_("Recalculate the control limits from this month (the process has changed)"),
         required=False,
     )
 

@@ -28,6 +28,7 @@ from django.db.models import (
 )
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from coproduce.audit.services import record
 from coproduce.checkins.models import CheckinResponse, Enrollment, Score
@@ -44,10 +45,11 @@ HIGH_MME = 90
 RA_ACTIVE = ("moderate", "high")
 
 FLAGS = {
-    "overdue": "Overdue: no completed check-in in 3 weeks",
-    "worsening": "Worsening: PHQ-9 up 5 or more, or PEG up 30 % or more, since the previous",
-    "not_remission": "Not in remission: RA (DAS28 moderate or high) or IBD (HBI/PUCAI)",
-    "high_mme": "On more than 90 MME a day",
+    "overdue": _("Overdue: no completed check-in in 3 weeks"),
+    # xgettext:no-python-format
+    "worsening": _("Worsening: PHQ-9 up 5 or more, or PEG up 30 % or more, since the previous"),
+    "not_remission": _("Not in remission: RA (DAS28 moderate or high) or IBD (HBI/PUCAI)"),
+    "high_mme": _("On more than 90 MME a day"),
 }
 
 
@@ -207,13 +209,13 @@ def csv_query(params) -> str:
 
 class PopulationFilter(forms.Form):
     flag = forms.ChoiceField(
-        label="Show", required=False, choices=[("", "Anyone flagged"), *FLAGS.items()]
+        label=_("Show"), required=False, choices=[("", _("Anyone flagged")), *FLAGS.items()]
     )
     team = forms.ModelChoiceField(
-        label="Care team",
+        label=_("Care team"),
         required=False,
         queryset=CareTeam.objects.none(),
-        empty_label="All my teams",
+        empty_label=_("All my teams"),
     )
 
     def __init__(self, *args, user: User, **kwargs):

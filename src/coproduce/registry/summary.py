@@ -39,7 +39,7 @@ def site_condition_counts() -> list[CountCell]:
     return [
         CountCell(
             site=row["patient__care_team__site__name"],
-            condition=labels.get(row["condition"], row["condition"]),
+            condition=str(labels.get(row["condition"], row["condition"])),
             patients=suppress(row["n"]),
         )
         for row in rows

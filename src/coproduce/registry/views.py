@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from coproduce.people.models import CARE_ROLES, Role
 from coproduce.platform.http import role_required
@@ -60,7 +61,7 @@ def measure_detail(request, measure_id: str):
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             add_annotation(author=request.user, measure_id=measure.id, **form.cleaned_data)
-        messages.success(request, "The change is on the charts.")
+        messages.success(request, _("The change is on the charts."))
         return redirect("measure-detail", measure.id)
     view = services.measure_view(measure)
     panels = [_panel(measure, s) for s in [view.network, *view.sites]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from coproduce.visits.models import VisitRecord
 from coproduce.visits.records import COMMENT_MAX_CHARS, EDITABLE_FIELDS
@@ -18,8 +19,8 @@ class VisitRecordForm(forms.ModelForm):
 
 class CommentForm(forms.Form):
     body = forms.CharField(
-        label="Your comment",
+        label=_("Your comment"),
         max_length=COMMENT_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="The care team reads comments; a comment cannot be changed once sent.",
+        help_text=_("The care team reads comments; a comment cannot be changed once sent."),
     )

@@ -9,10 +9,10 @@ from coproduce.platform import clock
 
 
 class AppointmentStatus(models.TextChoices):
-    BOOKED = "booked", "Booked"
-    ATTENDED = "attended", "Attended"
-    CANCELLED = "cancelled", "Cancelled"
-    MISSED = "missed", "Did not attend"
+    BOOKED = "booked", _("Booked")
+    ATTENDED = "attended", _("Attended")
+    CANCELLED = "cancelled", _("Cancelled")
+    MISSED = "missed", _("Did not attend")
 
 
 class Appointment(models.Model):
@@ -85,9 +85,9 @@ class SitePolicy(models.Model):
 
 
 class VisitRequestStatus(models.TextChoices):
-    OPEN = "open", "Waiting for the care team"
-    SCHEDULED = "scheduled", "Visit booked"
-    CLOSED = "closed", "Closed"
+    OPEN = "open", _("Waiting for the care team")
+    SCHEDULED = "scheduled", _("Visit booked")
+    CLOSED = "closed", _("Closed")
 
 
 class VisitRequest(models.Model):
@@ -129,8 +129,8 @@ class VisitRequest(models.Model):
 
 
 class RecordStatus(models.TextChoices):
-    DRAFT = "draft", "Draft (only the care team sees it)"
-    SHARED = "shared", "Shared with the patient"
+    DRAFT = "draft", _("Draft (only the care team sees it)")
+    SHARED = "shared", _("Shared with the patient")
 
 
 class VisitRecord(models.Model):

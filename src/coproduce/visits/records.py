@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from coproduce.audit.services import record as audit
 from coproduce.checkins.models import CheckinResponse, Invitation
@@ -145,7 +147,7 @@ def save_record(
                 changed.append(name)
     sharing = share and visit_record.status != RecordStatus.SHARED
     if sharing and not any(getattr(visit_record, f) for f in STEP_FIELDS):
-        raise ValidationError("Write at least one of the four steps before sharing the record.")
+        raise ValidationError(_("Write at least one of the four steps before sharing the record."))
     visit_record.updated_at = clock.now()
     fields = [*changed, "updated_at"]
     if sharing:
@@ -222,11 +224,18 @@ def add_comment(*, actor: User, visit_record: VisitRecord, body: str) -> VisitCo
     """Add the patient's (or parent's) comment to a shared record; comments are never edited."""
     body = (body or "").strip()
     if not body:
-        raise ValidationError("Write your comment first.")
+        raise ValidationError(_("Write your comment first."))
     if len(body) > COMMENT_MAX_CHARS:
-        raise ValidationError(f"Please keep a comment to {COMMENT_MAX_CHARS} characters.")
+        raise ValidationError(
+            ngettext(
+                "Please keep a comment to %(n)s character.",
+                "Please keep a comment to %(n)s characters.",
+                COMMENT_MAX_CHARS,
+            )
+            % {"n": COMMENT_MAX_CHARS}
+        )
     if not can_comment(actor, visit_record):
-        raise ValidationError("Only the patient or their parent can comment on this record.")
+        raise ValidationError(_("Only the patient or their parent can comment on this record."))
     comment = VisitComment.objects.create(
         record=visit_record,
         author=actor,

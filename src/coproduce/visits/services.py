@@ -9,7 +9,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from coproduce.audit.services import record
 from coproduce.careplans.models import Goal, GoalKind, GoalStatus
@@ -40,7 +42,11 @@ def _num(value: Decimal | None) -> str:
 def _dose(line) -> str:
     if line.per_day is None:  # a patch: the strength is already a rate
         return f"{_num(line.strength)} {line.unit}"
-    return f"{_num(line.strength)} {line.unit}, {_num(line.per_day)} a day"
+    return _("%(strength)s %(unit)s, %(n)s a day") % {
+        "strength": _num(line.strength),
+        "unit": line.unit,
+        "n": _num(line.per_day),
+    }
 
 
 def _taper_text(status: TaperStatus) -> str:
@@ -48,12 +54,17 @@ def _taper_text(status: TaperStatus) -> str:
         return status.plan_status_label
     text = status.plan_status_label
     if status.next_step_on is not None and status.next_step_mme is not None:
-        text += (
-            f"; next step on {status.next_step_on:%-d %B %Y} to {_num(status.next_step_mme)} MME"
-        )
+        text += _("; next step on %(day)s to %(mme)s MME") % {
+            "day": date_format(status.next_step_on, "j F Y"),
+            "mme": _num(status.next_step_mme),
+        }
     if status.open_requests:
         n = status.open_requests
-        text += f"; {n} request{'s' if n != 1 else ''} waiting for the care team"
+        text += ngettext(
+            "; %(n)s request waiting for the care team",
+            "; %(n)s requests waiting for the care team",
+            n,
+        ) % {"n": n}
     return text
 
 
@@ -191,9 +202,9 @@ def request_visit(*, actor: User, patient: Patient, text: str) -> tuple[VisitReq
 def update_visit_request(*, actor: User, visit_request: VisitRequest, status: str) -> VisitRequest:
     """Mark a request as booked (scheduled) or closed; only open requests move on."""
     if status not in (VisitRequestStatus.SCHEDULED, VisitRequestStatus.CLOSED):
-        raise ValidationError("A request can be marked as booked or closed.")
+        raise ValidationError(_("A request can be marked as booked or closed."))
     if visit_request.status == VisitRequestStatus.CLOSED:
-        raise ValidationError("This request is already closed.")
+        raise ValidationError(_("This request is already closed."))
     before = visit_request.status
     visit_request.status = status
     fields = ["status"]

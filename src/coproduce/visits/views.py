@@ -13,6 +13,8 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from coproduce.audit.services import record as audit
@@ -74,15 +76,17 @@ def request_visit(request, registry_id: str):
     except ValidationError as error:
         show_service_error(request, error)
         return redirect("visits:dashboard", registry_id=registry_id)
-    when = f"{visit_request.target_by:%A %-d %B}"
+    # The day's and month's names in the reader's language, as on the dashboard.
+    when = {"when": date_format(visit_request.target_by, "l j F")}
     if created:
         messages.success(
             request,
-            f"Thank you. Your care team has your request and aims to see you by {when}.",
+            _("Thank you. Your care team has your request and aims to see you by %(when)s.") % when,
         )
     else:
         messages.info(
-            request, f"Your care team already has your request; they aim to see you by {when}."
+            request,
+            _("Your care team already has your request; they aim to see you by %(when)s.") % when,
         )
     return redirect("visits:dashboard", registry_id=registry_id)
 
@@ -116,18 +120,18 @@ def remind(request, pk: int):
     appointment = _team_appointment(request.user, pk)
     try:
         with transaction.atomic():
-            _, created = services.queue_previsit_reminder(
+            _reminder, created = services.queue_previsit_reminder(
                 actor=request.user, appointment=appointment
             )
     except ValidationError as error:
         show_service_error(request, error)
     else:
-        who = appointment.patient.display_name
+        who = {"who": appointment.patient.display_name}
         messages.success(
             request,
-            f"Reminder queued for {who}."
+            _("Reminder queued for %(who)s.") % who
             if created
-            else f"A reminder for {who} is already queued.",
+            else _("A reminder for %(who)s is already queued.") % who,
         )
     return redirect("visits:previsit")
 
@@ -150,7 +154,11 @@ def update_request(request, pk: int):
         show_service_error(request, error)
     else:
         label = VisitRequestStatus(status).label.lower()
-        messages.success(request, f"Request from {visit_request.patient.display_name}: {label}.")
+        messages.success(
+            request,
+            _("Request from %(name)s: %(status)s.")
+            % {"name": visit_request.patient.display_name, "status": label},
+        )
     return redirect("visits:previsit")
 
 
@@ -186,11 +194,11 @@ def record(request, appointment_id: int):
                 if action == "attended":
                     if records.mark_attended(actor=request.user, appointment=appointment):
                         messages.success(
-                            request, "Marked as attended; the patient will be asked how it went."
+                            request, _("Marked as attended; the patient will be asked how it went.")
                         )
                     return redirect("visits:record", appointment_id=appointment.pk)
                 if form.is_valid():
-                    visit_record, _ = records.start_record(
+                    visit_record, _created = records.start_record(
                         actor=request.user, appointment=appointment
                     )
                     records.save_record(
@@ -202,10 +210,10 @@ def record(request, appointment_id: int):
                     if action == "share":
                         messages.success(
                             request,
-                            "Shared: the patient can read the record and comment on it.",
+                            _("Shared: the patient can read the record and comment on it."),
                         )
                     else:
-                        messages.success(request, "Saved.")
+                        messages.success(request, _("Saved."))
                     return redirect("visits:record", appointment_id=appointment.pk)
         except ValidationError as error:
             show_service_error(request, error, form)
@@ -281,7 +289,7 @@ def comment(request, appointment_id: int):
         except ValidationError as error:
             show_service_error(request, error)
         else:
-            messages.success(request, "Thank you: your comment is with the care team.")
+            messages.success(request, _("Thank you: your comment is with the care team."))
     else:
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
     return redirect("visits:record-summary", appointment_id=appointment_id)
