@@ -51,6 +51,7 @@ migrations-check: $(STAMP)
 messages: $(STAMP)
 	COPRODUCE_MODE=test $(BIN)/coproduce rules messages
 	COPRODUCE_MODE=test $(BIN)/coproduce instruments messages
+	COPRODUCE_MODE=test $(BIN)/coproduce mme --messages
 	cd src/coproduce && COPRODUCE_MODE=test ../../$(BIN)/coproduce makemessages $(MESSAGES_ARGS)
 	cd src/coproduce && COPRODUCE_MODE=test ../../$(BIN)/coproduce compilemessages
 

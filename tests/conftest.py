@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
 from coproduce.people.models import Patient, Role, User
@@ -20,6 +21,15 @@ os.environ.setdefault("COPRODUCE_MODE", "test")
 # Timing is not what property tests check; on a loaded CI machine a deadline makes them flaky.
 hypothesis_settings.register_profile("coproduce", deadline=None)
 hypothesis_settings.load_profile("coproduce")
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request by a Spanish- or Swedish-reading
+    person leaves its language active in the thread (LocaleMiddleware never resets it), and
+    the next test on the same worker would read Spanish."""
+    yield
+    translation.deactivate()
 
 
 @dataclass

@@ -17,6 +17,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.utils import translation
 
+from coproduce.careplans import mme
 from coproduce.instruments import translations
 from coproduce.instruments.library import shipped
 from coproduce.platform.catalogue import (
@@ -94,6 +95,12 @@ def test_our_own_questions_texts_module_is_current():
     source = translations.messages_module_source([d.questionnaire for d in shipped().values()])
     assert translations.MESSAGES_MODULE.read_text(encoding="utf-8") == source, (
         "run `make messages` (coproduce instruments messages) after changing our own questions"
+    )
+
+
+def test_the_factor_tables_notes_module_is_current():
+    assert mme.MESSAGES_MODULE.read_text(encoding="utf-8") == mme.messages_module_source(), (
+        "run `make messages` (coproduce mme --messages) after changing a factor table's note"
     )
 
 

@@ -196,13 +196,12 @@ def _stepped_back(ctx: DemoContext, patient: Patient, clinician: User, nurse: Us
     plan, med = _start(ctx, patient, clinician, 12 * 7, 30)
     med = _take_steps(plan, med, clinician, ctx.today - dt.timedelta(days=21), 2)
     back_on = ctx.today - dt.timedelta(days=14)
+    previous = services.plan_state(plan).previous_mme
     suggestion = Suggestion(
         SuggestionKind.STEP_BACK_UP,
-        (
-            "Your pain has been much worse than before the last change for two weeks running.",
-            "We suggest going back to your previous dose; your team will confirm.",
-        ),
         ("pain_severe", "step_back"),
+        step_back_to_mme=previous,
+        params={"previous": f"{previous.normalize():f}" if previous is not None else ""},
     )
     decision = services.record_decision(
         plan,

@@ -7,11 +7,13 @@ rules in ``taper``.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
+
+from django.utils.translation import gettext_noop
 
 from coproduce.careplans.taper import (
     ABRUPT_REDUCTION_PERCENT,
@@ -41,6 +43,12 @@ class FindingKind(StrEnum):
     UNPLANNED_INCREASE = "unplanned_increase"
 
 
+RESTARTED = gettext_noop("Restarted at {new} MME/day, not in the plan.")
+WENT_UP = gettext_noop("Dose went up {change} % ({old} → {new} MME/day), not in the plan.")
+CUT_ABRUPTLY = gettext_noop("Dose cut by {change} % at once ({old} → {new} MME/day): too abrupt.")
+CUT_BELOW_PLAN = gettext_noop("Dose cut to {new} MME/day; the plan says {planned} MME/day.")
+
+
 @dataclass(frozen=True)
 class DoseFinding:
     kind: FindingKind
@@ -49,7 +57,14 @@ class DoseFinding:
     to_mme: Decimal
     change_percent: Decimal
     planned_mme: Decimal | None
-    message: str
+    #: The alert reason's key (an English msgid with {placeholders}) and its parameters.
+    key: str
+    params: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        """The finding in English, as the alert's reason column keeps it."""
+        return self.key.format(**self.params)
 
 
 def detect_unplanned_changes(
@@ -79,7 +94,8 @@ def detect_unplanned_changes(
                         new,
                         D(0),
                         None,
-                        f"Restarted at {new} MME/day, not in the plan.",
+                        RESTARTED,
+                        {"new": f"{new}"},
                     )
                 )
             continue
@@ -97,7 +113,8 @@ def detect_unplanned_changes(
                         new,
                         change,
                         planned,
-                        f"Dose went up {change} % ({old} → {new} MME/day), not in the plan.",
+                        WENT_UP,
+                        {"change": f"{change}", "old": f"{old}", "new": f"{new}"},
                     )
                 )
         elif -change > ABRUPT_REDUCTION_PERCENT:
@@ -109,7 +126,8 @@ def detect_unplanned_changes(
                     new,
                     change,
                     planned,
-                    f"Dose cut by {-change} % at once ({old} → {new} MME/day): too abrupt.",
+                    CUT_ABRUPTLY,
+                    {"change": f"{-change}", "old": f"{old}", "new": f"{new}"},
                 )
             )
         elif planned is not None and new < planned * (1 - PLAN_MARGIN_PERCENT / 100):
@@ -121,7 +139,8 @@ def detect_unplanned_changes(
                     new,
                     change,
                     planned,
-                    f"Dose cut to {new} MME/day; the plan says {planned} MME/day.",
+                    CUT_BELOW_PLAN,
+                    {"new": f"{new}", "planned": f"{planned}"},
                 )
             )
     return findings

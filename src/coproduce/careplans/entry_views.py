@@ -43,7 +43,8 @@ def _current_medication(patient, medication_id: int) -> Medication:
 def _dose_warning(request, medication: Medication) -> None:
     if medication.dose_alert is not None:
         messages.warning(
-            request, f"{medication.dose_alert.reason} An alert is on the team's queue."
+            request,
+            medication.dose_alert.reason_shown + " " + _("An alert is on the team's queue."),
         )
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from coproduce.audit.services import record
 from coproduce.careplans import dose_review, plans, taper
@@ -32,6 +33,8 @@ from coproduce.safetynet.models import Alert
 
 DOSE_RULE_ID = "taper-unplanned-dose-change"
 MEDICATION_RULE_ID = "medication-list-query"
+#: The alert reason when a patient says a line is wrong (a key, shown in each reader's language).
+DISPUTED = gettext_noop("Medicine list: {name} says {medication} is not right")
 
 
 # --- Medications ----------------------------------------------------------------------
@@ -182,7 +185,7 @@ def report_medication_problem(
     patient = _answerable(medication, by)
     note = note.strip()
     if not note:
-        raise ValidationError({"note": "Tell your team what is different."})
+        raise ValidationError({"note": _("Tell your team what is different.")})
     now = now or clock.now()
     medication.confirmed_by_patient_at = None
     medication.save(update_fields=["confirmed_by_patient_at"])
@@ -190,7 +193,11 @@ def report_medication_problem(
         patient=patient,
         rule_id=MEDICATION_RULE_ID,
         priority=Priority.ROUTINE,
-        reason=f"Medicine list: {patient.given_name} says {medication} is not right",
+        reason=DISPUTED.format(name=patient.given_name, medication=medication),
+        reason_texts={
+            "key": DISPUTED,
+            "params": {"name": patient.given_name, "medication": str(medication)},
+        },
         data={"medication": medication.pk, "line": str(medication), "note": note},
         now=now,
         actor=by,
@@ -288,6 +295,7 @@ def check_dose_change(
         rule_id=DOSE_RULE_ID,
         priority=Priority.SOON,
         reason=finding.message,
+        reason_texts={"key": finding.key, "params": dict(finding.params)},
         actor=by,
         data={
             "kind": finding.kind.value,

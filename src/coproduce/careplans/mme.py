@@ -24,6 +24,8 @@ from typing import Any
 
 from django.utils.translation import gettext_noop
 
+from coproduce.platform.catalogue import noop_module_source
+
 DEFAULT_TABLE = "cdc-2022"
 TABLES_DIR = Path(__file__).resolve().parent / "factor_tables"
 
@@ -195,6 +197,31 @@ class MMETotal:
     medications: tuple[MedicationMME, ...]
     total_mme: Decimal
     notes: tuple[str, ...]
+
+
+# The tables' notes and explanations (the methadone and fentanyl warnings among them) reach
+# the catalogue through a generated module of gettext_noop calls, as the rule files' texts
+# do: `coproduce mme --messages` writes it, `make messages` runs that first, and
+# tests/platform/test_catalogues.py fails when it is out of date. Pages show them with gettext.
+MESSAGES_MODULE = Path(__file__).parent / "mme_messages.py"
+
+
+def factor_table_texts() -> list[str]:
+    """Every note and explanation a person reads in the shipped factor tables."""
+    texts: set[str] = set()
+    for path in sorted(TABLES_DIR.glob("*.json")):
+        for entry in json.loads(path.read_text("utf-8"))["drugs"].values():
+            texts.update(t for t in (entry.get("note"), entry.get("explanation")) if t)
+    return sorted(texts)
+
+
+def messages_module_source() -> str:
+    return noop_module_source(
+        "`coproduce mme --messages` from the factor tables",
+        "notes of the MME factor tables (clinical warnings); see docs/translations.md.",
+        "FACTOR_TABLE_TEXTS",
+        factor_table_texts(),
+    )
 
 
 def available_tables() -> list[str]:

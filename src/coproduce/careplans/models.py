@@ -6,6 +6,7 @@ a ``TaperRequest`` changes only once, when the team answers it.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coproduce.careplans.choices import PlanStatus, RequestKind
 from coproduce.careplans.mme import DEFAULT_TABLE
-from coproduce.careplans.taper import Pace
+from coproduce.careplans.taper import Pace, shown_text
 from coproduce.platform import clock
 from coproduce.platform.stamps import UpdatedAt
 
@@ -203,7 +204,9 @@ class TaperStep(models.Model):
     target_mme = models.DecimalField(max_digits=9, decimal_places=2)
     daily_amount = models.DecimalField(max_digits=9, decimal_places=3, null=True, blank=True)
     doses = models.JSONField(default=list, blank=True, help_text="amount per dose, as strings")
+    #: The note in English, for exports; ``note_texts`` keeps its key and parameters.
     note = models.CharField(max_length=200, blank=True)
+    note_texts = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=14, choices=StepStatus.choices, default=StepStatus.PLANNED)
 
     class Meta:
@@ -214,6 +217,13 @@ class TaperStep(models.Model):
 
     def __str__(self) -> str:
         return f"step {self.number} on {self.due_on}: {self.target_mme} MME/day"
+
+    @property
+    def note_shown(self) -> str:
+        """The note in the reader's (active) language (the stored English without a key)."""
+        if not self.note_texts.get("key"):
+            return self.note
+        return shown_text(self.note_texts["key"], self.note_texts.get("params"))
 
 
 class Decision(models.TextChoices):
@@ -232,6 +242,9 @@ class TaperDecision(models.Model):
     )
     suggestion_kind = models.CharField(max_length=14, choices=Decision.choices)
     suggestion_codes = models.JSONField(default=list)
+    #: What the reasons' {placeholders} were filled with; with the codes, the reasons show in
+    #: the reader's language. ``suggestion_reasons`` keeps the English, for exports.
+    suggestion_params = models.JSONField(default=dict, blank=True)
     suggestion_reasons = models.JSONField(default=list)
     decision = models.CharField(max_length=14, choices=Decision.choices)
     decided_by = models.ForeignKey("people.User", on_delete=models.PROTECT, related_name="+")
@@ -243,6 +256,26 @@ class TaperDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.decision} on plan {self.plan_id}"
+
+    @property
+    def reasons_shown(self) -> list[str]:
+        """Why the suggestion was made, in the reader's (active) language.
+
+        A row written before the parameters were kept shows its stored English for a reason
+        that needs them.
+        """
+        from coproduce.careplans.suggestions import REASONS, reason_text
+
+        stored = list(self.suggestion_reasons)
+        shown = []
+        for index, code in enumerate(self.suggestion_codes):
+            fallback = stored[index] if index < len(stored) else ""
+            needed = set(re.findall(r"\{(\w+)\}", REASONS[code][1])) if code in REASONS else {""}
+            if not needed <= set(self.suggestion_params):
+                shown.append(fallback)
+            else:
+                shown.append(reason_text(code, self.suggestion_params))
+        return shown
 
 
 class TaperRequest(models.Model):

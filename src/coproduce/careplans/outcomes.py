@@ -22,6 +22,8 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from django.utils.translation import gettext
+
 from coproduce.careplans.taper import to_decimal
 
 D = Decimal
@@ -126,28 +128,34 @@ def tapering_success(baseline: Observation, follow_up: Iterable[Observation]) ->
         missing = [
             label
             for label, value in (
-                ("baseline MME", base_mme),
-                ("baseline pain", base_pain),
-                ("12-month MME (day 335-395)", mme12),
-                ("12-month pain (day 335-395)", pain12),
+                (gettext("baseline MME"), base_mme),
+                (gettext("baseline pain"), base_pain),
+                (gettext("12-month MME (day 335-395)"), mme12),
+                (gettext("12-month pain (day 335-395)"), pain12),
             )
             if value is None
         ]
-        return result(None, None, "missing " + ", ".join(missing))
+        return result(None, None, gettext("missing %(what)s") % {"what": ", ".join(missing)})
     if base_mme <= 0:
-        return result(None, None, "baseline MME must be above 0 to measure a reduction")
+        return result(None, None, gettext("baseline MME must be above 0 to measure a reduction"))
 
     halved = mme12 <= base_mme * MME_REDUCTION_FRACTION
     pain_change = pain12 - base_pain
     branch_a = halved and pain_change <= PAIN_RISE_ALLOWED
     branch_b = mme12 <= base_mme and -pain_change >= PAIN_FALL_REQUIRED
     if branch_a and branch_b:
-        return result(True, Branch.BOTH, "MME halved with stable pain, and pain down >= 2")
+        return result(True, Branch.BOTH, gettext("MME halved with stable pain, and pain down >= 2"))
     if branch_a:
-        return result(True, Branch.MME_HALVED_PAIN_STABLE, "MME down >= 50 %, pain up <= 1")
+        return result(
+            True, Branch.MME_HALVED_PAIN_STABLE, gettext("MME down >= 50 %, pain up <= 1")
+        )
     if branch_b:
-        return result(True, Branch.PAIN_IMPROVED_NO_MME_INCREASE, "no MME increase, pain down >= 2")
-    return result(False, None, "neither branch met")
+        return result(
+            True,
+            Branch.PAIN_IMPROVED_NO_MME_INCREASE,
+            gettext("no MME increase, pain down >= 2"),
+        )
+    return result(False, None, gettext("neither branch met"))
 
 
 def cohort_success_rate(results: Iterable[TaperingSuccess]) -> CohortRate:

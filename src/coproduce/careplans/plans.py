@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from coproduce.audit.services import record
@@ -53,10 +53,12 @@ def pace_from(percent: Decimal | int | str, every_weeks: int = 0, every_months: 
     try:
         pace = taper.Pace(Decimal(str(percent)), every_weeks=every_weeks, every_months=every_months)
     except taper.UnsafePaceError as error:
-        raise ValidationError(f"That pace is not safe: {error}.") from error
+        raise ValidationError(_("That pace is not safe: %(why)s.") % {"why": error}) from error
     if pace not in taper.PACE_OPTIONS:
         options = "; ".join(p.label for p in taper.PACE_OPTIONS)
-        raise ValidationError(f"Choose one of the safe paces: {options}.")
+        raise ValidationError(
+            _("Choose one of the safe paces: %(options)s.") % {"options": options}
+        )
     return pace
 
 
@@ -96,10 +98,20 @@ def preview_schedule(
                 "amount": f"{regimen.daily_amount.normalize():f}",
                 "dose_unit": f"{regimen.dose_unit.normalize():f}",
                 "unit": regimen.unit,
-                "why": taper.END_NOTES.get(schedule.end_reason, ""),
+                "why": str(taper.END_NOTES.get(schedule.end_reason, "")),
             }
         )
     return schedule
+
+
+def _in_english(key: str, params) -> str:
+    with translation.override("en"):
+        return taper.shown_text(key, params)
+
+
+def _english_label(pace: taper.Pace) -> str:
+    with translation.override("en"):
+        return pace.label
 
 
 def _step_rows(plan: TaperPlan, steps: Iterable[taper.TaperStep], first_number: int):
@@ -113,7 +125,10 @@ def _step_rows(plan: TaperPlan, steps: Iterable[taper.TaperStep], first_number: 
                 target_mme=step.daily_mme,
                 daily_amount=step.daily_amount,
                 doses=[f"{d.normalize():f}" for d in step.doses],
-                note=step.note,
+                note=_in_english(step.note, step.note_params),
+                note_texts={"key": step.note, "params": dict(step.note_params)}
+                if step.note
+                else {},
                 status=StepStatus.PLANNED,
             )
         )
@@ -165,7 +180,8 @@ def create_taper_plan(
         actor=by,
         patient=patient,
         obj=plan,
-        detail={"start_mme": str(plan.start_mme), "pace": pace.label, "steps": len(rows)},
+        # The audit log is written in English, whoever's language the page was in.
+        detail={"start_mme": str(plan.start_mme), "pace": _english_label(pace), "steps": len(rows)},
     )
     return plan
 
@@ -374,7 +390,8 @@ def record_decision(
             target_mme=back.target_mme,
             daily_amount=back.daily_amount,
             doses=back.doses,
-            note="back up to the previous dose",
+            note=_in_english(taper.NOTE_BACK_UP, {}),
+            note_texts={"key": taper.NOTE_BACK_UP, "params": {}},
             status=StepStatus.STEPPED_BACK,
         )
         amount = back.daily_amount if back.daily_amount is not None else current_amount(plan)
@@ -384,7 +401,8 @@ def record_decision(
         step=step,
         suggestion_kind=suggestion.kind.value,
         suggestion_codes=list(suggestion.codes),
-        suggestion_reasons=list(suggestion.reasons),
+        suggestion_params=dict(suggestion.params),
+        suggestion_reasons=[_in_english(key, suggestion.params) for key in suggestion.reason_keys],
         decision=decision,
         decided_by=by,
         why=why.strip(),

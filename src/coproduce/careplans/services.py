@@ -12,10 +12,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from coproduce.audit.services import record
 from coproduce.careplans import taper
@@ -77,6 +79,8 @@ from coproduce.safetynet.alerts import raise_alert
 from coproduce.safetynet.models import Alert
 
 REQUEST_RULE_ID = "taper-request"
+#: The alert's reason, kept as its key so each reader sees it in their language.
+REQUEST_REASON = gettext_noop("Taper change requested")
 #: Pain at baseline for the 12-month outcome: the pain score nearest the plan start within
 #: this many days before it (or on the day).
 OUTCOME_BASELINE_PAIN_DAYS = 30
@@ -112,7 +116,9 @@ def request_change(
         raise ValidationError(_("Your taper is already paused."))
     now = now or clock.now()
     today = timezone.localdate(now, patient.care_team.site.zone)
-    outcome = taper.apply_patient_request(plan_state(plan), kind.value, today)
+    # The alert keeps the team's actions in English, like every stored text's fallback.
+    with translation.override("en"):
+        outcome = taper.apply_patient_request(plan_state(plan), kind.value, today)
     if kind in (RequestKind.PAUSE, RequestKind.INCREASE):
         plan.status = PlanStatus.PAUSED
     elif kind == RequestKind.STOP:
@@ -125,7 +131,8 @@ def request_change(
         patient=patient,
         rule_id=REQUEST_RULE_ID,
         priority=Priority.SOON,
-        reason="Taper change requested",
+        reason=REQUEST_REASON,
+        reason_texts={"key": REQUEST_REASON},
         data={
             "kind": kind.value,
             "text": text,
@@ -146,15 +153,18 @@ def request_change(
         alert=alert,
     )
     for member in _team_staff(patient).exclude(email=""):
+        with translation.override(member.reading_language() or settings.LANGUAGE_CODE):
+            subject = _(REQUEST_REASON)
+            # No health details in e-mail: the reason is read inside coproduce.
+            body = _(
+                "Patient %(patient)s asked for a change to their taper plan. "
+                "Please reply by %(day)s."
+            ) % {"patient": patient.registry_id, "day": f"{outcome.respond_by:%Y-%m-%d}"}
         Notification.objects.create(
             channel="email",
             to=member.email,
-            subject="Taper change requested",
-            # No health details in e-mail: the reason is read inside coproduce.
-            body=(
-                f"Patient {patient.registry_id} asked for a change to their taper plan. "
-                f"Please reply by {outcome.respond_by:%Y-%m-%d}."
-            ),
+            subject=subject,
+            body=body,
             purpose="alert",
             priority=alert.priority,
             dedupe_key=f"taper-request:{request.pk}:{member.pk}",
@@ -172,7 +182,7 @@ def request_change(
 
 
 def request_message(request: TaperRequest) -> str:
-    """What the patient is told at once after asking."""
+    """What the patient is told at once after asking, in the active language."""
     state = plan_state(request.plan)
     return taper.apply_patient_request(state, request.kind, request.at.date()).message_to_patient
 

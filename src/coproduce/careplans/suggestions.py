@@ -8,13 +8,15 @@ levels *before* the last dose change, so a patient is judged against herself.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from coproduce.careplans.taper import PlanState, PlanStatus, to_decimal
+from django.utils.translation import gettext_noop
+
+from coproduce.careplans.taper import PlanState, PlanStatus, shown_text, to_decimal
 
 D = Decimal
 
@@ -75,82 +77,124 @@ class Baseline:
     phq9: int | None = None
 
 
-#: Every reason a suggestion can give: code -> (kind, plain-language text).
+#: Every reason a suggestion can give: code -> (kind, plain-language text). The code and the
+#: parameters are what a decision stores; the text is shown in the reader's language.
 REASONS: dict[str, tuple[SuggestionKind, str]] = {
     "go_ahead": (
         SuggestionKind.GO_AHEAD,
-        "Your check-ins since the last change look steady; the next step can go ahead.",
+        gettext_noop(
+            "Your check-ins since the last change look steady; the next step can go ahead."
+        ),
     ),
     "paused": (
         SuggestionKind.HOLD,
-        "Your taper is paused, as you asked; it restarts when you say.",
+        gettext_noop("Your taper is paused, as you asked; it restarts when you say."),
     ),
-    "stopped": (SuggestionKind.HOLD, "You chose to stay at your current dose."),
+    "stopped": (SuggestionKind.HOLD, gettext_noop("You chose to stay at your current dose.")),
     "no_checkins": (
         SuggestionKind.HOLD,
-        "We need to hear from you first: please fill in a check-in before the next step.",
+        gettext_noop(
+            "We need to hear from you first: please fill in a check-in before the next step."
+        ),
     ),
     "self_harm": (
         SuggestionKind.HOLD,
-        "You told us about thoughts of hurting yourself. "
-        "Someone from your team will contact you today.",
+        gettext_noop(
+            "You told us about thoughts of hurting yourself. "
+            "Someone from your team will contact you today."
+        ),
     ),
-    "intolerable": (SuggestionKind.STEP_BACK_UP, "You told us this dose is too hard to bear."),
+    "intolerable": (
+        SuggestionKind.STEP_BACK_UP,
+        gettext_noop("You told us this dose is too hard to bear."),
+    ),
     "pain_severe": (
         SuggestionKind.STEP_BACK_UP,
-        "Your pain has been much worse than before the last change for two weeks running.",
+        gettext_noop(
+            "Your pain has been much worse than before the last change for two weeks running."
+        ),
     ),
     "withdrawal_severe": (
         SuggestionKind.STEP_BACK_UP,
-        "Your withdrawal symptoms have been strong for two weeks running.",
+        gettext_noop("Your withdrawal symptoms have been strong for two weeks running."),
     ),
     "pain_slow": (
         SuggestionKind.SLOW,
-        "Your pain is {pain_rise} points higher than before the last change.",
+        gettext_noop("Your pain is {pain_rise} points higher than before the last change."),
     ),
     "pain_hold": (
         SuggestionKind.HOLD,
-        "Your pain is {pain_rise} points higher than before the last change.",
+        gettext_noop("Your pain is {pain_rise} points higher than before the last change."),
     ),
     "withdrawal_rising": (
         SuggestionKind.SLOW,
-        "Your withdrawal symptoms have risen two weeks in a row.",
+        gettext_noop("Your withdrawal symptoms have risen two weeks in a row."),
     ),
     "withdrawal_hold": (
         SuggestionKind.HOLD,
-        "You have noticeable withdrawal symptoms; let them settle before the next step.",
+        gettext_noop(
+            "You have noticeable withdrawal symptoms; let them settle before the next step."
+        ),
     ),
-    "low_comfort": (SuggestionKind.HOLD, "You are not comfortable with your current dose yet."),
-    "mood": (SuggestionKind.HOLD, "Your mood has dropped since the last change; let's talk first."),
+    "low_comfort": (
+        SuggestionKind.HOLD,
+        gettext_noop("You are not comfortable with your current dose yet."),
+    ),
+    "mood": (
+        SuggestionKind.HOLD,
+        gettext_noop("Your mood has dropped since the last change; let's talk first."),
+    ),
     "missing_ratings": (
         SuggestionKind.HOLD,
-        "We need your pain and comfort ratings to suggest the next step.",
+        gettext_noop("We need your pain and comfort ratings to suggest the next step."),
     ),
     "low_satisfaction": (
         SuggestionKind.GO_AHEAD,
-        "You are unhappy with how the taper is going: you can slow or pause it at any time.",
+        gettext_noop(
+            "You are unhappy with how the taper is going: you can slow or pause it at any time."
+        ),
     ),
     "no_previous_dose": (
         SuggestionKind.HOLD,
-        "There is no earlier dose in this plan to go back to; your team will call you.",
+        gettext_noop(
+            "There is no earlier dose in this plan to go back to; your team will call you."
+        ),
     ),
     "step_back": (
         SuggestionKind.STEP_BACK_UP,
-        "We suggest going back to your previous dose of {previous} MME/day; "
-        "your team will confirm.",
+        gettext_noop(
+            "We suggest going back to your previous dose of {previous} MME/day; "
+            "your team will confirm."
+        ),
     ),
 }
 #: Codes that do not mean the patient reported a problem.
 NOT_A_CONCERN = frozenset({"go_ahead", "paused", "stopped", "no_checkins", "low_satisfaction"})
 
 
+def reason_text(code: str, params: Mapping[str, str] | None = None) -> str:
+    """The reason `code` in the active language, filled with `params`."""
+    return shown_text(REASONS[code][1], params or {})
+
+
 @dataclass(frozen=True)
 class Suggestion:
     kind: SuggestionKind
-    reasons: tuple[str, ...]
     codes: tuple[str, ...]
     flags: frozenset[str] = field(default_factory=frozenset)
     step_back_to_mme: Decimal | None = None
+    #: What the reasons' {placeholders} are filled with (pain_rise, previous).
+    params: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def reason_keys(self) -> tuple[str, ...]:
+        """Each reason's text key (its English msgid), in the order of ``codes``."""
+        return tuple(REASONS[code][1] for code in self.codes)
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """One plain-language reason per code, in the reader's (active) language."""
+        return tuple(reason_text(code, self.params) for code in self.codes)
 
     @property
     def raises_concern(self) -> bool:
@@ -245,5 +289,4 @@ def _decide(codes: list[str], flags: set[str], state: PlanState, pain_rise: Deci
         "pain_rise": f"{pain_rise.normalize():f}",
         "previous": f"{back_to.normalize():f}" if back_to is not None else "",
     }
-    reasons = tuple(REASONS[code][1].format(**values) for code in codes)
-    return Suggestion(kind, reasons, tuple(codes), frozenset(flags), back_to)
+    return Suggestion(kind, tuple(codes), frozenset(flags), back_to, values)

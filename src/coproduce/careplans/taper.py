@@ -20,11 +20,16 @@ services that call these functions.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from math import ceil
+from typing import Any
+
+from django.utils import formats
+from django.utils.translation import gettext, gettext_lazy, gettext_noop, ngettext
 
 from coproduce.careplans.choices import PlanStatus, RequestKind
 from coproduce.careplans.mme import DEFAULT_TABLE, MCG_PER_HR, daily_mme
@@ -79,6 +84,22 @@ class TaperInputError(ValueError):
     """A schedule cannot be built from these inputs."""
 
 
+def shown_text(key: str, params: Mapping[str, Any] | None = None) -> str:
+    """A stored text key (an English msgid with {placeholders}) in the active language.
+
+    Numbers in `params` are written as the reader's locale writes them (2.5 / 2,5).
+    """
+
+    def local(value: Any) -> str:
+        try:
+            return formats.number_format(D(str(value)), use_l10n=True)
+        except (InvalidOperation, ValueError, TypeError):
+            return str(value)
+
+    text = gettext(key) if key else ""
+    return text.format(**{name: local(value) for name, value in (params or {}).items()})
+
+
 def to_decimal(value: Decimal | int | float | str) -> Decimal:
     """Return `value` as an exact Decimal (floats through their shortest repr)."""
     return value if isinstance(value, Decimal) else D(str(value))
@@ -103,18 +124,27 @@ class Pace:
         if (self.every_weeks > 0) == (self.every_months > 0) or min(
             self.every_weeks, self.every_months
         ) < 0:
-            raise UnsafePaceError("a pace needs exactly one positive interval: weeks or months")
+            raise UnsafePaceError(
+                gettext("a pace needs exactly one positive interval: weeks or months")
+            )
         if self.percent <= 0:
-            raise UnsafePaceError("a taper step must reduce the dose (percent > 0)")
+            raise UnsafePaceError(gettext("a taper step must reduce the dose (percent > 0)"))
         if self.percent > MAX_STEP_PERCENT:
             raise UnsafePaceError(
-                f"a {self.percent} % step is too abrupt: at most {MAX_STEP_PERCENT} % at once, "
-                "and never an immediate stop"
+                gettext(
+                    "a %(percent)s %% step is too abrupt: at most %(limit)s %% at once, "
+                    "and never an immediate stop"
+                )
+                % {"percent": self.percent, "limit": MAX_STEP_PERCENT}
             )
         if self.percent_per_week > MAX_PERCENT_PER_WEEK:
             raise UnsafePaceError(
-                f"{self.label} averages {self.percent_per_week:.1f} % a week; "
-                f"the limit is {MAX_PERCENT_PER_WEEK} % a week"
+                gettext("%(pace)s averages %(rate)s %% a week; the limit is %(limit)s %% a week")
+                % {
+                    "pace": self.label,
+                    "rate": f"{self.percent_per_week:.1f}",
+                    "limit": MAX_PERCENT_PER_WEEK,
+                }
             )
 
     @property
@@ -128,11 +158,19 @@ class Pace:
 
     @property
     def label(self) -> str:
+        """The pace in the reader's (active) language: "10 % every month"."""
+        values = {"percent": f"{self.percent.normalize():f}"}
         if self.every_months:
-            span = "month" if self.every_months == 1 else f"{self.every_months} months"
+            values["n"] = str(self.every_months)
+            text = ngettext(
+                "%(percent)s %% every month", "%(percent)s %% every %(n)s months", self.every_months
+            )
         else:
-            span = "week" if self.every_weeks == 1 else f"{self.every_weeks} weeks"
-        return f"{self.percent.normalize():f} % every {span}"
+            values["n"] = str(self.every_weeks)
+            text = ngettext(
+                "%(percent)s %% every week", "%(percent)s %% every %(n)s weeks", self.every_weeks
+            )
+        return text % values
 
     def after(self, day: date, intervals: int = 1) -> date:
         """The date ``intervals`` paces after ``day``."""
@@ -194,7 +232,10 @@ class Regimen:
         per_day = None if self.unit == MCG_PER_HR else 1
         result = daily_mme(self.drug, amount, self.unit, per_day, table=self.table).mme
         if result is None:
-            raise TaperInputError(f"{self.drug} has no MME factor; plan its taper with the team")
+            raise TaperInputError(
+                gettext("%(drug)s has no MME factor; plan its taper with the team")
+                % {"drug": self.drug}
+            )
         return result
 
     def split(self, amount: Decimal) -> tuple[Decimal, ...]:
@@ -216,18 +257,25 @@ class EndReason(StrEnum):
     STEP_LIMIT = "step_limit"
 
 
+#: Shown under a schedule: the plan keeps only its EndReason, so these follow the reader.
 END_NOTES = {
-    EndReason.TARGET_REACHED: "This schedule reaches the goal you chose.",
-    EndReason.FINAL_STEPS_WITH_TEAM: (
+    EndReason.TARGET_REACHED: gettext_lazy("This schedule reaches the goal you chose."),
+    EndReason.FINAL_STEPS_WITH_TEAM: gettext_lazy(
         "The last steps, including whether and when to stop, are planned with your team "
         "(CDC 2022: go slower at the final steps)."
     ),
-    EndReason.SMALLER_UNIT_NEEDED: (
+    EndReason.SMALLER_UNIT_NEEDED: gettext_lazy(
         "Going lower needs a smaller tablet strength or a liquid so that no single step is "
         "too big; talk with your team."
     ),
-    EndReason.STEP_LIMIT: "The schedule was cut off; rebuild it later.",
+    EndReason.STEP_LIMIT: gettext_lazy("The schedule was cut off; rebuild it later."),
 }
+
+# A step's note is stored as its key and parameters and shown with ``shown_text``.
+NOTE_STARTING_DOSE = gettext_noop("starting dose")
+NOTE_SMALLER_STEPS = gettext_noop("smaller steps at lower doses")
+NOTE_ONE_UNIT = gettext_noop("one {amount} {unit} unit, spaced out to keep the pace")
+NOTE_BACK_UP = gettext_noop("back up to the previous dose")
 
 
 @dataclass(frozen=True)
@@ -238,7 +286,9 @@ class TaperStep:
     change_percent: Decimal
     daily_amount: Decimal | None = None
     doses: tuple[Decimal, ...] = ()
+    #: A key (``NOTE_*``) with its ``note_params``; ``shown_text`` writes it for a reader.
     note: str = ""
+    note_params: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -252,7 +302,7 @@ class TaperSchedule:
 
     @property
     def notes(self) -> tuple[str, ...]:
-        return (END_NOTES[self.end_reason],)
+        return (str(END_NOTES[self.end_reason]),)
 
     def planned_mme_on(self, day: date) -> Decimal | None:
         """The planned daily MME in force on ``day`` (None before the schedule starts)."""
@@ -293,16 +343,18 @@ def build_schedule(
     """
     target = to_decimal(target_mme)
     if target < 0:
-        raise TaperInputError("target_mme cannot be negative")
+        raise TaperInputError(gettext("target_mme cannot be negative"))
     if isinstance(start, Regimen):
         if start.daily_amount <= 0 or start.dose_unit <= 0 or start.doses_per_day < 1:
-            raise TaperInputError("a regimen needs a positive daily amount, unit and doses/day")
+            raise TaperInputError(
+                gettext("a regimen needs a positive daily amount, unit and doses/day")
+            )
         return _regimen_schedule(start_date, start, pace, target, original_start_mme)
     start_mme = to_decimal(start)
     if start_mme <= 0:
-        raise TaperInputError("the starting dose must be greater than 0 MME/day")
+        raise TaperInputError(gettext("the starting dose must be greater than 0 MME/day"))
     reference = to_decimal(original_start_mme) if original_start_mme is not None else start_mme
-    steps = [TaperStep(0, start_date, start_mme, D(0), note="starting dose")]
+    steps = [TaperStep(0, start_date, start_mme, D(0), note=NOTE_STARTING_DOSE)]
     current, day, reason = start_mme, start_date, EndReason.STEP_LIMIT
     while len(steps) <= MAX_STEPS:
         if current <= target:
@@ -315,7 +367,7 @@ def build_schedule(
         new = (current * (1 - percent / 100) / MME_QUANTUM).to_integral_value(ROUND_CEILING)
         new = max(new * MME_QUANTUM, target)
         day = pace.after(day)
-        slowed = "smaller steps at lower doses" if percent < pace.percent else ""
+        slowed = NOTE_SMALLER_STEPS if percent < pace.percent else ""
         steps.append(TaperStep(len(steps), day, new, percent_change(current, new), note=slowed))
         current = new
     return TaperSchedule(start_mme, target, pace, tuple(steps), reason)
@@ -333,7 +385,7 @@ def _regimen_schedule(
     current = start_mme = regimen.mme(amount)
     reference = to_decimal(original_start_mme) if original_start_mme is not None else start_mme
     steps = [
-        TaperStep(0, start_date, current, D(0), amount, regimen.split(amount), "starting dose")
+        TaperStep(0, start_date, current, D(0), amount, regimen.split(amount), NOTE_STARTING_DOSE)
     ]
     day, reason = start_date, EndReason.STEP_LIMIT
     while len(steps) <= MAX_STEPS:
@@ -342,7 +394,8 @@ def _regimen_schedule(
             break
         percent = _step_percent(current, reference, pace)
         new = (amount * (1 - percent / 100) / unit).to_integral_value(ROUND_CEILING) * unit
-        intervals, note = 1, "smaller steps at lower doses" if percent < pace.percent else ""
+        intervals, note = 1, NOTE_SMALLER_STEPS if percent < pace.percent else ""
+        note_params: dict[str, str] = {}
         if new >= amount:
             # One dose unit is more than this step's percentage: take one unit, less often.
             new = (amount / unit).to_integral_value(ROUND_CEILING) * unit - unit
@@ -354,7 +407,8 @@ def _regimen_schedule(
                 reason = EndReason.SMALLER_UNIT_NEEDED
                 break
             intervals = ceil(drop / percent)
-            note = f"one {unit.normalize():f} {regimen.unit} unit, spaced out to keep the pace"
+            note = NOTE_ONE_UNIT
+            note_params = {"amount": f"{unit.normalize():f}", "unit": regimen.unit}
         if regimen.mme(new) < target:
             # Stop at the smallest whole-unit amount that is still at or above the target.
             while regimen.mme(new) < target:
@@ -373,6 +427,7 @@ def _regimen_schedule(
                 new,
                 regimen.split(new),
                 note,
+                note_params,
             )
         )
         amount, current = new, new_mme
@@ -415,54 +470,76 @@ class RequestOutcome:
 def apply_patient_request(state: PlanState, kind: RequestKind | str, when: date) -> RequestOutcome:
     """The plan after a patient's pause / slow / stop / resume request, and what the team must do.
 
+    The texts are in the active language (the service stores the team's in English).
     Stop means "stay at the current dose": the taper ends, the medicine does not.
     """
     kind = RequestKind(kind)
     logged = (*state.requests, PatientRequest(kind, when))
-    dose = f"{state.current_mme.normalize():f} MME/day"
-    reply = f"Reply to the patient within {TEAM_RESPONSE_DAYS} days to confirm."
+    dose = gettext("%(mme)s MME/day") % {"mme": f"{state.current_mme.normalize():f}"}
+    reply = ngettext(
+        "Reply to the patient within %(days)s day to confirm.",
+        "Reply to the patient within %(days)s days to confirm.",
+        TEAM_RESPONSE_DAYS,
+    ) % {"days": TEAM_RESPONSE_DAYS}
     actions: tuple[str, ...]
     if kind is RequestKind.PAUSE:
         new = replace(state, status=PlanStatus.PAUSED, requests=logged)
-        message = f"Your taper is paused at {dose}. Nothing changes until you are ready."
-        actions = (reply, "Keep prescribing the current dose with no gap in supply.")
+        message = gettext(
+            "Your taper is paused at %(dose)s. Nothing changes until you are ready."
+        ) % {"dose": dose}
+        actions = (reply, gettext("Keep prescribing the current dose with no gap in supply."))
     elif kind is RequestKind.SLOW:
         new = replace(state, pace=state.pace.slower(), requests=logged)
-        message = f"Your taper will go slower: {new.pace.label} instead of {state.pace.label}."
-        actions = (reply, f"Rebuild the dated schedule at {new.pace.label}.")
+        message = gettext("Your taper will go slower: %(new)s instead of %(old)s.") % {
+            "new": new.pace.label,
+            "old": state.pace.label,
+        }
+        actions = (
+            reply,
+            gettext("Rebuild the dated schedule at %(pace)s.") % {"pace": new.pace.label},
+        )
     elif kind is RequestKind.STOP:
         new = replace(
             state, status=PlanStatus.STOPPED, target_mme=state.current_mme, requests=logged
         )
-        message = (
-            f"You will stay at your current dose of {dose}. Stopping the taper never means "
+        message = gettext(
+            "You will stay at your current dose of %(dose)s. Stopping the taper never means "
             "stopping your medicine suddenly."
-        )
+        ) % {"dose": dose}
         actions = (
             reply,
-            f"Keep prescribing {dose}; record it as the dose the patient chose to stay at.",
-            "Do not discontinue or reduce without a new agreement with the patient.",
+            gettext(
+                "Keep prescribing %(dose)s; record it as the dose the patient chose to stay at."
+            )
+            % {"dose": dose},
+            gettext("Do not discontinue or reduce without a new agreement with the patient."),
         )
     elif kind is RequestKind.INCREASE:
         # EMPOWER lets the patient go back up. A higher dose is a prescription the team
         # writes, so the taper holds at today's dose until they have talked it through.
         back_to = state.previous_mme if state.previous_mme is not None else state.start_mme
         new = replace(state, status=PlanStatus.PAUSED, requests=logged)
-        earlier = f"{back_to.normalize():f} MME/day"
-        message = (
-            f"You asked to go back up. Your taper is paused at {dose}, with no further cuts, "
-            f"and your team will talk with you about returning to {earlier}."
-        )
+        earlier = gettext("%(mme)s MME/day") % {"mme": f"{back_to.normalize():f}"}
+        message = gettext(
+            "You asked to go back up. Your taper is paused at %(dose)s, with no further cuts, "
+            "and your team will talk with you about returning to %(earlier)s."
+        ) % {"dose": dose, "earlier": earlier}
         actions = (
             reply,
-            f"Talk with the patient about going back up to {earlier} (the dose before the "
-            "last cut) and record the decision.",
+            gettext(
+                "Talk with the patient about going back up to %(earlier)s (the dose before the "
+                "last cut) and record the decision."
+            )
+            % {"earlier": earlier},
         )
     else:
         new = replace(state, status=PlanStatus.ACTIVE, requests=logged)
-        message = "You asked to restart your taper. Your team will agree the next date with you."
+        message = gettext(
+            "You asked to restart your taper. Your team will agree the next date with you."
+        )
         actions = (
             reply,
-            f"Agree the next step date, no sooner than one interval ({state.pace.label}).",
+            gettext("Agree the next step date, no sooner than one interval (%(pace)s).")
+            % {"pace": state.pace.label},
         )
     return RequestOutcome(new, message, actions, when + timedelta(days=TEAM_RESPONSE_DAYS))

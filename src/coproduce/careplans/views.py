@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -159,7 +160,7 @@ def calendar(request, registry_id: str):
             "patient": patient,
             "plan": plan,
             "steps": steps,
-            "end_note": END_NOTES.get(EndReason(plan.end_reason), "")
+            "end_note": str(END_NOTES.get(EndReason(plan.end_reason), ""))
             if plan and plan.end_reason
             else "",
             "unit": plan.regimen.get("unit", "mg") if plan else "mg",
@@ -191,7 +192,9 @@ def ask(request, registry_id: str):
             messages.success(
                 request,
                 services.request_message(made)
-                + f" Your team will answer by {made.respond_by:%-d %B %Y}.",
+                + " "
+                + _("Your team will answer by %(day)s.")
+                % {"day": date_format(made.respond_by, "j F Y")},
             )
             return redirect("careplans:plan", registry_id=patient.registry_id)
         except ValidationError as error:

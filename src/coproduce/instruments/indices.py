@@ -24,6 +24,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from coproduce.instruments.results import Band, Mcid, Number, Rule, ScoreResult
 from coproduce.instruments.rules import result
 
@@ -49,10 +51,10 @@ def _require(
 # (van Gestel et al., Arthritis Rheum 1996;39:34-40).
 
 DAS28_BANDS = (
-    Band("remission", "Remission", 2.6),
-    Band("low", "Low disease activity", 3.2, inclusive=True),
-    Band("moderate", "Moderate disease activity", 5.1, inclusive=True),
-    Band("high", "High disease activity"),
+    Band("remission", gettext_noop("Remission"), 2.6),
+    Band("low", gettext_noop("Low disease activity"), 3.2, inclusive=True),
+    Band("moderate", gettext_noop("Moderate disease activity"), 5.1, inclusive=True),
+    Band("high", gettext_noop("High disease activity")),
 )
 DAS28_MCID = Mcid("van Gestel et al., Arthritis Rheum 1996;39:34-40 (EULAR)", 1.2, strict=True)
 
@@ -94,16 +96,16 @@ def score_das28_crp(definition: Any, values: Mapping[str, Number], cleaned: Any)
 # changes depend on the starting level, so no single threshold is applied.
 
 CDAI_BANDS = (
-    Band("remission", "Remission", 2.8, inclusive=True),
-    Band("low", "Low disease activity", 10, inclusive=True),
-    Band("moderate", "Moderate disease activity", 22, inclusive=True),
-    Band("high", "High disease activity"),
+    Band("remission", gettext_noop("Remission"), 2.8, inclusive=True),
+    Band("low", gettext_noop("Low disease activity"), 10, inclusive=True),
+    Band("moderate", gettext_noop("Moderate disease activity"), 22, inclusive=True),
+    Band("high", gettext_noop("High disease activity")),
 )
 SDAI_BANDS = (
-    Band("remission", "Remission", 3.3, inclusive=True),
-    Band("low", "Low disease activity", 11, inclusive=True),
-    Band("moderate", "Moderate disease activity", 26, inclusive=True),
-    Band("high", "High disease activity"),
+    Band("remission", gettext_noop("Remission"), 3.3, inclusive=True),
+    Band("low", gettext_noop("Low disease activity"), 11, inclusive=True),
+    Band("moderate", gettext_noop("Moderate disease activity"), 26, inclusive=True),
+    Band("high", gettext_noop("High disease activity")),
 )
 CDAI_FIELDS = ("tjc28", "sjc28", "ptga", "evga")
 
@@ -141,10 +143,10 @@ HBI_COMPLICATIONS = (
 )
 HBI_FIELDS = ("wellbeing", "abdominal_pain", "liquid_stools", "abdominal_mass")
 HBI_BANDS = (
-    Band("remission", "Remission", 5),
-    Band("mild", "Mild disease", 7, inclusive=True),
-    Band("moderate", "Moderate disease", 16, inclusive=True),
-    Band("severe", "Severe disease"),
+    Band("remission", gettext_noop("Remission"), 5),
+    Band("mild", gettext_noop("Mild disease"), 7, inclusive=True),
+    Band("moderate", gettext_noop("Moderate disease"), 16, inclusive=True),
+    Band("severe", gettext_noop("Severe disease")),
 )
 
 
@@ -172,10 +174,10 @@ PUCAI_FIELDS = (
     "activity_level",
 )
 PUCAI_BANDS = (
-    Band("remission", "Remission", 10),
-    Band("mild", "Mild disease", 35),
-    Band("moderate", "Moderate disease", 65),
-    Band("severe", "Severe disease"),
+    Band("remission", gettext_noop("Remission"), 10),
+    Band("mild", gettext_noop("Mild disease"), 35),
+    Band("moderate", gettext_noop("Moderate disease"), 65),
+    Band("severe", gettext_noop("Severe disease")),
 )
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from coproduce.instruments.results import Band, Mcid, Number, Rule, ScoreResult, band_of
 
 NO_MISSING_RULE = (
@@ -61,11 +63,11 @@ def _missing(values: Mapping[str, Number], items: Iterable[str]) -> list[str]:
 
 PHQ9_ITEMS = tuple(f"phq9-{n}" for n in range(1, 10))
 PHQ_BANDS = (
-    Band("minimal", "Minimal or no symptoms of depression", 5),
-    Band("mild", "Mild symptoms of depression", 10),
-    Band("moderate", "Moderate symptoms of depression", 15),
-    Band("moderately_severe", "Moderately severe symptoms of depression", 20),
-    Band("severe", "Severe symptoms of depression"),
+    Band("minimal", gettext_noop("Minimal or no symptoms of depression"), 5),
+    Band("mild", gettext_noop("Mild symptoms of depression"), 10),
+    Band("moderate", gettext_noop("Moderate symptoms of depression"), 15),
+    Band("moderately_severe", gettext_noop("Moderately severe symptoms of depression"), 20),
+    Band("severe", gettext_noop("Severe symptoms of depression")),
 )
 SCREEN_POSITIVE = 3
 
@@ -106,10 +108,10 @@ def score_phq9(definition: Any, values: Mapping[str, Number], cleaned: Any) -> S
 
 GAD7_ITEMS = tuple(f"gad7-{n}" for n in range(1, 8))
 GAD_BANDS = (
-    Band("minimal", "Minimal or no symptoms of anxiety", 5),
-    Band("mild", "Mild symptoms of anxiety", 10),
-    Band("moderate", "Moderate symptoms of anxiety", 15),
-    Band("severe", "Severe symptoms of anxiety"),
+    Band("minimal", gettext_noop("Minimal or no symptoms of anxiety"), 5),
+    Band("mild", gettext_noop("Mild symptoms of anxiety"), 10),
+    Band("moderate", gettext_noop("Moderate symptoms of anxiety"), 15),
+    Band("severe", gettext_noop("Severe symptoms of anxiety")),
 )
 
 

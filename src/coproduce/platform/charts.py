@@ -203,7 +203,7 @@ def trend_svg(
     desc = (
         f"{info.short} from {points[0].day:%Y-%m-%d} to {end.day:%Y-%m-%d}, "
         f"{len(points)} points; latest {_fmt(end.value)}"
-        + (f" ({end_band.label})" if end_band else "")
+        + (f" ({end_band.shown})" if end_band else "")
         + f" on {end.day:%Y-%m-%d}. "
         + "".join(f"A solid line marks {t.label.lower()} ({t.text}). " for t in drawn)
         + f"Dashed lines mark {sum(first <= v <= last for v in visits)}"

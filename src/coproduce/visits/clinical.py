@@ -18,23 +18,36 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from django.utils.translation import gettext, gettext_noop
+
 Number = float | int
 
-SEVERITY_WORDS = ("None or minimal", "Mild", "Moderate", "Severe")
+#: English msgids: shown with gettext where a person reads them.
+SEVERITY_WORDS = (
+    gettext_noop("None or minimal"),
+    gettext_noop("Mild"),
+    gettext_noop("Moderate"),
+    gettext_noop("Severe"),
+)
 
 
 @dataclass(frozen=True, slots=True)
 class BandRange:
     code: str
-    label: str
+    label: str  # English, as the instrument publishes it; ``shown`` is the reader's language
     lower: float
     upper: float
     level: int  # 0..3, drives the colour; the label always carries the meaning in words
 
     @property
+    def shown(self) -> str:
+        """The label in the reader's (active) language."""
+        return gettext(self.label)
+
+    @property
     def short(self) -> str:
-        """The label without "symptoms of ...", to fit inside a chart."""
-        return self.label.split(" symptoms")[0].removesuffix(" or no")
+        """The label without "symptoms of ...", to fit inside a chart, in the active language."""
+        return gettext(self.label.split(" symptoms")[0].removesuffix(" or no"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,11 +93,11 @@ def _ranges(cuts: Sequence[tuple[str, str, float]], top: float) -> tuple[BandRan
 
 
 _PHQ_CUTS = [
-    ("minimal", "Minimal", 0),
-    ("mild", "Mild", 5),
-    ("moderate", "Moderate", 10),
-    ("moderately-severe", "Moderately severe", 15),
-    ("severe", "Severe", 20),
+    ("minimal", gettext_noop("Minimal"), 0),
+    ("mild", gettext_noop("Mild"), 5),
+    ("moderate", gettext_noop("Moderate"), 10),
+    ("moderately-severe", gettext_noop("Moderately severe"), 15),
+    ("severe", gettext_noop("Severe"), 20),
 ]
 
 # Fallback facts, used only for what the instrument library does not (yet) provide.
@@ -112,10 +125,10 @@ FALLBACK: dict[str, dict[str, Any]] = {
         "max": 21,
         "bands": _ranges(
             [
-                ("minimal", "Minimal", 0),
-                ("mild", "Mild", 5),
-                ("moderate", "Moderate", 10),
-                ("severe", "Severe", 15),
+                ("minimal", gettext_noop("Minimal"), 0),
+                ("mild", gettext_noop("Mild"), 5),
+                ("moderate", gettext_noop("Moderate"), 10),
+                ("severe", gettext_noop("Severe"), 15),
             ],
             21,
         ),

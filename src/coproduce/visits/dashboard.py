@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from coproduce.checkins.models import CheckinResponse, Score
 from coproduce.people.models import Patient
@@ -54,7 +55,7 @@ class ItemAnswer:
 
     @property
     def words(self) -> str:
-        return clinical.SEVERITY_WORDS[self.level] if self.level is not None else ""
+        return gettext(clinical.SEVERITY_WORDS[self.level]) if self.level is not None else ""
 
 
 @dataclass
@@ -275,7 +276,7 @@ def build(patient: Patient, *, now: dt.datetime | None = None) -> dict[str, Any]
             latest_value=last[4],
             latest_at=local_day(last[3]),
             band=band,
-            band_text=band.label if band else "",
+            band_text=band.shown if band else "",
         )
         if last_visit is not None and last[3] <= last_visit:
             trend.answered_since_visit = False

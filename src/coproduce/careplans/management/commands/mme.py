@@ -1,4 +1,6 @@
-"""``coproduce mme --input FILE [--table cdc-2022]``: daily MME of a medication list as JSON."""
+"""``coproduce mme --input FILE [--table cdc-2022]``: daily MME of a medication list as JSON.
+
+``coproduce mme --messages`` writes the factor tables' notes where makemessages finds them."""
 
 from __future__ import annotations
 
@@ -11,10 +13,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from coproduce.careplans.mme import (
     DEFAULT_TABLE,
+    MESSAGES_MODULE,
     MMEInputError,
     UnknownFactorTableError,
     available_tables,
     load_table,
+    messages_module_source,
     total_mme,
 )
 
@@ -39,7 +43,6 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--input",
-            required=True,
             help='JSON file: a list of {"drug", "strength", "unit", "per_day"} '
             '(fentanyl patch: "unit": "mcg/hr", no per_day).',
         )
@@ -50,7 +53,19 @@ class Command(BaseCommand):
             f"{', '.join(available_tables())})",
         )
 
+        parser.add_argument(
+            "--messages",
+            action="store_true",
+            help="write the factor tables' notes where makemessages finds them",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["messages"]:
+            MESSAGES_MODULE.write_text(messages_module_source(), encoding="utf-8")
+            self.stdout.write(f"Wrote {MESSAGES_MODULE.name}.")
+            return
+        if not options["input"]:
+            raise CommandError("--input FILE is required")
         try:
             table = load_table(options["table"])
         except UnknownFactorTableError as error:
