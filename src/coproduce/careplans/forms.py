@@ -30,8 +30,12 @@ PACES = {pace_key(p): p for p in taper.PACE_OPTIONS}
 
 
 class TaperPlanForm(forms.Form):
-    drug = forms.CharField(max_length=80, initial="oxycodone", help_text=_("e.g. oxycodone"))
-    unit = forms.ChoiceField(choices=[("mg", "mg"), ("mcg/hr", _("mcg/hr (patch)"))], initial="mg")
+    drug = forms.CharField(
+        max_length=80, initial="oxycodone", label=_("Drug"), help_text=_("e.g. oxycodone")
+    )
+    unit = forms.ChoiceField(
+        choices=[("mg", "mg"), ("mcg/hr", _("mcg/hr (patch)"))], initial="mg", label=_("Unit")
+    )
     daily_amount = forms.DecimalField(
         min_value=Decimal("0.01"), max_digits=9, decimal_places=3, label=_("Total per day")
     )
