@@ -213,3 +213,16 @@ def test_the_thresholds_are_the_documented_ones():
     assert (rules.PAIN_HOLD_RISE, rules.PAIN_SLOW_RISE, rules.PAIN_STEP_BACK_RISE) == (2, 3, 4)
     assert (rules.WITHDRAWAL_CONCERN_SOWS, rules.WITHDRAWAL_SEVERE_SOWS) == (16, 32)
     assert (rules.COMFORT_HOLD_MAX, rules.PHQ9_WORSENING, rules.SATISFACTION_LOW_MAX) == (3, 5, 3)
+
+
+def test_flags_are_shown_in_words_in_the_readers_language():
+    from django.utils import translation
+
+    suggestion = rules.Suggestion(
+        rules.SuggestionKind.HOLD, ("mood",), frozenset({"mood", "discuss_plan"})
+    )
+    assert suggestion.flag_labels == ["how the patient feels about the plan", "mood"]
+    with translation.override("sv"):
+        assert suggestion.flag_labels == ["hur patienten upplever planen", "humöret"]
+    with translation.override("es"):
+        assert suggestion.flag_labels == ["cómo se siente el paciente con el plan", "el ánimo"]

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from coproduce.careplans.taper import PlanState, PlanStatus, shown_text, to_decimal
 
@@ -172,6 +172,15 @@ REASONS: dict[str, tuple[SuggestionKind, str]] = {
 NOT_A_CONCERN = frozenset({"go_ahead", "paused", "stopped", "no_checkins", "low_satisfaction"})
 
 
+#: What each flag asks the team to talk about, as the clinician reads it.
+FLAGS = {
+    "safety": pgettext_lazy("taper flag", "safety (self-harm or overdose)"),
+    "withdrawal": pgettext_lazy("taper flag", "withdrawal symptoms"),
+    "mood": pgettext_lazy("taper flag", "mood"),
+    "discuss_plan": pgettext_lazy("taper flag", "how the patient feels about the plan"),
+}
+
+
 def reason_text(code: str, params: Mapping[str, str] | None = None) -> str:
     """The reason `code` in the active language, filled with `params`."""
     return shown_text(REASONS[code][1], params or {})
@@ -195,6 +204,11 @@ class Suggestion:
     def reasons(self) -> tuple[str, ...]:
         """One plain-language reason per code, in the reader's (active) language."""
         return tuple(reason_text(code, self.params) for code in self.codes)
+
+    @property
+    def flag_labels(self) -> list[str]:
+        """The flags in words, in the reader's language (the codes stay in the data)."""
+        return [str(FLAGS[f]) for f in sorted(self.flags)]
 
     @property
     def raises_concern(self) -> bool:
