@@ -31,12 +31,24 @@ def test_a_score_result_keeps_the_english_label_for_json_and_exports():
     assert (result.band, result.band_label) == ("mild", "Mild symptoms of depression")
 
 
-def test_a_swedish_nurse_reads_the_band_on_the_dashboard_in_swedish(client, world):
+def _swedish_nurses_dashboard(client, world) -> str:
+    """Alice's dashboard, with six weekly PHQ-9 scores, as Nina reads it in Swedish."""
     weekly_scores(world.alice, {"phq9": [6, 8, 9, 11, 12, 14]})
     world.nina.language = "sv"
     world.nina.save(update_fields=["language"])
     client.force_login(world.nina)
-    html = client.get(reverse("visits:dashboard", args=[world.alice.registry_id])).content.decode()
+    return client.get(reverse("visits:dashboard", args=[world.alice.registry_id])).content.decode()
+
+
+def test_a_swedish_nurse_reads_the_band_on_the_dashboard_in_swedish(client, world):
+    html = _swedish_nurses_dashboard(client, world)
     assert "Måttliga symtom på depression" in html
     assert "Moderate symptoms of depression" not in html
     assert 'class="band-label">Måttlig</text>' in html
+
+
+def test_a_swedish_nurse_hears_the_charts_text_alternative_in_swedish(client, world):
+    html = _swedish_nurses_dashboard(client, world)
+    assert "över tid</title>" in html and "6 punkter; senast 14" in html
+    assert "Tabellen under diagrammet har samma siffror." in html
+    assert "The table below the chart" not in html and "over time</title>" not in html

@@ -20,8 +20,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, ngettext
 
 
 class InstrumentInfo(Protocol):
@@ -65,8 +67,10 @@ class Target:
 
     @property
     def label(self) -> str:
-        who = "Goal" if self.kind == "goal" else "Clinical target"
-        return f"{who}: {self.comparator} {_fmt(self.value)}"
+        shown = {"comparator": self.comparator, "value": _fmt(self.value)}
+        if self.kind == "goal":
+            return gettext("Goal: %(comparator)s %(value)s") % shown
+        return gettext("Clinical target: %(comparator)s %(value)s") % shown
 
 
 def downsample(rows: Iterable[tuple[dt.date, float]], today: dt.date) -> list[Point]:
@@ -176,7 +180,8 @@ def trend_svg(
         kinds = {t.kind for t in group}
         kind = "goal" if "goal" in kinds else "target"
         label = (
-            f"Goal and clinical target: {group[0].comparator} {_fmt(value)}"
+            gettext("Goal and clinical target: %(comparator)s %(value)s")
+            % {"comparator": group[0].comparator, "value": _fmt(value)}
             if len(kinds) > 1
             else group[0].label
         )
@@ -200,20 +205,39 @@ def trend_svg(
         f'class="axis"/>'
     )
     end_band = info.band_for(end.value)
-    desc = (
-        f"{info.short} from {points[0].day:%Y-%m-%d} to {end.day:%Y-%m-%d}, "
-        f"{len(points)} points; latest {_fmt(end.value)}"
-        + (f" ({end_band.shown})" if end_band else "")
-        + f" on {end.day:%Y-%m-%d}. "
-        + "".join(f"A solid line marks {t.label.lower()} ({t.text}). " for t in drawn)
-        + f"Dashed lines mark {sum(first <= v <= last for v in visits)}"
-        " visits. The table below the chart has the same numbers."
+    seen_visits = sum(first <= v <= last for v in visits)
+    desc = " ".join(
+        [
+            ngettext(
+                "%(score)s from %(first)s to %(last)s, %(n)d point; latest %(latest)s on %(day)s.",
+                "%(score)s from %(first)s to %(last)s, %(n)d points; latest %(latest)s on %(day)s.",
+                len(points),
+            )
+            % {
+                "score": info.short,
+                "first": f"{points[0].day:%Y-%m-%d}",
+                "last": f"{end.day:%Y-%m-%d}",
+                "n": len(points),
+                "latest": _fmt(end.value) + (f" ({end_band.shown})" if end_band else ""),
+                "day": f"{end.day:%Y-%m-%d}",
+            },
+            *(
+                gettext("A solid line marks %(target)s (%(text)s).")
+                % {"target": t.label.lower(), "text": t.text}
+                for t in drawn
+            ),
+            ngettext(
+                "Dashed lines mark %(n)d visit.", "Dashed lines mark %(n)d visits.", seen_visits
+            )
+            % {"n": seen_visits},
+            gettext("The table below the chart has the same numbers."),
+        ]
     )
     return _svg(
         "trend",
         f"{WIDTH} {HEIGHT}",
         chart_id,
-        f"{info.title} over time",
+        gettext("%(score)s over time") % {"score": info.title},
         desc,
         parts,
         attrs='preserveAspectRatio="xMidYMid meet"',
@@ -257,7 +281,7 @@ def _time_ticks(first: dt.date, last: dt.date) -> list[tuple[dt.date, str]]:
     i = 0
     while month <= last:
         if month > first and i % every == 0:
-            ticks.append((month, month.strftime("%b %y")))
+            ticks.append((month, date_format(month, "M y")))
         i += 1
         month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
     return ticks
@@ -269,12 +293,30 @@ def table_rows(points: Sequence[Point]) -> SafeString:
     Built here rather than in the template: ten years of points would otherwise cost more
     template-variable lookups than everything else on the page together.
     """
+    shown: dict[tuple[str, int], str] = {}  # one lookup per kind and count, not per row
+
+    def what(p: Point) -> str:
+        key = (p.kind, p.n)
+        if key not in shown:
+            shown[key] = escape(_what(p.kind, p.n))
+        return shown[key]
+
     rows = [
-        f'<tr><td>{p.day:%Y-%m-%d}</td><td class="num">{_fmt(p.value)}</td>'
-        f"<td>{'one check-in' if p.n == 1 else f'{p.kind} of {p.n}'}</td></tr>"
+        f'<tr><td>{p.day:%Y-%m-%d}</td><td class="num">{_fmt(p.value)}</td><td>{what(p)}</td></tr>'
         for p in reversed(points)
     ]
     return mark_safe("\n".join(rows))  # noqa: S308 - dates, numbers and fixed words only
+
+
+def _what(kind: str, n: int) -> str:
+    """What a table row's number is, in the reader's language."""
+    if n == 1:
+        return gettext("one check-in")
+    if kind == "weekly median":
+        return ngettext("weekly median of %(n)d", "weekly median of %(n)d", n) % {"n": n}
+    if kind == "monthly median":
+        return ngettext("monthly median of %(n)d", "monthly median of %(n)d", n) % {"n": n}
+    return ngettext("%(n)d check-in", "%(n)d check-ins", n) % {"n": n}
 
 
 # --- Flow diagrams (boxes and arrows) -------------------------------------------------------
