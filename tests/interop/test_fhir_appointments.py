@@ -184,3 +184,20 @@ def test_every_emitted_appointment_is_valid_r4(client, world, engine):
         "CapabilityStatement": [],
         "OperationOutcome": [],
     }
+
+
+def test_a_system_finds_the_appointments_in_a_date_range(client, world, engine):
+    for ident, days in (("A-1", 3), ("A-2", 10), ("A-3", 20)):
+        assert send(client, "post", URL, appointment(world.alice, ident=ident, days=days), engine)
+    later = (clock.today() + dt.timedelta(days=5)).isoformat()
+    before = (clock.today() + dt.timedelta(days=15)).isoformat()
+    found = client.get(
+        URL, {"patient": world.alice.registry_id, "date": [f"ge{later}", f"lt{before}"]}, **engine
+    )
+    assert found.status_code == 200, found.content
+    assert [e["resource"]["id"] for e in found.json()["entry"]] == ["A-2"]
+    on_the_day = (clock.today() + dt.timedelta(days=3)).isoformat()
+    day = client.get(URL, {"patient": world.alice.registry_id, "date": on_the_day}, **engine)
+    assert [e["resource"]["id"] for e in day.json()["entry"]] == ["A-1"]
+    bad = client.get(URL, {"patient": world.alice.registry_id, "date": "soon"}, **engine)
+    assert bad.status_code == 400

@@ -22,7 +22,7 @@ from pydantic import ValidationError as PydanticError
 from coproduce.audit.services import record
 from coproduce.interop.fhir import REGISTRY_ID_SYSTEM, FhirInvalid, issue
 from coproduce.interop.fhir_resources.access import Caller, searched_patient
-from coproduce.interop.fhir_search import Page, Query
+from coproduce.interop.fhir_search import Page, Query, date_filter
 from coproduce.people.access import patients_visible_to
 from coproduce.people.models import CARE_ROLES, Patient
 from coproduce.visits.imports import (
@@ -137,6 +137,7 @@ def search_appointments(caller: Caller, query: Query) -> Page:
     if wanted:
         ours = [k for k, v in STATUS_OUT.items() if v in wanted]
         rows = rows.filter(status__in=ours)
+    rows = date_filter(rows, "starts_at", "date", query.get("date"))
     return query.window(rows.order_by("starts_at", "pk"), appointment_resource)
 
 

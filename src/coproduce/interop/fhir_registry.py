@@ -166,6 +166,7 @@ RESOURCES: tuple[ResourceType, ...] = (
             _PATIENT,
             _SUBJECT,
             _status("booked, fulfilled, cancelled or noshow (comma-separated)."),
+            SearchParam("date", "date", "When the appointment starts.", SPEC + "clinical-date"),
         ),
         documentation="Appointments from the clinic's scheduling system (system/Appointment."
         "write): create, or update by the system's own id (PUT /Appointment/ID); each one "
