@@ -262,8 +262,14 @@ def test_the_worker_survives_its_database_connections_being_terminated(smtp_serv
         code = worker.wait(timeout=60)
     text = log.read_text()
     assert code == 0, text
-    assert "database unavailable" in text and "reconnecting in 1 s" in text
-    assert "database reachable again" in text
+    # Which part meets the cut connection first depends on timing: a loop (it says so and
+    # reconnects), the outbox recording a send (it retries), or neither, when the cut falls
+    # between rounds and the next round opens a new connection anyway. Whichever, it is a
+    # transient outage, never a loop failure; the mail after the cut and the heartbeat above
+    # show the worker came through.
+    if "database unavailable" in text:
+        assert "reconnecting in 1 s" in text and "database reachable again" in text, text
+    assert "loop failed" not in text, text
     # Including the one whose outcome was being recorded when its connection was cut.
     assert Notification.objects.filter(status=NotificationStatus.SENT).count() == 2
 
