@@ -10,7 +10,9 @@ from playwright.sync_api import expect
 
 from coproduce.audit.models import AuditEvent
 from coproduce.checkins import outbox
-from coproduce.platform import delivery, sms
+from coproduce.checkins.models import OPEN_STATUSES, Invitation
+from coproduce.checkins.tokens import invitation_for_token
+from coproduce.platform import clock, delivery, sms
 from coproduce.platform.models import Notification
 from tests.browser.conftest import check, log_in
 
@@ -37,12 +39,24 @@ def test_maria_checks_in_across_two_devices_and_gets_crisis_help(demo, browser, 
     sms.outbox.clear()
     outbox.dispatch_due()
     delivery.send_pending()
-    # What reached Maria, by e-mail or text message (whichever she prefers).
-    invitation = Notification.objects.get(patient__registry_id="CP-DEMOPAT1", purpose="invitation")
+    # What reached Maria, by e-mail or text message (whichever she prefers): her weekly
+    # check-in. (In the clinic's daytime her pre-visit invitation goes out too; it is another.)
+    weekly = Invitation.objects.get(
+        patient__registry_id="CP-DEMOPAT1",
+        appointment__isnull=True,
+        status__in=OPEN_STATUSES,
+        due_at__lte=clock.now(),
+        expires_at__gt=clock.now(),
+    )
+    invitation = Notification.objects.get(dedupe_key=f"invitation:{weekly.pk}")
     assert invitation.status == "sent"
     sent = [(m.to, m.body) for m in mail.outbox] + [([m["to"]], m["body"]) for m in sms.outbox]
-    message = next(body for to, body in sent if invitation.to in to and "/c/" in body)
-    path = re.search(r"/c/[A-Za-z0-9_-]+/", message).group(0)
+    links = [re.search(r"/c/([A-Za-z0-9_-]+)/", body) for to, body in sent if invitation.to in to]
+    path = next(
+        link.group(0)
+        for link in links
+        if link and invitation_for_token(link.group(1), now=clock.now()).pk == weekly.pk
+    )
 
     first = browser.new_context(base_url=live_server.url, **PHONE)
     page = first.new_page()
