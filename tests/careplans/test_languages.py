@@ -188,3 +188,46 @@ def test_the_outcome_says_what_is_missing_in_the_readers_language():
         result = tapering_success(baseline, [])
     assert result.success is None
     assert result.reason.startswith("saknas: smärta vid start")
+
+
+@pytest.mark.parametrize(
+    ("language", "change", "words"),
+    [
+        ("es", {"per_day": ""}, "oxycodone: falta el número de dosis al día."),
+        ("sv", {"strength": "0"}, "oxycodone: styrkan måste vara större än noll, inte 0."),
+        ("sv", {"unit": "mcg/hr"}, "oxycodone: enheten mcg/hr passar inte; använd mg."),
+        ("es", {"drug": "oxycodeine"}, "no está en la tabla de MME"),
+    ],
+)
+def test_a_medicine_that_cannot_be_scored_is_refused_in_the_nurses_language(
+    client, world, language, change, words
+):
+    from coproduce.careplans.models import Medication
+
+    _reads(world.nina, language)
+    client.force_login(world.nina)
+    form = {
+        "kind": "opioid",
+        "drug": "oxycodone",
+        "strength": "10",
+        "unit": "mg",
+        "per_day": "3",
+        "started_on": START.isoformat(),
+        "save": "1",
+        **change,
+    }
+    response = client.post(f"/patients/{world.alice.registry_id}/plan/medications/new/", form)
+    assert response.status_code == 200
+    assert words in response.content.decode()
+    assert not Medication.objects.exists()
+
+
+def test_the_api_and_command_line_keep_the_english_problem_with_the_json_field_names():
+    from coproduce.careplans.mme import PerDayError, daily_mme
+
+    with translation.override("sv"), pytest.raises(PerDayError) as caught:
+        daily_mme("oxycodone", 10, "mg", None)
+    assert caught.value.problem == "per_day is missing"
+    assert caught.value.message() == "oxycodone: doses per day is missing."
+    with translation.override("sv"):
+        assert caught.value.message() == "oxycodone: antal doser per dag saknas."

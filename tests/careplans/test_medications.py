@@ -153,10 +153,14 @@ def test_the_nurse_checks_then_adds_a_medicine_and_sees_the_total(client, world)
 @pytest.mark.parametrize(
     ("change", "field", "words"),
     [
-        ({"drug": "oxycodeine"}, "Medicine", "unknown drug"),
+        ({"drug": "oxycodeine"}, "Medicine", "is not in the MME table"),
         ({"unit": "ml"}, "Unit", "unknown unit"),
-        ({"unit": "mcg/hr"}, "Unit", "does not fit oxycodone"),
-        ({"drug": "fentanyl", "unit": "mcg/hr", "per_day": "3"}, "Doses per day", "patch"),
+        ({"unit": "mcg/hr"}, "Unit", "oxycodone: the unit mcg/hr does not fit; use mg."),
+        (
+            {"drug": "fentanyl", "unit": "mcg/hr", "per_day": "3"},
+            "Doses per day",
+            "no doses per day",
+        ),
         ({"per_day": ""}, "Doses per day", "doses per day is missing"),
         ({"strength": "0"}, "Strength", "greater than zero"),
         ({"strength": "ten"}, "Strength", "Enter a number"),

@@ -137,7 +137,7 @@ def _preview(patient, form: MedicationForm, replaces: Medication | None) -> dict
         before = services.current_mme(patient, on)
         after = total_mme(lines).total_mme
     except MMEError as error:
-        return {"error": str(error)}
+        return {"error": error.message()}
     return {"line": line, "before": before, "after": after, "on": on}
 
 

@@ -162,9 +162,7 @@ class MedicationForm(forms.Form):
                 table=DEFAULT_TABLE,
             )
         except MMEInputError as error:
-            # The pure module names its fields as the JSON input does; say it as the form does.
-            problem = error.problem.replace("per_day", "doses per day")
-            self.add_error(error.field if error.field in self.fields else None, problem)
+            self.add_error(error.field if error.field in self.fields else None, error.message())
         return data
 
     def record_kwargs(self) -> dict:

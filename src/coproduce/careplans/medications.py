@@ -64,7 +64,7 @@ def record_medication(
         try:
             line = daily_mme(drug, strength, unit, per_day, table=table)
         except MMEError as error:
-            raise ValidationError(str(error)) from error
+            raise ValidationError(error.message()) from error
         drug, strength, unit, per_day = line.drug, line.strength, line.unit, line.per_day
     else:
         strength, per_day = _other_medicine(drug, strength, per_day, table)

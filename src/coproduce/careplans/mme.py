@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from coproduce.platform.catalogue import noop_module_source
 
@@ -87,21 +87,70 @@ _TABLE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 class MMEError(ValueError):
     """Base class for every MME problem."""
 
+    def message(self) -> str:
+        """The problem for a person to read (a factor table's own faults stay in English:
+        they are for whoever installed the table, not for the clinician)."""
+        return str(self)
+
 
 class UnknownFactorTableError(MMEError):
     """The requested factor table does not exist."""
 
 
+# What a person reads about a medication line that cannot be scored, by reason, in their
+# language: the field is named as the form names it ("doses per day", not per_day). The
+# exception's `problem` stays in English with the JSON input's field names, for the API and
+# the command line.
+INPUT_PROBLEMS: dict[str, str] = {
+    "missing": gettext_noop("%(drug)s: %(field)s is missing."),
+    "not_a_number": gettext_noop("%(drug)s: %(field)s must be a number, not “%(value)s”."),
+    "not_finite": gettext_noop("%(drug)s: %(field)s must be a finite number, not %(value)s."),
+    "not_positive": gettext_noop("%(drug)s: %(field)s must be greater than zero, not %(value)s."),
+    "unknown_unit": gettext_noop("%(drug)s: unknown unit “%(value)s” (use mg or mcg/hr)."),
+    "unit_does_not_fit": gettext_noop(
+        "%(drug)s: the unit %(value)s does not fit; use %(expected)s."
+    ),
+    "per_day_for_patch": gettext_noop(
+        "%(drug)s: a patch dosed in mcg/hr has no doses per day; leave it empty."
+    ),
+    "unknown_drug": gettext_noop(
+        "“%(drug)s” is not in the MME table %(table)s (it knows: %(known)s)."
+    ),
+}
+FIELD_WORDS: dict[str, str] = {
+    "drug": gettext_noop("the medicine"),
+    "strength": gettext_noop("the strength"),
+    "unit": gettext_noop("the unit"),
+    "per_day": gettext_noop("doses per day"),
+}
+
+
 class MMEInputError(MMEError):
     """One medication line cannot be scored; says which drug, which field and why."""
 
-    def __init__(self, drug: str, field: str, problem: str) -> None:
+    def __init__(
+        self, drug: str, field: str, problem: str, reason: str = "", **params: str
+    ) -> None:
         self.drug = drug
         self.field = field
         self.problem = problem
+        #: A key of INPUT_PROBLEMS and its parameters: the same problem for a person.
+        self.reason = reason
+        self.params = params
         #: Position in a list of medications, set by ``total_mme``.
         self.index: int | None = None
         super().__init__(f"{drug}: {problem}")
+
+    def message(self) -> str:
+        """The problem in the active language, the field named as the form names it."""
+        if self.reason not in INPUT_PROBLEMS:
+            return str(self)
+        field = gettext(FIELD_WORDS.get(self.field, self.field))
+        return gettext(INPUT_PROBLEMS[self.reason]) % {
+            "drug": self.drug,
+            "field": field,
+            **self.params,
+        }
 
 
 class UnknownDrugError(MMEInputError):
@@ -172,7 +221,12 @@ class FactorTable:
         except KeyError:
             known = ", ".join(sorted(self.drugs))
             raise UnknownDrugError(
-                str(name), "drug", f"unknown drug in table {self.id} (known: {known})"
+                str(name),
+                "drug",
+                f"unknown drug in table {self.id} (known: {known})",
+                "unknown_drug",
+                table=self.id,
+                known=known,
             ) from None
 
 
@@ -279,30 +333,65 @@ def _table(table: FactorTable | str | None) -> FactorTable:
 
 def _positive(value: Any, drug: str, field: str, error: type[MMEInputError]) -> Decimal:
     if value is None:
-        raise error(drug, field, f"{field} is missing")
+        raise error(drug, field, f"{field} is missing", "missing")
     if isinstance(value, bool):
-        raise error(drug, field, f"{field} must be a number, not {value!r}")
+        raise error(
+            drug,
+            field,
+            f"{field} must be a number, not {value!r}",
+            "not_a_number",
+            value=str(value),
+        )
     try:
         number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise error(drug, field, f"{field} must be a number, not {value!r}") from None
+        raise error(
+            drug,
+            field,
+            f"{field} must be a number, not {value!r}",
+            "not_a_number",
+            value=str(value),
+        ) from None
     if not number.is_finite():
-        raise error(drug, field, f"{field} must be a finite number, not {value!r}")
+        raise error(
+            drug,
+            field,
+            f"{field} must be a finite number, not {value!r}",
+            "not_finite",
+            value=str(value),
+        )
     if number <= 0:
-        raise error(drug, field, f"{field} must be greater than zero, not {value}")
+        raise error(
+            drug,
+            field,
+            f"{field} must be greater than zero, not {value}",
+            "not_positive",
+            value=str(value),
+        )
     return number
 
 
 def _unit(value: Any, entry: DrugFactor, drug: str) -> str:
     if value is None:
-        raise UnitMismatchError(drug, "unit", "unit is missing")
+        raise UnitMismatchError(drug, "unit", "unit is missing", "missing")
     unit = UNIT_ALIASES.get(" ".join(str(value).lower().split()))
     if unit is None:
-        raise UnitMismatchError(drug, "unit", f"unknown unit {value!r} (use mg or mcg/hr)")
+        raise UnitMismatchError(
+            drug,
+            "unit",
+            f"unknown unit {value!r} (use mg or mcg/hr)",
+            "unknown_unit",
+            value=str(value),
+        )
     if unit not in entry.units:
         expected = " or ".join(entry.units)
         raise UnitMismatchError(
-            drug, "unit", f"unit {unit} does not fit {entry.drug}; expected {expected}"
+            drug,
+            "unit",
+            f"unit {unit} does not fit {entry.drug}; expected {expected}",
+            "unit_does_not_fit",
+            value=unit,
+            expected=expected,
         )
     return unit
 
@@ -322,7 +411,10 @@ def _line(
         # A patch strength is already a rate; "per day" would double-count.
         if per_day is not None:
             raise PerDayError(
-                name, "per_day", "per_day does not apply to a patch dosed in mcg/hr; omit it"
+                name,
+                "per_day",
+                "per_day does not apply to a patch dosed in mcg/hr; omit it",
+                "per_day_for_patch",
             )
         per_day_ = None
         daily = strength_
@@ -373,7 +465,7 @@ def total_mme(
     for index, m in enumerate(items):
         with _at_index(index):
             if not m.get("drug"):
-                raise UnknownDrugError(f"item {index}", "drug", "drug is missing")
+                raise UnknownDrugError(f"item {index}", "drug", "drug is missing", "missing")
             entry = table_.lookup(m["drug"])
             # Scoring once with a dummy basis validates the line and gives its mg/day.
             line = _line(entry, m.get("strength"), m.get("unit"), m.get("per_day"), Decimal(0))

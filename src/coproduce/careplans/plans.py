@@ -82,8 +82,10 @@ def preview_schedule(
         raise ValidationError(_("Choose one of the safe paces."))
     try:
         schedule = taper.build_schedule(start_on, regimen, pace, target_mme=target_mme)
-    except (taper.TaperInputError, MMEError) as error:
+    except taper.TaperInputError as error:
         raise ValidationError(str(error)) from error
+    except MMEError as error:
+        raise ValidationError(error.message()) from error
     if len(schedule.steps) < 2:
         # Only step 0 (today's dose): saving it would give the patient a "plan" that never
         # changes anything. Say why and what to change instead.

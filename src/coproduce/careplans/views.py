@@ -46,7 +46,7 @@ def care_plan(request, registry_id: str):
         }
         mme_error = ""
     except MMEError as error:
-        mme, lines, mme_error = None, {}, str(error)
+        mme, lines, mme_error = None, {}, error.message()
     plan = services.latest_plan(patient)
     all_goals = list(patient.goals.order_by("created_at", "pk"))
     scores = goals.latest_scores(patient, (g.instrument_id for g in all_goals if g.instrument_id))
