@@ -11,21 +11,19 @@ MESSAGES_ARGS := -l es -l sv --no-obsolete --no-location --ignore=static
 
 .PHONY: demo test lint typecheck migrations-check pytest pytest-unit pytest-browser bench clean messages
 
-# The pip that comes with Python 3.11 takes about twice as long to pick the packages from a
-# large index as a current one: upgrading it first saves more than it costs (bench/RESULTS.md).
+# The venv is made without ensurepip and filled by uv, falling back to pip where uv cannot
+# run (tools/make_venv.py says why: about 12 s less to the demo's first page, bench/RESULTS.md).
+# Nothing is compiled up front: Python writes the bytecode of what the demo imports.
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "coproduce needs Python 3.11 or newer (found %s); run make PYTHON=python3.12 ..." % sys.version.split()[0]'
-	$(PYTHON) -m venv $(VENV)
-	-$(BIN)/python -m pip install --quiet --no-compile --disable-pip-version-check --upgrade pip
+	$(PYTHON) tools/make_venv.py create $(VENV)
 
-# --no-compile: no bytecode for all ~10,000 installed files up front; Python writes it for the
-# ones the demo imports, as it first imports them.
 $(RUNTIME): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --no-compile --disable-pip-version-check -e .
+	$(BIN)/python tools/make_venv.py install $(VENV) -e .
 	@touch $@
 
 $(STAMP): pyproject.toml $(RUNTIME)
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python tools/make_venv.py install $(VENV) -e '.[dev]'
 	@touch $@
 
 ## Set up and run the demo on http://127.0.0.1:8000 (SQLite in ./var/); installs only what
@@ -37,7 +35,7 @@ demo: $(RUNTIME)
 test: $(STAMP) lint typecheck migrations-check pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench tools
 
 typecheck: $(STAMP)
 	COPRODUCE_MODE=test $(BIN)/mypy src/coproduce

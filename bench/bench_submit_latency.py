@@ -12,7 +12,7 @@ around each request; gunicorn's access log gives the time spent in the server (%
 
 The server, and the database, are always removed at the end, even on error.
 
-    .venv/bin/pip install gunicorn   # needed for this benchmark only
+    python3 tools/make_venv.py install .venv gunicorn   # needed for this benchmark only
     .venv/bin/python bench/bench_submit_latency.py [--db postgres|sqlite] [--think 0]
 
 Only loopback addresses are used.
@@ -182,7 +182,7 @@ def prepare() -> list[tuple[str, list[Invitation]]]:
 def start_server(port: int, log: Path) -> subprocess.Popen:
     gunicorn = Path(sys.executable).with_name("gunicorn")
     if not gunicorn.exists():
-        sys.exit("this benchmark needs gunicorn: .venv/bin/pip install gunicorn")
+        sys.exit("this benchmark needs gunicorn: python3 tools/make_venv.py install .venv gunicorn")
     command = [
         str(gunicorn),
         "coproduce.wsgi:application",

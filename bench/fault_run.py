@@ -23,7 +23,7 @@ counts from the database: accepted = stored, 0 duplicates, every red flag exactl
 alert, every urgent alert delivered to the SMTP server within 60 s after the worker is back.
 Each check prints PASS or FAIL with its counts; the exit status is 1 when any check fails.
 
-    .venv/bin/pip install gunicorn aiosmtpd   # for this bench only, not project dependencies
+    python3 tools/make_venv.py install .venv gunicorn aiosmtpd   # this bench only (not deps)
     .venv/bin/python bench/fault_run.py [--database-url postgres://...] [--seconds 60]
 
 Loopback only. Logs of gunicorn and the worker stay in var/fault_run/<time>/.
@@ -502,7 +502,10 @@ def main() -> int:
     common.check_loopback(url)
     for tool in ("gunicorn", "coproduce"):
         if not (BIN / tool).exists():
-            sys.exit(f"this bench needs {tool} in {BIN}: .venv/bin/pip install gunicorn aiosmtpd")
+            sys.exit(
+                f"this bench needs {tool} in {BIN}: "
+                "python3 tools/make_venv.py install .venv gunicorn aiosmtpd"
+            )
     if ARGS.recreate:
         common.drop_database(url)
     signal.signal(signal.SIGTERM, _interrupt)
