@@ -29,7 +29,7 @@ def test_the_nurse_adds_a_medicine_and_the_patient_confirms_it_and_adds_a_goal(d
     page.get_by_role("button", name="Save the medicine").click()
     errors = page.get_by_role("alert").filter(has_text="Please check")
     errors.wait_for()
-    assert "Unit: unknown unit 'ml'" in errors.inner_text()
+    assert "Unit: morphine: unknown unit “ml” (use mg or mcg/hr)." in errors.inner_text()
     assert_accessible(page, "medicine form with an error")
     screenshot(page, "careplan-medicine-error")
     page.get_by_label("Unit", exact=True).fill("mg")
