@@ -334,15 +334,9 @@ def _table(table: FactorTable | str | None) -> FactorTable:
 def _positive(value: Any, drug: str, field: str, error: type[MMEInputError]) -> Decimal:
     if value is None:
         raise error(drug, field, f"{field} is missing", "missing")
-    if isinstance(value, bool):
-        raise error(
-            drug,
-            field,
-            f"{field} must be a number, not {value!r}",
-            "not_a_number",
-            value=str(value),
-        )
     try:
+        if isinstance(value, bool):  # True is an int to Python, not a dose
+            raise ValueError(value)
         number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         raise error(
