@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from fpdf import FPDF
 
 if TYPE_CHECKING:
+    from fpdf import FPDF
+
     from coproduce.research.participants import Consent
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
@@ -31,6 +32,8 @@ def consent_pdf(consent: Consent) -> bytes:
     document = consent.document
     study = document.study
     zone = consent.participant.site.zone
+    from fpdf import FPDF  # with fontTools ~1 s to import: only when a PDF is made
+
     pdf = FPDF(format="A4")
     pdf.set_title(document.title)
     pdf.set_author("coproduce")

@@ -7,18 +7,20 @@ characters outside it are shown as "?".
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import Http404
 from django.utils import formats
 from django.utils.translation import gettext as _
-from fpdf import FPDF
 
 from coproduce.instruments.library import get_definition
 from coproduce.interop import fhir
 from coproduce.people.access import get_patient_for, may_download_record, patients_visible_to
 from coproduce.people.models import Patient, User
 from coproduce.platform import clock
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 
 def patient_for_download(user: User, registry_id: str, fmt: str) -> Patient:
@@ -97,6 +99,8 @@ def _items(pdf: FPDF, items: list[dict[str, Any]], depth: int = 0) -> None:
 def record_pdf(patient: Patient) -> bytes:
     """Return the record as a PDF a person can read: who, their care, every check-in."""
     zone = patient.care_team.site.zone
+    from fpdf import FPDF  # with fontTools ~1 s to import: only when a PDF is made
+
     pdf = FPDF(format="A4")
     pdf.set_title(_text(_("Health record of %(name)s") % {"name": patient.display_name}))
     pdf.set_creator("coproduce")

@@ -1,4 +1,4 @@
-"""`coproduce demo`: migrate, seed the demo network, start the worker and serve."""
+"""`coproduce demo`: set up the database, seed the demo network, start the worker and serve."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import sys
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -18,6 +19,7 @@ from rich.table import Table
 from coproduce.checkins.demo import patient_checkin_link
 from coproduce.demo import DEMO_PASSWORD, SEEDERS, seed_all
 from coproduce.platform import clock
+from coproduce.platform.schema import create_fresh
 
 LOGINS = [
     ("patient", "Maria, 52, chronic pain on opioids; has a check-in due now"),
@@ -79,7 +81,10 @@ class Command(BaseCommand):
             worker_env["COPRODUCE_TODAY"] = today.isoformat()
         console = Console(stderr=False)
         console.print("[bold]coproduce demo[/bold]: preparing the database…")
-        call_command("migrate", interactive=False, verbosity=0)
+        # A new database gets the current schema in one step (platform.schema); any other
+        # database, or one whose migrations hold code the fast path does not know, migrates.
+        if not create_fresh(connection):
+            call_command("migrate", interactive=False, verbosity=0)
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
