@@ -58,9 +58,9 @@ def _empty_databases(tmp_path):
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _set_up(how: str, env: dict) -> dict:
-    result = subprocess.run(
-        [sys.executable, "-m", "tests.platform.schema_dump", how],
+def _run(module: str, args: list[str], env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -68,6 +68,10 @@ def _set_up(how: str, env: dict) -> dict:
         check=False,
         timeout=300,
     )
+
+
+def _set_up(how: str, env: dict) -> dict:
+    result = _run("tests.platform.schema_dump", [how], env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -90,15 +94,7 @@ def test_a_fresh_schema_is_the_schema_migrate_makes(tmp_path):
         assert fresh["content_types"] == migrated["content_types"]
         assert fresh["permissions"] == migrated["permissions"]
         # Nothing left for migrate to do, and it has nothing to change either.
-        check = subprocess.run(
-            [sys.executable, "-m", "coproduce.cli", "migrate", "--check", "--verbosity", "0"],
-            env=fresh_env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=120,
-        )
+        check = _run("coproduce.cli", ["migrate", "--check", "--verbosity", "0"], fresh_env)
         assert check.returncode == 0, check.stdout + check.stderr
         print(f"migrate {migrated['seconds']:.1f} s CPU, create_fresh {fresh['seconds']:.1f} s")
 
