@@ -85,3 +85,35 @@ def test_a_parent_reads_their_childs_check_in_in_their_own_language(client, worl
     client.force_login(world.paula)
     html = client.get(f"/c/{token}/").content.decode()
     assert "Hola, Tom" in html
+
+
+def test_dates_read_in_each_languages_own_word_order():
+    from django.template import Context, Template
+    from django.utils import translation
+
+    page = Template(
+        '{{ d|date:_("l j F Y") }} | {{ d|date:_("j F") }} | {{ d|date:_("j F Y, H:i") }}'
+    )
+    leap_day = dt.datetime(2028, 2, 29, 9, 5)
+    expected = {
+        "en": "Tuesday 29 February 2028 | 29 February | 29 February 2028, 09:05",
+        "es": "martes 29 de febrero de 2028 | 29 de febrero | 29 de febrero de 2028, 09:05",
+        "sv": "tisdag 29 februari 2028 | 29 februari | 29 februari 2028, 09:05",
+    }
+    for language, text in expected.items():
+        with translation.override(language):
+            assert page.render(Context({"d": leap_day})) == text, language
+
+
+def test_a_spanish_patients_home_gives_the_due_day_in_spanish_word_order(client, world):
+    import re
+
+    world.alice.preferred_language = "es"
+    world.alice.save(update_fields=["preferred_language"])
+    _check_in(world.alice)
+    client.force_login(world.alice.user)
+    page = client.get("/", follow=True).content.decode()
+    months = (
+        "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre"
+    )
+    assert re.search(rf"\b\d{{1,2}} de ({months})\b", page), page

@@ -194,7 +194,7 @@ def ask(request, registry_id: str):
                 services.request_message(made)
                 + " "
                 + _("Your team will answer by %(day)s.")
-                % {"day": date_format(made.respond_by, "j F Y")},
+                % {"day": date_format(made.respond_by, _("j F Y"))},
             )
             return redirect("careplans:plan", registry_id=patient.registry_id)
         except ValidationError as error:

@@ -18,12 +18,15 @@ the demo uses it; deployments run `migrate` (docs/deployment.md).
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.apps import apps as global_apps
 from django.conf import settings
 from django.core.management.sql import emit_post_migrate_signal, emit_pre_migrate_signal
 from django.db import migrations, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.state import StateApps
 from django.utils.module_loading import import_string
 
 # Operations whose whole effect on an empty database is the final models' schema.
@@ -51,7 +54,8 @@ SCHEMA_OPERATIONS = (
 )
 
 # Code in migrations, by (app, migration): "data" changes existing rows only (nothing to do on an
-# empty database); "run" changes the schema beyond the models and is run after the tables exist.
+# empty database); "run" (RunPython only) changes the schema beyond the models and is run
+# after the tables exist.
 KNOWN_CODE: dict[tuple[str, str], str] = {
     ("contenttypes", "0002_remove_content_type_name"): "data",
     ("auth", "0011_update_proxy_permissions"): "data",
@@ -77,7 +81,7 @@ def create_fresh(connection: BaseDatabaseWrapper) -> bool:
         return False
     executor = MigrationExecutor(connection)
     plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    to_run = []
+    to_run: list[migrations.RunPython] = []
     for migration, backwards in plan:
         if backwards:
             return False
@@ -87,6 +91,8 @@ def create_fresh(connection: BaseDatabaseWrapper) -> bool:
                 if key not in KNOWN_CODE:
                     return False
                 if KNOWN_CODE[key] == "run":
+                    if not isinstance(operation, migrations.RunPython):
+                        return False  # only Python code is run here; RunSQL takes migrate
                     to_run.append(operation)
             elif not isinstance(operation, SCHEMA_OPERATIONS):
                 return False
@@ -107,12 +113,13 @@ def create_fresh(connection: BaseDatabaseWrapper) -> bool:
             editor.create_model(model)
             _through_keys_as_migrate_makes_them(editor, model)
         for operation in to_run:
-            if isinstance(operation, migrations.RunPython):
-                operation.code(global_apps, editor)
-            else:
-                operation._run_sql(editor, operation.sql)
+            operation.code(cast(StateApps, global_apps), editor)
+        # As the executor records them (its record_migration's signature differs between
+        # Django 5.2 and 6): a squash as the migrations it replaces, then check_replacements()
+        # adds the squash itself.
         for migration, _ in plan:
-            executor.record_migration(migration)
+            for app_label, name in migration.replaces or [(migration.app_label, migration.name)]:
+                executor.recorder.record_applied(app_label, name)
         executor.check_replacements()
     emit_post_migrate_signal(0, False, connection.alias, apps=global_apps, plan=plan)
     return True

@@ -55,7 +55,7 @@ def _taper_text(status: TaperStatus) -> str:
     text = status.plan_status_label
     if status.next_step_on is not None and status.next_step_mme is not None:
         text += _("; next step on %(day)s to %(mme)s MME") % {
-            "day": date_format(status.next_step_on, "j F Y"),
+            "day": date_format(status.next_step_on, _("j F Y")),
             "mme": _num(status.next_step_mme),
         }
     if status.open_requests:

@@ -77,7 +77,7 @@ def request_visit(request, registry_id: str):
         show_service_error(request, error)
         return redirect("visits:dashboard", registry_id=registry_id)
     # The day's and month's names in the reader's language, as on the dashboard.
-    when = {"when": date_format(visit_request.target_by, "l j F")}
+    when = {"when": date_format(visit_request.target_by, _("l j F"))}
     if created:
         messages.success(
             request,

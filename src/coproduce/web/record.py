@@ -116,10 +116,10 @@ def record_pdf(patient: Patient) -> bytes:
     pdf.set_font("Helvetica", size=11)
     facts = [
         (_("Registry ID"), patient.registry_id),
-        (_("Date of birth"), formats.date_format(patient.date_of_birth, "j F Y")),
+        (_("Date of birth"), formats.date_format(patient.date_of_birth, _("j F Y"))),
         (_("Care team"), f"{patient.care_team.name}, {patient.care_team.site.name}"),
         (_("Conditions"), ", ".join(c.get_condition_display() for c in patient.conditions.all())),
-        (_("Made on"), formats.date_format(clock.now().astimezone(zone), "j F Y, H:i")),
+        (_("Made on"), formats.date_format(clock.now().astimezone(zone), _("j F Y, H:i"))),
     ]
     for label, value in facts:
         pdf.multi_cell(0, 6, _text(f"{label}: {value}"), new_x="LMARGIN", new_y="NEXT")
@@ -131,7 +131,7 @@ def record_pdf(patient: Patient) -> bytes:
         pdf.set_font("Helvetica", size=11)
         pdf.multi_cell(0, 6, _text(_("No check-ins yet.")), new_x="LMARGIN", new_y="NEXT")
     for response in responses:
-        when = formats.date_format(response.submitted_at.astimezone(zone), "j F Y, H:i")
+        when = formats.date_format(response.submitted_at.astimezone(zone), _("j F Y, H:i"))
         scores = {s.instrument_id: s for s in response.scores.all()}
         qrs = fhir.questionnaire_responses(response, scores.values())
         for instrument, qr in zip(response.answers, qrs, strict=True):
