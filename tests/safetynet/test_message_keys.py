@@ -6,7 +6,7 @@ from django.utils import translation
 
 from coproduce.safetynet.engine import evaluate_and_record
 from coproduce.safetynet.texts import number_text
-from tests.safetynet.factories import checkin
+from tests.safetynet.factories import checkin, enroll
 
 
 def test_a_spanish_patients_message_reads_in_english_to_the_nurse(staffed):
@@ -34,3 +34,28 @@ def test_numbers_in_messages_follow_the_readers_locale():
     with translation.override("en"):
         assert number_text(2.5) == "2.5"
         assert number_text(None) == "not known"
+
+
+def test_the_advice_names_the_emergency_number_of_the_patients_country(staffed, rules):
+    # Rule texts say {emergency}: 911 in the United States, 112 in Sweden (issue 19), never
+    # "112 or 911".
+    alice = staffed.alice
+    enroll(alice, "ra-registry")
+    site = alice.care_team.site
+    seen = {}
+    for country in ("US", "SE"):
+        site.country = country
+        site.save(update_fields=["country"])
+        response, scores = checkin(alice, scores={"phq9": 16}, items={"phq9": {"phq9-9": 0}})
+        message = evaluate_and_record(response, scores).messages[0]
+        message.refresh_from_db()
+        with translation.override("en"):
+            seen[country] = message.shown["advise"]
+        with translation.override("es"):
+            seen[country, "es"] = message.shown["advise"]
+    for reader in ("US", ("US", "es")):
+        assert "911." in seen[reader] and "112" not in seen[reader]
+    for reader in ("SE", ("SE", "es")):
+        assert "112." in seen[reader] and "911" not in seen[reader]
+    assert "en una emergencia, al 911." in seen["US", "es"]
+    assert not any("{emergency}" in text for text in seen.values())

@@ -42,7 +42,7 @@ from coproduce.safetynet.facts import (
 )
 from coproduce.safetynet.models import Alert, PatientMessage
 from coproduce.safetynet.recipients import Address, who_hears
-from coproduce.safetynet.rules import PLACEHOLDER, PRIORITIES
+from coproduce.safetynet.rules import PLACEHOLDER, PRIORITIES, TEXT_PLACEHOLDERS
 from coproduce.safetynet.texts import keyed, reason_shown, shown
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,6 @@ BUILTIN_CRISIS: dict[str, Any] = {
         "clinic_will": gettext_noop("Someone from your care team will contact you by {ack_by}."),
     },
 }
-
 
 
 @dataclass
@@ -132,7 +131,7 @@ def fact_params(templates: list[str], facts: Facts | None) -> dict[str, Any]:
     params: dict[str, Any] = {}
     for template in templates:
         for name, arg in PLACEHOLDER.findall(template or ""):
-            if name == "ack_by":
+            if name in TEXT_PLACEHOLDERS:
                 continue
             try:
                 value = facts(name, arg) if facts is not None else None

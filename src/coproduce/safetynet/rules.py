@@ -26,6 +26,9 @@ RULE_KEYS = frozenset(
     | {"reason", "message", "notes", "source", "group"}
 )
 # {score.peg}, {baseline.hbi}, ... and {ack_by} (when the clinic will have acted).
+# Filled when a message is shown, not from the check-in's facts: the time the team will act by
+# and the emergency number of the patient's country (911, 112).
+TEXT_PLACEHOLDERS = ("ack_by", "emergency")
 PLACEHOLDER = re.compile(r"\{([\w]+)(?:\.([\w-]+))?\}")
 RULE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,78}$")
 
@@ -45,7 +48,7 @@ def _check_template(text: Any, where: str) -> None:
     if not isinstance(text, str) or not text.strip():
         raise RuleFileError(f"{where}: must be non-empty text")
     for name, arg in PLACEHOLDER.findall(text):
-        if name == "ack_by" and not arg:
+        if name in TEXT_PLACEHOLDERS and not arg:
             continue
         if name not in FUNCTIONS or FUNCTIONS[name] != 1 or not arg:
             shown = f"{name}.{arg}" if arg else name

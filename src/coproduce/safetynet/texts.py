@@ -44,13 +44,15 @@ def ack_by_text(due: dt.datetime, now: dt.datetime, zone: ZoneInfo) -> str:
     return dateformat.format(local, gettext("l j F"))
 
 
-def fill(template: str, params: dict[str, Any], ack_by: str = "") -> str:
+def fill(template: str, params: dict[str, Any], ack_by: str = "", emergency: str = "") -> str:
     """`template` translated into the active language, its placeholders filled."""
 
     def one(m: Any) -> str:
         name, arg = m.group(1), m.group(2)
         if name == "ack_by":
             return ack_by
+        if name == "emergency":
+            return emergency
         return number_text(params.get(f"{name}.{arg}" if arg else name))
 
     return PLACEHOLDER.sub(one, gettext(template) if template else template)
@@ -85,8 +87,9 @@ def shown(texts: dict[str, Any], language: str | None = None) -> dict[str, str]:
         now = dt.datetime.fromisoformat(texts["now"])
         due = dt.datetime.fromisoformat(texts["due"]) if texts.get("due") else None
         ack_by = ack_by_text(due, now, zone) if due else ""
+        emergency = crisis.emergency_number(texts.get("country"))
         parts = {
-            part: fill(texts["parts"].get(part, ""), texts.get("params") or {}, ack_by)
+            part: fill(texts["parts"].get(part, ""), texts.get("params") or {}, ack_by, emergency)
             for part in PARTS
         }
         if texts.get("crisis_team"):
