@@ -55,13 +55,14 @@ messages: $(STAMP)
 
 pytest: pytest-unit pytest-browser
 
+# The slowest tests are listed at the end (--durations): where CI time goes.
 pytest-unit: $(STAMP)
-	COPRODUCE_MODE=test $(BIN)/pytest -m "not browser" -n $(PYTEST_WORKERS)
+	COPRODUCE_MODE=test $(BIN)/pytest -m "not browser" -n $(PYTEST_WORKERS) --durations=15
 
 # Browser tests run in their own processes (one chromium and one live server thread each);
 # each process seeds the demo once and puts it back from a snapshot for every next test.
 pytest-browser: $(STAMP)
-	COPRODUCE_MODE=test $(BIN)/pytest -m browser -n $(PYTEST_WORKERS)
+	COPRODUCE_MODE=test $(BIN)/pytest -m browser -n $(PYTEST_WORKERS) --durations=10
 
 bench: $(STAMP)
 	@echo "See bench/README.md"

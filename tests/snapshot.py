@@ -1,9 +1,10 @@
 """A copy of every table's rows, taken once and put back before each test that needs it.
 
 Seeding the whole demo takes about ten seconds; browser tests need a fresh demo each (they
-run on a flushed database, `transactional_db`). The first test seeds it and takes a
-snapshot; the next ones get the same rows back in well under a second, with the same
-primary keys, so the seed's returned objects stay true. Plain SQL through Django's cursor,
+run on a flushed database, `transactional_db`), and unit tests that read the demo get it
+inside their own transaction, rolled back afterwards (`demo_rows`). The first test seeds it
+and takes a snapshot; the next ones get the same rows back in well under a second, with the
+same primary keys, so the seed's returned objects stay true. Plain SQL through Django's cursor,
 on SQLite and PostgreSQL alike: Django declares foreign keys DEFERRABLE INITIALLY DEFERRED
 on both, so rows go back table by table inside one transaction in any order.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import pickle
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -84,3 +86,23 @@ def put_back(tables: list[Table]) -> None:
             )
         for statement in connection.ops.sequence_reset_sql(no_style(), _models()):
             cursor.execute(statement)
+
+
+_DEMO: dict = {}
+
+
+def seeded_demo():
+    """The whole demo as of today, seeded by the first test of this process that asks (its
+    context returned as seeded), put back from the snapshot for the next ones."""
+    from coproduce.demo import seed_all
+    from coproduce.platform import clock
+
+    key = (clock.today(), connection.vendor)
+    if key not in _DEMO:
+        context = seed_all()
+        _DEMO.clear()
+        _DEMO[key] = (take(), pickle.dumps(context))
+        return context
+    tables, context = _DEMO[key]
+    put_back(tables)
+    return pickle.loads(context)  # noqa: S301 (our own pickle, this process)

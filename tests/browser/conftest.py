@@ -7,7 +7,6 @@ they skip with a reason, except in CI (CI=true), where a missing browser is a fa
 from __future__ import annotations
 
 import os
-import pickle
 import shutil
 from pathlib import Path
 
@@ -50,28 +49,13 @@ def browser():
         browser.close()
 
 
-_DEMO: dict = {}
-
-
 @pytest.fixture
 def demo(transactional_db):
     """The whole demo, seeded as of today: seeded by the first test of the day that asks,
     put back from a snapshot of its rows for the next (tests/snapshot.py)."""
-    from django.db import connection
-
-    from coproduce.demo import seed_all
-    from coproduce.platform import clock
     from tests import snapshot
 
-    key = (clock.today(), connection.vendor)
-    if key not in _DEMO:
-        context = seed_all()
-        _DEMO.clear()
-        _DEMO[key] = (snapshot.take(), pickle.dumps(context))
-        return context
-    tables, context = _DEMO[key]
-    snapshot.put_back(tables)
-    return pickle.loads(context)  # noqa: S301 (our own pickle, this process)
+    return snapshot.seeded_demo()
 
 
 @pytest.fixture

@@ -145,11 +145,10 @@ def test_forms_refuse_get_requests_that_change_state(client, world, doc):
     assert not TaperRequest.objects.exists()
 
 
-def test_the_demo_has_tapers_at_different_stages_and_runs_twice(db):
+def test_the_demo_has_tapers_at_different_stages_and_runs_twice(demo_rows):
     from coproduce.careplans import demo as careplans_demo
-    from coproduce.demo import seed_all
 
-    ctx = seed_all()
+    ctx = demo_rows
     careplans_demo.seed(ctx)
     careplans_demo.seed(ctx)
     statuses = set(TaperPlan.objects.values_list("status", flat=True))

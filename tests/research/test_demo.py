@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-from coproduce.demo import seed_all
 from coproduce.people.models import Role, User
 from coproduce.platform import clock
 from coproduce.research import consent, workspace
@@ -13,8 +12,7 @@ from coproduce.research.models import Study
 from coproduce.research.participants import Participant, Status, Withdrawal
 
 
-def test_the_demo_study_has_people_at_every_stage_and_work_today(db):
-    seed_all()
+def test_the_demo_study_has_people_at_every_stage_and_work_today(demo_rows):
     study = Study.objects.get(slug="empower")
     rows = Participant.objects.filter(study=study)
     assert 36 <= rows.count() <= 44

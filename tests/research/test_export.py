@@ -14,7 +14,6 @@ import pytest
 from django.core.management import call_command
 
 from coproduce.audit.models import AuditEvent
-from coproduce.demo import seed_all
 from coproduce.people.models import Patient, User
 from coproduce.research import deid
 from coproduce.research.export import FILES
@@ -67,8 +66,7 @@ def _identifiers(study: Study) -> list[re.Pattern]:
     return [re.compile(rf"(?<!\w){re.escape(w)}(?!\w)", re.I) for w in words if w]
 
 
-def test_the_demo_export_holds_no_identifier_and_no_true_date(db, tmp_path):
-    seed_all()
+def test_the_demo_export_holds_no_identifier_and_no_true_date(demo_rows, tmp_path):
     study = Study.objects.get(slug="empower")
     planted = _plant(study)
     out = tmp_path / "export"
@@ -191,11 +189,10 @@ def test_the_demo_export_holds_no_identifier_and_no_true_date(db, tmp_path):
         assert "free_text" not in text and "reason" not in text.splitlines()[0]
 
 
-def test_the_parquet_export_is_typed_and_reads_in_pandas(db, tmp_path):
+def test_the_parquet_export_is_typed_and_reads_in_pandas(demo_rows, tmp_path):
     import pandas as pd
     import pyarrow.parquet as pq
 
-    seed_all()
     out = tmp_path / "p"
     call_command("research", "export", "empower", "--format", "parquet", "--out", str(out))
     schema = pq.read_schema(out / "participants.parquet")

@@ -36,30 +36,10 @@ def test_it_refuses_to_run_the_demo_outside_demo_mode(db):
         call_command("demo", "--no-serve", stdout=io.StringIO())
 
 
-@override_settings(MODE="demo")
-def test_it_seeds_and_prints_the_logins(db, capsys):
-    call_command("demo", "--no-serve")
-    out = capsys.readouterr().out
-    for username in (
-        "patient",
-        "parent",
-        "teen",
-        "nurse",
-        "clinician",
-        "coordinator",
-        "researcher",
-        "qi",
-        "admin",
-    ):
-        assert username in out
-    assert "/c/" in out  # Maria's check-in link
-
-
-def test_it_gives_every_measure_a_network_chart(db):
+def test_it_gives_every_measure_a_network_chart(demo_rows):
     from coproduce.registry.measures import MEASURES
     from coproduce.registry.services import floor_of, measure_by_site
 
-    seed_all()
     for measure_id, measure in MEASURES.items():
         network, _ = measure_by_site(measure)
         shown = [c for c in network.cells if c is not None]
@@ -68,11 +48,10 @@ def test_it_gives_every_measure_a_network_chart(db):
         assert network.chart is not None, measure_id
 
 
-def test_it_shows_each_site_its_completion_with_the_reminder_change_marked(db):
+def test_it_shows_each_site_its_completion_with_the_reminder_change_marked(demo_rows):
     from coproduce.registry.measures import MEASURES
     from coproduce.registry.services import measure_by_site
 
-    seed_all()
     network, sites = measure_by_site(MEASURES["checkin-completion"])
     assert all(site.chart is not None for site in sites)
     assert len(network.annotations) == 1 and network.marks[0] is not None
@@ -100,7 +79,7 @@ def test_it_refuses_a_today_that_is_not_a_date_and_seeds_nothing(db):
 
 
 @override_settings(MODE="demo")
-def test_it_seeds_as_of_the_day_it_is_given(db, capsys):
+def test_it_seeds_as_of_the_day_it_is_given_and_prints_the_logins(db, capsys):
     from coproduce.platform import clock
 
     previous = clock.snapshot()
@@ -109,10 +88,24 @@ def test_it_seeds_as_of_the_day_it_is_given(db, capsys):
         assert clock.today() == dt.date(2028, 2, 29)
     finally:
         clock.restore(previous)
-    assert "Seeded as of Tuesday 29 February 2028" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Seeded as of Tuesday 29 February 2028" in out
+    for username in (
+        "patient",
+        "parent",
+        "teen",
+        "nurse",
+        "clinician",
+        "coordinator",
+        "researcher",
+        "qi",
+        "admin",
+    ):
+        assert username in out
+    assert "/c/" in out  # Maria's check-in link
 
 
-def test_the_demo_shows_an_urgent_alerts_whole_path(db):
+def test_the_demo_shows_an_urgent_alerts_whole_path(demo_rows):
     """Demo staff have addresses and demo sites urgent contacts (issue 11.4): a crisis
     check-in of the demo patient is e-mailed to her nurse and her site's on-call address."""
     from django.db import transaction
@@ -123,7 +116,7 @@ def test_the_demo_shows_an_urgent_alerts_whole_path(db):
     from coproduce.platform.models import Notification
     from tests.checkins.conftest import full_answers
 
-    ctx = seed_all()
+    ctx = demo_rows
     staff = User.objects.filter(role__in=STAFF_ROLES)
     assert staff.exists() and not staff.exclude(email__endswith="@example.org").exists()
     assert not Site.objects.filter(urgent_email="", urgent_phone="").exists()
