@@ -40,7 +40,16 @@ def _plant(study: Study) -> dict[str, str]:
     patient = p.patient
     patient.phone = "+46 70 123 45 67"
     patient.save(update_fields=["phone"])
-    other = Participant.objects.filter(study=study).exclude(pk=p.pk).first().patient
+    # Someone the export leaves out (data use withdrawn) is named too: their names must go
+    # from everyone's text, not only the exported participants' names.
+    other = (
+        Participant.objects.filter(study=study, withdrawals__scope="data")
+        .exclude(pk=p.pk)
+        .first()
+        .patient
+    )
+    other.given_name = "Ingeborg"  # a name no exported participant has
+    other.save(update_fields=["given_name"])
     text = (
         f"Call {patient.given_name} {patient.family_name} on {patient.phone} or "
         f"{patient.email}; born {patient.date_of_birth.isoformat()}, MRN 8812734, "

@@ -237,6 +237,15 @@ def subjects(study: Study) -> list[Subject]:
         .order_by("pk")
     )
     staff = _staff_names()
+    # Free text may name any of the study's people, also one left out of the export (data
+    # withdrawn, declined, not yet consented): every one's names are scrubbed from all text.
+    everyone = [
+        name
+        for names in Participant.objects.filter(study=study).values_list(
+            "patient__given_name", "patient__family_name", "patient__registry_id"
+        )
+        for name in names
+    ]
     out = []
     for p in rows:
         if withdrew_data(p):
@@ -255,7 +264,6 @@ def subjects(study: Study) -> list[Subject]:
                 names=[p.patient.given_name, p.patient.family_name, registry_id, *staff],
             )
         )
-    everyone = [n for s in out for n in s.names[:3]]
     for s in out:
         s.names = sorted(set(s.names) | set(everyone))
     return out
