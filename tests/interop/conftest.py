@@ -53,8 +53,8 @@ def submitted_on(response, day: str):
 
 @pytest.fixture
 def record(world):
-    """Alice's record: three PHQ-9 + PEG check-ins, one GAD-7, goals, an action, a taper and
-    medicines."""
+    """Alice's record: three PHQ-9 + PEG check-ins, one GAD-7, goals, an action, a taper,
+    medicines and an appointment."""
     from coproduce.careplans.goals import add_action, add_goal
     from coproduce.careplans.services import record_medication
     from tests.careplans.helpers import clinician_for, oxycodone_plan
@@ -89,7 +89,21 @@ def record(world):
         world.alice, by=doctor, who="patient", what="Walk ten minutes after lunch",
         due_on=dt.date(2026, 2, 1),
     )  # fmt: skip
-    return {"plan": plan, "goals": goals, "doctor": doctor, "action": action}
+    from coproduce.visits.models import Appointment
+
+    appointment = Appointment.objects.create(
+        patient=world.alice,
+        care_team=world.alice.care_team,
+        starts_at=dt.datetime(2026, 2, 16, 9, 0, tzinfo=dt.UTC),
+        external_id="rec-visit",
+    )
+    return {
+        "plan": plan,
+        "goals": goals,
+        "doctor": doctor,
+        "action": action,
+        "appointment": appointment,
+    }
 
 
 # Fixtures of other apps: the database refusing new responses (the not-stored answer's schema

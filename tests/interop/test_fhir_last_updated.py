@@ -1,4 +1,5 @@
-"""meta.lastUpdated and _lastUpdated search on Patient, Goal, CarePlan and MedicationStatement.
+"""meta.lastUpdated and _lastUpdated search on Patient, Goal, CarePlan, MedicationStatement and
+Appointment.
 
 Records are written at explicit instants with the application clock frozen, then one of
 each is changed later through the app's own service, so each search both finds and leaves
@@ -248,3 +249,28 @@ def test_the_migrations_backfill_updated_at_from_what_each_row_records(world):
     assert updated(ActionItem, action.pk) == CHANGED  # done then
     assert updated(Medication, oxycodone.pk) == CHANGED  # confirmed by Alice then
     assert updated(TaperPlan, plan.pk) == LATER  # paused at her request then
+
+
+def test_appointments_are_found_by_when_they_last_changed(client, nurse_and_patients):
+    from coproduce.visits.models import Appointment
+    from coproduce.visits.records import mark_attended
+
+    nora, first, _ = nurse_and_patients
+    with clock.frozen(STORED):
+        stored, changed = (
+            Appointment.objects.create(
+                patient=first,
+                care_team=first.care_team,
+                starts_at=STORED + dt.timedelta(days=days),
+                external_id=f"sched-{days}",
+            )
+            for days in (1, 2)
+        )
+    with clock.frozen(CHANGED):  # attended: a queryset update, stamped all the same
+        assert mark_attended(actor=nora, appointment=changed)
+    client.force_login(nora)
+    query = {"patient": first.registry_id}
+    _assert_window(client, "Appointment", query, "sched-1", "sched-2")
+    read = client.get(BASE + "Appointment/sched-2").json()
+    assert read["meta"]["lastUpdated"] == CHANGED.isoformat()
+    assert stored.updated_at == STORED

@@ -310,6 +310,7 @@ def test_last_updated_filters_exactly_where_the_capability_statement_offers_it(
         "Goal",
         "CarePlan",
         "MedicationStatement",
+        "Appointment",
     }
     for resource in RESOURCES:
         query = (

@@ -21,8 +21,8 @@ from pydantic import ValidationError as PydanticError
 
 from coproduce.audit.services import record
 from coproduce.interop.fhir import REGISTRY_ID_SYSTEM, FhirInvalid, issue
-from coproduce.interop.fhir_resources.access import Caller, searched_patient
-from coproduce.interop.fhir_search import Page, Query, date_filter
+from coproduce.interop.fhir_resources.access import Caller, meta, searched_patient
+from coproduce.interop.fhir_search import Page, Query, date_filter, last_updated
 from coproduce.people.access import patients_visible_to
 from coproduce.people.models import CARE_ROLES, Patient
 from coproduce.visits.imports import (
@@ -89,6 +89,7 @@ def appointment_resource(appointment: Appointment) -> dict[str, Any]:
     out: dict[str, Any] = {
         "resourceType": "Appointment",
         "id": resource_id(appointment),
+        "meta": meta(appointment.updated_at),
         "status": STATUS_OUT.get(appointment.status, "booked"),
         "start": appointment.starts_at.isoformat(),
         "end": ends.isoformat(),
@@ -138,6 +139,7 @@ def search_appointments(caller: Caller, query: Query) -> Page:
         ours = [k for k, v in STATUS_OUT.items() if v in wanted]
         rows = rows.filter(status__in=ours)
     rows = date_filter(rows, "starts_at", "date", query.get("date"))
+    rows = last_updated(rows, query)
     return query.window(rows.order_by("starts_at", "pk"), appointment_resource)
 
 

@@ -167,6 +167,7 @@ RESOURCES: tuple[ResourceType, ...] = (
             _SUBJECT,
             _status("booked, fulfilled, cancelled or noshow (comma-separated)."),
             SearchParam("date", "date", "When the appointment starts.", SPEC + "clinical-date"),
+            _LAST_UPDATED,
         ),
         documentation="Appointments from the clinic's scheduling system (system/Appointment."
         "write): create, or update by the system's own id (PUT /Appointment/ID); each one "

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from coproduce.platform import clock
+from coproduce.platform.stamps import UpdatedAt
 
 
 class AppointmentStatus(models.TextChoices):
@@ -15,7 +16,7 @@ class AppointmentStatus(models.TextChoices):
     MISSED = "missed", _("Did not attend")
 
 
-class Appointment(models.Model):
+class Appointment(UpdatedAt):
     patient = models.ForeignKey(
         "people.Patient", on_delete=models.CASCADE, related_name="appointments"
     )

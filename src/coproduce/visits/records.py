@@ -171,8 +171,9 @@ def save_record(
 
 def mark_attended(*, actor: User, appointment: Appointment) -> bool:
     """Mark a booked appointment as attended (once) and invite the patient to collaboRATE."""
+    # update() passes by save(): updated_at (FHIR meta.lastUpdated) is moved here too.
     moved = Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.BOOKED).update(
-        status=AppointmentStatus.ATTENDED
+        status=AppointmentStatus.ATTENDED, updated_at=clock.now()
     )
     if not moved:
         return False
