@@ -17,7 +17,7 @@ from django.utils import dateformat, formats, translation
 from django.utils.translation import gettext
 
 from coproduce.platform import crisis
-from coproduce.safetynet.rules import PLACEHOLDER
+from coproduce.safetynet.rules import PLACEHOLDER, TEXT_PLACEHOLDERS
 
 PARTS = ("acknowledge", "validate", "advise", "clinic_will")
 NOT_KNOWN = object()
@@ -44,15 +44,15 @@ def ack_by_text(due: dt.datetime, now: dt.datetime, zone: ZoneInfo) -> str:
     return dateformat.format(local, gettext("l j F"))
 
 
-def fill(template: str, params: dict[str, Any], ack_by: str = "", emergency: str = "") -> str:
-    """`template` translated into the active language, its placeholders filled."""
+def fill(template: str, params: dict[str, Any], at_show: dict[str, str] | None = None) -> str:
+    """`template` translated into the active language, its placeholders filled: facts from
+    `params`, the placeholders filled when shown (rules.TEXT_PLACEHOLDERS) from `at_show`."""
+    shown_now = at_show or {}
 
     def one(m: Any) -> str:
         name, arg = m.group(1), m.group(2)
-        if name == "ack_by":
-            return ack_by
-        if name == "emergency":
-            return emergency
+        if name in TEXT_PLACEHOLDERS and not arg:
+            return shown_now.get(name, "")
         return number_text(params.get(f"{name}.{arg}" if arg else name))
 
     return PLACEHOLDER.sub(one, gettext(template) if template else template)
@@ -86,10 +86,12 @@ def shown(texts: dict[str, Any], language: str | None = None) -> dict[str, str]:
         zone = ZoneInfo(texts.get("zone") or "UTC")
         now = dt.datetime.fromisoformat(texts["now"])
         due = dt.datetime.fromisoformat(texts["due"]) if texts.get("due") else None
-        ack_by = ack_by_text(due, now, zone) if due else ""
-        emergency = crisis.emergency_number(texts.get("country"))
+        at_show = {
+            "ack_by": ack_by_text(due, now, zone) if due else "",
+            "emergency": crisis.emergency_number(texts.get("country")),
+        }
         parts = {
-            part: fill(texts["parts"].get(part, ""), texts.get("params") or {}, ack_by, emergency)
+            part: fill(texts["parts"].get(part, ""), texts.get("params") or {}, at_show)
             for part in PARTS
         }
         if texts.get("crisis_team"):

@@ -171,7 +171,8 @@ def save_record(
 
 def mark_attended(*, actor: User, appointment: Appointment) -> bool:
     """Mark a booked appointment as attended (once) and invite the patient to collaboRATE."""
-    # update() passes by save(): updated_at (FHIR meta.lastUpdated) is moved here too.
+    # A queryset update() does not go through save(): updated_at (FHIR meta.lastUpdated) is
+    # moved here.
     moved = Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.BOOKED).update(
         status=AppointmentStatus.ATTENDED, updated_at=clock.now()
     )
