@@ -40,7 +40,7 @@ def test_enrol_then_log_in_with_the_app_and_with_a_recovery_code(demo, page, req
     time.sleep(1.1)  # django-otp slows the next try by a second after a wrong code
     page.get_by_label("Code").fill(code(secret))
     page.get_by_role("button", name="Turn on the second factor").click()
-    assert page.locator("h1").inner_text() == "Your recovery codes"
+    expect(page.locator("h1")).to_have_text("Your recovery codes")
     check(page, "mfa-recovery-codes")
     recovery = page.locator(".recovery-codes code").all_inner_texts()
     assert len(recovery) == 10
@@ -72,7 +72,7 @@ def test_forgot_password_by_email(demo, page):
     check(page, "password-reset-ask")
     page.get_by_label("Username, e-mail address or mobile number").fill("nurse@example.org")
     page.get_by_role("button", name="Send the link").click()
-    assert page.locator("h1").inner_text() == "Check your messages"
+    expect(page.locator("h1")).to_have_text("Check your messages")
     check(page, "password-reset-sent")
     delivery.send_pending(clock.now() + dt.timedelta(seconds=1))
     # The reset e-mail, wherever it is among what the outbox sent (the demo's own mail goes too).

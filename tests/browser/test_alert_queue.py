@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from coproduce.checkins.models import CheckinResponse, Score
 from coproduce.people.models import Patient
 from coproduce.platform import clock
@@ -56,7 +58,7 @@ def test_nurse_acknowledges_and_resolves_an_urgent_alert(page, demo):
 
     page.get_by_label("Priority").select_option("1")
     page.get_by_role("button", name="Filter").click()
-    page.wait_for_load_state("domcontentloaded")
+    page.wait_for_url(re.compile(r"[?&]priority=1(&|$)"))
     assert page.locator("ol.queue > li").count() >= 1
     assert all("Urgent" in t for t in page.locator("ol.queue > li").all_inner_texts())
     check(page, "alert-queue-filtered")

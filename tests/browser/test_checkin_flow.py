@@ -78,9 +78,9 @@ def test_maria_checks_in_across_two_devices_and_gets_crisis_help(demo, browser, 
     check(page, "checkin-3-phq9")
     # Back without losing answers, then stop halfway.
     page.get_by_role("button", name="Back").click()
-    assert page.locator('input[name="peg-1"][value="6"]').is_checked()
+    expect(page.locator('input[name="peg-1"][value="6"]')).to_be_checked()
     page.get_by_role("button", name="Save and finish later").click()
-    assert "Your answers are saved" in page.locator("h1").inner_text()
+    expect(page.locator("h1")).to_contain_text("Your answers are saved")
     check(page, "checkin-4-stopped")
     first.close()
 

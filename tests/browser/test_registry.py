@@ -29,7 +29,8 @@ def test_it_shows_a_qi_lead_measures_spc_and_funnel(demo, page):
     page.goto("/registry/measures/")
     check(page, "registry-measures")
     page.get_by_role("link", name="Check-ins completed", exact=True).click()
-    assert page.locator("figure.chart svg").count() >= 2
+    page.wait_for_url("**/registry/measures/*/")
+    expect(page.locator("figure.chart svg").nth(1)).to_be_attached()
     # Drawn by the one chart module: named, described, the change tested a dot of its own.
     first = page.locator("figure.chart svg").first
     assert first.locator("title").first.text_content().endswith(": control chart")

@@ -72,7 +72,8 @@ def test_the_coordinator_screens_consents_and_randomises_maria(demo, page, phone
 
     page.get_by_role("link", name="EMPOWER").first.click()
     page.get_by_role("link", name="CONSORT flow").click()
-    assert page.locator("figure svg").count() == 1
+    page.wait_for_url("**/consort/")
+    expect(page.locator("figure svg")).to_have_count(1)
     # A drawn flow diagram (boxes and arrows), not a bar chart; named and described.
     diagram = page.locator("figure svg.flow")
     assert diagram.locator("rect").count() >= 3 + 3 * 2  # assessed, excluded, randomised, arms
@@ -98,5 +99,6 @@ def test_the_pi_signs_off_the_new_version_and_the_statistician_sees_the_list(dem
     log_in(page, "statistician")
     page.get_by_role("link", name="EMPOWER").click()
     page.get_by_role("link", name="Allocation list (unblinded)").click()
-    assert page.locator("tbody tr").count() == Allocation.objects.count()
+    page.wait_for_url("**/allocations/")
+    expect(page.locator("tbody tr")).to_have_count(Allocation.objects.count())
     check(page, "research-allocations")

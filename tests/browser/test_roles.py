@@ -59,6 +59,6 @@ def test_it_answers_404_when_a_patient_opens_another_patients_page(demo, page):
 def test_it_lets_a_parent_open_only_their_children(demo, page, username):
     log_in(page, username)
     page.get_by_role("link", name="Leo Karlsson").click()
-    assert page.locator("h1").inner_text() == "Leo Karlsson"
+    expect(page.locator("h1")).to_have_text("Leo Karlsson")
     response = page.goto("/patients/CP-DEMOPAT1/")
     assert response is not None and response.status == 404
