@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from coproduce.checkins.models import CheckinResponse, Score
 from coproduce.people.models import Patient
 from coproduce.platform import clock
@@ -96,8 +98,7 @@ def test_bulk_acknowledge_of_routine_items_and_the_pages_at_phone_width(phone, d
     check(phone, "alert-queue-phone")
     phone.get_by_label(f"Select the alerts for {quiet.display_name}").check()
     phone.get_by_role("button", name="Acknowledge selected").click()
-    phone.wait_for_load_state("domcontentloaded")
-    assert "1 alert acknowledged." in phone.locator(".messages").inner_text()
+    expect(phone.locator(".messages")).to_contain_text("1 alert acknowledged.")
     routine.refresh_from_db()
     assert routine.status == AlertStatus.ACKNOWLEDGED
     phone.goto("/alerts/?priority=1")

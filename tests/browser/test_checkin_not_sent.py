@@ -40,6 +40,6 @@ def test_a_failed_send_says_not_sent_shows_crisis_help_and_can_be_sent_again(
 
     broken_database()  # the database is back
     phone.get_by_role("button", name="Send again").click()
-    phone.wait_for_load_state("domcontentloaded")
+    phone.wait_for_url("**/c/done/")
     assert "your check-in was sent" in phone.content()
     assert CheckinResponse.objects.get().free_text == "Hard week."

@@ -63,7 +63,7 @@ def test_alice_answers_an_imported_instrument_with_a_date_and_a_calculation(
     assert "BMI 22.9 (calculated from your answers)" in review
     check(phone, "imported-3-review")
     phone.get_by_role("button", name="Send to my care team").click()
-    phone.wait_for_load_state("domcontentloaded")
+    phone.wait_for_url("**/c/done/")
     answers = CheckinResponse.objects.get(invitation=invitation).answers[demographics]
     assert (answers["date_enrolled"], answers["height"], answers["weight"], answers["bmi"]) == (
         "2026-03-02", 175.0, 70, 22.9,

@@ -83,7 +83,7 @@ def test_a_spanish_patient_reads_her_red_flag_answer_and_crisis_lines_in_spanish
         page.get_by_role("button", name="Enviar a mi equipo de atención").click()
         page.wait_for_load_state("domcontentloaded")
         crisis = page.locator("section.crisis")
-        assert "Hay ayuda disponible ahora mismo" in crisis.inner_text()
+        expect(crisis).to_contain_text("Hay ayuda disponible ahora mismo")
         assert "oprima 2" in crisis.inner_text()
         expect(crisis.locator('a[href="tel:988"]').first).to_be_visible()
         expect(crisis.locator('a[href="tel:911"]').first).to_be_visible()

@@ -66,9 +66,8 @@ def test_the_team_reads_feedback_and_pays_a_batch(demo, page):
     page.get_by_role("link", name="Incentives").click()
     check(page, "incentives-ledger")
     page.get_by_role("button", name="Make a payment batch").click()
-    page.wait_for_load_state("domcontentloaded")
+    expect(page.locator(".status").first).to_have_text("Waiting for approval")
     batch = PaymentBatch.objects.get()
-    assert page.locator(".status").first.inner_text() == "Waiting for approval"
     log_out(page)
 
     log_in(page, "pi")
@@ -85,7 +84,7 @@ def test_the_team_reads_feedback_and_pays_a_batch(demo, page):
     with open(download.value.path(), encoding="utf-8") as f:
         assert f.readline().startswith("batch,payee_id,payee_kind,name,email,entries,amount")
     page.get_by_role("button", name=f"Mark batch {batch.pk} as paid").click()
-    page.wait_for_load_state("domcontentloaded")
+    expect(page.locator(".status").first).to_have_text("Paid")
     batch.refresh_from_db()
     assert batch.status == BatchStatus.PAID
     check(page, "incentives-ledger-paid")

@@ -64,7 +64,7 @@ def test_the_coordinator_screens_consents_and_randomises_maria(demo, page, phone
     page.reload()
     assert page.locator("#status").inner_text() == "Consented"
     page.get_by_role("button", name="Randomise").click()
-    page.wait_for_load_state("domcontentloaded")
+    expect(page.locator("#arm")).to_be_visible()
     participant = Participant.objects.get(patient__registry_id="CP-DEMOPAT1")
     arm = Allocation.objects.get(participant=participant).arm.name
     assert page.locator("#arm").inner_text() == arm

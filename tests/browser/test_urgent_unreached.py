@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from playwright.sync_api import expect
+
 from coproduce.checkins import flow
 from coproduce.checkins.scheduling import on_demand
 from coproduce.checkins.tokens import issue_token
@@ -49,7 +51,6 @@ def test_a_registry_admin_sends_a_test_alert_from_the_site_settings(world, page)
     log_in(page, "adam", "pw-adam")
     page.goto(f"/admin/people/site/{site.pk}/change/")
     page.get_by_role("button", name="Send a test alert").click()
-    page.wait_for_load_state("domcontentloaded")
-    assert "is in the outbox" in page.locator(".messagelist").inner_text()
+    expect(page.locator(".messagelist")).to_contain_text("is in the outbox")
     screenshot(page, "admin-site-test-alert")
     assert Notification.objects.get(purpose="test-alert").to == "on-call@north.example.org"
