@@ -123,9 +123,8 @@ def smtp_server(settings):
     e-mail settings pointed at it for this test. `smtp_server.wait_for(n)` waits for n
     messages; `.messages`, `.to(address)`, `.refuse`, `.fail_next(n)`, `.environ()` (for a
     `coproduce` subprocess)."""
-    from tests.smtp import SmtpServer
+    from tests.smtp import SmtpServer, point_mail_at
 
     with SmtpServer() as server:
-        for name, value in server.settings().items():
-            setattr(settings, name, value)
+        point_mail_at(settings, server.port)
         yield server

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 from aiosmtpd.controller import Controller
 
+from coproduce.platform.mail import SMTP_BACKEND, mail_settings
+
 HOST = "127.0.0.1"
 
 
@@ -149,18 +151,6 @@ class SmtpServer:
         with self.lock:
             return {m.peer for m in self.messages}
 
-    def settings(self) -> dict[str, object]:
-        """Django settings that send e-mail here."""
-        return {
-            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "EMAIL_HOST": HOST,
-            "EMAIL_PORT": self.port,
-            "EMAIL_HOST_USER": "",
-            "EMAIL_HOST_PASSWORD": "",
-            "EMAIL_USE_TLS": False,
-            "EMAIL_USE_SSL": False,
-        }
-
     def environ(self) -> dict[str, str]:
         """Environment variables that point a `coproduce` subprocess here."""
         return {
@@ -169,3 +159,14 @@ class SmtpServer:
             "COPRODUCE_EMAIL_PORT": str(self.port),
             "COPRODUCE_EMAIL_TLS": "false",
         }
+
+
+def smtp_settings(port: int, host: str = HOST) -> dict[str, object]:
+    """Django settings (MAILERS or EMAIL_*, by Django version) that send by SMTP to host:port."""
+    return mail_settings(SMTP_BACKEND, host=host, port=port, timeout=30)
+
+
+def point_mail_at(settings, port: int, host: str = HOST) -> None:
+    """Point pytest-django's `settings` fixture at an SMTP server on host:port."""
+    for name, value in smtp_settings(port, host).items():
+        setattr(settings, name, value)

@@ -20,6 +20,7 @@ from coproduce.conf import (
     env_str,
 )
 from coproduce.platform.crisis import COUNTRIES as CRISIS_COUNTRIES
+from coproduce.platform.mail import SMTP_BACKEND, mail_settings
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -328,22 +329,26 @@ TASKS = {
 
 # Tests keep mail in memory unless told otherwise (a test that starts a worker process sets
 # COPRODUCE_EMAIL_BACKEND to deliver to its own SMTP server: tests/smtp.py).
-EMAIL_BACKEND = env_str(
-    "COPRODUCE_EMAIL_BACKEND",
-    {
-        "demo": "django.core.mail.backends.console.EmailBackend",
-        "test": "django.core.mail.backends.locmem.EmailBackend",
-    }.get(MODE, "django.core.mail.backends.smtp.EmailBackend"),
-)
-EMAIL_HOST = env_str("COPRODUCE_EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("COPRODUCE_EMAIL_PORT", 25)
-EMAIL_HOST_USER = env_str("COPRODUCE_EMAIL_USER", "")
-EMAIL_HOST_PASSWORD = env_str("COPRODUCE_EMAIL_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("COPRODUCE_EMAIL_TLS", default=False)
+globals().update(
+    mail_settings(
+        env_str(
+            "COPRODUCE_EMAIL_BACKEND",
+            {
+                "demo": "django.core.mail.backends.console.EmailBackend",
+                "test": "django.core.mail.backends.locmem.EmailBackend",
+            }.get(MODE, SMTP_BACKEND),
+        ),
+        host=env_str("COPRODUCE_EMAIL_HOST", "localhost"),
+        port=env_int("COPRODUCE_EMAIL_PORT", 25),
+        username=env_str("COPRODUCE_EMAIL_USER", ""),
+        password=env_str("COPRODUCE_EMAIL_PASSWORD", ""),
+        use_tls=env_bool("COPRODUCE_EMAIL_TLS", default=False),
+        # Without a timeout a mail server that stops answering would hold a sender (and its
+        # claimed notifications) for ever.
+        timeout=env_int("COPRODUCE_EMAIL_TIMEOUT", 30, minimum=1),
+    )
+)  # MAILERS on Django 6.1, the EMAIL_* settings on 5.2 (platform/mail.py)
 DEFAULT_FROM_EMAIL = env_str("COPRODUCE_FROM_EMAIL", "coproduce@localhost")
-# Without a timeout a mail server that stops answering would hold a sender (and its claimed
-# notifications) for ever.
-EMAIL_TIMEOUT = env_int("COPRODUCE_EMAIL_TIMEOUT", 30, minimum=1)
 # The outbox: rows per claim (one SMTP connection each) and sender threads per worker.
 COPRODUCE_OUTBOX_BATCH = env_int("COPRODUCE_OUTBOX_BATCH", 20, minimum=1)
 COPRODUCE_OUTBOX_SENDERS = env_int("COPRODUCE_OUTBOX_SENDERS", 4, minimum=1)

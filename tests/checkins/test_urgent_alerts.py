@@ -22,6 +22,7 @@ from coproduce.safetynet.models import Alert
 from coproduce.safetynet.reach import unreached_banner
 from tests import factories
 from tests.checkins.conftest import DUE, full_answers
+from tests.smtp import point_mail_at
 
 TOLD = "Your care team has been told"
 NOT_TOLD = "We could not alert your care team automatically"
@@ -200,8 +201,7 @@ def test_a_temporary_failure_escalates_only_when_it_keeps_failing(
 ):
     world.nina.email = "nina@example.org"
     world.nina.save()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _closed_port()
+    point_mail_at(settings, _closed_port())
     _crisis(alice)
     alert = _urgent(alice)
     at = DUE

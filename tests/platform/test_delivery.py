@@ -14,6 +14,7 @@ from coproduce.platform.models import Notification, NotificationStatus, Priority
 from coproduce.safetynet.engine import notify
 from coproduce.safetynet.models import Alert
 from coproduce.safetynet.recipients import Address
+from tests.smtp import point_mail_at
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -118,11 +119,11 @@ def test_a_mail_server_that_is_down_only_delays_the_batch(db, smtp_server, setti
     queue(2)
     with socket.socket() as s:  # a loopback port where nothing listens
         s.bind(("127.0.0.1", 0))
-        settings.EMAIL_PORT = s.getsockname()[1]
+        point_mail_at(settings, s.getsockname()[1])
     assert delivery.send_pending(NOW) == {"sent": 0, "failed": 2}
     assert set(Notification.objects.values_list("status", "attempts")) == {("pending", 1)}
     assert "Connection refused" in Notification.objects.first().last_error
-    settings.EMAIL_PORT = smtp_server.port
+    point_mail_at(settings, smtp_server.port)
     assert delivery.send_pending(NOW + dt.timedelta(minutes=1))["sent"] == 2
 
 

@@ -26,14 +26,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.db import InterfaceError, OperationalError, transaction
 from django.db import connection as db_connection
 from django.db.models import F, Q, QuerySet
 from django.dispatch import Signal
 
 from coproduce.platform import clock
-from coproduce.platform.mail import refused_for_good
+from coproduce.platform.mail import new_mailer, refused_for_good
 from coproduce.platform.models import Channel, Notification, NotificationStatus, Priority
 from coproduce.platform.sms import send_sms
 
@@ -150,14 +150,14 @@ def _send_batch(rows: list[Notification]) -> list[BaseException | None]:
                     send_sms(n.to, n.body)
                 else:
                     if mail is None:
-                        mail = get_connection(fail_silently=False)
+                        mail = new_mailer()
                         mail.open()
-                    message = EmailMessage(n.subject, n.body, None, [n.to], connection=mail)
+                    message = EmailMessage(n.subject, n.body, None, [n.to])
                     if n.attachment_name and n.attachment is not None:
                         message.attach(
                             n.attachment_name, bytes(n.attachment), n.attachment_type or None
                         )
-                    message.send()
+                    mail.send_messages([message])
             except Exception as exc:
                 outcomes.append(exc)
                 if mail is not None and not refused_for_good(exc):
