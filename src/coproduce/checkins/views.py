@@ -66,13 +66,14 @@ def _actor(request, invitation: Invitation):
 
 
 def _refused(request, exc: LinkRefused):
-    record(
-        "checkin.refused",
-        actor=request.user,
-        patient=exc.invitation.patient if exc.invitation else None,
-        obj=exc.invitation,
-        detail={"reason": exc.reason},
-    )
+    if exc.reason != "language":  # _open has recorded checkin.not_in_language: one row a view
+        record(
+            "checkin.refused",
+            actor=request.user,
+            patient=exc.invitation.patient if exc.invitation else None,
+            obj=exc.invitation,
+            detail={"reason": exc.reason},
+        )
     context: dict[str, Any] = {"reason": exc.reason}
     if exc.reason == "language" and exc.invitation is not None:
         context["languages"] = [
