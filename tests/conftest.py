@@ -18,6 +18,22 @@ from tests import factories
 # (the Makefile does); this default only helps subprocesses started by tests.
 os.environ.setdefault("COPRODUCE_MODE", "test")
 
+
+def pytest_configure(config):
+    """Django's deprecation warnings are errors where our code (or a test) calls the deprecated
+    thing: each `RemovedInDjango…Warning` the running Django defines, attributed to a
+    coproduce or tests module (Django names the caller). Third-party libraries' own calls stay
+    warnings: they are not ours to change."""
+    from django.utils import deprecation
+
+    for name in dir(deprecation):
+        if name.startswith("RemovedInDjango") and name.endswith("Warning"):
+            for module in ("coproduce", "tests"):
+                config.addinivalue_line(
+                    "filterwarnings", f"error::django.utils.deprecation.{name}:{module}"
+                )
+
+
 # Timing is not what property tests check; on a loaded CI machine a deadline makes them flaky.
 hypothesis_settings.register_profile("coproduce", deadline=None)
 hypothesis_settings.load_profile("coproduce")
