@@ -98,6 +98,11 @@ def test_a_swedish_patient_reads_her_dashboard_in_swedish(browser, live_server, 
     context, page = _phone_in(browser, live_server, "en-GB")
     try:
         _log_in(page, "patient_sv")
+        # Her home names her team and program in Swedish (the clinic's names, platform.names).
+        page.goto("/")
+        expect(page.get_by_text("Reumatologiteamet")).to_be_visible()
+        expect(page.get_by_text("Registret för reumatoid artrit")).to_be_visible()
+        check(page, "home-sv")
         page.goto("/patients/CP-DEMOPASV/dashboard/")
         assert page.locator("html").get_attribute("lang") == "sv"
         expect(page.get_by_role("button", name="Logga ut")).to_be_visible()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from coproduce.checkins.models import Program, Schedule
+from coproduce.platform.names import names_form
 
 
 class ScheduleInline(admin.StackedInline):
@@ -14,6 +15,8 @@ class ScheduleInline(admin.StackedInline):
 
 @admin.register(Program)
 class ProgramAdmin(admin.ModelAdmin):
+    form = names_form(Program)
+    exclude = ("names",)
     list_display = ("name", "slug", "condition")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [ScheduleInline]

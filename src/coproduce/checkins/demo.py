@@ -43,6 +43,16 @@ PROGRAMS = [
     ("ibd", "IBD", Condition.IBD, "Check-ins for inflammatory bowel disease."),
     ("cf", "CF", Condition.CF, "Check-ins for cystic fibrosis."),
 ]
+# The programs' names in the demo's other languages (a clinic enters its own in the admin).
+PROGRAM_NAMES = {
+    "opioid-taper": {"es": "Reducción gradual de opioides", "sv": "Nedtrappning av opioider"},
+    "ra-registry": {
+        "es": "Registro de artritis reumatoide",
+        "sv": "Registret för reumatoid artrit",
+    },
+    "ibd": {"es": "Enfermedad inflamatoria intestinal", "sv": "Inflammatorisk tarmsjukdom"},
+    "cf": {"es": "Fibrosis quística", "sv": "Cystisk fibros"},
+}
 
 # program slug -> (name, kind, instruments, extra fields)
 SCHEDULES: dict[str, list[tuple[str, str, list[str], dict]]] = {
@@ -401,7 +411,13 @@ def seed(ctx: DemoContext) -> None:
     by_condition: dict[str, Program] = {}
     for slug, name, condition, description in PROGRAMS:
         program, _ = Program.objects.get_or_create(
-            slug=slug, defaults={"name": name, "condition": condition, "description": description}
+            slug=slug,
+            defaults={
+                "name": name,
+                "names": PROGRAM_NAMES[slug],
+                "condition": condition,
+                "description": description,
+            },
         )
         programs[slug] = by_condition[condition] = program
     _schedules(programs)

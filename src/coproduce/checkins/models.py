@@ -7,9 +7,10 @@ from typing import Any
 from django.db import models
 
 from coproduce.platform import clock
+from coproduce.platform.names import NamedInLanguages
 
 
-class Program(models.Model):
+class Program(NamedInLanguages):
     """A care program: which instruments a patient answers and when."""
 
     slug = models.SlugField(unique=True)

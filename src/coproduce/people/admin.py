@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coproduce.audit.services import record
 from coproduce.people.models import CareTeam, CareTeamMembership, Network, Role, Site, User
+from coproduce.platform.names import names_form
 
 
 @admin.register(Network)
@@ -110,6 +111,8 @@ def _audit_membership(request, event: str, membership: CareTeamMembership) -> No
 
 @admin.register(CareTeam)
 class CareTeamAdmin(AuditedMembershipsMixin, admin.ModelAdmin):
+    form = names_form(CareTeam)
+    exclude = ("names",)
     list_display = ("name", "site")
     list_filter = ("site",)
     search_fields = ("name", "site__name")

@@ -49,6 +49,23 @@ SITES = [
     ),
 ]
 
+# The teams' names in the demo's other languages (a clinic enters its own in the admin).
+TEAM_NAMES = {
+    "Pain team": {"es": "Equipo de dolor", "sv": "Smärtteamet"},
+    "Rheumatology team": {"es": "Equipo de reumatología", "sv": "Reumatologiteamet"},
+    "Pediatric IBD team": {"es": "Equipo pediátrico de EII", "sv": "Barn-IBD-teamet"},
+    "Cystic fibrosis team": {
+        "es": "Equipo de fibrosis quística",
+        "sv": "Teamet för cystisk fibros",
+    },
+    "Chronic pain team": {"es": "Equipo de dolor crónico", "sv": "Teamet för långvarig smärta"},
+    "Inflammatory conditions team": {
+        "es": "Equipo de enfermedades inflamatorias",
+        "sv": "Teamet för inflammatoriska sjukdomar",
+    },
+    "Adult pain team": {"es": "Equipo de dolor para adultos", "sv": "Smärtteamet för vuxna"},
+}
+
 STAFF = [
     # username, role, first, last, teams as (site slug, team name)
     (
@@ -193,7 +210,9 @@ def seed(ctx: DemoContext) -> None:
             urgent_phone=f"+46 8 {100 + len(slug)} 00 00",
         )
         for team_name, condition in team_specs:
-            team, _ = CareTeam.objects.get_or_create(site=site, name=team_name)
+            team, _ = CareTeam.objects.get_or_create(
+                site=site, name=team_name, defaults={"names": TEAM_NAMES[team_name]}
+            )
             teams[(slug, team_name)] = team
             ctx.objects.setdefault("team_condition", {})[team.pk] = condition
 
@@ -285,7 +304,9 @@ def _language_patients(ctx: DemoContext, network: Network, teams) -> list[Patien
     if site.country != "US":
         site.country = "US"
         site.save(update_fields=["country"])
-    team, _ = CareTeam.objects.get_or_create(site=site, name="Adult pain team")
+    team, _ = CareTeam.objects.get_or_create(
+        site=site, name="Adult pain team", defaults={"names": TEAM_NAMES["Adult pain team"]}
+    )
     teams[("lakeview", "Adult pain team")] = team
     for username in ("nurse", "clinician"):
         CareTeamMembership.objects.get_or_create(

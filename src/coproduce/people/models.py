@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coproduce.platform import clock, crisis
 from coproduce.platform.models import Channel
+from coproduce.platform.names import NamedInLanguages
 from coproduce.platform.stamps import UpdatedAt
 
 
@@ -238,7 +239,7 @@ class Site(models.Model):
         return crisis.country_or_default(self.country)
 
 
-class CareTeam(models.Model):
+class CareTeam(NamedInLanguages):
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="care_teams")
     name = models.CharField(max_length=200)
 

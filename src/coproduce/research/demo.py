@@ -143,6 +143,7 @@ def _study(ctx: DemoContext, pi: User) -> Study:
     assessments = Program.objects.create(
         slug="empower-assessments",
         name="EMPOWER study assessments",
+        names={"es": "Evaluaciones del estudio EMPOWER", "sv": "EMPOWER-studiens bedömningar"},
         condition=Condition.CHRONIC_PAIN,
         description="The EMPOWER study's schedule of assessments.",
     )

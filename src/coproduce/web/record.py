@@ -117,7 +117,7 @@ def record_pdf(patient: Patient) -> bytes:
     facts = [
         (_("Registry ID"), patient.registry_id),
         (_("Date of birth"), formats.date_format(patient.date_of_birth, _("j F Y"))),
-        (_("Care team"), f"{patient.care_team.name}, {patient.care_team.site.name}"),
+        (_("Care team"), f"{patient.care_team.shown_name}, {patient.care_team.site.name}"),
         (_("Conditions"), ", ".join(c.get_condition_display() for c in patient.conditions.all())),
         (_("Made on"), formats.date_format(clock.now().astimezone(zone), _("j F Y, H:i"))),
     ]
