@@ -74,10 +74,13 @@ def scrub_links(text: str) -> str:
 class LinkRefused(Exception):
     """A link that cannot open a check-in; `reason` picks the page the patient sees."""
 
-    def __init__(self, reason: str, invitation: Invitation | None = None):
+    def __init__(
+        self, reason: str, invitation: Invitation | None = None, detail: dict | None = None
+    ):
         super().__init__(reason)
-        self.reason = reason  # "unknown", "expired", "completed", "cancelled"
+        self.reason = reason  # "unknown", "expired", "completed", "cancelled", "language"
         self.invitation = invitation
+        self.detail = detail or {}  # more for the audit row ("language": what and which)
 
 
 def invitation_for_token(token: str, *, now: dt.datetime, for_update: bool = False) -> Invitation:

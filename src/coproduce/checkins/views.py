@@ -66,14 +66,13 @@ def _actor(request, invitation: Invitation):
 
 
 def _refused(request, exc: LinkRefused):
-    if exc.reason != "language":  # _open has recorded checkin.not_in_language: one row a view
-        record(
-            "checkin.refused",
-            actor=request.user,
-            patient=exc.invitation.patient if exc.invitation else None,
-            obj=exc.invitation,
-            detail={"reason": exc.reason},
-        )
+    record(
+        "checkin.not_in_language" if exc.reason == "language" else "checkin.refused",
+        actor=request.user,
+        patient=exc.invitation.patient if exc.invitation else None,
+        obj=exc.invitation,
+        detail={"reason": exc.reason, **exc.detail},
+    )
     context: dict[str, Any] = {"reason": exc.reason}
     if exc.reason == "language" and exc.invitation is not None:
         context["languages"] = [
@@ -98,14 +97,8 @@ def _open(request, token: str) -> Invitation:
     try:
         return flow.fit_to_reader(invitation, translation.get_language())
     except flow.NotInLanguage as exc:
-        record(
-            "checkin.not_in_language",
-            actor=_actor(request, invitation),
-            patient=invitation.patient,
-            obj=invitation,
-            detail={"instruments": exc.instruments, "language": exc.language},
-        )
-        raise LinkRefused("language", invitation) from exc
+        detail = {"instruments": exc.instruments, "language": exc.language}
+        raise LinkRefused("language", invitation, detail) from exc
 
 
 def _read_in_patients_language(request, invitation: Invitation) -> None:
