@@ -8,7 +8,7 @@ STAMP   := $(VENV)/.installed-dev
 PYTEST_WORKERS ?= 2
 # Python keeps the bytecode it compiles. Where the environment sets PYTHONDONTWRITEBYTECODE,
 # every process (each test worker, each `coproduce` a test starts, the demo) compiles Django
-# and the project again: ~3 s of CPU each (5.2 s to start Django and the URLconf, 2.1 s cached).
+# and the project again: ~3x the CPU of a cached start (bench/bench_startup.py, RESULTS.md).
 unexport PYTHONDONTWRITEBYTECODE
 # The one set of makemessages options (tests/test_catalogues.py uses the same).
 MESSAGES_ARGS := -l es -l sv --no-obsolete --no-location --ignore=static
