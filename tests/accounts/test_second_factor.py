@@ -7,6 +7,7 @@ import re
 import pytest
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from fhir.resources.R4B.operationoutcome import OperationOutcome
 
 from coproduce.accounts import mfa
 from coproduce.audit.models import AuditEvent
@@ -30,6 +31,11 @@ def test_it_sends_staff_to_enrolment_before_any_patient_page(client, world, requ
     api = client.get("/api/v1/patients/")
     assert api.status_code == 403
     assert "second factor" in api.json()["detail"]
+    # The FHIR server answers FHIR: an OperationOutcome, with the same message.
+    fhir = client.get(f"/fhir/R4/Patient/{world.alice.registry_id}")
+    assert (fhir.status_code, fhir["Content-Type"]) == (403, "application/fhir+json")
+    (issue,) = OperationOutcome.model_validate(fhir.json()).issue
+    assert issue.code == "forbidden" and "second factor" in issue.diagnostics
 
 
 def test_enrolment_shows_a_qr_code_then_recovery_codes_once(

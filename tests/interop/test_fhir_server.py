@@ -217,3 +217,46 @@ def test_every_fhir_answer_is_fhir_json(client, world, record):
             one = client.get(entry["fullUrl"].removeprefix("http://testserver"))
             assert one.status_code == 200 and one["Content-Type"] == FHIR_JSON
             assert one.json() == entry["resource"]
+
+
+@pytest.mark.parametrize("base", ["/fhir/R4", "/api/v1/fhir"])
+def test_the_base_without_its_slash_answers_fhir_never_html(client, rf, world, base):
+    client.force_login(world.nina)
+    for method in ("get", "head", "post", "put", "delete"):
+        res = getattr(client, method)(base + "?_format=json")
+        assert res.status_code == 308, (method, res.content)
+        assert res["Location"] == "/fhir/R4/?_format=json", method
+        assert res["Content-Type"] == FHIR_JSON, method
+        if method != "head":
+            (issue,) = OperationOutcome.model_validate(res.json()).issue
+            assert issue.severity == "information" and "/fhir/R4/" in issue.diagnostics
+    # An error there is an OperationOutcome too (the middleware counts it as a FHIR path).
+    from django.http import HttpResponseNotAllowed
+
+    from coproduce.interop.fhir_http import FhirErrorMiddleware
+
+    refused = FhirErrorMiddleware(lambda request: HttpResponseNotAllowed(["GET"]))(rf.patch(base))
+    assert (refused.status_code, refused["Content-Type"]) == (405, FHIR_JSON)
+    (issue,) = OperationOutcome.model_validate(json.loads(refused.content)).issue
+    assert issue.code == "not-supported"
+
+
+def test_the_old_route_takes_a_bearer_post_whatever_the_csrf_check(world):
+    """The 308 is no CSRF target (it changes nothing); the new route then takes the token."""
+    from django.test import Client
+
+    from tests.interop.test_apiclient import _token, bearer, create
+    from tests.interop.test_fhir_submit import _peg
+
+    scope = "system/QuestionnaireResponse.c"
+    made = create(scope=scope)
+    csrf = Client(enforce_csrf_checks=True)
+    auth = bearer(_token(csrf, made, scope))
+    body = _peg(world.alice)
+    moved = post(csrf, "/api/v1/fhir/QuestionnaireResponse", body, **auth)
+    assert (moved.status_code, moved["Location"]) == (308, "/fhir/R4/QuestionnaireResponse")
+    created = post(csrf, moved["Location"], body, **auth)
+    assert created.status_code == 201, created.content
+    # A session without the CSRF token is still refused where the data is written.
+    csrf.force_login(world.nina)
+    assert _outcome(post(csrf, moved["Location"], body, key="k2"), 403)

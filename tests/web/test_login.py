@@ -1,8 +1,11 @@
 import pytest
 from django.test import override_settings
+from fhir.resources.R4B.operationoutcome import OperationOutcome
 
 from coproduce.audit.models import AuditEvent
 from coproduce.people.models import LoginFailure
+
+FHIR_JSON = "application/fhir+json"
 
 
 def test_it_asks_for_both_fields_by_name(client, db):
@@ -87,3 +90,27 @@ def test_it_logs_staff_out_after_inactivity(client, world, monkeypatch):
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
     assert AuditEvent.objects.filter(event="session.expired", actor=world.nina).exists()
+
+
+@override_settings(STAFF_IDLE_TIMEOUT_MINUTES=1)
+def test_an_api_caller_whose_session_ended_gets_401_not_the_login_page(client, world, monkeypatch):
+    import time
+
+    real = time.time
+    fhir_read = f"/fhir/R4/Patient/{world.alice.registry_id}"
+    for url, kind in (("/api/v1/patients/", "application/json"), (fhir_read, FHIR_JSON)):
+        client.force_login(world.nina)
+        monkeypatch.setattr(time, "time", real)
+        assert client.get(url).status_code == 200, url
+        monkeypatch.setattr(time, "time", lambda: real() + 61)
+        response = client.get(url)
+        assert (response.status_code, response["Content-Type"]) == (401, kind), url
+        if kind == FHIR_JSON:
+            (issue,) = OperationOutcome.model_validate(response.json()).issue
+            assert issue.code == "login" and "without activity" in issue.diagnostics
+            assert response["WWW-Authenticate"].startswith("Bearer")
+        else:
+            assert "without activity" in response.json()["detail"]
+        monkeypatch.setattr(time, "time", lambda: real() + 62)
+        assert client.get(url).status_code == 401, url  # logged out: no session any more
+    assert AuditEvent.objects.filter(event="session.expired", actor=world.nina).count() == 2

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from coproduce.accounts import mfa
-
-# Machine clients get a JSON refusal, not a redirect to an HTML page.
-API_PREFIXES = ("/api/", "/fhir/")
+from coproduce.platform.http import is_api_path, machine_refusal
 
 
 class NoStoreMiddleware:
@@ -56,9 +53,7 @@ class StaffSecondFactorMiddleware:
         if getattr(view_func, "mfa_exempt", False) or not mfa.second_factor_pending(request):
             return None
         enrolled = mfa.is_enrolled(request)
-        if request.path.startswith(API_PREFIXES):
-            return JsonResponse(
-                {"detail": _("Finish signing in with your second factor first.")}, status=403
-            )
+        if is_api_path(request):
+            return machine_refusal(_("Finish signing in with your second factor first."), 403)
         target = reverse("accounts:mfa-verify" if enrolled else "accounts:mfa-setup")
         return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")

@@ -60,16 +60,23 @@ class FhirInvalid(ValueError):
         self.issues = issues
 
 
-def issue(diagnostics: str, expression: str = "", code: str = "invalid") -> dict[str, str]:
-    return {"diagnostics": diagnostics, "expression": expression, "code": code}
+def issue(
+    diagnostics: str, expression: str = "", code: str = "invalid", severity: str = "error"
+) -> dict[str, str]:
+    return {
+        "diagnostics": diagnostics,
+        "expression": expression,
+        "code": code,
+        "severity": severity,
+    }
 
 
 def operation_outcome(issues: Iterable[Mapping[str, str]]) -> dict[str, Any]:
-    """An OperationOutcome with one error per issue."""
+    """An OperationOutcome with one entry per issue (an error unless it says otherwise)."""
     out = []
     for i in issues:
         entry: dict[str, Any] = {
-            "severity": "error",
+            "severity": i.get("severity") or "error",
             "code": i.get("code") or "invalid",
             "diagnostics": i["diagnostics"],
         }

@@ -2,11 +2,12 @@ from django.urls import path, re_path
 
 from coproduce.interop.api import api
 from coproduce.interop.fhir_api import fhir_api
-from coproduce.interop.fhir_http import old_route, unknown_route
+from coproduce.interop.fhir_http import base_without_slash, old_route, unknown_route
 from coproduce.interop.oauth import token_endpoint
 
 urlpatterns = [
     re_path(r"^api/v1/fhir/(?P<rest>.*)$", old_route),
+    re_path(r"^(?:api/v1/fhir|fhir/R4)$", base_without_slash),
     path("api/v1/", api.urls),
     path("fhir/R4/auth/token", token_endpoint, name="fhir-token"),
     path("fhir/R4/", fhir_api.urls),

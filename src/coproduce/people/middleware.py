@@ -10,9 +10,11 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from coproduce.audit.services import record
 from coproduce.people.auth import CLINIC_ZONE_KEY
+from coproduce.platform.http import is_api_path, machine_refusal
 
 _KEY = "last_activity"
 
@@ -47,6 +49,16 @@ class StaffIdleTimeoutMiddleware:
             if last is not None and now - last > settings.STAFF_IDLE_TIMEOUT_MINUTES * 60:
                 record("session.expired", actor=user)
                 logout(request)
+                if is_api_path(request):
+                    # A machine client cannot follow a redirect to the login page: 401.
+                    return machine_refusal(
+                        _(
+                            "Your session ended after %(minutes)s minutes without activity. "
+                            "Log in again to continue."
+                        )
+                        % {"minutes": settings.STAFF_IDLE_TIMEOUT_MINUTES},
+                        401,
+                    )
                 messages.info(
                     request,
                     f"You were logged out after {settings.STAFF_IDLE_TIMEOUT_MINUTES} minutes "

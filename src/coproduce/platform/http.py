@@ -9,7 +9,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.forms import BaseForm
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, JsonResponse
+
+# Machine clients (the JSON API, the FHIR server) get a refusal they can read, never a
+# redirect to an HTML page.
+API_PREFIXES = ("/api/", "/fhir/")
 
 # The tag of an error message that says a service refused an action: the error summary then
 # says that nothing was changed (the caller's transaction was rolled back).
@@ -49,3 +53,13 @@ def show_service_error(
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def is_api_path(request: HttpRequest) -> bool:
+    return request.path.startswith(API_PREFIXES) or request.path == "/fhir/R4"
+
+
+def machine_refusal(message: str, status: int) -> JsonResponse:
+    """A refusal for a machine client: `{"detail": message}` as the JSON API answers; under
+    /fhir/R4/ interop's FhirErrorMiddleware turns it into an OperationOutcome."""
+    return JsonResponse({"detail": message}, status=status)
