@@ -22,7 +22,7 @@ from pydantic import ValidationError as PydanticError
 from coproduce.audit.services import record
 from coproduce.interop.fhir import REGISTRY_ID_SYSTEM, FhirInvalid, issue
 from coproduce.interop.fhir_resources.access import Caller, meta, searched_patient
-from coproduce.interop.fhir_search import Page, Query, date_filter, last_updated
+from coproduce.interop.fhir_search import Page, Query, date_filter, last_updated, tokens
 from coproduce.people.access import patients_visible_to
 from coproduce.people.models import CARE_ROLES, Patient
 from coproduce.visits.imports import (
@@ -134,7 +134,8 @@ def search_appointments(caller: Caller, query: Query) -> Page:
     """One patient's appointments, soonest first (status=booked etc. narrows them)."""
     patient = searched_patient(caller, query)
     rows = Appointment.objects.filter(patient=patient).select_related("patient", "clinician")
-    wanted = [s for v in query.get("status") for s in v.split(",")]
+    # A token: `booked`, `booked,noshow` or `http://hl7.org/fhir/appointmentstatus|booked`.
+    wanted = {code for _system, code in tokens(query.get("status"))}
     if wanted:
         ours = [k for k, v in STATUS_OUT.items() if v in wanted]
         rows = rows.filter(status__in=ours)

@@ -53,7 +53,9 @@ RESOURCES: tuple[ResourceType, ...] = (
             SearchParam(
                 "identifier",
                 "token",
-                "The registry ID (system https://coproduce.org/fhir/sid/registry-id).",
+                "The registry ID (system https://coproduce.org/fhir/sid/registry-id) or the "
+                "MRN (system https://coproduce.org/fhir/sid/mrn/SITE, SITE the site's slug); "
+                "a bare value matches either; A,B finds either.",
                 SPEC + "Patient-identifier",
             ),
             SearchParam("_id", "token", "The registry ID.", SPEC + "Resource-id"),
