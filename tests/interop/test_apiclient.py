@@ -199,6 +199,30 @@ def test_smart_configuration_needs_no_login_and_is_json(client, db):
     assert config["token_endpoint_auth_signing_alg_values_supported"] == ["RS384", "ES384"]
 
 
+def test_the_smart_configuration_lists_every_scope_the_server_takes(client, world):
+    from coproduce.interop.scopes import parse_scope, permits
+
+    scopes = client.get("/fhir/R4/.well-known/smart-configuration").json()["scopes_supported"]
+    for scope in scopes:
+        parse_scope(scope)  # each one is a system scope the token endpoint reads
+    # The writes: a scheduling system's and a kiosk's, in both SMART spellings.
+    for written in (
+        "system/Appointment.write",
+        "system/Appointment.cu",
+        "system/QuestionnaireResponse.write",
+        "system/QuestionnaireResponse.c",
+    ):
+        assert written in scopes, written
+    assert permits(" ".join(scopes), "Appointment", "u")
+    assert permits(" ".join(scopes), "QuestionnaireResponse", "c")
+    assert not permits(" ".join(scopes), "Observation", "c")  # no write offered where none is
+    # A client given everything is granted each listed scope as asked.
+    made = create(scope="system/*.cruds")
+    res = get_token(client, made, scope=" ".join(scopes))
+    assert res.status_code == 200, res.content
+    assert res.json()["scope"].split() == scopes
+
+
 def test_a_secret_gets_a_short_lived_token(client, world):
     made = create(scope="system/Observation.read system/Patient.read")
     res = get_token(client, made, scope="system/Observation.read")

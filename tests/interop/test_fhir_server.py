@@ -260,3 +260,34 @@ def test_the_old_route_takes_a_bearer_post_whatever_the_csrf_check(world):
     # A session without the CSRF token is still refused where the data is written.
     csrf.force_login(world.nina)
     assert _outcome(post(csrf, moved["Location"], body, key="k2"), 403)
+
+
+def test_each_search_parameter_names_its_own_r4_definition(client, db):
+    """The R4 SearchParameter each type defines (hl7.org/fhir/R4/<type>-search.html)."""
+    listed = client.get("/fhir/R4/metadata").json()["rest"][0]["resource"]
+    found = {
+        (r["type"], p["name"]): p.get("definition", "").removeprefix(
+            "http://hl7.org/fhir/SearchParameter/"
+        )
+        for r in listed
+        for p in r.get("searchParam", [])
+    }
+    expected = {
+        ("QuestionnaireResponse", "patient"): "QuestionnaireResponse-patient",
+        ("QuestionnaireResponse", "subject"): "QuestionnaireResponse-subject",
+        ("Observation", "patient"): "clinical-patient",
+        ("Observation", "subject"): "Observation-subject",
+        ("Goal", "patient"): "clinical-patient",
+        ("Goal", "subject"): "Goal-subject",
+        ("CarePlan", "patient"): "clinical-patient",
+        ("CarePlan", "subject"): "CarePlan-subject",
+        ("CarePlan", "status"): "CarePlan-status",
+        ("MedicationStatement", "patient"): "clinical-patient",
+        ("MedicationStatement", "subject"): "MedicationStatement-subject",
+        ("MedicationStatement", "status"): "medications-status",
+        ("Appointment", "patient"): "Appointment-patient",
+        ("Appointment", "subject"): "",  # R4 Appointment has no subject: coproduce's alias
+        ("Appointment", "status"): "Appointment-status",
+        ("Appointment", "date"): "Appointment-date",
+    }
+    assert {key: found[key] for key in expected} == expected

@@ -170,12 +170,7 @@ def smart_configuration(request):
             "grant_types_supported": ["client_credentials"],
             "token_endpoint_auth_methods_supported": ["private_key_jwt", "client_secret_basic"],
             "token_endpoint_auth_signing_alg_values_supported": list(ALGORITHMS),
-            "scopes_supported": [
-                "system/*.read",
-                "system/*.rs",
-                *(f"system/{r.name}.read" for r in RESOURCES),
-                *(f"system/{r.name}.rs" for r in RESOURCES),
-            ],
+            "scopes_supported": _scopes_supported(),
             "capabilities": [
                 "client-confidential-asymmetric",
                 "client-confidential-symmetric",
@@ -184,6 +179,24 @@ def smart_configuration(request):
             ],
         }
     )
+
+
+def _scopes_supported() -> list[str]:
+    """Every scope that lets a client do something here: read and search on every type, and
+    the writes of the types that take them (v1 `write` and v2 letters alike)."""
+    writes = [
+        (r.name, ("c" if r.create else "") + ("u" if r.update else ""))
+        for r in RESOURCES
+        if r.create or r.update
+    ]
+    return [
+        "system/*.read",
+        "system/*.rs",
+        *(f"system/{r.name}.read" for r in RESOURCES),
+        *(f"system/{r.name}.rs" for r in RESOURCES),
+        *(f"system/{name}.write" for name, _letters in writes),
+        *(f"system/{name}.{letters}" for name, letters in writes),
+    ]
 
 
 # Read and search, one pair of routes per registered resource type ---------------------------

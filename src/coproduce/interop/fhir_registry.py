@@ -23,15 +23,39 @@ from coproduce.interop.fhir_resources.questionnaire import (
 )
 from coproduce.interop.fhir_search import SPEC, ResourceType, SearchParam
 
-_PATIENT = SearchParam(
-    "patient",
-    "reference",
-    "The patient (registry ID, or Patient/ID); required.",
-    SPEC + "clinical-patient",
-)
-_SUBJECT = SearchParam(
-    "subject", "reference", "Same as patient, as Patient/ID.", SPEC + "Observation-subject"
-)
+# Each parameter names the R4 SearchParameter it implements (hl7.org/fhir/R4, the search
+# page of each resource): `patient` is the shared clinical-patient on Observation, Goal,
+# CarePlan and MedicationStatement, but QuestionnaireResponse and Appointment define their own;
+# each type has its own `subject`, except Appointment, which has none in R4 (coproduce takes
+# it there as an alias of patient, so it names no definition).
+_PATIENT_DEFINITION = {
+    "QuestionnaireResponse": "QuestionnaireResponse-patient",
+    "Appointment": "Appointment-patient",
+}
+
+
+def _patient(resource: str) -> SearchParam:
+    return SearchParam(
+        "patient",
+        "reference",
+        "The patient (registry ID, or Patient/ID); required.",
+        SPEC + _PATIENT_DEFINITION.get(resource, "clinical-patient"),
+    )
+
+
+def _subject(resource: str) -> SearchParam:
+    return SearchParam(
+        "subject",
+        "reference",
+        "Same as patient, as Patient/ID (not with patient).",
+        "" if resource == "Appointment" else f"{SPEC}{resource}-subject",
+    )
+
+
+def _patient_and_subject(resource: str) -> tuple[SearchParam, SearchParam]:
+    return _patient(resource), _subject(resource)
+
+
 _LAST_UPDATED = SearchParam(
     "_lastUpdated",
     "date",
@@ -40,8 +64,8 @@ _LAST_UPDATED = SearchParam(
 )
 
 
-def _status(documentation: str) -> SearchParam:
-    return SearchParam("status", "token", documentation)
+def _status(documentation: str, definition: str) -> SearchParam:
+    return SearchParam("status", "token", documentation, SPEC + definition)
 
 
 RESOURCES: tuple[ResourceType, ...] = (
@@ -84,8 +108,7 @@ RESOURCES: tuple[ResourceType, ...] = (
         search_questionnaire_responses,
         create=True,
         params=(
-            _PATIENT,
-            _SUBJECT,
+            *_patient_and_subject("QuestionnaireResponse"),
             SearchParam(
                 "authored",
                 "date",
@@ -107,8 +130,7 @@ RESOURCES: tuple[ResourceType, ...] = (
         read_observation,
         search_observations,
         params=(
-            _PATIENT,
-            _SUBJECT,
+            *_patient_and_subject("Observation"),
             SearchParam(
                 "code",
                 "token",
@@ -126,8 +148,7 @@ RESOURCES: tuple[ResourceType, ...] = (
         read_goal,
         search_goals,
         params=(
-            _PATIENT,
-            _SUBJECT,
+            *_patient_and_subject("Goal"),
             SearchParam(
                 "lifecycle-status",
                 "token",
@@ -143,9 +164,8 @@ RESOURCES: tuple[ResourceType, ...] = (
         read_care_plan,
         search_care_plans,
         params=(
-            _PATIENT,
-            _SUBJECT,
-            _status("active, on-hold, revoked or completed."),
+            *_patient_and_subject("CarePlan"),
+            _status("active, on-hold, revoked or completed.", "CarePlan-status"),
             _LAST_UPDATED,
         ),
         documentation="The patient's shared plan (goals in their words, clinical targets, "
@@ -155,7 +175,11 @@ RESOURCES: tuple[ResourceType, ...] = (
         "MedicationStatement",
         read_medication_statement,
         search_medication_statements,
-        params=(_PATIENT, _SUBJECT, _status("active or completed."), _LAST_UPDATED),
+        params=(
+            *_patient_and_subject("MedicationStatement"),
+            _status("active or completed.", "medications-status"),
+            _LAST_UPDATED,
+        ),
         documentation="Medication lines; opioids carry their daily MME as an extension.",
     ),
     ResourceType(
@@ -165,10 +189,11 @@ RESOURCES: tuple[ResourceType, ...] = (
         create=True,
         update=True,
         params=(
-            _PATIENT,
-            _SUBJECT,
-            _status("booked, fulfilled, cancelled or noshow (comma-separated)."),
-            SearchParam("date", "date", "When the appointment starts.", SPEC + "clinical-date"),
+            *_patient_and_subject("Appointment"),
+            _status(
+                "booked, fulfilled, cancelled or noshow (comma-separated).", "Appointment-status"
+            ),
+            SearchParam("date", "date", "When the appointment starts.", SPEC + "Appointment-date"),
             _LAST_UPDATED,
         ),
         documentation="Appointments from the clinic's scheduling system (system/Appointment."
