@@ -286,6 +286,63 @@ def test_it_refuses_assertions_it_must_not_trust(client, world, tmp_path):
     assert not AccessToken.objects.exists()
 
 
+def test_keys_named_in_an_assertion_are_never_fetched(client, world, tmp_path):
+    """jku and x5u point to keys elsewhere: refused, and nothing is fetched from there."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    key, attacker = RSAKey.generate_key(2048), RSAKey.generate_key(2048)
+    served = json.dumps(public_set(attacker)).encode()
+    asked: list[str] = []
+
+    class Keys(BaseHTTPRequestHandler):
+        def do_GET(self):
+            asked.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(served)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Keys)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        where = f"http://127.0.0.1:{server.server_port}/jwks.json"
+        made = create(jwks=public_set(key), tmp_path=tmp_path)
+        now = int(clock.now().timestamp())
+        for signer, header in (
+            (attacker, {"jku": where}),  # the attacker's own keys, served there
+            (key, {"jku": where}),  # even the registered key: a jku that was never registered
+            (attacker, {"x5u": where}),
+            (key, {"x5u": where}),
+        ):
+            claims = {
+                "iss": made["client_id"],
+                "sub": made["client_id"],
+                "aud": made["token_url"],
+                "exp": now + 240,
+                "jti": uuid.uuid4().hex,
+            }
+            signed = jwt.encode(
+                {"alg": "RS384", "kid": "k1", "typ": "JWT", **header},
+                claims,
+                signer,
+                algorithms=["RS384"],
+            )
+            res = jwt_post(client, made, signed)
+            assert res.json()["error"] == "invalid_client", header
+        assert asked == []  # the key server was never contacted
+        assert not AccessToken.objects.exists()
+        # The same registered key without those headers is taken: the refusal was the header.
+        assert jwt_post(client, made, assertion(made, key, "RS384")).status_code == 200
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 # Using the token -----------------------------------------------------------------------------
 
 

@@ -58,6 +58,15 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
             token = jwt.decode(assertion, resolve_key, algorithms=list(ALGORITHMS))
         except JoseError as exc:
             raise InvalidClientError(description=exc.description) from exc
+        # Keys are registered (--jwks), never fetched: an assertion that points to keys
+        # elsewhere is refused, as SMART Backend Services requires for a jku that was not
+        # registered, even when a registered key signed it.
+        pointed = [name for name in ("jku", "x5u") if name in token.header]
+        if pointed:
+            raise InvalidClientError(
+                description=f"The {pointed[0]} header is not accepted: keys are registered "
+                "with the client, never fetched."
+            )
         self.verify_claims(token.claims)
         return token.claims
 
