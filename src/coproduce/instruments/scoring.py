@@ -310,7 +310,7 @@ def with_calculated(definition: Definition, cleaned: Mapping[str, Any]) -> dict[
 def _generic(definition: Definition, values: Mapping[str, Number], cleaned: Any) -> ScoreResult:
     """Imported instruments: the Questionnaire's own calculated total if it has one, else the
     sum (or mean) of answer weights; then an optional raw-to-T table and bands."""
-    total = _own_total(definition)
+    total = own_total(definition)
     weighted = [i for i in definition.items if i.weighted and not i.repeats]
     if total is None and not weighted:
         return score_unscored(definition, values, cleaned)
@@ -359,7 +359,7 @@ def _generic(definition: Definition, values: Mapping[str, Number], cleaned: Any)
     return result(definition, score, bands, derived=derived, values=values)
 
 
-def _own_total(definition: Definition) -> Item | None:
+def own_total(definition: Definition) -> Item | None:
     """The last calculated number item: SDC forms put their total score after the items."""
     numeric = [
         i
