@@ -4,7 +4,8 @@ system's bearer token (SMART Backend Services, acting for the patient's nurse), 
 score as the same answers through coproduce's own check-in service.
 
 lforms comes from the npm registry (`tests/interop/npm/fetch-lforms.sh`, run by .ci/run);
-without it the test skips and says how to get it.
+without it the test skips and says how to get it, except in CI (CI=true), where a missing
+lforms is a failure (`tests.interop.schema.missing`), as a missing chromium is.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.test import Client
 
 from coproduce.interop.fhir import REGISTRY_ID_SYSTEM, SCORE_URL
 from tests.interop.conftest import post, submit
+from tests.interop.schema import missing
 from tests.interop.test_apiclient import _token, bearer, create
 
 LFORMS = Path(__file__).resolve().parents[1] / "interop/npm/vendor/lforms-40.1.3/dist/lforms"
@@ -55,7 +57,7 @@ def _score_of(resource: dict) -> float:
 @pytest.mark.parametrize("instrument", sorted(CASES))
 def test_lhc_forms_answers_score_as_coproduces_own_check_in(browser, world, instrument):
     if not (LFORMS / SCRIPTS[1]).exists():
-        pytest.skip("lforms is not installed: run tests/interop/npm/fetch-lforms.sh (.ci/run does)")
+        missing("lforms is not installed: run tests/interop/npm/fetch-lforms.sh (.ci/run does)")
     picks, codes = CASES[instrument]
     system = Client()
     scope = "system/Questionnaire.read system/QuestionnaireResponse.write"

@@ -11,7 +11,7 @@ from coproduce.checkins import previsit
 from coproduce.checkins.models import InvitationStatus
 from coproduce.platform import clock
 from coproduce.visits.models import Appointment
-from tests.interop.schema import check_r4b, r4_schema_errors
+from tests.interop.schema import check_r4b, r4_schema_errors, require_schema
 from tests.interop.test_apiclient import _token, bearer, create
 
 pytestmark = pytest.mark.django_db
@@ -163,7 +163,9 @@ def test_it_needs_the_write_scope_and_a_care_team_user(client, world):
     assert not Appointment.objects.exists()
 
 
-def test_every_emitted_appointment_is_valid_r4(client, world, engine):
+def _emitted(client, world, engine) -> list[dict]:
+    """A read, a search Bundle and its entries, the CapabilityStatement and a refusal, each
+    checked with the R4B models."""
     dana = world.nina
     send(client, "post", URL, appointment(world.alice), engine)
     stored = Appointment.objects.get()
@@ -178,6 +180,23 @@ def test_every_emitted_appointment_is_valid_r4(client, world, engine):
     assert bundle["total"] == 1 and read["participant"][1]["actor"]["display"]
     for resource in emitted:
         check_r4b(resource)
+    return emitted
+
+
+def test_every_emitted_appointment_is_valid_r4b(client, world, engine):
+    emitted = _emitted(client, world, engine)
+    assert [r["resourceType"] for r in emitted] == [
+        "Appointment",
+        "Bundle",
+        "Appointment",
+        "CapabilityStatement",
+        "OperationOutcome",
+    ]
+
+
+def test_every_emitted_appointment_is_valid_for_the_official_r4_json_schema(client, world, engine):
+    require_schema()
+    emitted = _emitted(client, world, engine)
     assert {r["resourceType"]: r4_schema_errors(r) for r in emitted} == {
         "Appointment": [],
         "Bundle": [],

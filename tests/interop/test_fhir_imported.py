@@ -18,7 +18,7 @@ from coproduce.interop.fhir import REGISTRY_ID_SYSTEM
 from tests.instruments.conftest import EXTERNAL, REDCAP
 from tests.instruments.test_import import VALID
 from tests.interop.conftest import post
-from tests.interop.schema import r4_schema_errors
+from tests.interop.schema import check_r4b, r4_schema_errors, require_schema
 from tests.interop.test_fhir_submit import URL
 
 
@@ -66,8 +66,8 @@ def test_it_still_refuses_an_instrument_it_does_not_know(client, world):
 QUESTIONNAIRE = URL.rsplit("/", 1)[0] + "/Questionnaire"
 
 
-@pytest.mark.parametrize(("name", "instrument_id"), VALID)
-def test_it_serves_each_imported_questionnaire_back_valid(client, world, name, instrument_id):
+def _served_back(client, world, name: str, instrument_id: str) -> dict:
+    """An imported Questionnaire as the server gives it back, checked with the R4B models."""
     try:
         import_questionnaire(json.loads((EXTERNAL / name).read_text()), instrument_id=instrument_id)
         client.force_login(world.nina)
@@ -76,22 +76,46 @@ def test_it_serves_each_imported_questionnaire_back_valid(client, world, name, i
         served = res.json()
         Questionnaire.model_validate(served)
         check_questionnaire(served)  # no value of the wrong JSON type, nothing STU3
-        assert r4_schema_errors(served) == []  # the official FHIR R4 JSON schema
+        return served
     finally:
         forget_imported()
 
 
-def test_it_serves_redcap_forms_back_valid(client, world):
+def _redcap_forms_back(client, world) -> list[dict]:
     try:
         call_command("redcap", "import", str(REDCAP / "redcapr-survey.csv"), stdout=StringIO())
         client.force_login(world.nina)
+        found = []
         for form in ("prescreening_survey", "participant_info_survey"):
             res = client.get(f"{QUESTIONNAIRE}/{form}")
             assert res.status_code == 200, res.content
             Questionnaire.model_validate(res.json())
-            assert r4_schema_errors(res.json()) == []
+            found.append(res.json())
+        return found
     finally:
         forget_imported()
+
+
+@pytest.mark.parametrize(("name", "instrument_id"), VALID)
+def test_it_serves_each_imported_questionnaire_back_valid(client, world, name, instrument_id):
+    assert _served_back(client, world, name, instrument_id)["resourceType"] == "Questionnaire"
+
+
+@pytest.mark.parametrize(("name", "instrument_id"), VALID)
+def test_each_imported_questionnaire_served_back_is_valid_for_the_official_r4_json_schema(
+    client, world, name, instrument_id
+):
+    require_schema()
+    assert r4_schema_errors(_served_back(client, world, name, instrument_id)) == []
+
+
+def test_it_serves_redcap_forms_back_valid(client, world):
+    assert len(_redcap_forms_back(client, world)) == 2
+
+
+def test_the_redcap_forms_served_back_are_valid_for_the_official_r4_json_schema(client, world):
+    require_schema()
+    assert [r4_schema_errors(form) for form in _redcap_forms_back(client, world)] == [[], []]
 
 
 def test_it_serves_a_primitive_extension_on_an_extension_value_as_imported(client, world):
@@ -128,8 +152,9 @@ def _ids(resource: dict) -> list[str]:
     return found
 
 
-def test_redcap_forms_get_valid_fhir_ids_that_read_back(client, world):
-    """REDCap form names hold `_`, which FHIR ids may not: every emitted id is valid."""
+def _redcap_form_answered(client, world) -> list[dict]:
+    """REDCap form names hold `_`, which FHIR ids may not: every emitted id is valid and
+    reads back; the Questionnaire, its search, the responses and observations are returned."""
     try:
         call_command("redcap", "import", str(REDCAP / "redcapr-survey.csv"), stdout=StringIO())
         form = "participant_morale_questionnaire"
@@ -147,7 +172,7 @@ def test_redcap_forms_get_valid_fhir_ids_that_read_back(client, world):
         observations = client.get(URL.replace("QuestionnaireResponse", "Observation"), patient)
         resources = [questionnaire, found, responses, observations.json()]
         for resource in resources:
-            assert r4_schema_errors(resource) == []
+            check_r4b(resource)
             assert all(FHIR_ID.match(i) for i in _ids(resource)), _ids(resource)
         assert questionnaire["id"] == "participantUmoraleUquestionnaire"
         # Each id reads back as what it names.
@@ -163,8 +188,19 @@ def test_redcap_forms_get_valid_fhir_ids_that_read_back(client, world):
         body = {**qr, "questionnaire": f"Questionnaire/{qr['id'].split('-', 1)[1]}"}
         body.pop("id")
         assert post(client, URL, body, key="again").status_code == 201
+        return resources
     finally:
         forget_imported()
+
+
+def test_redcap_forms_get_valid_fhir_ids_that_read_back(client, world):
+    assert len(_redcap_form_answered(client, world)) == 4
+
+
+def test_what_a_redcap_form_answered_emits_is_valid_for_the_official_r4_json_schema(client, world):
+    require_schema()
+    resources = _redcap_form_answered(client, world)
+    assert [r4_schema_errors(r) for r in resources] == [[]] * len(resources)
 
 
 @pytest.mark.parametrize(

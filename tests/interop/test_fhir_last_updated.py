@@ -20,7 +20,7 @@ from coproduce.people.services import give_patient_login, register_patient
 from coproduce.platform import clock
 from tests import factories
 from tests.careplans.helpers import clinician_for, oxycodone_plan
-from tests.interop.schema import check_r4b, r4_schema_errors
+from tests.interop.schema import check_r4b, r4_schema_errors, require_schema
 
 BASE = "/fhir/R4/"
 STORED = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -28,15 +28,20 @@ CHANGED = dt.datetime(2026, 3, 9, 9, 0, tzinfo=dt.UTC)
 LATER = dt.datetime(2026, 3, 16, 9, 0, tzinfo=dt.UTC)
 
 
-def _ids(client, resource, **params):
-    """The ids found, after checking each resource against the R4B models and R4 schema."""
+def _found(client, resource, **params) -> list[dict]:
+    """The resources found, each checked against the R4B models."""
     res = client.get(BASE + resource, params)
     assert res.status_code == 200, res.content
     found = [e["resource"] for e in res.json()["entry"]]
     for resource_json in found:
         check_r4b(resource_json)
-        assert r4_schema_errors(resource_json) == []
-    return {r["id"]: r["meta"]["lastUpdated"] for r in found}
+    return found
+
+
+def _ids(client, resource, **params):
+    """The ids found, with their meta.lastUpdated (the official R4 JSON schema is checked in
+    a test of its own, so that these run where the schema is not installed)."""
+    return {r["id"]: r["meta"]["lastUpdated"] for r in _found(client, resource, **params)}
 
 
 def _assert_window(client, resource, query, stored: str, changed: str):
@@ -274,3 +279,32 @@ def test_appointments_are_found_by_when_they_last_changed(client, nurse_and_pati
     read = client.get(BASE + "Appointment/sched-2").json()
     assert read["meta"]["lastUpdated"] == CHANGED.isoformat()
     assert stored.updated_at == STORED
+
+
+def test_what_the_last_updated_searches_find_is_valid_for_the_official_r4_json_schema(
+    client, world, care, nurse_and_patients
+):
+    from coproduce.visits.models import Appointment
+
+    require_schema()
+    nora, first, _second = nurse_and_patients
+    Appointment.objects.create(
+        patient=first, care_team=first.care_team, starts_at=LATER, external_id="sched-schema"
+    )
+    since = {"_lastUpdated": "ge2026-03-01"}
+    client.force_login(nora)
+    found = _found(client, "Patient", **since)
+    found += _found(client, "Appointment", patient=first.registry_id, **since)
+    client.force_login(world.nina)
+    for resource in ("Goal", "MedicationStatement", "CarePlan"):
+        found += _found(client, resource, patient=world.alice.registry_id, **since)
+    assert {r["resourceType"] for r in found} == {
+        "Patient",
+        "Appointment",
+        "Goal",
+        "MedicationStatement",
+        "CarePlan",
+    }
+    assert {f"{r['resourceType']}/{r['id']}": r4_schema_errors(r) for r in found} == {
+        f"{r['resourceType']}/{r['id']}": [] for r in found
+    }
