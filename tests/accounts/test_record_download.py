@@ -6,13 +6,14 @@ import datetime as dt
 import io
 
 import pytest
-from fhir.resources.bundle import Bundle
+from fhir.resources.R4B.bundle import Bundle
 
 from coproduce.audit.models import AuditEvent
 from coproduce.checkins.models import CheckinResponse, Score
 from coproduce.people.models import Role
 from coproduce.platform import clock
 from tests import factories
+from tests.interop.schema import check_r4b, r4_schema_errors, require_schema
 
 
 @pytest.fixture
@@ -56,14 +57,32 @@ def test_a_patient_downloads_a_readable_pdf(client, world, answered):
     assert event.actor == world.alice.user and event.detail == {"format": "pdf"}
 
 
-def test_the_fhir_bundle_is_valid_r4_built_by_the_servers_builders(client, world, answered):
+def _record_bundle(client, world) -> dict:
     client.force_login(world.alice.user)
     response = client.get(f"/record/{world.alice.registry_id}/record.json")
     assert response.status_code == 200
-    bundle = Bundle.model_validate(response.json())
+    return response.json()
+
+
+def test_the_fhir_bundle_is_valid_r4_built_by_the_servers_builders(client, world, answered):
+    """Checked with the R4B models (R4 content validates with them), entry by entry too."""
+    body = _record_bundle(client, world)
+    bundle = Bundle.model_validate(body)
     kinds = [e.resource.get_resource_type() for e in bundle.entry]
     assert kinds == ["Patient", "QuestionnaireResponse"]
     assert bundle.entry[1].resource.id == f"{answered.pk}-peg"
+    for entry in body["entry"]:
+        check_r4b(entry["resource"])
+
+
+def test_the_fhir_bundle_is_valid_for_the_official_r4_json_schema(client, world, answered):
+    require_schema()
+    body = _record_bundle(client, world)
+    problems = {
+        f"{r['resourceType']}/{r.get('id', '')}": r4_schema_errors(r)
+        for r in (body, *(e["resource"] for e in body["entry"]))
+    }
+    assert problems == {key: [] for key in problems}
 
 
 def test_a_parent_downloads_for_a_young_child_but_not_for_a_teen(client, world):

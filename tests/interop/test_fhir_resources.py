@@ -6,7 +6,7 @@ from coproduce.audit.models import AuditEvent
 from coproduce.interop.fhir import REGISTRY_ID_SYSTEM
 from coproduce.interop.fhir_registry import RESOURCES
 from coproduce.interop.fhir_resources.medication_statement import MME_URL
-from tests.interop.schema import check_r4b, r4_schema_errors
+from tests.interop.schema import check_r4b, r4_schema_errors, require_schema
 
 BASE = "/fhir/R4/"
 
@@ -333,3 +333,38 @@ def test_last_updated_filters_exactly_where_the_capability_statement_offers_it(
         assert later["total"] == 0
         found = _search(client, resource.name, **query, _lastUpdated=f"eq{newest}")
         assert found["total"] == sum(1 for s in stamps if s == newest)
+
+
+def _unscored_observation(client, world) -> dict:
+    """The SDC weight-height form with no height: its own BMI total gives no value, so no
+    score is given, and the Observation says why instead of a value."""
+    import json
+
+    from coproduce.instruments.library import forget_imported
+    from coproduce.instruments.services import import_questionnaire
+    from tests.instruments.conftest import EXTERNAL
+    from tests.interop.conftest import submit
+
+    data = json.loads((EXTERNAL / "sdc-profile-example-weight-height.json").read_text())
+    try:
+        import_questionnaire(data, instrument_id="sdc-wh")
+        response = submit(world.alice, "unscored", {"sdc-wh": {"/29463-7": 70}})
+        score = response.scores.get()
+        assert score.score is None
+        client.force_login(world.nina)
+        observation = client.get(f"{BASE}Observation/{score.pk}").json()
+    finally:
+        forget_imported()
+    assert "valueQuantity" not in observation
+    assert observation["dataAbsentReason"]["coding"][0]["code"] == "not-performed"
+    assert "gave no value" in observation["dataAbsentReason"]["text"]
+    return observation
+
+
+def test_an_observation_without_a_score_says_why_and_is_valid_r4b(client, world):
+    check_r4b(_unscored_observation(client, world))
+
+
+def test_an_observation_without_a_score_is_valid_for_the_official_r4_json_schema(client, world):
+    require_schema()
+    assert r4_schema_errors(_unscored_observation(client, world)) == []

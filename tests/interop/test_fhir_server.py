@@ -8,6 +8,7 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 
 from coproduce.interop.fhir_registry import RESOURCES
 from tests.interop.conftest import post
+from tests.interop.schema import r4_schema_errors, require_schema
 
 FHIR_JSON = "application/fhir+json"
 
@@ -291,3 +292,39 @@ def test_each_search_parameter_names_its_own_r4_definition(client, db):
         ("Appointment", "date"): "Appointment-date",
     }
     assert {key: found[key] for key in expected} == expected
+
+
+def _each_error(client, rf, world) -> dict[int, object]:
+    """One answer of each error status, each an OperationOutcome (checked with R4B)."""
+    from django.views.defaults import server_error
+
+    from coproduce.interop.fhir_http import FhirErrorMiddleware
+
+    read = f"/fhir/R4/Patient/{world.alice.registry_id}"
+    found = {401: client.get("/fhir/R4/Patient")}
+    csrf = type(client)(enforce_csrf_checks=True)
+    csrf.force_login(world.alice.user)
+    found[403] = post(csrf, "/fhir/R4/QuestionnaireResponse", {})
+    client.force_login(world.nina)
+    found[400] = client.get("/fhir/R4/Observation", {"patient": world.alice.registry_id, "x": 1})
+    found[404] = client.get("/fhir/R4/Patient/CP-NOSUCH00")
+    found[405] = client.delete(read)
+    found[406] = client.get(read, {"_format": "xml"})
+    server = FhirErrorMiddleware(server_error)(rf.get("/fhir/R4/Patient"))
+    server.json = lambda: json.loads(server.content)
+    found[500] = server
+    for status, res in found.items():
+        _outcome(res, status)
+    return {status: res.json() for status, res in found.items()}
+
+
+def test_each_error_status_is_an_operation_outcome(client, rf, world, answered):
+    assert sorted(_each_error(client, rf, world)) == [400, 401, 403, 404, 405, 406, 500]
+
+
+def test_each_error_outcome_is_valid_for_the_official_r4_json_schema(client, rf, world, answered):
+    require_schema()
+    outcomes = _each_error(client, rf, world)
+    assert {status: r4_schema_errors(body) for status, body in outcomes.items()} == {
+        status: [] for status in outcomes
+    }
