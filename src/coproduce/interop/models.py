@@ -16,7 +16,9 @@ class ApiClient(models.Model):
     name = models.CharField(max_length=100, unique=True)
     client_id = models.CharField(max_length=64, unique=True)
     user = models.ForeignKey("people.User", on_delete=models.PROTECT, related_name="api_clients")
-    scope = models.CharField(max_length=500, help_text="space-separated SMART system scopes")
+    # Space-separated SMART system scopes; as long as they come (every scope in the SMART
+    # configuration together is longer than any fixed limit would be sure to hold).
+    scope = models.TextField(help_text="space-separated SMART system scopes")
     secret_digest = models.CharField(
         max_length=200, blank=True, help_text="hash of the client secret (empty with a key set)"
     )
@@ -70,7 +72,7 @@ class AccessToken(models.Model):
 
     client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="tokens")
     digest = models.CharField(max_length=64, unique=True)
-    scope = models.CharField(max_length=500)
+    scope = models.TextField()
     issued_at = models.DateTimeField(default=clock.now)
     expires_at = models.DateTimeField(db_index=True)
 
