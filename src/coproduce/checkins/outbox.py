@@ -19,7 +19,9 @@ from django.utils.translation import gettext
 from coproduce.audit.services import record
 from coproduce.checkins.models import OPEN_STATUSES, Invitation, InvitationStatus
 from coproduce.checkins.previsit import PREVISIT, daytime, is_daytime, local_days_after
+from coproduce.checkins.private import keep_from_parent
 from coproduce.checkins.tokens import issue_token, link_for
+from coproduce.people.access import private_from_parents
 from coproduce.people.models import Patient, ProxyKind
 from coproduce.platform import clock, crisis
 from coproduce.platform.models import Channel, Notification, NotificationStatus
@@ -47,12 +49,14 @@ def _parent_of(patient: Patient) -> Recipient | None:
     return Recipient(Channel.EMAIL, link.user.email, parent=True, language=link.user.language)
 
 
-def recipient_for(patient: Patient) -> Recipient | None:
+def recipient_for(patient: Patient, instruments: list[str] | None = None) -> Recipient | None:
     """Return where `patient`'s check-ins go: the patient, else a parent who answers for them.
 
     A child below the site's `teen_login_age` cannot log in: a parent answers for them, so a
     parent gets the link even when the child has an address. From that age a teen with an
-    address or phone of their own answers their own; a parent is asked only when they have none.
+    address or phone of their own answers their own; a parent is asked only when they have
+    none, and never for a check-in of only the teen's confidential `instruments` (private.py):
+    that one waits on the teen's own page.
     """
     site = patient.care_team.site
     age = patient.age_on(clock.clinic_today(site))
@@ -66,6 +70,8 @@ def recipient_for(patient: Patient) -> Recipient | None:
         return Recipient(Channel.EMAIL, patient.email)
     if patient.phone:
         return Recipient(Channel.SMS, patient.phone)
+    if instruments and set(instruments) <= private_from_parents(patient)[0]:
+        return None
     return _parent_of(patient)
 
 
@@ -75,10 +81,14 @@ def notify(
     """Write one outbox row with a fresh link for `invitation`; (row, created), or None if
     there is nobody to send to."""
     patient = invitation.patient
-    recipient = recipient_for(patient)
+    recipient = recipient_for(patient, list(invitation.instruments))
     if recipient is None:
         log.warning("No e-mail or phone for %s; check-in shown on their page only.", patient)
         return None
+    if recipient.parent:
+        # A parent's link never opens a teen's confidential questions: they move to a
+        # check-in of the teen's own first (recipient_for sent none of only those here).
+        invitation = keep_from_parent(invitation, private_from_parents(patient)[0])
     token = issue_token(invitation, purpose=purpose)
     context = {
         "patient": patient,

@@ -7,6 +7,7 @@ import datetime as dt
 from django.http import Http404
 
 from coproduce.checkins.models import OPEN_STATUSES, Invitation
+from coproduce.checkins.private import only_for_the_teen
 from coproduce.people.access import can_answer_for, patients_visible_to
 from coproduce.people.models import Patient, User
 from coproduce.platform import clock
@@ -22,16 +23,19 @@ def due_for_patient(patient: Patient, *, now: dt.datetime | None = None) -> list
 
 
 def due_for_user(user: User, *, now: dt.datetime | None = None) -> list[Invitation]:
-    """Open check-ins `user` may answer: their own, or their children's for a parent."""
+    """Open check-ins `user` may answer: their own, or their children's for a parent
+    (never a teen's check-in of only their confidential questions)."""
     now = now or clock.now()
     patients = [p for p in patients_visible_to(user) if can_answer_for(user, p)]
-    return list(
+    due = (
         Invitation.objects.filter(
             patient__in=patients, status__in=OPEN_STATUSES, due_at__lte=now, expires_at__gt=now
         )
-        .select_related("patient")
+        .select_related("patient__care_team__site")
         .order_by("due_at")
     )
+    # A parent is not offered a teen's check-in of confidential questions only (private.py).
+    return [inv for inv in due if not only_for_the_teen(user, inv)]
 
 
 def invitation_for_user(user: User, pk: int, *, now: dt.datetime | None = None) -> Invitation:
@@ -42,6 +46,10 @@ def invitation_for_user(user: User, pk: int, *, now: dt.datetime | None = None) 
         .filter(pk=pk, status__in=OPEN_STATUSES, due_at__lte=now, expires_at__gt=now)
         .first()
     )
-    if invitation is None or not can_answer_for(user, invitation.patient):
+    if (
+        invitation is None
+        or not can_answer_for(user, invitation.patient)
+        or only_for_the_teen(user, invitation)
+    ):
         raise Http404("No such check-in.")
     return invitation
