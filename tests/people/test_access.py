@@ -265,8 +265,9 @@ def test_a_parent_cannot_answer_a_teens_confidential_questions_through_the_api(c
         content_type="application/json",
         headers={"Idempotency-Key": "paula-phq9"},
     )
-    assert reply.status_code == 403 and "Tom answers these questionnaires themselves" in (
-        reply.json()["detail"]
+    assert (
+        reply.status_code == 403
+        and "Tom answers these questionnaires themselves" in (reply.json()["detail"])
     )
     from coproduce.checkins.models import CheckinResponse
 
@@ -312,9 +313,7 @@ def test_a_teen_with_an_address_of_their_own_is_sent_the_confidential_check_in(w
     assert [n.to for n in Notification.objects.all()] == ["tom@example.org"]
 
 
-def test_a_parent_does_not_learn_that_a_teens_confidential_answers_raised_an_alert(
-    client, world
-):
+def test_a_parent_does_not_learn_that_a_teens_confidential_answers_raised_an_alert(client, world):
     from coproduce.checkins.services import submit_checkin
     from coproduce.safetynet.models import Alert
     from coproduce.safetynet.rules import sync_rules
