@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -22,11 +23,14 @@ from coproduce.checkins.previsit import PREVISIT, daytime, is_daytime, local_day
 from coproduce.checkins.private import keep_from_parent
 from coproduce.checkins.tokens import issue_token, link_for
 from coproduce.people.access import private_from_parents
-from coproduce.people.models import Patient, ProxyKind
+from coproduce.people.models import Patient, ProxyKind, Site
 from coproduce.platform import clock, crisis
-from coproduce.platform.models import Channel, Notification, NotificationStatus
+from coproduce.platform.models import Channel, Notification, NotificationStatus, Priority
 
 log = logging.getLogger(__name__)
+
+# The dedupe key of the reminder a nurse sends from pre-visit planning (one per appointment).
+PREVISIT_REMINDER_KEY = "previsit-reminder:"
 
 
 @dataclass(frozen=True)
@@ -76,10 +80,15 @@ def recipient_for(patient: Patient, instruments: list[str] | None = None) -> Rec
 
 
 def notify(
-    invitation: Invitation, purpose: str, key: str, now: dt.datetime
+    invitation: Invitation,
+    purpose: str,
+    key: str,
+    now: dt.datetime,
+    *,
+    send_at: dt.datetime | None = None,
 ) -> tuple[Notification, bool] | None:
-    """Write one outbox row with a fresh link for `invitation`; (row, created), or None if
-    there is nobody to send to."""
+    """Write one outbox row with a fresh link for `invitation`, sent from `send_at` (default
+    `now`); (row, created), or None if there is nobody to send to."""
     patient = invitation.patient
     recipient = recipient_for(patient, list(invitation.instruments))
     if recipient is None:
@@ -130,7 +139,7 @@ def notify(
             "body": body,
             "purpose": purpose,
             "patient": patient,
-            "next_attempt_at": now,
+            "next_attempt_at": send_at or now,
             "created_at": now,
         },
     )
@@ -143,7 +152,8 @@ def notify(
     return notification, created
 
 
-def _next_reminder(invitation: Invitation, sent: int) -> dt.datetime | None:
+def next_reminder(invitation: Invitation, sent: int) -> dt.datetime | None:
+    """When reminder number `sent` + 1 of `invitation` is due (None: no more before expiry)."""
     days = sorted(invitation.reminder_days)
     if sent >= len(days):
         return None
@@ -159,6 +169,26 @@ def _held_for_morning(invitation_id: int, now: dt.datetime) -> bool:
     if inv.appointment_id is None or PREVISIT not in inv.instruments:
         return False
     return not is_daytime(now, inv.patient.care_team.site.zone)
+
+
+def hold_previsit_retry(notification: Notification, at: dt.datetime) -> dt.datetime:
+    """The next try of a failed pre-visit message: `at`, or 08:00 clinic time when `at` falls
+    at night (never an urgent one: those go at once, day and night)."""
+    if notification.priority == Priority.URGENT or notification.patient_id is None:
+        return at
+    key = notification.dedupe_key
+    if not key.startswith(PREVISIT_REMINDER_KEY):
+        found = re.match(r"^(?:invitation|reminder):(\d+)(?::|$)", key)
+        if found is None:
+            return at
+        row = Invitation.objects.filter(pk=int(found[1])).values_list(
+            "appointment_id", "instruments"
+        )
+        appointment_id, instruments = row.first() or (None, [])
+        if appointment_id is None or PREVISIT not in instruments:
+            return at
+    site = Site.objects.filter(care_teams__patients=notification.patient_id).first()
+    return daytime(at, site.zone) if site is not None else at
 
 
 def dispatch_due(now: dt.datetime | None = None) -> dict[str, int]:
@@ -179,7 +209,7 @@ def dispatch_due(now: dt.datetime | None = None) -> dict[str, int]:
             if not claimed:
                 continue  # another worker got it
             inv = Invitation.objects.select_related("patient__care_team__site").get(pk=pk)
-            inv.next_reminder_at = _next_reminder(inv, 0)
+            inv.next_reminder_at = next_reminder(inv, 0)
             inv.save(update_fields=["next_reminder_at"])
             notify(inv, "invitation", f"invitation:{pk}", now)
             counts["sent"] += 1
@@ -195,7 +225,7 @@ def dispatch_due(now: dt.datetime | None = None) -> dict[str, int]:
             inv = Invitation.objects.select_related("patient__care_team__site").get(pk=pk)
             claimed = Invitation.objects.filter(
                 pk=pk, reminders_sent=sent, status__in=OPEN_STATUSES
-            ).update(reminders_sent=sent + 1, next_reminder_at=_next_reminder(inv, sent + 1))
+            ).update(reminders_sent=sent + 1, next_reminder_at=next_reminder(inv, sent + 1))
             if not claimed:
                 continue
             notify(inv, "reminder", f"reminder:{pk}:{sent + 1}", now)
