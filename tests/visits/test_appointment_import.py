@@ -209,3 +209,47 @@ def test_it_refuses_an_id_repeated_in_the_same_file(clinic, tmp_path, capsys):
     code, out, err = run(tmp_path, body, capsys=capsys)
     assert code == 1 and "1 created" in out
     assert "line 3: refused: appointment id 'A1' is also on line 2" in err
+
+
+def test_a_moved_visit_sends_a_started_check_in_again_for_the_new_time(clinic, tmp_path, capsys):
+    from django.core import mail
+
+    from coproduce.checkins import outbox
+    from coproduce.platform import delivery
+
+    mail.outbox = []
+    run(tmp_path, f"A1,M-1,{_day(10)} 09:30,20,dora,Follow-up,booked\n", capsys=capsys)
+    invitation = previsit.invitation_of(Appointment.objects.get())
+    sent_at = invitation.due_at
+    outbox.dispatch_due(sent_at)  # sent, then begun, then reminded once
+    invitation.refresh_from_db()
+    invitation.draft = {"answers": {"previsit": {"previsit-concern": "My sleep"}}}
+    invitation.status = InvitationStatus.IN_PROGRESS
+    invitation.save()
+    reminded_at = invitation.next_reminder_at
+    assert outbox.dispatch_due(reminded_at)["reminded"] == 1
+    delivery.send_pending(now=reminded_at)
+    assert len(mail.outbox) == 2
+
+    code, out, _ = run(
+        tmp_path, f"A1,M-1,{_day(20)} 14:00,20,dora,Follow-up,booked\n", capsys=capsys
+    )
+    assert code == 0 and "1 updated" in out
+    appointment = Appointment.objects.get()
+    moved = previsit.invitation_of(appointment)
+    assert moved.pk == invitation.pk and moved.status == InvitationStatus.SCHEDULED
+    assert moved.draft["answers"] == {"previsit": {"previsit-concern": "My sleep"}}
+    assert (moved.reminders_sent, moved.next_reminder_at, moved.sent_at) == (0, None, None)
+    # A new message goes out for the new time, and the reminders start again from it.
+    assert outbox.dispatch_due(moved.due_at)["sent"] == 1
+    delivery.send_pending(now=moved.due_at)
+    assert len(mail.outbox) == 3
+    new_day = dt.date.fromisoformat(_day(20))
+    assert f"{new_day:%A} {new_day.day} {new_day:%B}, 14:00" in mail.outbox[-1].body
+    moved.refresh_from_db()
+    assert moved.status == InvitationStatus.SENT and moved.reminders_sent == 0
+    assert moved.next_reminder_at is not None and moved.next_reminder_at > moved.due_at
+    assert moved.draft["answers"] == {"previsit": {"previsit-concern": "My sleep"}}
+    assert outbox.dispatch_due(moved.next_reminder_at)["reminded"] == 1
+    delivery.send_pending(now=moved.next_reminder_at)
+    assert len(mail.outbox) == 4 and "Reminder" in mail.outbox[-1].subject

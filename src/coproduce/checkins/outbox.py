@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -191,6 +192,20 @@ def hold_previsit_retry(notification: Notification, at: dt.datetime) -> dt.datet
     return daytime(at, site.zone) if site is not None else at
 
 
+def _rounds(pk: int) -> int:
+    """How many times invitation `pk` was sent (a moved visit's check-in is sent again)."""
+    return Notification.objects.filter(
+        Q(dedupe_key=f"invitation:{pk}") | Q(dedupe_key__startswith=f"invitation:{pk}:")
+    ).count()
+
+
+def _key(kind: str, pk: int, round_: int, number: int | None = None) -> str:
+    """The dedupe key of a message: "invitation:7", "reminder:7:1"; from the second round
+    on (the visit moved, the check-in goes again) the round is added, so it is a new row."""
+    key = f"{kind}:{pk}" + (f":{number}" if number is not None else "")
+    return key if round_ <= 0 else f"{key}:{round_ + 1}"
+
+
 def dispatch_due(now: dt.datetime | None = None) -> dict[str, int]:
     """Expire, send and remind what is due at `now`; return counts of each."""
     now = now or clock.now()
@@ -211,7 +226,7 @@ def dispatch_due(now: dt.datetime | None = None) -> dict[str, int]:
             inv = Invitation.objects.select_related("patient__care_team__site").get(pk=pk)
             inv.next_reminder_at = next_reminder(inv, 0)
             inv.save(update_fields=["next_reminder_at"])
-            notify(inv, "invitation", f"invitation:{pk}", now)
+            notify(inv, "invitation", _key("invitation", pk, _rounds(pk)), now)
             counts["sent"] += 1
     reminders = Invitation.objects.filter(
         status__in=[InvitationStatus.SENT, InvitationStatus.IN_PROGRESS],
@@ -228,7 +243,7 @@ def dispatch_due(now: dt.datetime | None = None) -> dict[str, int]:
             ).update(reminders_sent=sent + 1, next_reminder_at=next_reminder(inv, sent + 1))
             if not claimed:
                 continue
-            notify(inv, "reminder", f"reminder:{pk}:{sent + 1}", now)
+            notify(inv, "reminder", _key("reminder", pk, _rounds(pk) - 1, sent + 1), now)
             counts["reminded"] += 1
     return counts
 
