@@ -532,8 +532,6 @@ def _previsit_week(ctx: DemoContext, now: dt.datetime) -> None:
                     block["previsit-topics"] = topics
                 if with_partner:
                     block["previsit-partner"] = partner
-                    if note:
-                        block["previsit-partner-note"] = note
                 answers[instrument] = block
             else:
                 own = DemoContext(today=ctx.today, rng=rng)
@@ -546,6 +544,8 @@ def _previsit_week(ctx: DemoContext, now: dt.datetime) -> None:
                 "invitation": invitation,
                 "source": "demo",
                 "answers": answers,
+                # More about partnering goes in the check-in's one free-text box.
+                "free_text": note if with_partner else "",
                 "versions": {r.instrument_id: r.version for r in results},
                 "submitted_at": submitted,
             },

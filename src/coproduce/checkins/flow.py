@@ -19,6 +19,11 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 from coproduce.audit.services import record
 from coproduce.checkins.models import OPEN_STATUSES, Invitation, InvitationStatus
 from coproduce.checkins.services import MAX_FREE_TEXT, clean_free_text
+from coproduce.checkins.taper_fit import (
+    TAPER_INSTRUMENTS,
+    cancel_if_nothing_fits,
+    taper_under_way,
+)
 from coproduce.instruments.definitions import Definition, Item
 from coproduce.instruments.expressions import calculated_values
 from coproduce.instruments.library import get_definition, unavailable_in
@@ -34,8 +39,11 @@ UNIT = "__unit"  # the unit chosen for a quantity with several unitOptions
 
 
 #: An instrument's own "anything else?" box, left out because every check-in ends with one
-#: box for the team (on the review page): one free-text box per check-in, not two.
-FOLDED_INTO_FREE_TEXT = frozenset({("taper-weekly", "taper-note")})
+#: box for the team (on the review page): one free-text box per check-in, not two. How the
+#: patient likes to partner stays a choice; anything more about it goes in that one box.
+FOLDED_INTO_FREE_TEXT = frozenset(
+    {("taper-weekly", "taper-note"), ("previsit", "previsit-partner-note")}
+)
 
 #: The period each instrument asks about, said again where it changes from one to the next.
 RECALL_PERIODS = {
@@ -44,8 +52,6 @@ RECALL_PERIODS = {
     "gad7": gettext_lazy("the last 2 weeks"),
 }
 
-#: Instruments that fit only some patients: asked only while ``fits(patient)`` is true.
-TAPER_INSTRUMENTS = frozenset({"taper-weekly"})
 
 
 @dataclass
@@ -74,22 +80,21 @@ def _recall_note(previous: str, current: str) -> str:
 
 
 def fit_to_patient(invitation: Invitation) -> Invitation:
-    """Drop the taper questions from a check-in when the patient has no taper under way.
+    """Drop the taper questions from a check-in when the patient has no taper under way
+    (taper_fit.py: active or paused); a check-in of nothing else is cancelled instead.
 
     Invitations are planned ahead; whether a taper is under way is decided when the
     check-in is opened, and the invitation is changed then (its draft answers to a dropped
     instrument go with it).
     """
-    from coproduce.careplans.models import PlanStatus, TaperPlan
-
     taper = [i for i in invitation.instruments if i in TAPER_INSTRUMENTS]
     if not taper or invitation.status not in OPEN_STATUSES:
         return invitation
-    under_way = TaperPlan.objects.filter(
-        patient_id=invitation.patient_id, status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED]
-    ).exists()
-    if under_way or len(taper) == len(invitation.instruments):
-        return invitation  # a taper-only check-in stays as it is rather than become empty
+    if taper_under_way(invitation.patient_id):
+        return invitation
+    if len(taper) == len(invitation.instruments):
+        cancel_if_nothing_fits(invitation)  # rather than ask the taper questions of nobody
+        return invitation
     return _drop(invitation, taper, {"reason": "no taper plan under way"})
 
 

@@ -22,6 +22,7 @@ from coproduce.audit.services import record
 from coproduce.checkins.models import OPEN_STATUSES, Invitation, InvitationStatus
 from coproduce.checkins.previsit import PREVISIT, daytime, is_daytime, local_days_after
 from coproduce.checkins.private import keep_from_parent
+from coproduce.checkins.taper_fit import cancel_if_nothing_fits
 from coproduce.checkins.tokens import issue_token, link_for
 from coproduce.people.access import private_from_parents
 from coproduce.people.models import Patient, ProxyKind, Site
@@ -217,6 +218,10 @@ def dispatch_due(now: dt.datetime | None = None) -> dict[str, int]:
     for pk in list(due[:500]):
         if _held_for_morning(pk, now):
             continue
+        inv = Invitation.objects.get(pk=pk)
+        if cancel_if_nothing_fits(inv):
+            counts["cancelled"] = counts.get("cancelled", 0) + 1
+            continue  # only taper questions, and no taper under way: nothing to send
         with transaction.atomic():
             claimed = Invitation.objects.filter(pk=pk, status=InvitationStatus.SCHEDULED).update(
                 status=InvitationStatus.SENT, sent_at=now

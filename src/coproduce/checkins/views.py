@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from coproduce.audit.services import record
 from coproduce.checkins import flow, private
-from coproduce.checkins.models import CheckinResponse, Invitation
+from coproduce.checkins.models import CheckinResponse, Invitation, InvitationStatus
 from coproduce.checkins.selectors import due_for_user, invitation_for_user
 from coproduce.checkins.services import (
     MAX_FREE_TEXT,
@@ -243,6 +243,8 @@ def start(request, token: str):
         detail={"via": "link"},
     )
     invitation = flow.fit_to_patient(invitation)
+    if invitation.status == InvitationStatus.CANCELLED:  # nothing in it fits the patient now
+        return _refused(request, LinkRefused("cancelled", invitation))
     steps = flow.steps_for(invitation)
     answers = flow.draft_answers(invitation)
     resume = next(

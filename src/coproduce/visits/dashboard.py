@@ -208,6 +208,7 @@ def print_summary(context: dict[str, Any]) -> dict[str, Any]:
     texts = [
         (previsit.get("concern"), PRINT_CHARS["concern"]),
         (previsit.get("partner_note"), PRINT_CHARS["note"]),
+        (previsit.get("message"), PRINT_CHARS["note"]),
         *((g["text"], PRINT_CHARS["goal"]) for g in careplan.get("patient_goals") or ()),
         *((g["text"], PRINT_CHARS["goal"]) for g in careplan.get("clinical_targets") or ()),
         *((plan.get(k), PRINT_CHARS["actions"]) for k in ("patient_actions", "team_actions")),
@@ -312,15 +313,16 @@ def build(patient: Patient, *, now: dt.datetime | None = None) -> dict[str, Any]
     previsit_row = (
         CheckinResponse.objects.filter(patient=patient, answers__has_key=PREVISIT)
         .order_by("-submitted_at")
-        .values_list("answers", "versions", "submitted_at", "language")
+        .values_list("answers", "versions", "submitted_at", "language", "free_text")
         .first()
     )
     previsit = None
     if previsit_row is not None:
-        answers, versions, submitted_at, language = previsit_row
+        answers, versions, submitted_at, language, free_text = previsit_row
         previsit = previsit_answers(answers.get(PREVISIT) or {}, (versions or {}).get(PREVISIT))
         previsit["submitted_on"] = local_day(submitted_at)
         previsit["answered_in"] = language
+        previsit["message"] = free_text  # the check-in's one free-text box
 
     open_alerts: list[dict[str, Any]] = [
         dict(row)
