@@ -153,3 +153,25 @@ def test_a_taper_only_link_opened_with_no_taper_says_it_is_no_longer_needed(clie
     assert page.status_code == 410 and "This check-in is no longer needed" in page.content.decode()
     inv.refresh_from_db()
     assert inv.status == "cancelled"
+
+
+def test_each_instrument_states_its_own_recall_period():
+    from coproduce.instruments.library import get_definition
+
+    periods = {i: get_definition(i).recall_period for i in ("phq9", "gad7", "peg", "flare")}
+    assert periods == {
+        "phq9": "the last 2 weeks",
+        "gad7": "the last 2 weeks",
+        "peg": "the past week",
+        "flare": "right now",
+    }
+    assert get_definition("pain-nrs").recall_period == "the past week"  # "In the past 7 days"
+    assert get_definition("taper-weekly").recall_period == ""  # keeps the one before it
+
+
+def test_it_says_the_period_changes_from_a_pain_score_to_the_phq9(client, alice):
+    inv = on_demand(alice, ["pain-nrs", "phq9"], now=clock.now() - dt.timedelta(minutes=1))
+    token = issue_token(inv, purpose="invitation")
+    assert "From here on" not in client.get(f"/c/{token}/").content.decode()
+    phq9 = client.get(f"/c/{token}/2/").content.decode()
+    assert "From here on the questions are about the last 2 weeks, not the past week." in phq9

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext, gettext_lazy, ngettext
+from django.utils.translation import gettext, ngettext
 
 from coproduce.audit.services import record
 from coproduce.checkins.models import OPEN_STATUSES, Invitation, InvitationStatus
@@ -45,12 +45,6 @@ FOLDED_INTO_FREE_TEXT = frozenset(
     {("taper-weekly", "taper-note"), ("previsit", "previsit-partner-note")}
 )
 
-#: The period each instrument asks about, said again where it changes from one to the next.
-RECALL_PERIODS = {
-    "peg": gettext_lazy("the past week"),
-    "phq9": gettext_lazy("the last 2 weeks"),
-    "gad7": gettext_lazy("the last 2 weeks"),
-}
 
 
 
@@ -69,13 +63,16 @@ def _waits_for_an_answer(item: Item) -> bool:
     return bool(item.enable_when or item.enable_expression)
 
 
-def _recall_note(previous: str, current: str) -> str:
-    before, now = RECALL_PERIODS.get(previous), RECALL_PERIODS.get(current)
-    if not before or not now or str(before) == str(now):
+def _recall_note(previous: Definition | None, current: Definition) -> str:
+    """Where the period asked about changes (each instrument states its own, e.g. PHQ-9
+    "the last 2 weeks"), say so; "" where it does not, or either has none."""
+    before = previous.recall_period if previous is not None else ""
+    now = current.recall_period
+    if not before or not now or before == now:
         return ""
     return gettext("From here on the questions are about %(now)s, not %(before)s.") % {
-        "now": now,
-        "before": before,
+        "now": gettext(now),
+        "before": gettext(before),
     }
 
 
@@ -160,7 +157,7 @@ def steps_for(invitation: Invitation) -> list[Step]:
     """Return the pages of `invitation` given the answers saved so far."""
     answers = draft_answers(invitation)
     steps: list[Step] = []
-    previous = ""
+    previous: Definition | None = None
     for instrument_id in invitation.instruments:
         definition = get_definition(instrument_id)
         given = with_calculated(definition, answers.get(instrument_id) or {})
@@ -194,12 +191,12 @@ def steps_for(invitation: Invitation) -> list[Step]:
                         instrument_id,
                         definition,
                         asked[start : start + MAX_ITEMS_PER_PAGE],
-                        _recall_note(previous, instrument_id) if first_of_instrument else "",
+                        _recall_note(previous, definition) if first_of_instrument else "",
                     )
                 )
                 first_of_instrument = False
-        if instrument_id in RECALL_PERIODS:
-            previous = instrument_id  # short "this week" blocks keep the period before them
+        if definition.recall_period:
+            previous = definition  # short "this week" blocks keep the period before them
     steps.append(Step("review", len(steps) + 1, gettext("Check your answers")))
     return steps
 
