@@ -493,6 +493,8 @@ def _previsit_week(ctx: DemoContext, now: dt.datetime) -> None:
         # exists, draws the same for every other appointment.
         rng = random.Random(f"previsit:{patient.registry_id}:{day.isoformat()}")
         answered = rng.random() < PREVISIT_ANSWERED and patient != maria
+        # The visit beside Maria's (visits/demo.py) is always answered: the day list shows both.
+        answered = answered or appointment.pk in ctx.objects.get("previsit_answered", ())
         with_partner = rng.random() < PREVISIT_PARTNER
         concern = rng.choice(PREVISIT_CONCERNS)
         topics = rng.sample(PREVISIT_TOPICS, k=rng.randint(0, 2))
