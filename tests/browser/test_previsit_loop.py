@@ -34,7 +34,8 @@ def daytime_demo(transactional_db):
 
 
 def _answer_previsit(page) -> None:
-    """Answer each page: the concern in her words, "together", a note; then send."""
+    """Answer each page: the concern in her words, "together"; a note in the check-in's one
+    free-text box on the review page; then send."""
     start = page.get_by_role("link", name="Start")
     if start.count():
         start.click()
@@ -42,6 +43,8 @@ def _answer_previsit(page) -> None:
         page.wait_for_load_state("domcontentloaded")
         send = page.get_by_role("button", name="Send to my care team")
         if send.count():
+            assert page.locator("textarea").count() == 1  # one free-text box per check-in
+            page.get_by_label("Anything else you want your team to know?").fill(NOTE)
             check(page, "previsit-3-review-phone")
             send.click()
             return
@@ -52,7 +55,7 @@ def _answer_previsit(page) -> None:
         partner = page.locator('label.opt:has(input[name="previsit-partner"][value="together"])')
         if partner.count():
             partner.click()
-            page.locator('textarea[name="previsit-partner-note"]').fill(NOTE)
+            assert page.locator('textarea[name="previsit-partner-note"]').count() == 0
             check(page, "previsit-2-partner-phone")
         page.get_by_role("button", name="Next").click()
     raise AssertionError("the check-in never reached its review page")
@@ -100,7 +103,8 @@ def test_maria_answers_her_pre_visit_check_in_and_the_visit_opens_with_it(
     row.get_by_role("link", name="Maria Lindqvist", exact=True).click()
     concern = page.locator("section.concern")
     assert CONCERN in concern.inner_text()
-    assert "Working together" in concern.inner_text() or NOTE in concern.inner_text()
+    assert "I like us to decide together" in concern.inner_text()
+    assert NOTE in concern.inner_text()  # her note, from the check-in's one box
     # The concern is the first thing on the dashboard.
     first_heading = page.locator("main h2").first.inner_text()
     assert first_heading in ("Number one concern or goal", "What matters most today")
@@ -109,7 +113,7 @@ def test_maria_answers_her_pre_visit_check_in_and_the_visit_opens_with_it(
     page.get_by_role("link", name="Visit record for Maria Lindqvist").click()
     agenda = page.locator("ol.agenda li")
     assert agenda.first.inner_text().endswith(CONCERN)
-    assert NOTE in page.locator(".partner").inner_text()
+    assert "I like us to decide together" in page.locator(".partner").inner_text()
     check(page, "previsit-8-visit-record")
     page.get_by_label("What we chose").fill("Walk to the shop with one rest stop for two weeks.")
     page.get_by_label("What the patient and family will do").fill("Walk three times a week.")

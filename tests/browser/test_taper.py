@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import (
     assert_accessible,
+    check,
     log_in,
     log_out,
     screenshot,
@@ -25,8 +26,21 @@ def test_a_taper_is_built_together_paused_by_the_patient_and_answered(demo, page
     assert_accessible(page, "care plan")
     screenshot(page, "taper-care-plan")
     page.get_by_role("link", name="Build a taper plan together").click()
-    page.get_by_label("Smallest dose unit").fill("5")
+    # The builder starts from what Maria takes today (her opioid in the medicines list).
+    expect(page.get_by_label("Drug")).to_have_value("oxycodone")
+    per_day = page.get_by_label("Total per day").input_value()
+    assert float(per_day) > 5
+    # One dose unit as large as the whole day's dose leaves no step: refused, said why.
+    page.get_by_label("Smallest dose unit").fill(per_day)
     page.get_by_label("10 % every month").check()
+    page.get_by_role("button", name="Preview the schedule").click()
+    expect(
+        page.get_by_text("This plan has no steps, so saving it would change nothing")
+    ).to_be_visible()
+    assert page.get_by_role("heading", name="Schedule preview").count() == 0
+    check(page, "taper-new-no-steps")
+    # Corrected, it previews.
+    page.get_by_label("Smallest dose unit").fill("5")
     page.get_by_role("button", name="Preview the schedule").click()
     screenshot(page, "taper-new-preview")
     page.get_by_role("heading", name="Schedule preview").wait_for()

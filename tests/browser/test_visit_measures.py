@@ -2,7 +2,7 @@
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, log_in, screenshot
+from tests.browser.conftest import assert_accessible, check, log_in, screenshot
 
 JOINTS = "/patients/CP-DEMOPAT1/measures/joints/"
 
@@ -39,7 +39,7 @@ def test_a_clinician_taps_joints_and_sees_das28_and_cdai(demo, page):
     page.wait_for_url("**/dashboard/")
     expect(page.get_by_text("Saved: DAS28-ESR")).to_be_visible()
     expect(page.get_by_role("heading", name="DAS28-ESR").first).to_be_visible()
-    screenshot(page, "visit-dashboard-after-joint-counts")
+    check(page, "visit-dashboard-after-joint-counts")
 
 
 def test_the_hbi_form_scores_on_the_server_and_is_accessible(demo, page):
@@ -51,3 +51,27 @@ def test_the_hbi_form_scores_on_the_server_and_is_accessible(demo, page):
     result.get_by_text("needs every component", exact=False).first.wait_for()
     assert_accessible(page, "HBI form")
     screenshot(page, "visit-hbi-form")
+
+
+def test_the_pucai_form_scores_on_the_server_and_the_dashboard_shows_it(demo, page):
+    log_in(page, "clinician")
+    page.goto("/patients/CP-DEMOTEEN/measures/pucai/")
+
+    def choose(question: str, answer: str) -> None:
+        page.get_by_role("group", name=question).get_by_label(answer, exact=True).check()
+
+    choose("Abdominal pain", "Pain can be ignored")  # 5
+    choose("Rectal bleeding", "None")
+    choose("Stool consistency of most stools", "Formed")
+    choose("Number of stools per 24 hours", "3-5")  # 5
+    choose("Nocturnal stools (any episode causing wakening)", "No")
+    choose("Activity level", "No limitation of activity")
+    value = page.locator("#measures-result [data-index=pucai] .measure-value")
+    expect(value).to_have_text("10")  # the server's own score, 5 + 5
+    check(page, "visit-pucai-form")
+    page.get_by_role("button", name="Save to the record").click()
+    page.wait_for_url("**/dashboard/")
+    expect(page.get_by_text("Saved:", exact=False)).to_be_visible()
+    card = page.locator("li.score-card", has=page.get_by_role("heading", name="PUCAI"))
+    expect(card.locator(".value")).to_have_text("10")
+    check(page, "visit-dashboard-after-pucai")

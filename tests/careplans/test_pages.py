@@ -175,3 +175,41 @@ def test_the_patient_asks_to_go_back_up_from_the_taper_calendar(client, world, d
     assert plan.status == PlanStatus.PAUSED
     request = TaperRequest.objects.get(plan=plan)
     assert request.kind == "increase"
+
+
+def test_the_taper_builder_starts_from_the_current_opioid(client, world, doc):
+    from coproduce.careplans import services
+
+    start = clock.today() - dt.timedelta(days=30)
+    services.record_medication(
+        world.alice, drug="morphine", strength=15, per_day=2, started_on=start, by=doc
+    )
+    client.force_login(doc)
+    page = client.get(_url(world.alice, "taper/new/"))
+    form = page.context["form"]
+    assert (form["drug"].value(), form["unit"].value()) == ("morphine", "mg")
+    assert (form["daily_amount"].value(), form["dose_unit"].value()) == ("30", "15")
+    assert form["doses_per_day"].value() == 2
+    html = page.content.decode()
+    assert 'value="morphine"' in html and 'value="30"' in html
+
+
+def test_the_taper_builder_refuses_a_plan_with_no_steps_and_saves_nothing(client, world, doc):
+    client.force_login(doc)
+    form = {
+        "drug": "oxycodone",
+        "unit": "mg",
+        "daily_amount": "5",  # one 5 mg tablet a day: no smaller step exists
+        "dose_unit": "5",
+        "doses_per_day": "1",
+        "pace": "10-w4",
+        "start_on": "2025-01-06",
+        "target_mme": "0",
+    }
+    for action in ("preview", "create"):
+        page = client.post(_url(world.alice, "taper/new/"), {**form, action: "1"})
+        html = page.content.decode()
+        assert page.status_code == 200, action
+        assert "This plan has no steps, so saving it would change nothing" in html, action
+        assert "Enter a smaller dose unit" in html and "Schedule preview" not in html, action
+        assert not TaperPlan.objects.exists(), action

@@ -147,3 +147,118 @@ def test_the_hourly_job_plans_every_appointment_even_without_a_program(alice):
     assert previsit.sync_upcoming(now=now) == 1
     assert previsit.sync_upcoming(now=now) == 0
     assert previsit.invitation_of(appointment).status == InvitationStatus.SCHEDULED
+
+
+# --- By SMS, and never at night ---------------------------------------------------------------
+
+
+def test_an_sms_patient_gets_the_link_and_the_visit_time_in_the_clinics_zone(alice, client):
+    from coproduce.platform import sms
+
+    sms.outbox.clear()
+    alice.preferred_channel = "sms"
+    alice.phone = "+46701234567"
+    alice.save()
+    zone = alice.care_team.site.zone
+    # 11:00 in Stockholm is 09:00 UTC in summer: the message says the clinic's 11:00.
+    appointment = book(alice, at("2027-06-10 11:00", zone))
+    previsit.sync(appointment, now=at("2027-06-01 12:00", zone))
+    outbox.dispatch_due(at("2027-06-07 09:00", zone))
+    delivery.send_pending(now=at("2027-06-07 09:00", zone))
+    assert [m["to"] for m in sms.outbox] == ["+46701234567"] and not mail.outbox
+    body = sms.outbox[0]["body"]
+    assert "Before your visit on 10 Jun 11:00" in body
+    link = re.search(r"https?://\S+/c/[A-Za-z0-9_-]+/", body).group(0)
+    page = client.get(link.split("8000", 1)[-1])
+    assert page.status_code == 200 and "checkins/refused.html" not in {
+        t.name for t in page.templates
+    }
+
+
+def test_an_sms_reminder_due_at_night_waits_for_eight_in_the_morning(alice):
+    from coproduce.platform import sms
+
+    sms.outbox.clear()
+    alice.preferred_channel = "sms"
+    alice.phone = "+46701234567"
+    alice.save()
+    zone = alice.care_team.site.zone
+    appointment = book(alice, at("2027-06-10 11:00", zone))
+    previsit.sync(appointment, now=at("2027-06-01 12:00", zone))
+    outbox.dispatch_due(at("2027-06-07 09:00", zone))
+    invitation = previsit.invitation_of(appointment)
+    assert invitation.next_reminder_at == at("2027-06-08 09:00", zone)
+    # The worker was down all day; it comes back at 22:00, and again after midnight.
+    assert outbox.dispatch_due(at("2027-06-08 22:00", zone))["reminded"] == 0
+    assert outbox.dispatch_due(at("2027-06-09 03:00", zone))["reminded"] == 0
+    delivery.send_pending(now=at("2027-06-09 03:00", zone))
+    assert len(sms.outbox) == 1  # the invitation only
+    assert outbox.dispatch_due(at("2027-06-09 08:00", zone))["reminded"] == 1
+    delivery.send_pending(now=at("2027-06-09 08:00", zone))
+    assert len(sms.outbox) == 2 and "Before your visit on 10 Jun 11:00" in sms.outbox[1]["body"]
+
+
+def test_a_nurses_reminder_clicked_at_night_goes_at_eight_and_the_reminders_follow(alice):
+    from coproduce.visits.services import queue_previsit_reminder
+
+    zone = alice.care_team.site.zone
+    nurse = factories.make_user("nurse", teams=[alice.care_team])
+    appointment = book(alice, at("2027-06-10 11:00", zone))
+    previsit.sync(appointment, now=at("2027-06-01 12:00", zone))
+    with clock.frozen(at("2027-06-06 22:15", zone)):  # before the invitation was due
+        notification, created = queue_previsit_reminder(actor=nurse, appointment=appointment)
+    assert created and notification.next_attempt_at == at("2027-06-07 08:00", zone)
+    assert delivery.send_pending(now=at("2027-06-06 23:00", zone))["sent"] == 0
+    assert not mail.outbox
+    assert delivery.send_pending(now=at("2027-06-07 08:00", zone))["sent"] == 1
+    # Moved from scheduled to sent by the nurse's hand: the automatic reminders still follow.
+    invitation = previsit.invitation_of(appointment)
+    assert invitation.status == InvitationStatus.SENT
+    # A day after the nurse's 22:15 is at night again: the first reminder goes at 08:00.
+    assert invitation.next_reminder_at == at("2027-06-08 08:00", zone)
+    assert outbox.dispatch_due(at("2027-06-08 08:00", zone))["reminded"] == 1
+
+
+def test_a_nurses_reminder_in_the_day_goes_at_once(alice):
+    from coproduce.visits.services import queue_previsit_reminder
+
+    zone = alice.care_team.site.zone
+    nurse = factories.make_user("nurse", teams=[alice.care_team])
+    appointment = book(alice, at("2027-06-10 11:00", zone))
+    with clock.frozen(at("2027-06-06 14:00", zone)):
+        notification, _ = queue_previsit_reminder(actor=nurse, appointment=appointment)
+    assert notification.next_attempt_at == at("2027-06-06 14:00", zone)
+
+
+def test_a_failed_previsit_message_is_not_tried_again_at_night_but_an_urgent_one_is(
+    alice, smtp_server
+):
+    from coproduce.platform.models import Priority
+
+    zone = alice.care_team.site.zone
+    appointment = book(alice, at("2027-06-10 11:00", zone))
+    previsit.sync(appointment, now=at("2027-06-01 12:00", zone))
+    invitation = previsit.invitation_of(appointment)
+    outbox.dispatch_due(at("2027-06-07 09:00", zone))
+    urgent = Notification.objects.create(
+        channel="email",
+        to="oncall@example.org",
+        subject="Urgent alert",
+        body="Please act",
+        purpose="alert",
+        dedupe_key="alert:test",
+        priority=Priority.URGENT,
+        patient=alice,
+        next_attempt_at=at("2027-06-07 19:58", zone),
+    )
+    Notification.objects.filter(dedupe_key=f"invitation:{invitation.pk}").update(
+        next_attempt_at=at("2027-06-07 19:58", zone)
+    )
+    # The SMTP server says "try again later" (451) to both: each is tried again after 1 minute.
+    smtp_server.fail_next(2)
+    delivery.send_pending(now=at("2027-06-07 19:59", zone))
+    previsit_row = Notification.objects.get(dedupe_key=f"invitation:{invitation.pk}")
+    urgent.refresh_from_db()
+    assert previsit_row.status == "pending" and urgent.status == "pending"
+    assert previsit_row.next_attempt_at == at("2027-06-08 08:00", zone)  # not 20:00
+    assert urgent.next_attempt_at == at("2027-06-07 20:00", zone)  # one minute, at night too

@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import pytest
 from django.http import Http404
@@ -186,6 +187,9 @@ def test_a_parent_sees_everything_of_a_child_below_the_teen_age(client, world):
 
 
 def test_the_patients_view_says_what_the_team_is_doing_not_queue_counts(client, world):
+    site = world.tom.care_team.site
+    site.teen_login_age = 15  # Tom is 14: a child, whose parent is told of every alert
+    site.save()
     _teen_phq9(world)
     parent_view = _dashboard(client, world.paula, world.tom)
     assert "open alert" not in parent_view and "What your care team is doing" in parent_view
@@ -193,3 +197,134 @@ def test_the_patients_view_says_what_the_team_is_doing_not_queue_counts(client, 
     assert "How much" not in parent_view  # no bare severity badges beside the answers
     nurse_view = _dashboard(client, world.nina, world.tom)
     assert "open alert" in nurse_view and "How much" in nurse_view
+
+
+# --- A teen's confidential check-ins: the parent neither opens, answers nor is sent them ----
+
+
+def _due(patient, instruments):
+    from coproduce.checkins.scheduling import on_demand
+    from coproduce.platform import clock
+
+    return on_demand(patient, list(instruments), now=clock.now() - dt.timedelta(minutes=1))
+
+
+def test_a_parent_is_not_offered_a_teens_check_in_of_confidential_questions_only(client, world):
+    teens = _due(world.tom, ["phq9"])
+    client.force_login(world.paula)
+    assert "Start check-in" not in client.get("/checkins/").content.decode()
+    assert client.post(f"/checkins/{teens.pk}/start/").status_code == 404
+
+
+def test_a_parent_gets_a_clear_page_for_a_teens_confidential_link(client, world):
+    from coproduce.checkins.tokens import issue_token
+
+    teens = _due(world.tom, ["phq9"])
+    token = issue_token(teens, purpose="invitation")  # e.g. the teen's link, forwarded
+    client.force_login(world.paula)
+    page = client.get(f"/c/{token}/")
+    html = page.content.decode()
+    assert page.status_code == 403
+    assert "This check-in is for Tom to answer" in html
+    assert "Little interest or pleasure" not in html and "PHQ-9" not in html
+    assert client.get(f"/c/{token}/1/").status_code == 403
+
+
+def test_a_parent_answers_the_rest_and_the_teens_confidential_questions_stay_the_teens(
+    client, world
+):
+    from coproduce.checkins.models import CheckinResponse, Invitation
+
+    mixed = _due(world.tom, ["peg", "phq9"])
+    mixed.draft = {"answers": {"phq9": {"phq9-1": 2}}, "free_text": "Only for the nurse"}
+    mixed.save()  # the teen had begun it
+    client.force_login(world.paula)
+    link = client.post(f"/checkins/{mixed.pk}/start/")["Location"]
+    first = client.get(link).content.decode()
+    assert "Little interest or pleasure" not in first
+    client.post(link + "1/", {"peg-1": 4, "peg-2": 4, "peg-3": 4, "action": "next"})
+    review = client.get(link + "2/").content.decode()
+    assert "Check your answers" in review
+    assert "Little interest" not in review and "PHQ-9" not in review
+    assert "Only for the nurse" not in review
+    client.post(link + "send/")
+    response = CheckinResponse.objects.get(patient=world.tom)
+    assert set(response.answers) == {"peg"} and response.submitted_by == world.paula
+    # The teen's PHQ-9, with what he had answered and typed, waits for him alone.
+    teens = Invitation.objects.get(patient=world.tom, instruments=["phq9"])
+    assert teens.status == "scheduled"
+    assert teens.draft == {"answers": {"phq9": {"phq9-1": 2}}, "free_text": "Only for the nurse"}
+    assert client.post(f"/checkins/{teens.pk}/start/").status_code == 404
+
+
+def test_a_parent_cannot_answer_a_teens_confidential_questions_through_the_api(client, world):
+    client.force_login(world.paula)
+    reply = client.post(
+        "/api/v1/checkins/",
+        {"patient": world.tom.registry_id, "answers": {"phq9": PHQ9_ITEM9}},
+        content_type="application/json",
+        headers={"Idempotency-Key": "paula-phq9"},
+    )
+    assert (
+        reply.status_code == 403
+        and "Tom answers these questionnaires themselves" in (reply.json()["detail"])
+    )
+    from coproduce.checkins.models import CheckinResponse
+
+    assert not CheckinResponse.objects.filter(patient=world.tom).exists()
+
+
+def test_a_parent_is_never_sent_a_teens_confidential_check_in(world):
+    from coproduce.checkins import outbox
+    from coproduce.checkins.models import Invitation
+    from coproduce.checkins.tokens import invitation_for_token
+    from coproduce.platform import clock
+    from coproduce.platform.models import Notification
+
+    world.paula.email = "paula@example.org"
+    world.paula.save()
+    only_private = _due(world.tom, ["phq9"])
+    mixed = _due(world.tom, ["peg", "gad7", "phq9"])
+    outbox.dispatch_due(clock.now())
+    sent = list(Notification.objects.filter(to="paula@example.org"))
+    assert len(sent) == 1  # the mixed one; the PHQ-9 alone waits on Tom's page
+    only_private.refresh_from_db()
+    assert only_private.status == "sent" and not only_private.tokens.exists()
+    # The parent's link opens the other questions only; Tom's PHQ-9 is a check-in of his own.
+    mixed.refresh_from_db()
+    assert mixed.instruments == ["peg", "gad7"]
+    link = re.search(r"/c/[A-Za-z0-9_-]+/", sent[0].body).group(0)
+    assert invitation_for_token(link.split("/")[2], now=clock.now()).pk == mixed.pk
+    teens = Invitation.objects.exclude(pk__in=[mixed.pk, only_private.pk]).get(patient=world.tom)
+    assert teens.instruments == ["phq9"] and teens.status == "scheduled"
+    outbox.dispatch_due(clock.now())
+    assert Notification.objects.filter(to="paula@example.org").count() == 1
+
+
+def test_a_teen_with_an_address_of_their_own_is_sent_the_confidential_check_in(world):
+    from coproduce.checkins import outbox
+    from coproduce.platform import clock
+    from coproduce.platform.models import Notification
+
+    world.tom.email = "tom@example.org"
+    world.tom.save()
+    _due(world.tom, ["peg", "phq9"])
+    outbox.dispatch_due(clock.now())
+    assert [n.to for n in Notification.objects.all()] == ["tom@example.org"]
+
+
+def test_a_parent_does_not_learn_that_a_teens_confidential_answers_raised_an_alert(client, world):
+    from coproduce.checkins.services import submit_checkin
+    from coproduce.safetynet.models import Alert
+    from coproduce.safetynet.rules import sync_rules
+
+    sync_rules()
+    submit_checkin(
+        patient=world.tom, answers={"phq9": PHQ9_ITEM9}, idempotency_key="t", source="web"
+    )
+    assert Alert.objects.filter(patient=world.tom, status="open", priority=1).exists()
+    parent_view = _dashboard(client, world.paula, world.tom)
+    assert "call you soon" not in parent_view
+    assert "Nothing from the check-ins is waiting for the team right now." in parent_view
+    nurse_view = _dashboard(client, world.nina, world.tom)
+    assert "open alert" in nurse_view and "Urgent" in nurse_view

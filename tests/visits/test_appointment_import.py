@@ -209,3 +209,104 @@ def test_it_refuses_an_id_repeated_in_the_same_file(clinic, tmp_path, capsys):
     code, out, err = run(tmp_path, body, capsys=capsys)
     assert code == 1 and "1 created" in out
     assert "line 3: refused: appointment id 'A1' is also on line 2" in err
+
+
+def test_a_moved_visit_sends_a_started_check_in_again_for_the_new_time(clinic, tmp_path, capsys):
+    from django.core import mail
+
+    from coproduce.checkins import outbox
+    from coproduce.platform import delivery
+
+    mail.outbox = []
+    run(tmp_path, f"A1,M-1,{_day(10)} 09:30,20,dora,Follow-up,booked\n", capsys=capsys)
+    invitation = previsit.invitation_of(Appointment.objects.get())
+    sent_at = invitation.due_at
+    outbox.dispatch_due(sent_at)  # sent, then begun, then reminded once
+    invitation.refresh_from_db()
+    invitation.draft = {"answers": {"previsit": {"previsit-concern": "My sleep"}}}
+    invitation.status = InvitationStatus.IN_PROGRESS
+    invitation.save()
+    reminded_at = invitation.next_reminder_at
+    assert outbox.dispatch_due(reminded_at)["reminded"] == 1
+    delivery.send_pending(now=reminded_at)
+    assert len(mail.outbox) == 2
+
+    code, out, _ = run(
+        tmp_path, f"A1,M-1,{_day(20)} 14:00,20,dora,Follow-up,booked\n", capsys=capsys
+    )
+    assert code == 0 and "1 updated" in out
+    appointment = Appointment.objects.get()
+    moved = previsit.invitation_of(appointment)
+    assert moved.pk == invitation.pk and moved.status == InvitationStatus.SCHEDULED
+    assert moved.draft["answers"] == {"previsit": {"previsit-concern": "My sleep"}}
+    assert (moved.reminders_sent, moved.next_reminder_at, moved.sent_at) == (0, None, None)
+    # A new message goes out for the new time, and the reminders start again from it.
+    assert outbox.dispatch_due(moved.due_at)["sent"] == 1
+    delivery.send_pending(now=moved.due_at)
+    assert len(mail.outbox) == 3
+    new_day = dt.date.fromisoformat(_day(20))
+    assert f"{new_day:%A} {new_day.day} {new_day:%B}, 14:00" in mail.outbox[-1].body
+    moved.refresh_from_db()
+    assert moved.status == InvitationStatus.SENT and moved.reminders_sent == 0
+    assert moved.next_reminder_at is not None and moved.next_reminder_at > moved.due_at
+    assert moved.draft["answers"] == {"previsit": {"previsit-concern": "My sleep"}}
+    assert outbox.dispatch_due(moved.next_reminder_at)["reminded"] == 1
+    delivery.send_pending(now=moved.next_reminder_at)
+    assert len(mail.outbox) == 4 and "Reminder" in mail.outbox[-1].subject
+
+
+# --- the real command, in its own process, on this test's database ------------------------
+
+
+def _database_url() -> str:
+    from django.db import connection
+
+    db = connection.settings_dict
+    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _coproduce(*args: str):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COPRODUCE_", "DATABASE_"))}
+    env |= {"COPRODUCE_MODE": "test", "DATABASE_URL": _database_url()}
+    command = Path(sys.executable).with_name("coproduce")
+    return subprocess.run(
+        [str(command), *args], env=env, capture_output=True, text=True, check=False, timeout=120
+    )
+
+
+@pytest.mark.skipif(
+    "postgres" not in __import__("os").environ.get("DATABASE_URL", ""),
+    reason="the command's own process needs a database it can open (PostgreSQL)",
+)
+@pytest.mark.django_db(transaction=True)
+def test_the_coproduce_command_refuses_a_bad_row_by_line_and_re_plans_a_moved_visit(
+    clinic, tmp_path, client
+):
+    site = _site_slug()
+    csv, mapping = tmp_path / "appointments.csv", tmp_path / "map.toml"
+    csv.write_text(
+        HEADER
+        + f"A1,M-1,{_day(10)} 09:30,20,dora,Follow-up,booked\n"
+        + f"A2,NOPE,{_day(10)} 10:00,20,dora,Follow-up,booked\n"
+    )
+    first = _coproduce("appointments", "import", str(csv), "--map", str(mapping), "--site", site)
+    assert first.returncode == 1, first.stderr
+    assert "line 3: refused: no patient with MRN 'NOPE' at North Clinic" in first.stderr
+    assert "1 created, 0 updated, 0 unchanged, 1 refused" in first.stdout
+    assert Appointment.objects.get().external_id == "A1"
+
+    csv.write_text(HEADER + f"A1,M-1,{_day(20)} 14:00,20,dora,Follow-up,booked\n")
+    moved = _coproduce("appointments", "import", str(csv), "--map", str(mapping), "--site", site)
+    assert moved.returncode == 0, moved.stderr
+    assert "0 created, 1 updated" in moved.stdout
+    # The patient's home shows the new visit and the day its check-in now opens.
+    opens = dt.date.fromisoformat(_day(17))
+    client.force_login(clinic.alice.user)
+    home = client.get("/me/").content.decode()
+    assert f"the check-in opens on {opens:%A} {opens.day} {opens:%B}." in home
+    visit = dt.date.fromisoformat(_day(20))
+    assert f"{visit:%A} {visit.day} {visit:%B}, 14:00" in home

@@ -1,5 +1,7 @@
 """Disease activity entered at the visit: joint counts, labs, globals, HBI and PUCAI."""
 
+import re
+
 import pytest
 
 from coproduce.checkins.models import CheckinResponse, Score
@@ -64,7 +66,14 @@ def test_it_saves_the_indices_with_who_entered_them_and_the_dashboard_shows_them
     assert CheckinResponse.objects.count() == 1
     dashboard = client.get(f"/patients/{world.alice.registry_id}/dashboard/").content.decode()
     assert _url(world.alice) in dashboard  # the team reaches the form from the dashboard
-    assert "DAS28-ESR" in dashboard and "CDAI" in dashboard
+    # Each index's score card shows the stored value (not just a link or a heading).
+    for short, value in (("DAS28-ESR", "4.7"), ("CDAI", "16"), ("SDAI", "17")):
+        card = re.search(
+            rf"\({re.escape(short)}\)</span></h3>\s*<p class=\"score-now\"><span class=\"value\">"
+            r"([^<]+)</span>",
+            dashboard,
+        )
+        assert card is not None and card.group(1) == value, short
 
 
 def test_it_refuses_unknown_joints_and_out_of_range_values_and_stores_nothing(client, world, doc):

@@ -214,3 +214,29 @@ def test_it_says_so_when_the_pre_visit_check_in_is_already_answered(client, worl
     page = client.post(reverse("visits:remind", args=[appointment.pk]), follow=True)
     assert "has already answered the check-in before this visit" in page.content.decode()
     assert not Notification.objects.exists()
+
+
+def test_a_reminder_clicked_at_night_says_when_it_will_go(client, world):
+    world.alice.email = "alice@example.org"
+    world.alice.save()
+    appointment = booked(world.alice, days=1, hour=11)
+    client.force_login(world.nina)
+    zone = ZoneInfo("Europe/Stockholm")
+    day = timezone.localtime(clock.now(), zone).date()
+    with clock.frozen(dt.datetime.combine(day, dt.time(21, 40), tzinfo=zone)):
+        page = client.post(reverse("visits:remind", args=[appointment.pk]), follow=True)
+    html = page.content.decode()
+    assert f"Reminder queued for {world.alice.display_name}. It will be sent at 08:00." in html
+    notification = Notification.objects.get()
+    tomorrow_at_8 = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(8), tzinfo=zone)
+    assert notification.next_attempt_at == tomorrow_at_8
+
+
+def test_a_reminder_clicked_in_the_day_does_not_say_it_waits(client, world):
+    world.alice.email = "alice@example.org"
+    world.alice.save()
+    appointment = booked(world.alice, days=1, hour=11)
+    client.force_login(world.nina)
+    html = client.post(reverse("visits:remind", args=[appointment.pk]), follow=True)
+    assert f"Reminder queued for {world.alice.display_name}." in html.content.decode()
+    assert "It will be sent at" not in html.content.decode()

@@ -13,6 +13,7 @@ from django.db import DatabaseError
 from django.http import Http404
 from ninja import Field, Header, Router, Schema, Status
 
+from coproduce.checkins.private import keep_from_parent
 from coproduce.checkins.selectors import invitation_for_user
 from coproduce.checkins.services import (
     CheckinClosed,
@@ -23,7 +24,7 @@ from coproduce.checkins.services import (
     existing_result,
     store_checkin,
 )
-from coproduce.people.access import can_answer_for, get_patient_for
+from coproduce.people.access import can_answer_for, get_patient_for, hidden_from_proxy
 
 log = logging.getLogger(__name__)
 router = Router(tags=["check-ins"])
@@ -119,6 +120,7 @@ def _country(invitation, patient) -> str:
         200: CheckinOut,
         201: CheckinOut,
         400: Problem,
+        403: Problem,
         404: Problem,
         409: Problem,
         503: NotStoredOut,
@@ -155,6 +157,22 @@ def post_checkin(
         if stored is None or not can_answer_for(user, stored.response.patient):
             return Status(404, {"detail": "No such check-in or patient."})
         return Status(200, _out(stored))
+    who = invitation.patient if invitation is not None else patient
+    assert who is not None
+    hidden = hidden_from_proxy(user, who)[0]
+    private = sorted(set(payload.answers) & hidden)
+    if private:
+        # A teen answers their confidential questionnaires themselves (checkins/private.py).
+        return Status(
+            403,
+            {
+                "detail": f"{who.given_name} answers these questionnaires themselves: "
+                f"{', '.join(private)}."
+            },
+        )
+    if invitation is not None and hidden:
+        # The teen's questions of this check-in stay open for the teen (not sent with these).
+        invitation = keep_from_parent(invitation, hidden)
     try:
         result = store_checkin(
             country=_country(invitation, patient),

@@ -19,7 +19,9 @@ class CheckinsConfig(AppConfig):
         )
         every_hour("coproduce.checkins.tasks.plan_invitations")
 
+        from coproduce.checkins.outbox import hold_previsit_retry
         from coproduce.checkins.tokens import scrub_links
-        from coproduce.platform.delivery import scrub_after_sending
+        from coproduce.platform.delivery import hold_retries, scrub_after_sending
 
         scrub_after_sending(scrub_links)
+        hold_retries(hold_previsit_retry)  # a failed pre-visit message waits for 08:00

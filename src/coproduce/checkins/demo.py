@@ -493,6 +493,8 @@ def _previsit_week(ctx: DemoContext, now: dt.datetime) -> None:
         # exists, draws the same for every other appointment.
         rng = random.Random(f"previsit:{patient.registry_id}:{day.isoformat()}")
         answered = rng.random() < PREVISIT_ANSWERED and patient != maria
+        # The visit beside Maria's (visits/demo.py) is always answered: the day list shows both.
+        answered = answered or appointment.pk in ctx.objects.get("previsit_answered", ())
         with_partner = rng.random() < PREVISIT_PARTNER
         concern = rng.choice(PREVISIT_CONCERNS)
         topics = rng.sample(PREVISIT_TOPICS, k=rng.randint(0, 2))
@@ -532,8 +534,6 @@ def _previsit_week(ctx: DemoContext, now: dt.datetime) -> None:
                     block["previsit-topics"] = topics
                 if with_partner:
                     block["previsit-partner"] = partner
-                    if note:
-                        block["previsit-partner-note"] = note
                 answers[instrument] = block
             else:
                 own = DemoContext(today=ctx.today, rng=rng)
@@ -546,6 +546,8 @@ def _previsit_week(ctx: DemoContext, now: dt.datetime) -> None:
                 "invitation": invitation,
                 "source": "demo",
                 "answers": answers,
+                # More about partnering goes in the check-in's one free-text box.
+                "free_text": note if with_partner else "",
                 "versions": {r.instrument_id: r.version for r in results},
                 "submitted_at": submitted,
             },

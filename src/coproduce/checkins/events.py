@@ -9,7 +9,8 @@ EVENTS = {
     "checkin.saved": "Answers on one page of a check-in were saved as a draft.",
     "checkin.fitted": (
         "Questions that do not fit the patient now were dropped (taper questions with no taper,"
-        " or questions with no official text in the language the check-in is read in)."
+        " or questions with no official text in the language the check-in is read in), or a"
+        " teen's confidential questions moved to a check-in of their own, away from a parent."
     ),
     "checkin.not_in_language": (
         "A check-in was opened in a language none of its questions has an official text in."

@@ -14,11 +14,16 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext, gettext_lazy, ngettext
+from django.utils.translation import gettext, ngettext
 
 from coproduce.audit.services import record
 from coproduce.checkins.models import OPEN_STATUSES, Invitation, InvitationStatus
 from coproduce.checkins.services import MAX_FREE_TEXT, clean_free_text
+from coproduce.checkins.taper_fit import (
+    TAPER_INSTRUMENTS,
+    cancel_if_nothing_fits,
+    taper_under_way,
+)
 from coproduce.instruments.definitions import Definition, Item
 from coproduce.instruments.expressions import calculated_values
 from coproduce.instruments.library import get_definition, unavailable_in
@@ -34,18 +39,13 @@ UNIT = "__unit"  # the unit chosen for a quantity with several unitOptions
 
 
 #: An instrument's own "anything else?" box, left out because every check-in ends with one
-#: box for the team (on the review page): one free-text box per check-in, not two.
-FOLDED_INTO_FREE_TEXT = frozenset({("taper-weekly", "taper-note")})
+#: box for the team (on the review page): one free-text box per check-in, not two. How the
+#: patient likes to partner stays a choice; anything more about it goes in that one box.
+FOLDED_INTO_FREE_TEXT = frozenset(
+    {("taper-weekly", "taper-note"), ("previsit", "previsit-partner-note")}
+)
 
-#: The period each instrument asks about, said again where it changes from one to the next.
-RECALL_PERIODS = {
-    "peg": gettext_lazy("the past week"),
-    "phq9": gettext_lazy("the last 2 weeks"),
-    "gad7": gettext_lazy("the last 2 weeks"),
-}
 
-#: Instruments that fit only some patients: asked only while ``fits(patient)`` is true.
-TAPER_INSTRUMENTS = frozenset({"taper-weekly"})
 
 
 @dataclass
@@ -63,33 +63,35 @@ def _waits_for_an_answer(item: Item) -> bool:
     return bool(item.enable_when or item.enable_expression)
 
 
-def _recall_note(previous: str, current: str) -> str:
-    before, now = RECALL_PERIODS.get(previous), RECALL_PERIODS.get(current)
-    if not before or not now or str(before) == str(now):
+def _recall_note(previous: Definition | None, current: Definition) -> str:
+    """Where the period asked about changes (each instrument states its own, e.g. PHQ-9
+    "the last 2 weeks"), say so; "" where it does not, or either has none."""
+    before = previous.recall_period if previous is not None else ""
+    now = current.recall_period
+    if not before or not now or before == now:
         return ""
     return gettext("From here on the questions are about %(now)s, not %(before)s.") % {
-        "now": now,
-        "before": before,
+        "now": gettext(now),
+        "before": gettext(before),
     }
 
 
 def fit_to_patient(invitation: Invitation) -> Invitation:
-    """Drop the taper questions from a check-in when the patient has no taper under way.
+    """Drop the taper questions from a check-in when the patient has no taper under way
+    (taper_fit.py: active or paused); a check-in of nothing else is cancelled instead.
 
     Invitations are planned ahead; whether a taper is under way is decided when the
     check-in is opened, and the invitation is changed then (its draft answers to a dropped
     instrument go with it).
     """
-    from coproduce.careplans.models import PlanStatus, TaperPlan
-
     taper = [i for i in invitation.instruments if i in TAPER_INSTRUMENTS]
     if not taper or invitation.status not in OPEN_STATUSES:
         return invitation
-    under_way = TaperPlan.objects.filter(
-        patient_id=invitation.patient_id, status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED]
-    ).exists()
-    if under_way or len(taper) == len(invitation.instruments):
-        return invitation  # a taper-only check-in stays as it is rather than become empty
+    if taper_under_way(invitation.patient_id):
+        return invitation
+    if len(taper) == len(invitation.instruments):
+        cancel_if_nothing_fits(invitation)  # rather than ask the taper questions of nobody
+        return invitation
     return _drop(invitation, taper, {"reason": "no taper plan under way"})
 
 
@@ -155,7 +157,7 @@ def steps_for(invitation: Invitation) -> list[Step]:
     """Return the pages of `invitation` given the answers saved so far."""
     answers = draft_answers(invitation)
     steps: list[Step] = []
-    previous = ""
+    previous: Definition | None = None
     for instrument_id in invitation.instruments:
         definition = get_definition(instrument_id)
         given = with_calculated(definition, answers.get(instrument_id) or {})
@@ -189,12 +191,12 @@ def steps_for(invitation: Invitation) -> list[Step]:
                         instrument_id,
                         definition,
                         asked[start : start + MAX_ITEMS_PER_PAGE],
-                        _recall_note(previous, instrument_id) if first_of_instrument else "",
+                        _recall_note(previous, definition) if first_of_instrument else "",
                     )
                 )
                 first_of_instrument = False
-        if instrument_id in RECALL_PERIODS:
-            previous = instrument_id  # short "this week" blocks keep the period before them
+        if definition.recall_period:
+            previous = definition  # short "this week" blocks keep the period before them
     steps.append(Step("review", len(steps) + 1, gettext("Check your answers")))
     return steps
 

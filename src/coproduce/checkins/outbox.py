@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -19,12 +21,18 @@ from django.utils.translation import gettext
 from coproduce.audit.services import record
 from coproduce.checkins.models import OPEN_STATUSES, Invitation, InvitationStatus
 from coproduce.checkins.previsit import PREVISIT, daytime, is_daytime, local_days_after
+from coproduce.checkins.private import keep_from_parent
+from coproduce.checkins.taper_fit import cancel_if_nothing_fits
 from coproduce.checkins.tokens import issue_token, link_for
-from coproduce.people.models import Patient, ProxyKind
+from coproduce.people.access import private_from_parents
+from coproduce.people.models import Patient, ProxyKind, Site
 from coproduce.platform import clock, crisis
-from coproduce.platform.models import Channel, Notification, NotificationStatus
+from coproduce.platform.models import Channel, Notification, NotificationStatus, Priority
 
 log = logging.getLogger(__name__)
+
+# The dedupe key of the reminder a nurse sends from pre-visit planning (one per appointment).
+PREVISIT_REMINDER_KEY = "previsit-reminder:"
 
 
 @dataclass(frozen=True)
@@ -47,12 +55,14 @@ def _parent_of(patient: Patient) -> Recipient | None:
     return Recipient(Channel.EMAIL, link.user.email, parent=True, language=link.user.language)
 
 
-def recipient_for(patient: Patient) -> Recipient | None:
+def recipient_for(patient: Patient, instruments: list[str] | None = None) -> Recipient | None:
     """Return where `patient`'s check-ins go: the patient, else a parent who answers for them.
 
     A child below the site's `teen_login_age` cannot log in: a parent answers for them, so a
     parent gets the link even when the child has an address. From that age a teen with an
-    address or phone of their own answers their own; a parent is asked only when they have none.
+    address or phone of their own answers their own; a parent is asked only when they have
+    none, and never for a check-in of only the teen's confidential `instruments` (private.py):
+    that one waits on the teen's own page.
     """
     site = patient.care_team.site
     age = patient.age_on(clock.clinic_today(site))
@@ -66,19 +76,30 @@ def recipient_for(patient: Patient) -> Recipient | None:
         return Recipient(Channel.EMAIL, patient.email)
     if patient.phone:
         return Recipient(Channel.SMS, patient.phone)
+    if instruments and set(instruments) <= private_from_parents(patient)[0]:
+        return None
     return _parent_of(patient)
 
 
 def notify(
-    invitation: Invitation, purpose: str, key: str, now: dt.datetime
+    invitation: Invitation,
+    purpose: str,
+    key: str,
+    now: dt.datetime,
+    *,
+    send_at: dt.datetime | None = None,
 ) -> tuple[Notification, bool] | None:
-    """Write one outbox row with a fresh link for `invitation`; (row, created), or None if
-    there is nobody to send to."""
+    """Write one outbox row with a fresh link for `invitation`, sent from `send_at` (default
+    `now`); (row, created), or None if there is nobody to send to."""
     patient = invitation.patient
-    recipient = recipient_for(patient)
+    recipient = recipient_for(patient, list(invitation.instruments))
     if recipient is None:
         log.warning("No e-mail or phone for %s; check-in shown on their page only.", patient)
         return None
+    if recipient.parent:
+        # A parent's link never opens a teen's confidential questions: they move to a
+        # check-in of the teen's own first (recipient_for sent none of only those here).
+        invitation = keep_from_parent(invitation, private_from_parents(patient)[0])
     token = issue_token(invitation, purpose=purpose)
     context = {
         "patient": patient,
@@ -120,7 +141,7 @@ def notify(
             "body": body,
             "purpose": purpose,
             "patient": patient,
-            "next_attempt_at": now,
+            "next_attempt_at": send_at or now,
             "created_at": now,
         },
     )
@@ -133,7 +154,8 @@ def notify(
     return notification, created
 
 
-def _next_reminder(invitation: Invitation, sent: int) -> dt.datetime | None:
+def next_reminder(invitation: Invitation, sent: int) -> dt.datetime | None:
+    """When reminder number `sent` + 1 of `invitation` is due (None: no more before expiry)."""
     days = sorted(invitation.reminder_days)
     if sent >= len(days):
         return None
@@ -151,6 +173,40 @@ def _held_for_morning(invitation_id: int, now: dt.datetime) -> bool:
     return not is_daytime(now, inv.patient.care_team.site.zone)
 
 
+def hold_previsit_retry(notification: Notification, at: dt.datetime) -> dt.datetime:
+    """The next try of a failed pre-visit message: `at`, or 08:00 clinic time when `at` falls
+    at night (never an urgent one: those go at once, day and night)."""
+    if notification.priority == Priority.URGENT or notification.patient_id is None:
+        return at
+    key = notification.dedupe_key
+    if not key.startswith(PREVISIT_REMINDER_KEY):
+        found = re.match(r"^(?:invitation|reminder):(\d+)(?::|$)", key)
+        if found is None:
+            return at
+        row = Invitation.objects.filter(pk=int(found[1])).values_list(
+            "appointment_id", "instruments"
+        )
+        appointment_id, instruments = row.first() or (None, [])
+        if appointment_id is None or PREVISIT not in instruments:
+            return at
+    site = Site.objects.filter(care_teams__patients=notification.patient_id).first()
+    return daytime(at, site.zone) if site is not None else at
+
+
+def _rounds(pk: int) -> int:
+    """How many times invitation `pk` was sent (a moved visit's check-in is sent again)."""
+    return Notification.objects.filter(
+        Q(dedupe_key=f"invitation:{pk}") | Q(dedupe_key__startswith=f"invitation:{pk}:")
+    ).count()
+
+
+def _key(kind: str, pk: int, round_: int, number: int | None = None) -> str:
+    """The dedupe key of a message: "invitation:7", "reminder:7:1"; from the second round
+    on (the visit moved, the check-in goes again) the round is added, so it is a new row."""
+    key = f"{kind}:{pk}" + (f":{number}" if number is not None else "")
+    return key if round_ <= 0 else f"{key}:{round_ + 1}"
+
+
 def dispatch_due(now: dt.datetime | None = None) -> dict[str, int]:
     """Expire, send and remind what is due at `now`; return counts of each."""
     now = now or clock.now()
@@ -162,6 +218,10 @@ def dispatch_due(now: dt.datetime | None = None) -> dict[str, int]:
     for pk in list(due[:500]):
         if _held_for_morning(pk, now):
             continue
+        inv = Invitation.objects.get(pk=pk)
+        if cancel_if_nothing_fits(inv):
+            counts["cancelled"] = counts.get("cancelled", 0) + 1
+            continue  # only taper questions, and no taper under way: nothing to send
         with transaction.atomic():
             claimed = Invitation.objects.filter(pk=pk, status=InvitationStatus.SCHEDULED).update(
                 status=InvitationStatus.SENT, sent_at=now
@@ -169,9 +229,9 @@ def dispatch_due(now: dt.datetime | None = None) -> dict[str, int]:
             if not claimed:
                 continue  # another worker got it
             inv = Invitation.objects.select_related("patient__care_team__site").get(pk=pk)
-            inv.next_reminder_at = _next_reminder(inv, 0)
+            inv.next_reminder_at = next_reminder(inv, 0)
             inv.save(update_fields=["next_reminder_at"])
-            notify(inv, "invitation", f"invitation:{pk}", now)
+            notify(inv, "invitation", _key("invitation", pk, _rounds(pk)), now)
             counts["sent"] += 1
     reminders = Invitation.objects.filter(
         status__in=[InvitationStatus.SENT, InvitationStatus.IN_PROGRESS],
@@ -185,10 +245,10 @@ def dispatch_due(now: dt.datetime | None = None) -> dict[str, int]:
             inv = Invitation.objects.select_related("patient__care_team__site").get(pk=pk)
             claimed = Invitation.objects.filter(
                 pk=pk, reminders_sent=sent, status__in=OPEN_STATUSES
-            ).update(reminders_sent=sent + 1, next_reminder_at=_next_reminder(inv, sent + 1))
+            ).update(reminders_sent=sent + 1, next_reminder_at=next_reminder(inv, sent + 1))
             if not claimed:
                 continue
-            notify(inv, "reminder", f"reminder:{pk}:{sent + 1}", now)
+            notify(inv, "reminder", _key("reminder", pk, _rounds(pk) - 1, sent + 1), now)
             counts["reminded"] += 1
     return counts
 

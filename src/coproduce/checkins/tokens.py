@@ -78,7 +78,8 @@ class LinkRefused(Exception):
         self, reason: str, invitation: Invitation | None = None, detail: dict | None = None
     ):
         super().__init__(reason)
-        self.reason = reason  # "unknown", "expired", "completed", "cancelled", "language"
+        # "unknown", "expired", "completed", "cancelled", "language", "private" (a teen's own)
+        self.reason = reason
         self.invitation = invitation
         self.detail = detail or {}  # more for the audit row ("language": what and which)
 

@@ -20,8 +20,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from coproduce.audit.services import record
-from coproduce.checkins import flow
-from coproduce.checkins.models import CheckinResponse, Invitation
+from coproduce.checkins import flow, private
+from coproduce.checkins.models import CheckinResponse, Invitation, InvitationStatus
 from coproduce.checkins.selectors import due_for_user, invitation_for_user
 from coproduce.checkins.services import (
     MAX_FREE_TEXT,
@@ -40,7 +40,7 @@ from coproduce.checkins.tokens import (
     token_digest_for,
 )
 from coproduce.instruments.library import unavailable_in
-from coproduce.people.access import can_answer_for
+from coproduce.people.access import can_answer_for, hidden_from_proxy
 from coproduce.people.models import PATIENT_SIDE_ROLES, Role
 from coproduce.platform import clock
 from coproduce.safetynet.engine import item9_positive
@@ -54,6 +54,7 @@ REFUSED_STATUS = {
     "completed": 410,
     "cancelled": 410,
     "language": 200,  # the link is fine: its questions are not in this language
+    "private": 403,  # a teen's own questions, opened by their parent
 }
 
 
@@ -74,6 +75,8 @@ def _refused(request, exc: LinkRefused):
         detail={"reason": exc.reason, **exc.detail},
     )
     context: dict[str, Any] = {"reason": exc.reason}
+    if exc.invitation is not None:
+        context["patient_name"] = exc.invitation.patient.given_name
     if exc.reason == "language" and exc.invitation is not None:
         context["languages"] = [
             (code, name)
@@ -94,6 +97,16 @@ def _open(request, token: str) -> Invitation:
     can be asked in it; LinkRefused says why not ("language": nothing can)."""
     invitation = invitation_for_token(token, now=clock.now())
     _read_in_patients_language(request, invitation)
+    user = request.user
+    if user.is_authenticated and user.role == Role.FAMILY:
+        # A parent never opens a teen's confidential questions (private.py): they go to a
+        # check-in of the teen's own, and a check-in of nothing else is refused.
+        try:
+            invitation = private.keep_from_parent(
+                invitation, hidden_from_proxy(user, invitation.patient)[0]
+            )
+        except private.OnlyForTheTeen as exc:
+            raise LinkRefused("private", invitation) from exc
     try:
         return flow.fit_to_reader(invitation, translation.get_language())
     except flow.NotInLanguage as exc:
@@ -230,6 +243,8 @@ def start(request, token: str):
         detail={"via": "link"},
     )
     invitation = flow.fit_to_patient(invitation)
+    if invitation.status == InvitationStatus.CANCELLED:  # nothing in it fits the patient now
+        return _refused(request, LinkRefused("cancelled", invitation))
     steps = flow.steps_for(invitation)
     answers = flow.draft_answers(invitation)
     resume = next(

@@ -30,6 +30,9 @@ CITATION_URL = NS + "citation"  # valueString, repeatable
 SCREENING_URL = NS + "screening-rule"  # PHQ-2 style gate, see ScreeningRule
 CONFIDENTIAL_URL = NS + "confidential-from-clinician"  # valueBoolean
 KIND_URL = NS + "instrument-kind"  # valueCode "patient" | "clinician"
+# valueString, in English: the period the questions ask about ("the last 2 weeks"), said to
+# the patient where it changes from one instrument to the next (checkins.flow).
+RECALL_URL = NS + "recall-period"
 
 ANSWER_TYPES = frozenset(
     {
@@ -164,6 +167,7 @@ class Definition:
     audience: str = "patient"
     screening: ScreeningRule | None = None
     confidential: bool = False
+    recall_period: str = ""  # English; shown through the catalogues (gettext)
     scoring: dict[str, Any] = field(default_factory=dict, repr=False)
     variables: tuple[tuple[str, str], ...] = ()
     item_map: dict[str, Item] = field(default_factory=dict, repr=False)
@@ -524,6 +528,7 @@ def parse_questionnaire(
         audience=str(_ext_value(questionnaire, KIND_URL) or "patient"),
         screening=screening,
         confidential=bool(_ext_value(questionnaire, CONFIDENTIAL_URL)),
+        recall_period=str(_ext_value(questionnaire, RECALL_URL) or ""),
         scoring=dict(scoring or {}),
         variables=_variables(questionnaire),
         item_map=item_map,

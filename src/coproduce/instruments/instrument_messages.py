@@ -45,4 +45,7 @@ INSTRUMENT_TEXTS = [
     gettext_noop('Working together'),
     gettext_noop('Yes'),
     gettext_noop('Your condition now'),
+    gettext_noop('right now'),
+    gettext_noop('the last 2 weeks'),
+    gettext_noop('the past week'),
 ]

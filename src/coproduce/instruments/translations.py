@@ -23,7 +23,7 @@ from typing import Any
 
 from django.utils import translation
 
-from coproduce.instruments.definitions import ANCHOR_HIGH_URL, ANCHOR_LOW_URL, NS
+from coproduce.instruments.definitions import ANCHOR_HIGH_URL, ANCHOR_LOW_URL, NS, RECALL_URL
 from coproduce.platform.catalogue import noop_module_source
 
 TRANSLATION_URL = "http://hl7.org/fhir/StructureDefinition/translation"
@@ -128,11 +128,15 @@ def translated(questionnaire: dict[str, Any], language: str) -> dict[str, Any]:
 
 
 def catalogue_texts(questionnaires: list[dict[str, Any]]) -> list[str]:
-    """Every text of coproduce's own Questionnaires, for the catalogues."""
+    """Every text of coproduce's own Questionnaires, and every instrument's recall period
+    (coproduce's words about it, e.g. "the last 2 weeks"), for the catalogues."""
     texts: set[str] = set()
     for questionnaire in questionnaires:
         if by_catalogue(questionnaire):
             texts.update(str(element[key]) for element, key in text_slots(questionnaire))
+        for extension in questionnaire.get("extension", ()) or ():
+            if extension.get("url") == RECALL_URL and extension.get("valueString"):
+                texts.add(str(extension["valueString"]))
     return sorted(texts)
 
 

@@ -144,6 +144,17 @@ def hidden_from_proxy(
     """
     if user.role != Role.FAMILY:
         return frozenset(), False
+    return private_from_parents(patient, today=today)
+
+
+def private_from_parents(
+    patient: Patient, *, today: dt.date | None = None
+) -> tuple[frozenset[str], bool]:
+    """(instruments a parent of `patient` may not see, answer or be sent, band shown?).
+
+    Nothing is kept from a parent of a child below the site's teen login age or of an adult
+    (a parent sees an adult only by the adult's grant, and then as family, not as proxy).
+    """
     site = patient.care_team.site
     age = patient.age_on(today or clock.clinic_today(site))
     if not site.teen_login_age <= age < 18:

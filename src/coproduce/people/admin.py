@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
@@ -9,7 +10,16 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from coproduce.audit.services import record
-from coproduce.people.models import CareTeam, CareTeamMembership, Network, Role, Site, User
+from coproduce.instruments.library import list_definitions
+from coproduce.people.models import (
+    CareTeam,
+    CareTeamMembership,
+    Network,
+    Role,
+    Site,
+    User,
+    default_teen_confidential,
+)
 from coproduce.platform.names import names_form
 
 
@@ -18,12 +28,48 @@ class NetworkAdmin(admin.ModelAdmin):
     list_display = ("name",)
 
 
+class SiteForm(forms.ModelForm):
+    class Meta:
+        model = Site
+        # SiteAdmin's fieldsets decide which fields the admin shows; these are checked here.
+        fields = ("teen_confidential_instruments", "teen_parent_sees_band")
+
+    def clean_teen_confidential_instruments(self) -> list[str]:
+        """A list of instrument IDs the registry knows (shipped or imported, or a well-known
+        substance-use screen a site may import later); a clear message for any other."""
+        value = self.cleaned_data.get("teen_confidential_instruments") or []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValidationError(
+                _('Give a list of instrument IDs in brackets, e.g. ["phq9", "crafft"].')
+            )
+        known = {d.id for d in list_definitions()} | set(default_teen_confidential())
+        unknown = [v for v in value if v not in known]
+        if unknown:
+            raise ValidationError(
+                _("Unknown instrument ID: %(ids)s. Known IDs: %(known)s.")
+                % {"ids": ", ".join(unknown), "known": ", ".join(sorted(known))}
+            )
+        return list(dict.fromkeys(value))
+
+
 @admin.register(Site)
 class SiteAdmin(admin.ModelAdmin):
+    form = SiteForm
     list_display = ("name", "network", "time_zone", "teen_login_age", "urgent_contact")
     prepopulated_fields = {"slug": ("name",)}
     fieldsets = (
         (None, {"fields": ("network", "name", "slug", "time_zone", "teen_login_age")}),
+        (
+            _("Teens' confidential questionnaires"),
+            {
+                "fields": ("teen_confidential_instruments", "teen_parent_sees_band"),
+                "description": _(
+                    "From the teen login age to 17, a parent does not see these questionnaires "
+                    "answer by answer, nor answer them or get their links: the young person "
+                    "does. The care team sees everything, and red flags reach it as always."
+                ),
+            },
+        ),
         (
             _("Urgent contact"),
             {

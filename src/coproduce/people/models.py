@@ -61,7 +61,7 @@ def _crud(app_model: str, actions=("view", "add", "change", "delete")) -> set[st
 
 
 # What a registry admin may do in the Django admin: sites, teams, users, programs,
-# schedules, and review (view only) of rules, instruments and the audit log.
+# schedules, sites' visit settings, and review (view only) of rules, instruments and the audit log.
 ADMIN_PERMISSIONS = frozenset(
     _crud("people.network")
     | _crud("people.site")
@@ -70,6 +70,7 @@ ADMIN_PERMISSIONS = frozenset(
     | _crud("people.user", ("view", "add", "change"))
     | _crud("checkins.program", ("view", "add", "change"))
     | _crud("checkins.schedule", ("view", "add", "change"))
+    | _crud("visits.sitepolicy", ("view", "add", "change"))
     | _crud("safetynet.rule", ("view",))
     | _crud("instruments.instrumentversion", ("view",))
     | _crud("audit.auditevent", ("view",))

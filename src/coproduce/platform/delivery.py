@@ -55,6 +55,25 @@ send_failed = Signal()
 _scrubbers: list[Callable[[str], str]] = []
 
 
+# Functions that may move the next try of a failed row later: (row, planned time) -> time.
+# Never applied to urgent rows, which are tried again within minutes, day and night.
+_retry_holds: list[Callable[[Notification, dt.datetime], dt.datetime]] = []
+
+
+def hold_retries(hold: Callable[[Notification, dt.datetime], dt.datetime]) -> None:
+    """Let `hold(row, at)` put off a failed row's next try (e.g. until morning)."""
+    if hold not in _retry_holds:
+        _retry_holds.append(hold)
+
+
+def _retry_at(n: Notification, at: dt.datetime) -> dt.datetime:
+    if n.priority == Priority.URGENT:
+        return at
+    for hold in _retry_holds:
+        at = hold(n, at)
+    return at
+
+
 def scrub_after_sending(scrub: Callable[[str], str]) -> None:
     """Apply `scrub` to every body once it is sent."""
     if scrub not in _scrubbers:
@@ -193,7 +212,7 @@ def _record(
             log.error("Notification %s refused for good, not retried: %s", n.pk, n.last_error)
             continue
         n.status = NotificationStatus.PENDING
-        n.next_attempt_at = now + backoff(n.attempts, n.priority)
+        n.next_attempt_at = _retry_at(n, now + backoff(n.attempts, n.priority))
         if n.attempts >= FAILING_AFTER_ATTEMPTS and n.failed_at is None:
             n.failed_at = now
         log.warning("Sending notification %s failed (attempt %s): %s", n.pk, n.attempts, exc)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import DatabaseError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
@@ -40,7 +41,7 @@ from coproduce.safetynet.facts import (
     number,
     parsed,
 )
-from coproduce.safetynet.models import Alert, PatientMessage
+from coproduce.safetynet.models import Alert, PatientMessage, Rule
 from coproduce.safetynet.recipients import Address, who_hears
 from coproduce.safetynet.rules import PLACEHOLDER, PRIORITIES, TEXT_PLACEHOLDERS
 from coproduce.safetynet.texts import keyed, reason_shown, shown
@@ -84,6 +85,44 @@ BUILTIN_CRISIS: dict[str, Any] = {
         "clinic_will": gettext_noop("Someone from your care team will contact you by {ack_by}."),
     },
 }
+
+
+def instruments_behind(alerts: list[dict[str, Any]]) -> dict[int, frozenset[str]]:
+    """{alert pk: the instruments its rule read} for rows of pk, rule_id, rule_version and
+    response_id (so a parent's view can leave out what only a teen's confidential answers
+    raised). A flag counts as the instruments whose scores in the alert's check-in carry it;
+    an alert with no check-in behind it (a job's) read none."""
+    wanted = Q(pk__in=[])
+    for a in alerts:
+        wanted |= Q(rule_id=a["rule_id"], version=a["rule_version"])
+    conditions = {
+        (rule_id, version): definition.get("condition")
+        for rule_id, version, definition in Rule.objects.filter(wanted).values_list(
+            "rule_id", "version", "definition"
+        )
+    }
+    flagged: dict[tuple[int, str], set[str]] = {}
+    for response_id, instrument, flags in Score.objects.filter(
+        response_id__in={a["response_id"] for a in alerts if a["response_id"]}
+    ).values_list("response_id", "instrument_id", "flags"):
+        for flag in flags or ():
+            flagged.setdefault((response_id, flag), set()).add(instrument)
+    out: dict[int, frozenset[str]] = {}
+    for a in alerts:
+        condition = conditions.get((a["rule_id"], a["rule_version"]))
+        read: set[str] = set()
+        if a["response_id"] is None:
+            pass
+        elif condition:
+            for name, args in calls(parsed(a["rule_id"], a["rule_version"], condition)):
+                if name == "flag" and args:
+                    read |= flagged.get((a["response_id"], args[0]), set())
+                elif args:
+                    read.add(args[0])
+        elif a["rule_id"] == CRISIS_RULE_ID:
+            read = {"phq9"}  # the built-in crisis check: PHQ-9 item 9
+        out[a["pk"]] = frozenset(read)
+    return out
 
 
 @dataclass

@@ -8,10 +8,10 @@ medians before); item-level answers are read only for the latest score of each i
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -19,6 +19,7 @@ from coproduce.checkins.models import CheckinResponse, Score
 from coproduce.people.models import Patient
 from coproduce.platform import charts, clock
 from coproduce.platform.models import Priority
+from coproduce.safetynet.engine import instruments_behind
 from coproduce.safetynet.models import Alert, AlertStatus
 from coproduce.visits import clinical, collaborate
 from coproduce.visits.models import (
@@ -160,11 +161,30 @@ def answers_in_words(
     return out
 
 
+def alert_summary(open_alerts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The dashboard's open alerts by priority (most urgent first) and their total."""
+    counts = Counter(a["priority"] for a in open_alerts)
+    return {
+        "alerts": [
+            {"priority": Priority(p).label, "count": counts[p], "urgent": p == Priority.URGENT}
+            for p in sorted(counts)
+        ],
+        "alerts_total": len(open_alerts),
+    }
+
+
 def hide_from_proxy(context: dict[str, Any], hidden: frozenset[str], band_only: bool) -> None:
     """Take a teen's confidential instruments out of a parent's view (see
-    people.access.hidden_from_proxy); with ``band_only`` their latest band stays."""
+    people.access.hidden_from_proxy); with ``band_only`` their latest band stays. Nor does
+    the parent learn that those answers raised an alert: only alerts whose rule read
+    something else stay (the team has them all)."""
     if not hidden:
         return
+    behind = instruments_behind(context["open_alerts"])
+    context["open_alerts"] = [
+        a for a in context["open_alerts"] if not behind[a["pk"]] or not behind[a["pk"]] <= hidden
+    ]
+    context.update(alert_summary(context["open_alerts"]))
     kept, bands = [], []
     for trend in context["trends"]:
         if trend.info.instrument_id not in hidden:
@@ -188,6 +208,7 @@ def print_summary(context: dict[str, Any]) -> dict[str, Any]:
     texts = [
         (previsit.get("concern"), PRINT_CHARS["concern"]),
         (previsit.get("partner_note"), PRINT_CHARS["note"]),
+        (previsit.get("message"), PRINT_CHARS["note"]),
         *((g["text"], PRINT_CHARS["goal"]) for g in careplan.get("patient_goals") or ()),
         *((g["text"], PRINT_CHARS["goal"]) for g in careplan.get("clinical_targets") or ()),
         *((plan.get(k), PRINT_CHARS["actions"]) for k in ("patient_actions", "team_actions")),
@@ -292,27 +313,22 @@ def build(patient: Patient, *, now: dt.datetime | None = None) -> dict[str, Any]
     previsit_row = (
         CheckinResponse.objects.filter(patient=patient, answers__has_key=PREVISIT)
         .order_by("-submitted_at")
-        .values_list("answers", "versions", "submitted_at", "language")
+        .values_list("answers", "versions", "submitted_at", "language", "free_text")
         .first()
     )
     previsit = None
     if previsit_row is not None:
-        answers, versions, submitted_at, language = previsit_row
+        answers, versions, submitted_at, language, free_text = previsit_row
         previsit = previsit_answers(answers.get(PREVISIT) or {}, (versions or {}).get(PREVISIT))
         previsit["submitted_on"] = local_day(submitted_at)
         previsit["answered_in"] = language
+        previsit["message"] = free_text  # the check-in's one free-text box
 
-    alert_counts = {
-        row["priority"]: row["n"]
+    open_alerts: list[dict[str, Any]] = [
+        dict(row)
         for row in Alert.objects.filter(patient=patient)
         .exclude(status=AlertStatus.RESOLVED)
-        .values("priority")
-        .annotate(n=Count("id"))
-        .order_by()
-    }
-    alerts = [
-        {"priority": Priority(p).label, "count": alert_counts[p], "urgent": p == Priority.URGENT}
-        for p in sorted(alert_counts)
+        .values("pk", "priority", "rule_id", "rule_version", "response_id")
     ]
     open_request = (
         VisitRequest.objects.filter(patient=patient, status=VisitRequestStatus.OPEN)
@@ -350,8 +366,8 @@ def build(patient: Patient, *, now: dt.datetime | None = None) -> dict[str, Any]
         "trends": trends,
         "last_visit": local_day(last_visit) if last_visit else None,
         "next_visit": next_visit,
-        "alerts": alerts,
-        "alerts_total": sum(alert_counts.values()),
+        "open_alerts": open_alerts,
+        **alert_summary(open_alerts),
         "open_request": open_request,
         "careplan": careplan,
         "records": records,

@@ -21,6 +21,7 @@ CADENCE = {
     Condition.CF: (42, 8),
 }
 HISTORY_DAYS = 2 * 365 + 30
+BESIDE_MARIA = "Follow-up visit (pre-visit check-in answered)"
 
 
 def seed(ctx: DemoContext) -> None:
@@ -60,7 +61,41 @@ def seed(ctx: DemoContext) -> None:
             },
         )
         ctx.count("appointments", created)
+    _beside_maria(ctx, monday)
     _history(ctx, monday)
+
+
+def _beside_maria(ctx: DemoContext, monday: dt.date) -> None:
+    """One more visit of Maria's team on her day (tomorrow), whatever today's weekday: the
+    clinician's day list then shows one patient who has answered the pre-visit check-in
+    (the check-ins seeder answers this one) beside Maria, who has not yet."""
+    maria = ctx.objects["named"]["patient"]
+    named = set(ctx.objects["named"].values())
+    zone = ZoneInfo(maria.care_team.site.time_zone)
+    week_start = dt.datetime.combine(monday, dt.time(), tzinfo=zone)
+    companion = next(
+        (
+            p
+            for p in ctx.objects["patients"]
+            if p.care_team_id == maria.care_team_id
+            and p not in named
+            and not Appointment.objects.filter(patient=p, starts_at__gte=week_start)
+            .exclude(reason=BESIDE_MARIA)
+            .exists()
+        ),
+        None,
+    )
+    if companion is None:
+        return
+    day = ctx.today + dt.timedelta(days=1)
+    clinician = _clinicians().get(maria.care_team_id)
+    appointment, created = Appointment.objects.get_or_create(
+        patient=companion,
+        starts_at=dt.datetime(day.year, day.month, day.day, 14, 30, tzinfo=zone),
+        defaults={"care_team": maria.care_team, "clinician": clinician, "reason": BESIDE_MARIA},
+    )
+    ctx.objects["previsit_answered"] = {appointment.pk}
+    ctx.count("appointments", created)
 
 
 def _clinicians() -> dict[int, User]:

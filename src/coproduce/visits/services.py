@@ -18,7 +18,12 @@ from coproduce.careplans.models import Goal, GoalKind, GoalStatus
 from coproduce.careplans.services import TaperStatus, medications_on, mme_of, taper_status
 from coproduce.checkins import previsit
 from coproduce.checkins.models import OPEN_STATUSES, Invitation, InvitationStatus
-from coproduce.checkins.outbox import notify, recipient_for
+from coproduce.checkins.outbox import (
+    PREVISIT_REMINDER_KEY,
+    next_reminder,
+    notify,
+    recipient_for,
+)
 from coproduce.people.models import Patient, User
 from coproduce.platform import charts, clock
 from coproduce.platform.models import Notification
@@ -224,7 +229,7 @@ def update_visit_request(*, actor: User, visit_request: VisitRequest, status: st
 
 
 def reminder_key(appointment: Appointment) -> str:
-    return f"previsit-reminder:{appointment.pk}"
+    return f"{PREVISIT_REMINDER_KEY}{appointment.pk}"
 
 
 def queue_previsit_reminder(*, actor: User, appointment: Appointment) -> tuple[Notification, bool]:
@@ -232,6 +237,8 @@ def queue_previsit_reminder(*, actor: User, appointment: Appointment) -> tuple[N
 
     The message carries a fresh single-use link to the appointment's pre-visit invitation
     (planned now if it was not yet), and the check-in is open on the patient's home from now.
+    Nothing goes at night: clicked between 20:00 and 08:00 clinic time, the message is held
+    until 08:00 (the row's `next_attempt_at` says when). The automatic reminders follow it.
     """
     patient = appointment.patient
     existing = Notification.objects.filter(dedupe_key=reminder_key(appointment)).first()
@@ -265,8 +272,10 @@ def queue_previsit_reminder(*, actor: User, appointment: Appointment) -> tuple[N
         invitation.status = InvitationStatus.SENT
         invitation.due_at = min(invitation.due_at, now)
         invitation.sent_at = now
-        invitation.save(update_fields=["status", "due_at", "sent_at"])
-    sent = notify(invitation, "reminder", reminder_key(appointment), now)
+        invitation.next_reminder_at = next_reminder(invitation, invitation.reminders_sent)
+        invitation.save(update_fields=["status", "due_at", "sent_at", "next_reminder_at"])
+    send_at = previsit.daytime(now, appointment.care_team.site.zone)
+    sent = notify(invitation, "reminder", reminder_key(appointment), now, send_at=send_at)
     assert sent is not None  # the recipient was checked above
     notification, created = sent
     if created:

@@ -20,7 +20,9 @@ from django.views.decorators.http import require_POST
 from coproduce.audit.services import record as audit
 from coproduce.people.access import can_answer_for, get_patient_for, hidden_from_proxy
 from coproduce.people.models import CARE_ROLES, CLINICAL_ROLES, PATIENT_SIDE_ROLES, Role
+from coproduce.platform import clock
 from coproduce.platform.http import role_required, show_service_error
+from coproduce.platform.models import NotificationStatus
 from coproduce.visits import collaborate, planning, records, services
 from coproduce.visits import dashboard as dashboard_data
 from coproduce.visits.forms import CommentForm, VisitRecordForm
@@ -120,19 +122,25 @@ def remind(request, pk: int):
     appointment = _team_appointment(request.user, pk)
     try:
         with transaction.atomic():
-            _reminder, created = services.queue_previsit_reminder(
+            reminder, created = services.queue_previsit_reminder(
                 actor=request.user, appointment=appointment
             )
     except ValidationError as error:
         show_service_error(request, error)
     else:
         who = {"who": appointment.patient.display_name}
-        messages.success(
-            request,
+        said = (
             _("Reminder queued for %(who)s.") % who
             if created
-            else _("A reminder for %(who)s is already queued.") % who,
+            else _("A reminder for %(who)s is already queued.") % who
         )
+        if reminder.status == NotificationStatus.PENDING and reminder.next_attempt_at > clock.now():
+            # Held for the morning: never a message at night (clinic time).
+            zone = appointment.care_team.site.zone
+            said += " " + _("It will be sent at %(time)s.") % {
+                "time": date_format(timezone.localtime(reminder.next_attempt_at, zone), "H:i")
+            }
+        messages.success(request, said)
     return redirect("visits:previsit")
 
 
