@@ -291,7 +291,8 @@ def comment(request, appointment_id: int):
         else:
             messages.success(request, _("Thank you: your comment is with the care team."))
     else:
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        problems = [str(e) for errors in form.errors.values() for e in errors]
+        show_service_error(request, " ".join(problems))
     return redirect("visits:record-summary", appointment_id=appointment_id)
 
 
