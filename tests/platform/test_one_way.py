@@ -195,3 +195,93 @@ def test_it_notices_a_refusal_put_in_the_context():
         "        return refused(request, exc)\n"
     )
     assert _refusals_shown_another_way(page) == [4, 12, 16]
+
+
+def _is_now(node: ast.expr) -> bool:
+    """`now`, or a call of something named now (clock.now(), timezone.now())."""
+    if isinstance(node, ast.Name):
+        return node.id == "now"
+    return (
+        isinstance(node, ast.Call)
+        and getattr(node.func, "id", getattr(node.func, "attr", "")) == "now"
+    )
+
+
+def _todays_computed_another_way(source: str) -> list[int]:
+    """Lines that work out today's date without platform.clock: timezone.localdate(),
+    date.today(), and now's date in some zone (`now.astimezone(z).date()`,
+    `localtime(now, z).date()`, `now.date()`)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+        if name == "localdate" or (
+            name == "today" and ast.unparse(node.func).endswith("date.today")
+        ):
+            found.append(node.lineno)
+        elif name == "date" and isinstance(node.func, ast.Attribute) and not node.args:
+            of = node.func.value
+            if isinstance(of, ast.Call):
+                inner = getattr(of.func, "attr", getattr(of.func, "id", ""))
+                if inner == "astimezone" and isinstance(of.func, ast.Attribute):
+                    of = of.func.value
+                elif inner == "localtime" and of.args:
+                    of = of.args[0]
+            if _is_now(of):
+                found.append(node.lineno)
+    return found
+
+
+def test_today_at_the_clinic_is_computed_only_by_the_clock():
+    """platform.clock.clinic_today(site, now) is the one way to ask what day it is."""
+    home = SRC / "platform" / "clock.py"
+    elsewhere = [
+        f"{path.relative_to(SRC)}:{line}"
+        for path in SRC.rglob("*.py")
+        if path != home and "migrations" not in path.parts
+        for line in _todays_computed_another_way(path.read_text(encoding="utf-8"))
+    ]
+    assert elsewhere == []
+    assert _todays_computed_another_way(home.read_text(encoding="utf-8"))  # it is found there
+
+
+def test_it_notices_today_computed_another_way():
+    source = (
+        "a = timezone.localdate(now, zone)\n"
+        "b = now.astimezone(zone).date()\n"
+        "c = timezone.localtime(clock.now(), zone).date()\n"
+        "d = now.date()\n"
+        "e = dt.date.today()\n"
+        "f = score.at.astimezone(zone).date()\n"
+        "g = clock.clinic_today(site, now)\n"
+    )
+    assert _todays_computed_another_way(source) == [1, 2, 3, 4, 5]
+
+
+def test_the_population_list_counts_the_dose_of_today_at_each_clinic(world):
+    """23:30 UTC is already tomorrow in Stockholm: a line started tomorrow is today's dose
+    there, whatever the request's active time zone."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from coproduce.careplans.medications import record_medication
+    from coproduce.platform import clock
+    from coproduce.registry.population import population_queryset
+
+    site = world.alice.care_team.site
+    site.time_zone = "Europe/Stockholm"
+    site.save()
+    late = dt.datetime(2026, 6, 1, 22, 30, tzinfo=dt.UTC)  # 00:30 on 2 June in Stockholm
+    with clock.frozen(late), timezone.override(dt.UTC):
+        record_medication(
+            world.alice,
+            drug="morphine",
+            strength=40,
+            per_day=3,
+            started_on=dt.date(2026, 6, 2),
+            by=world.nina,
+        )
+        row = population_queryset(world.nina).get(pk=world.alice.pk)
+    assert row.mme == 120 and row.high_mme
