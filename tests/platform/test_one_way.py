@@ -19,8 +19,11 @@ def _is_role(node: ast.expr) -> bool:
 
 
 def _role_sets(path: Path) -> list[str]:
-    where = str(path.relative_to(SRC))
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return _role_sets_in(path.read_text(encoding="utf-8"), str(path.relative_to(SRC)))
+
+
+def _role_sets_in(source: str, where: str) -> list[str]:
+    tree = ast.parse(source)
     exempt = set()
     for node in ast.walk(tree):
         targets = node.targets if isinstance(node, ast.Assign) else []
@@ -30,11 +33,44 @@ def _role_sets(path: Path) -> list[str]:
     return [
         f"{where}:{node.lineno} {ast.unparse(node)}"
         for node in ast.walk(tree)
-        if isinstance(node, ast.Tuple | ast.Set | ast.List)
-        and id(node) not in exempt
-        and len(node.elts) >= 2
-        and all(_is_role(e) for e in node.elts)
+        if id(node) not in exempt and (_lists_roles(node) or _joins_role_sets(node))
     ]
+
+
+def _is_role_set(node: ast.expr) -> bool:
+    """`X_ROLES` (a set of people.models), or `*X_ROLES`."""
+    if isinstance(node, ast.Starred):
+        node = node.value
+    name = node.id if isinstance(node, ast.Name) else getattr(node, "attr", "")
+    return name.endswith("_ROLES")
+
+
+def _lists_roles(node: ast.AST) -> bool:
+    """Two or more roles listed: `(Role.A, Role.B)`, `(Role.A, *X_ROLES)`, or the same as a
+    call's arguments (`role_required(*X_ROLES, Role.A)`)."""
+    if isinstance(node, ast.Tuple | ast.Set | ast.List):
+        elts = node.elts
+    elif isinstance(node, ast.Call):
+        elts = node.args
+    else:
+        return False
+    roles = [e for e in elts if _is_role(e)]
+    sets = [e for e in elts if isinstance(e, ast.Starred) and _is_role_set(e)]
+    # Only roles and starred role sets, and more than one set's worth.
+    return len(roles) + len(sets) == len(elts) >= 2 and (len(roles) >= 1 or len(sets) >= 2)
+
+
+def _joins_role_sets(node: ast.AST) -> bool:
+    """A set made of others: `X_ROLES | {Role.A}`, `X_ROLES | Y_ROLES`."""
+    if not isinstance(node, ast.BinOp) or not isinstance(node.op, ast.BitOr | ast.Sub):
+        return False
+    sides = (node.left, node.right)
+    return any(_is_role_set(s) for s in sides) and all(
+        _is_role_set(s)
+        or isinstance(s, ast.BinOp)
+        or (isinstance(s, ast.Set | ast.Tuple) and all(_is_role(e) for e in s.elts))
+        for s in sides
+    )
 
 
 def test_role_sets_are_declared_only_in_people_models():
@@ -47,6 +83,21 @@ def test_role_sets_are_declared_only_in_people_models():
     ]
     assert elsewhere == []
     assert _role_sets(home)  # the scan finds them where they belong
+
+
+def test_it_notices_a_role_set_built_from_others():
+    source = (
+        "A = (Role.QI_LEAD, *CARE_ROLES)\n"
+        "@role_required(*CARE_ROLES, Role.QI_LEAD)\n"
+        "def v(request): ...\n"
+        "B = CARE_ROLES | {Role.QI_LEAD}\n"
+        "C = (*CARE_ROLES, *RESEARCH_ROLES)\n"
+        "ok = role_required(*QI_ROLES)\n"
+        "ok = user.role in CARE_ROLES\n"
+        "ok = (Role.NURSE,)\n"
+    )
+    found = {int(f.split(":")[1].split()[0]) for f in _role_sets_in(source, "x.py")}
+    assert sorted(found) == [1, 2, 4, 5]
 
 
 def test_plan_states_and_request_kinds_are_one_type():

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from coproduce.audit.services import record as audit
 from coproduce.people.access import can_answer_for, get_patient_for, hidden_from_proxy
-from coproduce.people.models import CARE_ROLES, CLINICAL_ROLES, PATIENT_SIDE_ROLES, Role
+from coproduce.people.models import CARE_ROLES, CLINICAL_ROLES, PATIENT_SIDE_ROLES, QI_ROLES, Role
 from coproduce.platform.http import role_required, show_service_error
 from coproduce.visits import collaborate, planning, records, services
 from coproduce.visits import dashboard as dashboard_data
@@ -299,7 +299,7 @@ def comment(request, appointment_id: int):
 # --- collaboRATE --------------------------------------------------------------------------
 
 
-@role_required(*CARE_ROLES, Role.QI_LEAD)
+@role_required(*QI_ROLES)
 def collaborate_report(request):
     qi = request.user.role == Role.QI_LEAD
     context = {
