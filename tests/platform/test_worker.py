@@ -17,9 +17,8 @@ from django.test.utils import CaptureQueriesContext
 
 from coproduce.checkins import tasks as checkins_tasks
 from coproduce.platform import clock, tasks
-from coproduce.platform.models import Notification, NotificationStatus, Priority
-from coproduce.web.models import WorkerHeartbeat
-from coproduce.web.worker import Worker
+from coproduce.platform.models import Notification, NotificationStatus, Priority, WorkerHeartbeat
+from coproduce.platform.worker import Worker
 
 DELAYED = "Notifications are delayed"
 
