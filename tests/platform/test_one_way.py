@@ -336,3 +336,22 @@ def test_the_population_list_counts_the_dose_of_today_at_each_clinic(world):
         )
         row = population_queryset(world.nina).get(pk=world.alice.pk)
     assert row.mme == 120 and row.high_mme
+
+
+def test_the_idempotency_key_builders_live_in_the_submit_service():
+    """The HTTP modules call them; they define none of their own."""
+    defined = {
+        str(path.relative_to(SRC)): sorted(
+            node.name
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            and "idempotency_key" in node.name
+        )
+        for path in (SRC / "checkins" / "api.py", SRC / "interop" / "fhir_api.py")
+    }
+    assert defined == {"checkins/api.py": [], "interop/fhir_api.py": []}
+    from coproduce.checkins import services
+
+    for name in ("web", "api", "system", "cli"):
+        name = f"{name}_idempotency_key"
+        assert getattr(services, name).__module__ == "coproduce.checkins.services"

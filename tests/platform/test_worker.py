@@ -297,3 +297,56 @@ def test_the_worker_waits_for_a_database_that_is_down_at_start(tmp_path):
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(timeout=60) == 0, log.read_text()
     assert "database unavailable at start" in log.read_text()
+
+
+# -- the scheduler command runs the same loop --------------------------------------------
+
+
+def test_the_scheduler_runs_the_one_worker_loop(db):
+    """Queueing only, it says nothing about being alive (it sends nothing); run inline, it
+    does the work, so it beats like a worker."""
+    import io
+
+    from django_tasks_db.models import DBTaskResult
+
+    out = io.StringIO()
+    call_command("scheduler", "--once", stdout=out)
+    queued = out.getvalue().removeprefix("Queued: ").strip().split(", ")
+    assert queued and DBTaskResult.objects.count() == len(queued)
+    assert not WorkerHeartbeat.objects.exists()
+    call_command("scheduler", "--once", "--inline", stdout=io.StringIO())
+    beat = WorkerHeartbeat.objects.get()
+    assert beat.pid == os.getpid() and beat.worker_id == f"{socket.gethostname()}:{os.getpid()}"
+
+
+def test_the_scheduler_waits_for_a_database_that_is_down_at_start(tmp_path):
+    """The scheduler is the worker's loop, so it survives a database error as the worker does."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = os.environ | {
+        "COPRODUCE_MODE": "test",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{port}/nothing",
+    }
+    log = tmp_path / "scheduler.log"
+    with log.open("w") as out:
+        scheduler = subprocess.Popen(
+            [sys.executable, "-m", "coproduce.cli", "scheduler"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=tmp_path,
+        )
+    try:
+        _wait(lambda: "retrying in 2 s" in log.read_text(), 60, "a second try")
+        assert scheduler.poll() is None, log.read_text()
+    finally:
+        scheduler.send_signal(signal.SIGTERM)
+        assert scheduler.wait(timeout=60) == 0, log.read_text()
+    assert "database unavailable at start" in log.read_text()
+
+
+def test_the_floor_keeps_the_tables_the_models_had_before_they_moved():
+    assert Notification._meta.db_table == "safetynet_notification"
+    assert WorkerHeartbeat._meta.db_table == "web_workerheartbeat"
+    assert (Notification._meta.app_label, WorkerHeartbeat._meta.app_label) == ("platform",) * 2
