@@ -109,13 +109,15 @@ def test_plan_states_and_request_kinds_are_one_type():
 
 def test_the_current_dose_is_the_dose_of_today_at_the_clinic(world):
     """23:30 UTC is already tomorrow in Stockholm: a line started tomorrow counts there, even
-    when the request's active time zone is UTC (the clinic's day, computed one way)."""
+    when the request's active time zone is UTC (the clinic's day, computed one way), in the
+    patient's care plan and in the registry's population list (SQL) alike."""
     import datetime as dt
 
     from django.utils import timezone
 
     from coproduce.careplans.medications import current_mme, record_medication
     from coproduce.platform import clock
+    from coproduce.registry.population import population_queryset
 
     site = world.alice.care_team.site
     site.time_zone = "Europe/Stockholm"
@@ -132,6 +134,7 @@ def test_the_current_dose_is_the_dose_of_today_at_the_clinic(world):
             by=world.nina,
         )
         assert current_mme(world.alice) == 30
+        assert population_queryset(world.nina).get(pk=world.alice.pk).mme == 30
 
 
 def _views() -> list[Path]:
@@ -308,34 +311,6 @@ def test_it_notices_today_computed_another_way():
         "g = clock.clinic_today(site, now)\n"
     )
     assert _todays_computed_another_way(source) == [1, 2, 3, 4, 5]
-
-
-def test_the_population_list_counts_the_dose_of_today_at_each_clinic(world):
-    """23:30 UTC is already tomorrow in Stockholm: a line started tomorrow is today's dose
-    there, whatever the request's active time zone."""
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from coproduce.careplans.medications import record_medication
-    from coproduce.platform import clock
-    from coproduce.registry.population import population_queryset
-
-    site = world.alice.care_team.site
-    site.time_zone = "Europe/Stockholm"
-    site.save()
-    late = dt.datetime(2026, 6, 1, 22, 30, tzinfo=dt.UTC)  # 00:30 on 2 June in Stockholm
-    with clock.frozen(late), timezone.override(dt.UTC):
-        record_medication(
-            world.alice,
-            drug="morphine",
-            strength=40,
-            per_day=3,
-            started_on=dt.date(2026, 6, 2),
-            by=world.nina,
-        )
-        row = population_queryset(world.nina).get(pk=world.alice.pk)
-    assert row.mme == 120 and row.high_mme
 
 
 def test_the_idempotency_key_builders_live_in_the_submit_service():

@@ -46,6 +46,18 @@ def queue(to: str = "nina@example.org", *, due_in: float = 0, key: str = "k1") -
     )
 
 
+def no_database_env() -> dict[str, str]:
+    """The environment of a process whose DATABASE_URL names a loopback port where no
+    database listens."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return os.environ | {
+        "COPRODUCE_MODE": "test",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{port}/nothing",
+    }
+
+
 def check(*args: str) -> tuple[int, str]:
     import io
 
@@ -91,13 +103,7 @@ def test_the_check_fails_when_the_heartbeat_is_stale(db):
 
 
 def test_the_check_says_2_when_the_database_cannot_be_reached(tmp_path):
-    with socket.socket() as s:  # a loopback port where no database listens
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = os.environ | {
-        "COPRODUCE_MODE": "test",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{port}/nothing",
-    }
+    env = no_database_env()
     done = subprocess.run(
         [sys.executable, "-m", "coproduce.cli", "worker", "--check"],
         env=env,
@@ -273,18 +279,14 @@ def test_the_worker_survives_its_database_connections_being_terminated(smtp_serv
     assert Notification.objects.filter(status=NotificationStatus.SENT).count() == 2
 
 
-def test_the_worker_waits_for_a_database_that_is_down_at_start(tmp_path):
-    with socket.socket() as s:  # a loopback port where no database listens
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = os.environ | {
-        "COPRODUCE_MODE": "test",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{port}/nothing",
-    }
+@pytest.mark.parametrize("command", ["worker", "scheduler"])
+def test_the_worker_waits_for_a_database_that_is_down_at_start(tmp_path, command):
+    """The scheduler is the worker's loop, so it survives a database error as the worker does."""
+    env = no_database_env()
     log = tmp_path / "worker.log"
     with log.open("w") as out:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "coproduce.cli", "worker"],
+            [sys.executable, "-m", "coproduce.cli", command],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -317,33 +319,6 @@ def test_the_scheduler_runs_the_one_worker_loop(db):
     call_command("scheduler", "--once", "--inline", stdout=io.StringIO())
     beat = WorkerHeartbeat.objects.get()
     assert beat.pid == os.getpid() and beat.worker_id == f"{socket.gethostname()}:{os.getpid()}"
-
-
-def test_the_scheduler_waits_for_a_database_that_is_down_at_start(tmp_path):
-    """The scheduler is the worker's loop, so it survives a database error as the worker does."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = os.environ | {
-        "COPRODUCE_MODE": "test",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{port}/nothing",
-    }
-    log = tmp_path / "scheduler.log"
-    with log.open("w") as out:
-        scheduler = subprocess.Popen(
-            [sys.executable, "-m", "coproduce.cli", "scheduler"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=tmp_path,
-        )
-    try:
-        _wait(lambda: "retrying in 2 s" in log.read_text(), 60, "a second try")
-        assert scheduler.poll() is None, log.read_text()
-    finally:
-        scheduler.send_signal(signal.SIGTERM)
-        assert scheduler.wait(timeout=60) == 0, log.read_text()
-    assert "database unavailable at start" in log.read_text()
 
 
 def test_the_floor_keeps_the_tables_the_models_had_before_they_moved():

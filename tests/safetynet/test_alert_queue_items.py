@@ -132,14 +132,21 @@ def test_an_item_says_when_its_alerts_are_assigned_to_different_people(two_patie
     assert "Different people:" not in queue(client_for(w.nina)).content.decode()
 
 
-def test_filters_by_priority_team_age_patient_and_assigned_to_me(two_patients):
-    w = two_patients
+def three_items_on_two_teams(w):
+    """Nina on both teams: Alice's urgent check-in and Bert's old routine one on team A,
+    Carol's routine one on team B; returns (Bert's alerts, Carol)."""
     CareTeamMembership.objects.create(user=w.nina, care_team=w.team_b)
     bad_checkin(w.alice)
     old = routine_checkin(w.bert, T0 - dt.timedelta(days=10))
     carol = factories.make_patient(w.team_b, given_name="Carol")
     enroll(carol)
     routine_checkin(carol, T0 + dt.timedelta(minutes=1))
+    return old, carol
+
+
+def test_filters_by_priority_team_age_patient_and_assigned_to_me(two_patients):
+    w = two_patients
+    old, carol = three_items_on_two_teams(w)
     nina = client_for(w.nina)
 
     def shown(**params):
@@ -182,12 +189,7 @@ def test_each_filter_choice_shows_how_many_items_it_would_show(two_patients):
 
 def test_the_team_and_assigned_to_me_choices_show_their_counts_too(two_patients):
     w = two_patients
-    CareTeamMembership.objects.create(user=w.nina, care_team=w.team_b)
-    bad_checkin(w.alice)
-    old = routine_checkin(w.bert, T0 - dt.timedelta(days=10))
-    carol = factories.make_patient(w.team_b, given_name="Carol")
-    enroll(carol)
-    routine_checkin(carol, T0 + dt.timedelta(minutes=1))
+    old, _carol = three_items_on_two_teams(w)
     Alert.objects.filter(pk=old[0].pk).update(assigned_to=w.nina)
     nina = client_for(w.nina)
     page = queue(nina)
