@@ -77,8 +77,12 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connections, transaction  # noqa: E402
 
 from coproduce.platform import clock  # noqa: E402
-from coproduce.platform.models import Notification, NotificationStatus, Priority  # noqa: E402
-from coproduce.web.models import WorkerHeartbeat  # noqa: E402
+from coproduce.platform.models import (  # noqa: E402
+    Notification,
+    NotificationStatus,
+    Priority,
+    WorkerHeartbeat,
+)
 
 _serial = 0
 

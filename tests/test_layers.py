@@ -109,3 +109,58 @@ def test_it_keeps_the_floor_free_of_every_app():
     assert wrong_way("platform", "from coproduce.platform import clock\n") == []
     assert wrong_way("checkins", "from coproduce.safetynet.models import Alert\n") == []
     assert wrong_way("people", "from coproduce.audit.services import record\n") == []
+
+
+# What left the web face for the floor or a domain app; nothing is re-exported where it was.
+MOVED_AWAY = {
+    "coproduce.web.worker": "coproduce.platform.worker",
+    "coproduce.web.models": "coproduce.platform.models",
+    "coproduce.web.record": "coproduce.interop.record",
+    "coproduce.web.patients": "coproduce.visits.patient_views",
+}
+
+
+@pytest.mark.parametrize("old", sorted(MOVED_AWAY))
+def test_a_moved_module_is_gone_from_where_it_was(old):
+    import importlib.util
+
+    assert importlib.util.find_spec(old) is None, f"{old} is back: use {MOVED_AWAY[old]}"
+    assert importlib.util.find_spec(MOVED_AWAY[old]) is not None
+
+
+def test_the_web_face_keeps_only_login_home_pages_and_serving():
+    from coproduce.web import views
+
+    for name in ("team_patients", "patient_detail", "record_pdf", "record_fhir"):
+        assert not hasattr(views, name), f"web.views.{name}: it lives in visits or interop"
+    commands = {p.stem for p in (SRC / "web" / "management" / "commands").glob("[!_]*.py")}
+    assert commands == {"demo", "scheduler", "serve", "worker"}
+    assert not (SRC / "web" / "models.py").exists()
+
+
+def _static_loads(template: str) -> list[str]:
+    import re
+
+    return re.findall(r"""\{%\s*(?:static|inline_static)\s+['"]([^'"]+)['"]""", template)
+
+
+def test_no_domain_app_template_loads_a_static_file_of_the_web_face():
+    """A domain app's page brings its own scripts (checkins/counter.js, careplans/print.js);
+    only the base template's stylesheet, coproduce/app.css, is shared by every page."""
+    web_static = {
+        str(p.relative_to(SRC / "web" / "static"))
+        for p in (SRC / "web" / "static").rglob("*")
+        if p.is_file()
+    }
+    shared = {"coproduce/app.css"}
+    assert web_static >= shared
+    loads = {
+        f"{path.relative_to(SRC)}: {name}"
+        for package, layer in LAYERS.items()
+        if layer == 2 or package in ("people", "instruments", "audit")
+        for path in sorted((SRC / package).rglob("*.html"))
+        for name in _static_loads(path.read_text(encoding="utf-8"))
+        if name in web_static - shared
+    }
+    assert loads == set()
+    assert _static_loads("{% static 'coproduce/counter.js' %}") == ["coproduce/counter.js"]

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("coproduce.checkins.urls")),
     path("", include("coproduce.safetynet.urls")),
     path("", include("coproduce.visits.urls")),
+    path("", include("coproduce.visits.patient_urls")),
     path("", include("coproduce.careplans.urls")),
     path("", include("coproduce.registry.urls")),
     path("", include("coproduce.instruments.urls")),

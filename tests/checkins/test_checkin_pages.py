@@ -177,7 +177,7 @@ def test_it_says_the_message_limit_before_the_patient_sends(client, opened):
     client.post(f"/c/{token}/send/", {"free_text": "a" * 4001})  # refused, kept nowhere
     html = client.get(review).content.decode()
     assert 'maxlength="4000"' in html and "You can write up to 4000 characters." in html
-    assert 'id="free_text-count"' in html and "coproduce/counter.js" in html
+    assert 'id="free_text-count"' in html and "checkins/counter.js" in html
     assert "0 of 4000 characters used." in html
 
 

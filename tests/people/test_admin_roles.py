@@ -111,3 +111,86 @@ def test_the_user_list_does_not_show_patients(client, world):
     found = client.get("/admin/people/user/", {"q": alice.username}).content.decode()
     assert f"/admin/people/user/{alice.pk}/change/" not in found
     assert client.get(f"/admin/people/user/{alice.pk}/change/").status_code == 302  # not found
+
+
+def _approve(client, *mappings):
+    return client.post(
+        "/admin/accounts/claimmapping/",
+        {"action": "approve", "_selected_action": [m.pk for m in mappings]},
+        follow=True,
+    )
+
+
+def test_a_registry_admin_cannot_approve_a_claim_mapping_they_wrote(client, world):
+    """Writing 'my group -> clinician on team A' and approving it would make the admin a
+    clinician at their next single sign-on login: another admin must approve it."""
+    from coproduce.accounts.models import ClaimMapping
+
+    # Claim mappings are kept by the admins who run the system (superusers).
+    root = factories.make_user(Role.REGISTRY_ADMIN, username="root", is_superuser=True)
+    ada = factories.make_user(Role.REGISTRY_ADMIN, username="ada", is_superuser=True)
+    client.force_login(root)
+    added = client.post(
+        "/admin/accounts/claimmapping/add/",
+        {
+            "claim": "groups",
+            "value": "adam-group",
+            "role": Role.CLINICIAN,
+            "care_team": world.team_a.pk,
+        },
+    )
+    assert added.status_code == 302, added.content.decode()[:2000]
+    own = ClaimMapping.objects.get(value="adam-group")
+    assert own.created_by == root
+    theirs = ClaimMapping.objects.create(
+        claim="groups", value="nurses", role=Role.NURSE, created_by=ada
+    )
+    page = _approve(client, own, theirs).content.decode()
+    assert "Nothing was approved: you wrote groups=adam-group" in page
+    assert ClaimMapping.objects.filter(approved_at__isnull=False).count() == 0  # not even theirs
+    refused = AuditEvent.objects.get(event="claim_mapping.approval_refused")
+    assert refused.actor == root and refused.detail["mappings"] == ["groups=adam-group"]
+    # Another admin may approve it.
+    client.force_login(ada)
+    _approve(client, own)
+    own.refresh_from_db()
+    assert own.approved_by == ada
+    assert AuditEvent.objects.filter(event="claim_mapping.approved", actor=ada).count() == 1
+
+
+def test_editing_a_mapping_makes_the_editor_its_writer(client, world):
+    from coproduce.accounts.models import ClaimMapping
+
+    root = factories.make_user(Role.REGISTRY_ADMIN, username="root", is_superuser=True)
+    ada = factories.make_user(Role.REGISTRY_ADMIN, username="ada", is_superuser=True)
+    mapping = ClaimMapping.objects.create(
+        claim="groups", value="nurses", role=Role.NURSE, created_by=ada
+    )
+    client.force_login(root)
+    client.post(
+        f"/admin/accounts/claimmapping/{mapping.pk}/change/",
+        {"claim": "groups", "value": "nurses", "role": Role.CLINICIAN, "care_team": ""},
+    )
+    mapping.refresh_from_db()
+    assert (mapping.role, mapping.created_by) == (Role.CLINICIAN, root)
+    _approve(client, mapping)
+    mapping.refresh_from_db()
+    assert mapping.approved_at is None
+
+
+def test_the_audit_log_shows_registry_admins_no_patients_username(client, world):
+    from coproduce.audit.services import record
+
+    alice = world.alice.user
+    seen = record("patient.viewed", actor=alice, patient=world.alice)
+    record("patient.viewed", actor=world.nina, patient=world.alice)
+    client.force_login(world.adam)
+    listed = client.get("/admin/audit/auditevent/").content.decode()
+    assert "a patient" in listed and "nina" in listed
+    assert alice.username not in listed
+    found = client.get("/admin/audit/auditevent/", {"q": alice.username}).content.decode()
+    assert f"/admin/audit/auditevent/{seen.pk}/change/" not in found
+    assert "nina" in client.get("/admin/audit/auditevent/", {"q": "nina"}).content.decode()
+    one = client.get(f"/admin/audit/auditevent/{seen.pk}/change/")
+    assert one.status_code == 200
+    assert alice.username not in one.content.decode() and "a patient" in one.content.decode()

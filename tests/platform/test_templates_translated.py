@@ -65,8 +65,9 @@ SHOWN_ARGUMENT = re.compile(
 PLURALIZE = re.compile(r"\|\s*pluralize\b")
 # A text handed to an included template or a {% with %} ({% include "x" with who="Nurse" %}).
 SHOWN_KEYWORD = re.compile(r"\b(\w+)=(\"[^\"]*\"|'[^']*')")
-# Keywords that hand an include a form field's name or a heading level, never text.
-CODE_KEYWORDS = {"name", "heading"}
+# Keywords that hand an include a form field's name, a heading level or an element's id
+# (the error summary's error_anchor and error_lead_id), never text.
+CODE_KEYWORDS = {"name", "heading", "error_anchor", "error_lead_id"}
 
 
 @dataclass(frozen=True)

@@ -58,3 +58,31 @@ def test_it_keeps_registry_pages_from_patients_and_researchers(client, world):
 def test_it_answers_404_for_an_unknown_measure(client, world):
     client.force_login(world.quinn)
     assert client.get("/registry/measures/nope/").status_code == 404
+
+
+def _charts_without_a_table(body: str) -> tuple[int, list[int]]:
+    """(charts on the page, the numbers of those with no table before the next chart)."""
+    import re
+
+    tags = re.findall(r"<(svg|table)\b", body)
+    charts = [n for n, tag in enumerate(tags) if tag == "svg"]
+    lacking = [
+        k
+        for k, at in enumerate(charts)
+        if "table" not in tags[at + 1 : charts[k + 1] if k + 1 < len(charts) else len(tags)]
+    ]
+    return len(charts), lacking
+
+
+def test_every_registry_chart_has_its_table_beside_it(client, world):
+    fill(world.alice)
+    factories.make_patient(world.team_b)
+    client.force_login(world.quinn)
+    for url, least in (
+        ("/registry/measures/checkin-completion/", 2),  # the network and North Clinic
+        ("/registry/measures/checkin-completion/funnel/", 1),
+    ):
+        charts, lacking = _charts_without_a_table(client.get(url).content.decode())
+        assert charts >= least, url
+        assert lacking == [], url
+    assert _charts_without_a_table("<svg></svg><svg></svg><table>") == (2, [0])

@@ -132,14 +132,21 @@ def test_an_item_says_when_its_alerts_are_assigned_to_different_people(two_patie
     assert "Different people:" not in queue(client_for(w.nina)).content.decode()
 
 
-def test_filters_by_priority_team_age_patient_and_assigned_to_me(two_patients):
-    w = two_patients
+def three_items_on_two_teams(w):
+    """Nina on both teams: Alice's urgent check-in and Bert's old routine one on team A,
+    Carol's routine one on team B; returns (Bert's alerts, Carol)."""
     CareTeamMembership.objects.create(user=w.nina, care_team=w.team_b)
     bad_checkin(w.alice)
     old = routine_checkin(w.bert, T0 - dt.timedelta(days=10))
     carol = factories.make_patient(w.team_b, given_name="Carol")
     enroll(carol)
     routine_checkin(carol, T0 + dt.timedelta(minutes=1))
+    return old, carol
+
+
+def test_filters_by_priority_team_age_patient_and_assigned_to_me(two_patients):
+    w = two_patients
+    old, carol = three_items_on_two_teams(w)
     nina = client_for(w.nina)
 
     def shown(**params):
@@ -178,6 +185,23 @@ def test_each_filter_choice_shows_how_many_items_it_would_show(two_patients):
     # Counted with the other filters in use: routine items among those over a week old.
     narrowed = queue(client_for(w.nina), age="older")
     assert {v: n for v, _, n in narrowed.context["priorities"]} == {1: 0, 2: 0, 3: 1}
+
+
+def test_the_team_and_assigned_to_me_choices_show_their_counts_too(two_patients):
+    w = two_patients
+    old, _carol = three_items_on_two_teams(w)
+    Alert.objects.filter(pk=old[0].pk).update(assigned_to=w.nina)
+    nina = client_for(w.nina)
+    page = queue(nina)
+    assert {t.pk: n for t, n in page.context["team_choices"]} == {w.team_a.pk: 2, w.team_b.pk: 1}
+    assert page.context["mine_count"] == 1
+    assert "Assigned to me (1)" in page.content.decode()
+    # Counted with the other filters in use: urgent items per team; mine among team B's.
+    urgent = queue(nina, priority=Priority.URGENT)
+    assert {t.pk: n for t, n in urgent.context["team_choices"]} == {w.team_a.pk: 1, w.team_b.pk: 0}
+    assert urgent.context["mine_count"] == 0
+    assert queue(nina, team=w.team_b.pk).context["mine_count"] == 0
+    assert queue(nina, team=w.team_a.pk).context["mine_count"] == 1
 
 
 def test_bulk_acknowledge_acknowledges_the_chosen_items(two_patients):

@@ -3,11 +3,14 @@
 import os
 import subprocess
 import sys
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
 
 
-def run_cli(args: list[str], var_dir) -> subprocess.CompletedProcess:
+def run_cli(args: list[str], var_dir, **settings: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COPRODUCE_", "DATABASE_"))}
-    env.update({"COPRODUCE_MODE": "demo", "COPRODUCE_VAR_DIR": str(var_dir)})
+    env.update({"COPRODUCE_MODE": "demo", "COPRODUCE_VAR_DIR": str(var_dir), **settings})
     return subprocess.run(
         [sys.executable, "-m", "coproduce.cli", *args],
         env=env,
@@ -24,6 +27,43 @@ def test_it_says_run_migrate_instead_of_a_traceback_on_a_new_database(tmp_path):
     assert result.returncode == 1, result.stderr
     assert "the database is not set up: run coproduce migrate" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_another_command_says_it_too(tmp_path):
+    result = run_cli(["apiclient", "list"], tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "the database is not set up: run coproduce migrate" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_it_says_it_on_a_new_postgresql_database_too(tmp_path):
+    """An empty PostgreSQL database of its own (beside the test database), dropped after."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        pytest.skip("needs DATABASE_URL on PostgreSQL")
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    empty = f"{parts.path.strip('/') or 'coproduce'}_empty"
+    server = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(empty)))
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(empty)))
+    try:
+        for args in (["instruments", "list"], ["apiclient", "list"]):
+            result = run_cli(
+                args,
+                tmp_path,
+                COPRODUCE_MODE="test",
+                DATABASE_URL=urlunsplit(parts._replace(path=f"/{empty}")),
+            )
+            assert result.returncode == 1, result.stderr
+            assert "the database is not set up: run coproduce migrate" in result.stderr, args
+            assert "Traceback" not in result.stderr
+    finally:
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(empty)))
 
 
 def test_the_demo_starts_on_a_new_database_with_a_schema_migrate_accepts(tmp_path):

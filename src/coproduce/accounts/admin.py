@@ -19,13 +19,23 @@ from coproduce.platform import clock
 
 @admin.register(ClaimMapping)
 class ClaimMappingAdmin(admin.ModelAdmin):
-    list_display = ("claim", "value", "role", "care_team", "approved_by", "approved_at")
+    list_display = (
+        "claim",
+        "value",
+        "role",
+        "care_team",
+        "created_by",
+        "approved_by",
+        "approved_at",
+    )
     list_filter = ("role",)
     actions = ["approve"]
 
     def save_model(self, request, obj, form, change):
-        # A changed mapping grants something new: it waits for approval again.
+        # A changed mapping grants something new: it waits for approval again, by someone
+        # other than whoever wrote it.
         obj.approved_by, obj.approved_at = None, None
+        obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
     @admin.action(description=gettext_lazy("Approve the selected mappings"))
@@ -33,8 +43,27 @@ class ClaimMappingAdmin(admin.ModelAdmin):
         if request.user.role != Role.REGISTRY_ADMIN:
             self.message_user(request, _("Only a registry admin can approve."), messages.ERROR)
             return
+        waiting = queryset.filter(approved_at__isnull=True)
+        own = [str(m) for m in waiting if m.created_by_id == request.user.pk]
+        if own:
+            # Nothing is approved, not even the others selected: the admin chooses again.
+            record(
+                "claim_mapping.approval_refused",
+                actor=request.user,
+                detail={"reason": "own mapping", "mappings": own},
+            )
+            self.message_user(
+                request,
+                _(
+                    "Nothing was approved: you wrote %(mappings)s, so another registry admin "
+                    "must approve it."
+                )
+                % {"mappings": ", ".join(own)},
+                messages.ERROR,
+            )
+            return
         with transaction.atomic():
-            for mapping in queryset.filter(approved_at__isnull=True):
+            for mapping in waiting:
                 mapping.approved_by, mapping.approved_at = request.user, clock.now()
                 mapping.save(update_fields=["approved_by", "approved_at"])
                 record(

@@ -19,5 +19,8 @@ EVENTS = {
     "careteam.member_added": "A user joined a care team (detail: source).",
     "careteam.member_removed": "A user left a care team (detail: source).",
     "claim_mapping.approved": "A registry admin approved a single sign-on claim mapping.",
+    "claim_mapping.approval_refused": (
+        "A registry admin was refused approving a claim mapping they wrote themselves."
+    ),
     "record.downloaded": "A patient or parent downloaded the patient's record.",
 }

@@ -34,6 +34,8 @@ class ClaimMapping(models.Model):
     """'Whoever the provider says has claim X = value Y gets this role / joins this team.'
 
     Only mappings a registry admin approved are used; editing a mapping withdraws its approval.
+    Whoever wrote what it grants (`created_by`, the last to save it) cannot approve it:
+    another admin must, or an admin could map their own group to a clinician and a team.
     """
 
     claim = models.CharField(
@@ -48,6 +50,14 @@ class ClaimMapping(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="claim_mappings",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
     )
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.contrib import messages
 from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -21,6 +20,7 @@ from coproduce.accounts.models import ClaimMapping, ProviderIdentity
 from coproduce.audit.services import record
 from coproduce.people.models import STAFF_ROLES, CareTeamMembership, Role, User
 from coproduce.platform import clock
+from coproduce.platform.http import show_service_error
 
 # Precedence when mappings grant several roles: the broadest clinical access wins last.
 ROLE_ORDER: list[str] = [
@@ -164,12 +164,13 @@ class StaffOIDCBackend(OIDCAuthenticationBackend):
         with transaction.atomic():
             user = apply_login(claims, issuer=payload["iss"])
         if user is None:
-            messages.error(
+            show_service_error(
                 self.request,
                 _(
                     "Your hospital account has no role in coproduce yet. Ask your registry "
                     "admin to give your group access."
                 ),
+                refused=False,
             )
             return None
         # Read by the user_logged_in handler, which puts it in the new session.

@@ -64,7 +64,9 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["patient", "-at"]), models.Index(fields=["actor", "-at"])]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username or '-'} {self.event}"
+        # No username: the admin shows this as the page's title, to registry admins too, who
+        # must not see which patient did what.
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_role or '-'} {self.event}"
 
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:

@@ -88,7 +88,7 @@ def _medication_page(request, patient, replaces: Medication | None):
                 except ValidationError as error:
                     show_service_error(request, error, form)
             else:
-                preview = _preview(patient, form, replaces)
+                preview = _preview(request, patient, form, replaces)
     else:
         initial: dict = {"started_on": clock.clinic_today(patient.care_team.site)}
         if replaces is not None:
@@ -114,8 +114,9 @@ def _medication_page(request, patient, replaces: Medication | None):
     )
 
 
-def _preview(patient, form: MedicationForm, replaces: Medication | None) -> dict:
-    """This line's MME and the total it would make, computed by mme.py; nothing is stored."""
+def _preview(request, patient, form: MedicationForm, replaces: Medication | None) -> dict | None:
+    """This line's MME and the total it would make, computed by mme.py; nothing is stored
+    (None when it cannot be computed: the form's error summary says why)."""
     on = form.cleaned_data["started_on"]
     others = [
         m
@@ -137,7 +138,8 @@ def _preview(patient, form: MedicationForm, replaces: Medication | None) -> dict
         before = services.current_mme(patient, on)
         after = total_mme(lines).total_mme
     except MMEError as error:
-        return {"error": error.message()}
+        show_service_error(request, error, form)
+        return None
     return {"line": line, "before": before, "after": after, "on": on}
 
 

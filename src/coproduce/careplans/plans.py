@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from coproduce.audit.services import record
@@ -262,10 +262,6 @@ def current_amount(plan: TaperPlan) -> Decimal:
 # --- Check-ins into suggestions ---------------------------------------------------------
 
 
-def local_day(at: dt.datetime, zone) -> dt.date:
-    return timezone.localtime(at, zone).date()
-
-
 def as_decimal(value) -> Decimal | None:
     if value is None or isinstance(value, bool):
         return None
@@ -288,7 +284,7 @@ def weekly_checkins(
         scores = scores.filter(at__lte=until)
     weeks: dict[tuple[int, int], dict] = defaultdict(dict)
     for score in scores:
-        day = local_day(score.at, zone)
+        day = clock.clinic_day(score.at, zone)
         if since is not None and day < since:
             continue
         week = weeks[day.isocalendar()[:2]]
@@ -434,7 +430,7 @@ def refresh_lowest_comfortable_dose(plan: TaperPlan, today: dt.date) -> None:
     """Store the lowest dose held >= 4 weeks with no concern raised (decisions' suggestions)."""
     history = [dose_review.DoseRecord(s.due_on, s.target_mme) for s in _done_steps(plan)]
     concerns = [
-        timezone.localdate(d.at, plan.patient.care_team.site.zone)
+        clock.clinic_day(d.at, plan.patient.care_team.site)
         for d in plan.decisions.all()
         if set(d.suggestion_codes) - _not_concerns()
     ]

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -57,7 +57,6 @@ from coproduce.careplans.plans import (
     create_taper_plan,
     current_amount,
     latest_plan,
-    local_day,
     next_step,
     open_plan,
     pace_from,
@@ -115,7 +114,7 @@ def request_change(
     if kind == RequestKind.PAUSE and plan.status == PlanStatus.PAUSED:
         raise ValidationError(_("Your taper is already paused."))
     now = now or clock.now()
-    today = timezone.localdate(now, patient.care_team.site.zone)
+    today = clock.clinic_today(patient.care_team.site, now)
     # The alert keeps the team's actions in English, like every stored text's fallback.
     with translation.override("en"):
         outcome = taper.apply_patient_request(plan_state(plan), kind.value, today)
@@ -199,7 +198,7 @@ def answer_request(
     if not answer.strip():
         raise ValidationError(_("Write your answer to the patient."))
     now = now or clock.now()
-    today = timezone.localdate(now, plan.patient.care_team.site.zone)
+    today = clock.clinic_today(plan.patient.care_team.site, now)
     if request.kind == RequestKind.SLOW and plan.status in OPEN_PLAN_STATUSES:
         slower = plan.pace.slower()
         plan.pace_percent, plan.pace_every_weeks = slower.percent, slower.every_weeks
@@ -288,7 +287,7 @@ def pain_observations(patient: Patient) -> list[Observation]:
     for score in Score.objects.filter(patient=patient, instrument_id__in=PAIN_INSTRUMENTS).order_by(
         "at", "pk"
     ):
-        day = local_day(score.at, zone)
+        day = clock.clinic_day(score.at, zone)
         if score.instrument_id == "pain-nrs" and score.score is not None:
             by_day[day] = Decimal(str(score.score))
             nrs_days.add(day)
@@ -374,7 +373,6 @@ __all__ = [
     "current_mme",
     "dose_history",
     "latest_plan",
-    "local_day",
     "medications_on",
     "mme_of",
     "next_step",

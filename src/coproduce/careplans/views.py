@@ -44,9 +44,10 @@ def care_plan(request, registry_id: str):
             id(m): line
             for m, line in zip([m for m in meds if m.is_opioid], mme.medications, strict=True)
         }
-        mme_error = ""
     except MMEError as error:
-        mme, lines, mme_error = None, {}, error.message()
+        # A total that cannot be computed is a fault, not a refused change.
+        mme, lines = None, {}
+        show_service_error(request, error, refused=False)
     plan = services.latest_plan(patient)
     all_goals = list(patient.goals.order_by("created_at", "pk"))
     scores = goals.latest_scores(patient, (g.instrument_id for g in all_goals if g.instrument_id))
@@ -63,7 +64,6 @@ def care_plan(request, registry_id: str):
             "rows": [(m, lines.get(id(m))) for m in meds],
             "unconfirmed": sum(1 for m in meds if m.confirmed_by_patient_at is None),
             "mme": mme,
-            "mme_error": mme_error,
             "not_a_conversion": _(NOT_A_CONVERSION_NOTE),
             "patient_goals": [r for r in rows if r[0].kind == GoalKind.PATIENT],
             "clinical_goals": [r for r in rows if r[0].kind == GoalKind.CLINICAL],

@@ -311,7 +311,7 @@ def enroll(
 ) -> Enrollment:
     """Enroll `patient` in `program` (again, if it had ended) and plan their invitations."""
     now = now or clock.now()
-    start = started_on or now.astimezone(patient.care_team.site.zone).date()
+    start = started_on or clock.clinic_today(patient.care_team.site, now)
     enrollment, _ = Enrollment.objects.update_or_create(
         patient=patient, program=program, defaults={"started_on": start, "ended_on": None}
     )
@@ -331,7 +331,7 @@ def end_enrollment(
 ) -> None:
     """End an enrollment; its pending invitations are cancelled."""
     now = now or clock.now()
-    enrollment.ended_on = now.astimezone(enrollment.patient.care_team.site.zone).date()
+    enrollment.ended_on = clock.clinic_today(enrollment.patient.care_team.site, now)
     enrollment.save(update_fields=["ended_on"])
     sync_patient(enrollment.patient, now=now)
     record(

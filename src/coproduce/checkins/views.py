@@ -15,6 +15,7 @@ from django.db import DatabaseError, transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
+from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -43,6 +44,7 @@ from coproduce.instruments.library import unavailable_in
 from coproduce.people.access import can_answer_for, hidden_from_proxy
 from coproduce.people.models import PATIENT_SIDE_ROLES, Role
 from coproduce.platform import clock
+from coproduce.platform.http import show_service_error
 from coproduce.safetynet.engine import item9_positive
 
 log = logging.getLogger(__name__)
@@ -278,6 +280,12 @@ def _step_context(invitation, token, steps, current, errors, answers) -> dict[st
         "step": current,
         "total": len(steps),
         "errors": errors,
+        # The summary above the questions: each error links to its question.
+        "question_errors": [
+            (f"#q-{i.link_id}", Truncator(i.text).words(8, truncate=" …"), errors[i.link_id])
+            for i in current.items
+            if i.link_id in errors
+        ],
         "fields": [
             _item_context(i, answers.get(i.link_id), errors.get(i.link_id)) for i in current.items
         ],
@@ -327,7 +335,6 @@ def _review(
     invitation,
     steps,
     current,
-    error: str = "",
     status: int = 200,
     free_text: str | None = None,
     free_text_error: str = "",
@@ -347,7 +354,6 @@ def _review(
             "free_text": free_text,
             "max_free_text": MAX_FREE_TEXT,
             "back_step": current.number - 1,
-            "error": error,
             "free_text_error": free_text_error,
         },
         status=status,
@@ -405,8 +411,10 @@ def submit(request, token: str):
             source="web",
         )
     except CheckinInvalid as exc:
+        # Not sent, and the draft is kept: no "nothing was changed" for the patient.
+        show_service_error(request, exc, refused=False)
         steps = flow.steps_for(invitation)
-        return _review(request, token, invitation, steps, steps[-1], str(exc), status=400)
+        return _review(request, token, invitation, steps, steps[-1], status=400)
     except CheckinClosed:
         return _refused(request, LinkRefused("expired", invitation))
     if isinstance(result, NotStored):

@@ -46,6 +46,9 @@ PATIENT_SIDE_ROLES = frozenset({Role.PATIENT, Role.FAMILY})
 RESEARCH_ROLES = frozenset(
     {Role.COORDINATOR, Role.INVESTIGATOR, Role.STATISTICIAN, Role.RESEARCHER}
 )
+# Who reads the registry's measures and population lists: quality improvement and the care
+# roles (each for the patients they may see).
+QI_ROLES = CARE_ROLES | {Role.QI_LEAD}
 STAFF_ROLES = CARE_ROLES | RESEARCH_ROLES | {Role.QI_LEAD, Role.REGISTRY_ADMIN}
 # Research roles that ask for (researcher) or decide on (investigator) de-identified exports.
 EXPORT_ROLES = frozenset({Role.RESEARCHER, Role.INVESTIGATOR})

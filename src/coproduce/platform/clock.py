@@ -37,18 +37,30 @@ def now() -> dt.datetime:
     return timezone.now() + _offset
 
 
+_now = now  # for the functions whose `now` argument hides it
+
+
 def today(zone: dt.tzinfo | None = None) -> dt.date:
     """Return today's date in `zone` (default: the active time zone)."""
     return timezone.localdate(now(), zone)
 
 
-def clinic_today(site: Any) -> dt.date:
-    """Return today's date on the clinic's own clock (its site's time zone)."""
-    return today(site_zone(site))
+def clinic_today(site: Any, now: dt.datetime | None = None) -> dt.date:
+    """Return today's date on the clinic's own clock (its site's time zone), at `now`
+    (default: the application clock's now). The one way to ask what day it is at a clinic."""
+    return clinic_day(now if now is not None else _now(), site)
+
+
+def clinic_day(at: dt.datetime, site: Any) -> dt.date:
+    """Return the date of the instant `at` on the clinic's clock (its site's time zone)."""
+    return timezone.localdate(at, site_zone(site))
 
 
 def site_zone(site: Any) -> dt.tzinfo:
-    """Return a site's time zone from a Site (or anything with `time_zone`)."""
+    """Return a site's time zone from a Site (or anything with `zone` or `time_zone`), or
+    the zone itself."""
+    if isinstance(site, dt.tzinfo):
+        return site
     zone = getattr(site, "zone", None)
     if isinstance(zone, dt.tzinfo):
         return zone

@@ -37,22 +37,39 @@ def role_required(*roles: str):
 
 
 def show_service_error(
-    request: HttpRequest, error: ValidationError, form: BaseForm | None = None
+    request: HttpRequest,
+    error: ValidationError | Exception | str,
+    form: BaseForm | None = None,
+    *,
+    refused: bool = True,
 ) -> None:
-    """Show a service's ValidationError in the page's error summary
+    """Show what a service refused or could not do in the page's error summary
     (`platform/_error_summary.html`), whether the view draws the page again or redirects.
 
-    With the form the page draws again, each message goes beside the field it names (the
-    rest above the form); otherwise the messages become one error message, shown by the
-    summary on the next page drawn: this one, or the one a redirect leads to.
+    `error` is a ValidationError, another exception of a service (its `message()` when it
+    has one, for a person to read, else its text) or the text itself. With the form the page
+    draws again, each message goes beside the field it names (the rest above the form);
+    otherwise the messages become one error message, shown by the summary on the next page
+    drawn: this one, or the one a redirect leads to. `refused=False` for a fault that is not
+    a refused change (a total that cannot be computed): the summary then does not say that
+    nothing was changed.
     """
-    if form is None:
-        messages.error(request, " ".join(error.messages), extra_tags=REFUSED)
-    elif hasattr(error, "error_dict"):
+    if form is not None and isinstance(error, ValidationError) and hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
             form.add_error(field if field in form.fields else None, errors)
+    elif form is not None:
+        form.add_error(None, _texts(error))
     else:
-        form.add_error(None, error)
+        messages.error(request, " ".join(_texts(error)), extra_tags=REFUSED if refused else "")
+
+
+def _texts(error: ValidationError | Exception | str) -> list[str]:
+    if isinstance(error, str):
+        return [error]
+    if isinstance(error, ValidationError):
+        return list(error.messages)
+    shown = getattr(error, "message", None)
+    return [str(shown() if callable(shown) else error)]
 
 
 def is_api_path(request: HttpRequest) -> bool:

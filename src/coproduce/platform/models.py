@@ -1,8 +1,10 @@
-"""The floor's models: the notification outbox, and the priority and channel it is sent by.
+"""The floor's models: the notification outbox, and the priority and channel it is sent by;
+the workers' heartbeats.
 
 The outbox row names its patient and its alert (a `people` and a `safetynet` model) by
 string only, so nothing here imports a domain app; the table keeps the name it had when the
-outbox lived in the safety net (`db_table`, moved by a state-only migration).
+outbox lived in the safety net (`db_table`, moved by a state-only migration), and the
+heartbeats the one they had in `web`.
 """
 
 from __future__ import annotations
@@ -82,3 +84,19 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} by {self.channel} ({self.status})"
+
+
+class WorkerHeartbeat(models.Model):
+    """One row per running `coproduce worker` (host:pid), touched on every loop."""
+
+    worker_id = models.CharField(max_length=100, unique=True)
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "web_workerheartbeat"
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} (seen {self.seen_at:%Y-%m-%d %H:%M:%S})"

@@ -72,6 +72,7 @@ KNOWN_CODE: dict[tuple[str, str], str] = {
     ("careplans", "0006_step_note_texts_decision_params"): "data",
     ("people", "0010_patient_updated_at"): "data",
     ("platform", "0001_notification_moved_from_safetynet"): "data",
+    ("platform", "0002_workerheartbeat_moved_from_web"): "data",
     ("safetynet", "0003_notification_priority_claims_and_failure"): "data",
 }
 

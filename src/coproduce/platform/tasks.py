@@ -3,7 +3,7 @@
 `task` is built into Django 6 and is the django-tasks backport on Django 5.2. Each app lists
 its periodic jobs in its AppConfig.ready() (`every_minute(...)`, `every_hour(...)`) by dotted
 path, so the floor knows no app, start-up imports no job's module (a job module may pull in
-the rules engine), and the worker (`web.worker`) runs exactly what the apps listed. The
+the rules engine), and the worker (`platform.worker`) runs exactly what the apps listed. The
 outbox is not a periodic job: every worker sends it continuously, so an urgent notification
 never waits for the next minute.
 """

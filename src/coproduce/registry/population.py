@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections import defaultdict
+from functools import lru_cache
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo, available_timezones
 
 from django import forms
 from django.db import connection, transaction
@@ -66,10 +69,38 @@ def _flag(condition: Q) -> Case:
     )
 
 
+def _mme_today_at_each_clinic(now: dt.datetime) -> Case | Subquery:
+    """Each patient's current MME on today at their own clinic (their site's zone).
+
+    At any instant today is one of at most three dates around the world, so each patient
+    gets the subquery of the date that is today in their site's zone; the zones are named
+    in the query (no query to find the sites' zones first).
+    """
+    by_day: dict[dt.date, list[str]] = defaultdict(list)
+    for name in sorted(_zone_names()):
+        by_day[clock.clinic_today(ZoneInfo(name), now)].append(name)
+    # The day most zones share is the default; the others are named.
+    usual, *others = sorted(by_day, key=lambda day: -len(by_day[day]))
+    if not others:
+        return current_mme_subquery(usual)
+    return Case(
+        *[
+            When(care_team__site__time_zone__in=by_day[day], then=current_mme_subquery(day))
+            for day in others
+        ],
+        default=current_mme_subquery(usual),
+        output_field=FloatField(),
+    )
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
 def population_queryset(user: User, *, now: dt.datetime | None = None) -> QuerySet:
     """Patients `user` may see, annotated with the four flags and the figures behind them."""
     now = now or clock.now()
-    today = timezone.localdate(now)
     last_checkin = CheckinResponse.objects.filter(patient=OuterRef("pk")).order_by("-submitted_at")
     enrolled = Enrollment.objects.filter(patient=OuterRef("pk"), ended_on__isnull=True)
     return (
@@ -83,7 +114,7 @@ def population_queryset(user: User, *, now: dt.datetime | None = None) -> QueryS
             peg_before=_latest(("peg",), "score", 1),
             das28=_latest(("das28-esr", "das28-crp"), "band"),
             ibd=_latest(("hbi", "pucai"), "band"),
-            mme=current_mme_subquery(today),
+            mme=_mme_today_at_each_clinic(now),
         )
         .annotate(
             overdue=_flag(

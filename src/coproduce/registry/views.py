@@ -13,14 +13,12 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from coproduce.people.models import CARE_ROLES, Role
+from coproduce.people.models import CARE_ROLES, QI_ROLES
 from coproduce.platform.http import role_required
 from coproduce.registry import charts, population, services
 from coproduce.registry.actions import add_annotation
 from coproduce.registry.forms import PdsaForm
 from coproduce.registry.measures import MEASURES, Measure
-
-QI_ROLES = (Role.QI_LEAD, *CARE_ROLES)
 
 
 def _measure(measure_id: str) -> Measure:

@@ -259,7 +259,7 @@ def sign(
     consent.save()
     _email_copy(consent, now)
     if participant.status in (Status.SCREENED, Status.APPROACHED) and not consent_problems(
-        participant, on=now.date()
+        participant, on=clock.clinic_today(participant.site, now)
     ):
         participant.status = Status.CONSENTED
         participant.consented_at = now

@@ -52,7 +52,11 @@ def export_for_operator(
     """The operator's export into `out`, audited with the system account that ran it."""
     now = now or clock.now()
     written = write_export(
-        study, fmt=fmt, out=out, include_free_text=include_free_text, today=now.date()
+        study,
+        fmt=fmt,
+        out=out,
+        include_free_text=include_free_text,
+        today=clock.clinic_today(dt.UTC, now),
     )
     _audit(
         "research.exported", study, written, by=by, operator=operator, route="command", out=str(out)
@@ -110,7 +114,7 @@ def decide(
                 fmt=request.fmt,
                 out=out,
                 include_free_text=request.include_free_text,
-                today=now.date(),
+                today=clock.clinic_today(dt.UTC, now),
             )
             request.archive = _zip(out)
         request.manifest = written.manifest

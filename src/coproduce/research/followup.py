@@ -51,7 +51,7 @@ def randomise_and_start(
     participant.refresh_from_db()
     study = participant.study
     zone = participant.site.zone
-    start = now.astimezone(zone).date()
+    start = clock.clinic_today(zone, now)
     if study.assessments is not None:
         enroll(participant.patient, study.assessments, actor=by, now=now, started_on=start)
     first = dt.datetime.combine(start + dt.timedelta(days=7), dt.time(10), tzinfo=zone)

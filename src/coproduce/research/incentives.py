@@ -166,7 +166,7 @@ def accrue_membership(member: PanelMember, *, now: dt.datetime) -> int:
     """Accrue the panel's membership rule for each full year of membership; return new."""
     rules = list(member.panel.rules.filter(kind=RuleKind.MEMBERSHIP_YEAR))
     zone = ZoneInfo(member.panel.time_zone)
-    today = now.astimezone(zone).date()
+    today = clock.clinic_today(zone, now)
     end = min(today, member.left_on) if member.left_on else today
     made = 0
     years = 1

@@ -72,7 +72,7 @@ def send_survey(
 ) -> dict[int, str]:
     """Send a single-use link to every active member not asked yet; return {member: token}."""
     now = now or clock.now()
-    today = now.astimezone(ZoneInfo(survey.panel.time_zone)).date()
+    today = clock.clinic_today(ZoneInfo(survey.panel.time_zone), now)
     asked = set(survey.invitations.values_list("member_id", flat=True))
     tokens = {}
     for member in active_members(survey.panel, on=today):

@@ -132,7 +132,7 @@ def randomise(participant: Participant, *, by: User, now: dt.datetime | None = N
     if problems:
         raise RandomisationRefused(problems[0])
     study = participant.study
-    stratum = stratum_of(participant, on=now.date())
+    stratum = stratum_of(participant, on=clock.clinic_today(participant.site, now))
     StratumCounter.objects.get_or_create(study=study, stratum=stratum)
     counter = StratumCounter.objects.select_for_update().get(study=study, stratum=stratum)
     position = counter.allocated

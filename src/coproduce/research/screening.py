@@ -64,7 +64,11 @@ def screen(
         raise ValidationError(_("This patient's clinic does not take part in the study."))
     if Participant.objects.filter(study=study, patient=patient).exists():
         raise ValidationError(_("This patient is already in the screening log."))
-    found = registry_eligible(study, site, on=now.date()).filter(pk=patient.pk).first()
+    found = (
+        registry_eligible(study, site, on=clock.clinic_today(site, now))
+        .filter(pk=patient.pk)
+        .first()
+    )
     if found is None:
         raise ValidationError(_("This patient does not meet the study's registry criteria."))
     mme = getattr(found, "mme", None)  # annotated by registry_eligible
@@ -144,7 +148,7 @@ def confirm_eligibility(
         raise ValidationError(_("Eligibility has already been confirmed."))
     eligible = all(
         answers[str(c.pk)] is (c.kind == CriterionKind.INCLUSION) for c in criteria
-    ) and _still_eligible(participant, now.date())
+    ) and _still_eligible(participant, clock.clinic_today(participant.site, now))
     participant.criteria = {str(c.pk): bool(answers[str(c.pk)]) for c in criteria}
     fields = ["criteria"]
     if eligible:

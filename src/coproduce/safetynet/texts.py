@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from django.utils import dateformat, formats, translation
 from django.utils.translation import gettext
 
-from coproduce.platform import crisis
+from coproduce.platform import clock, crisis
 from coproduce.safetynet.rules import PLACEHOLDER, TEXT_PLACEHOLDERS
 
 PARTS = ("acknowledge", "validate", "advise", "clinic_will")
@@ -36,7 +36,7 @@ def number_text(value: Any) -> str:
 
 def ack_by_text(due: dt.datetime, now: dt.datetime, zone: ZoneInfo) -> str:
     """When the team will act, in the active language: "14:30 today", "Monday 3 March"."""
-    local, today = due.astimezone(zone), now.astimezone(zone).date()
+    local, today = due.astimezone(zone), clock.clinic_today(zone, now)
     if local.date() == today:
         return gettext("%(time)s today") % {"time": f"{local:%H:%M}"}
     if local.date() == today + dt.timedelta(days=1):

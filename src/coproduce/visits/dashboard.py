@@ -233,10 +233,10 @@ def build(patient: Patient, *, now: dt.datetime | None = None) -> dict[str, Any]
     """Everything the dashboard page shows for `patient` (the caller audits the read)."""
     now = now or clock.now()
     zone = patient.care_team.site.zone
-    today = timezone.localtime(now, zone).date()
+    today = clock.clinic_today(zone, now)
 
     def local_day(at: dt.datetime) -> dt.date:
-        return timezone.localtime(at, zone).date()
+        return clock.clinic_day(at, zone)
 
     appointments = list(
         Appointment.objects.filter(patient=patient, status__in=VISIT_STATUSES)

@@ -20,6 +20,7 @@ from coproduce.careplans.goals import is_team_member
 from coproduce.checkins.services import CheckinInvalid
 from coproduce.instruments.library import get_definition
 from coproduce.people.access import get_patient_for
+from coproduce.platform.http import show_service_error
 from coproduce.visits import measures
 
 
@@ -34,16 +35,18 @@ def _is_fragment(request) -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
 
 
-def _save(request, patient, answers, key: str) -> str:
-    """Store ``answers``; return an error message, or "" when saved."""
+def _save(request, patient, answers, key: str) -> bool:
+    """Store ``answers``; return whether they were saved (else the page shows why not)."""
     if not answers:
-        return _("Nothing to save yet: enter the values an index needs.")
+        show_service_error(request, _("Nothing to save yet: enter the values an index needs."))
+        return False
     try:
         with transaction.atomic():
             measures.record_measures(patient, answers, by=request.user, idempotency_key=key)
     except CheckinInvalid as error:
-        return str(error)
-    return ""
+        show_service_error(request, error)
+        return False
+    return True
 
 
 def _saved(request, patient, answers):
@@ -60,18 +63,17 @@ def joints(request, registry_id: str):
     patient = _team_patient(request, registry_id, "measures-ra")
     entry = measures.read_ra(request.POST) if request.method == "POST" else measures.read_ra({})
     answers = measures.ra_answers(entry)
-    error = ""
-    if entry.errors:
-        error = " ".join(dict.fromkeys(entry.errors.values()))
-    elif request.method == "POST" and request.POST.get("action") == "save":
-        error = _save(request, patient, answers, request.POST.get("key", ""))
-        if not error:
+    entry_error = " ".join(dict.fromkeys(entry.errors.values()))
+    refused = False
+    if not entry.errors and request.method == "POST" and request.POST.get("action") == "save":
+        if _save(request, patient, answers, request.POST.get("key", "")):
             return _saved(request, patient, answers)
+        refused = True
     context = {
         "patient": patient,
         "entry": entry,
         "computed": measures.compute(answers, measures.RA_INDICES),
-        "error": error,
+        "entry_error": entry_error,
         "key": request.POST.get("key") or uuid.uuid4().hex,
     }
     if _is_fragment(request):
@@ -83,7 +85,8 @@ def joints(request, registry_id: str):
     ]
     context["tender"] = set(entry.tender)
     context["swollen"] = set(entry.swollen)
-    return render(request, "visits/measures_ra.html", context, status=400 if error else 200)
+    status = 400 if entry_error or refused else 200
+    return render(request, "visits/measures_ra.html", context, status=status)
 
 
 @login_required
@@ -95,19 +98,18 @@ def ibd(request, registry_id: str, index: str):
     definition = get_definition(index)
     given = measures.read_items(definition, request.POST) if request.method == "POST" else {}
     answers = {index: given} if given else {}
-    error = ""
+    refused = False
     if request.method == "POST" and request.POST.get("action") == "save":
-        error = _save(request, patient, answers, request.POST.get("key", ""))
-        if not error:
+        if _save(request, patient, answers, request.POST.get("key", "")):
             return _saved(request, patient, answers)
+        refused = True
     context = {
         "patient": patient,
         "computed": measures.compute(answers, (index,)),
-        "error": error,
         "key": request.POST.get("key") or uuid.uuid4().hex,
     }
     if _is_fragment(request):
         return render(request, "visits/_measures_result.html", context)
     context["definition"] = definition
     context["fields"] = measures.item_fields(definition, given)
-    return render(request, "visits/measures_ibd.html", context, status=400 if error else 200)
+    return render(request, "visits/measures_ibd.html", context, status=400 if refused else 200)

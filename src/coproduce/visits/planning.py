@@ -78,7 +78,7 @@ def day_list(
     days: dict[int, tuple[dt.date, dt.date]] = {}
     for team in teams:
         zone = team.site.zone
-        today = timezone.localtime(now, zone).date()
+        today = clock.clinic_today(zone, now)
         start = dt.datetime.combine(today, dt.time.min, tzinfo=zone)
         window |= Q(care_team=team, starts_at__gte=start, starts_at__lt=start + dt.timedelta(2))
         days[team.pk] = (today, today + dt.timedelta(1))

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from coproduce.audit.services import record as audit
 from coproduce.people.access import can_answer_for, get_patient_for, hidden_from_proxy
-from coproduce.people.models import CARE_ROLES, CLINICAL_ROLES, PATIENT_SIDE_ROLES, Role
+from coproduce.people.models import CARE_ROLES, CLINICAL_ROLES, PATIENT_SIDE_ROLES, QI_ROLES, Role
 from coproduce.platform import clock
 from coproduce.platform.http import role_required, show_service_error
 from coproduce.platform.models import NotificationStatus
@@ -299,14 +299,15 @@ def comment(request, appointment_id: int):
         else:
             messages.success(request, _("Thank you: your comment is with the care team."))
     else:
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        problems = [str(e) for errors in form.errors.values() for e in errors]
+        show_service_error(request, " ".join(problems))
     return redirect("visits:record-summary", appointment_id=appointment_id)
 
 
 # --- collaboRATE --------------------------------------------------------------------------
 
 
-@role_required(*CARE_ROLES, Role.QI_LEAD)
+@role_required(*QI_ROLES)
 def collaborate_report(request):
     qi = request.user.role == Role.QI_LEAD
     context = {

@@ -7,8 +7,8 @@ from functools import cache
 from django.conf import settings
 
 from coproduce.accounts import mfa
+from coproduce.platform.worker import notifications_delayed
 from coproduce.safetynet.reach import unreached_banner
-from coproduce.web.worker import notifications_delayed
 
 
 def site_chrome(request) -> dict:

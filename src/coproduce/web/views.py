@@ -1,4 +1,5 @@
-"""Login, logout, the home page each role lands on, and a patient's record to take away."""
+"""Login, logout, and the home page each role lands on (the patient's and the family's among
+them)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import django_otp
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -14,10 +15,15 @@ from django.views.decorators.http import require_POST
 from coproduce.accounts import mfa, oidc
 from coproduce.accounts.login import LoginForm
 from coproduce.accounts.middleware import mfa_exempt
+from coproduce.audit.services import record
+from coproduce.checkins import previsit
+from coproduce.checkins.selectors import due_for_patient
+from coproduce.people.access import get_patient_for, may_download_record, patients_visible_to
 from coproduce.people.models import Role
+from coproduce.people.services import patient_summary
 from coproduce.platform.http import role_required
 from coproduce.registry.summary import site_condition_counts
-from coproduce.web import record
+from coproduce.visits.records import latest_shared
 
 HOME_BY_ROLE = {
     Role.PATIENT: "my-home",
@@ -93,17 +99,32 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-@login_required
-def record_pdf(request, registry_id: str):
-    patient = record.patient_for_download(request.user, registry_id, "pdf")
-    response = HttpResponse(record.record_pdf(patient), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="record-{patient.registry_id}.pdf"'
-    return response
+@role_required(Role.PATIENT)
+def my_home(request):
+    patient = getattr(request.user, "patient", None)
+    if patient is None:
+        raise Http404("No patient record is linked to this login.")
+    patient = get_patient_for(request.user, patient.registry_id)
+    context = patient_summary(patient)
+    context["due_checkins"] = due_for_patient(patient)
+    planned = previsit.for_appointments(context["appointments"])
+    for appointment in context["appointments"]:
+        appointment.previsit = planned.get(appointment.pk)
+    context["decided"] = latest_shared(patient.pk)
+    return render(request, "web/my_home.html", context)
 
 
-@login_required
-def record_fhir(request, registry_id: str):
-    patient = record.patient_for_download(request.user, registry_id, "fhir")
-    response = JsonResponse(record.record_bundle(patient), content_type="application/fhir+json")
-    response["Content-Disposition"] = f'attachment; filename="record-{patient.registry_id}.json"'
-    return response
+@role_required(Role.FAMILY)
+def family_home(request):
+    patients = list(
+        patients_visible_to(request.user).select_related("care_team__site").order_by("given_name")
+    )
+    record(
+        "patient.listed",
+        actor=request.user,
+        detail={"registry_ids": [p.registry_id for p in patients], "page": "family-home"},
+    )
+    downloadable = {p.pk for p in patients if may_download_record(request.user, p)}
+    return render(
+        request, "web/family_home.html", {"patients": patients, "downloadable": downloadable}
+    )

@@ -1,6 +1,6 @@
 """`coproduce scheduler`: queue the periodic jobs (a worker runs them), or run them inline.
 
-The same loop as `coproduce worker` (coproduce.web.worker), with only the schedule part.
+The same loop as `coproduce worker` (coproduce.platform.worker), with only the schedule part.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import signal
 
 from django.core.management.base import BaseCommand
 
-from coproduce.web.worker import Worker
+from coproduce.platform.worker import Worker
 
 
 class Command(BaseCommand):

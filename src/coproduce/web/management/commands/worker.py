@@ -11,7 +11,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from coproduce.web import worker as worker_loop
+from coproduce.platform import worker as worker_loop
 
 
 class Command(BaseCommand):

@@ -34,7 +34,7 @@ from django_tasks_db.management.commands.db_worker import Worker as TaskRunner
 from django_tasks_db.models import DBTaskResult
 
 from coproduce.platform import clock, delivery, tasks
-from coproduce.web.models import WorkerHeartbeat
+from coproduce.platform.models import WorkerHeartbeat
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,8 @@ from django.test.utils import CaptureQueriesContext
 
 from coproduce.checkins import tasks as checkins_tasks
 from coproduce.platform import clock, tasks
-from coproduce.platform.models import Notification, NotificationStatus, Priority
-from coproduce.web.models import WorkerHeartbeat
-from coproduce.web.worker import Worker
+from coproduce.platform.models import Notification, NotificationStatus, Priority, WorkerHeartbeat
+from coproduce.platform.worker import Worker
 
 DELAYED = "Notifications are delayed"
 
@@ -45,6 +44,18 @@ def queue(to: str = "nina@example.org", *, due_in: float = 0, key: str = "k1") -
         next_attempt_at=at,
         created_at=at,
     )
+
+
+def no_database_env() -> dict[str, str]:
+    """The environment of a process whose DATABASE_URL names a loopback port where no
+    database listens."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return os.environ | {
+        "COPRODUCE_MODE": "test",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{port}/nothing",
+    }
 
 
 def check(*args: str) -> tuple[int, str]:
@@ -92,13 +103,7 @@ def test_the_check_fails_when_the_heartbeat_is_stale(db):
 
 
 def test_the_check_says_2_when_the_database_cannot_be_reached(tmp_path):
-    with socket.socket() as s:  # a loopback port where no database listens
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = os.environ | {
-        "COPRODUCE_MODE": "test",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{port}/nothing",
-    }
+    env = no_database_env()
     done = subprocess.run(
         [sys.executable, "-m", "coproduce.cli", "worker", "--check"],
         env=env,
@@ -274,18 +279,14 @@ def test_the_worker_survives_its_database_connections_being_terminated(smtp_serv
     assert Notification.objects.filter(status=NotificationStatus.SENT).count() == 2
 
 
-def test_the_worker_waits_for_a_database_that_is_down_at_start(tmp_path):
-    with socket.socket() as s:  # a loopback port where no database listens
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = os.environ | {
-        "COPRODUCE_MODE": "test",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{port}/nothing",
-    }
+@pytest.mark.parametrize("command", ["worker", "scheduler"])
+def test_the_worker_waits_for_a_database_that_is_down_at_start(tmp_path, command):
+    """The scheduler is the worker's loop, so it survives a database error as the worker does."""
+    env = no_database_env()
     log = tmp_path / "worker.log"
     with log.open("w") as out:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "coproduce.cli", "worker"],
+            [sys.executable, "-m", "coproduce.cli", command],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -298,3 +299,29 @@ def test_the_worker_waits_for_a_database_that_is_down_at_start(tmp_path):
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(timeout=60) == 0, log.read_text()
     assert "database unavailable at start" in log.read_text()
+
+
+# -- the scheduler command runs the same loop --------------------------------------------
+
+
+def test_the_scheduler_runs_the_one_worker_loop(db):
+    """Queueing only, it says nothing about being alive (it sends nothing); run inline, it
+    does the work, so it beats like a worker."""
+    import io
+
+    from django_tasks_db.models import DBTaskResult
+
+    out = io.StringIO()
+    call_command("scheduler", "--once", stdout=out)
+    queued = out.getvalue().removeprefix("Queued: ").strip().split(", ")
+    assert queued and DBTaskResult.objects.count() == len(queued)
+    assert not WorkerHeartbeat.objects.exists()
+    call_command("scheduler", "--once", "--inline", stdout=io.StringIO())
+    beat = WorkerHeartbeat.objects.get()
+    assert beat.pid == os.getpid() and beat.worker_id == f"{socket.gethostname()}:{os.getpid()}"
+
+
+def test_the_floor_keeps_the_tables_the_models_had_before_they_moved():
+    assert Notification._meta.db_table == "safetynet_notification"
+    assert WorkerHeartbeat._meta.db_table == "web_workerheartbeat"
+    assert (Notification._meta.app_label, WorkerHeartbeat._meta.app_label) == ("platform",) * 2
