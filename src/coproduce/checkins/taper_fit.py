@@ -19,11 +19,9 @@ TAPER_INSTRUMENTS = frozenset({"taper-weekly"})
 
 
 def taper_under_way(patient_id: int) -> bool:
-    from coproduce.careplans.models import PlanStatus, TaperPlan
+    from coproduce.careplans.models import OPEN_PLAN_STATUSES, TaperPlan
 
-    return TaperPlan.objects.filter(
-        patient_id=patient_id, status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED]
-    ).exists()
+    return TaperPlan.objects.filter(patient_id=patient_id, status__in=OPEN_PLAN_STATUSES).exists()
 
 
 def only_taper_questions_without_a_taper(invitation: Invitation) -> bool:
